@@ -1,0 +1,47 @@
+"""What every Peiban aggregate and fact has in common.
+
+Every fact records who recorded it (``recorded_by``), when it was recorded (the
+event's ``timestamp``) and, apart from that, when it happened (``occurred_at``).
+Topics are set explicitly on every class: they are stored data and must not
+follow the Python module layout.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.checks import Checks
+
+def fact_id(originator_id: UUID, version: int) -> UUID:
+    """The stable id of one stored fact, derived from where it sits in the log."""
+    return uuid5(originator_id, str(version))
+
+
+def check_actor(checks: Checks, recorded_by: Any) -> str:
+    """Who records a fact: a user name, required on every command."""
+    return checks.text("recorded_by", recorded_by, limit=100)
+
+
+class PeibanAggregate(Aggregate):
+    """Base for Family, Volunteer and Cohort."""
+
+    class Event(Aggregate.Event):
+        recorded_by: str
+        occurred_at: datetime
+
+        @property
+        def recorded_at(self) -> datetime:
+            return self.timestamp
+
+        @property
+        def event_id(self) -> UUID:
+            return fact_id(self.originator_id, self.originator_version)
+
+    def _record(self, event_class: type[Aggregate.Event], *, now: datetime, **fields: Any) -> UUID:
+        """Trigger one fact recorded at ``now`` and return its id."""
+        self.trigger_event(event_class, timestamp=now, **fields)
+        return fact_id(self.id, self.version)

@@ -1,0 +1,137 @@
+"""The machinery under every Peiban command: settings, loading, saving, retrying.
+
+The library's not-found and conflict errors are turned into domain errors here,
+so callers only ever see ``DomainError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment
+
+from domain.aggregate import PeibanAggregate
+from domain.checks import Checks
+from domain.cohort import Cohort
+from domain.errors import CohortNotFound, Conflict, FamilyNotFound, NotFound, VolunteerNotFound
+from domain.family import Family
+from domain.transcodings import register_transcodings
+from domain.volunteer import Volunteer, VolunteerStanding
+
+A = TypeVar("A", bound=PeibanAggregate)
+R = TypeVar("R")
+Clock = Callable[[], datetime]
+
+NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
+    Family: FamilyNotFound,
+    Volunteer: VolunteerNotFound,
+    Cohort: CohortNotFound,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+def parse_id(value: Any, field: str) -> UUID:
+    """An id given as a UUID or its text; a bad one is a field error."""
+    checks = Checks()
+    parsed = checks.uuid(field, value)
+    checks.done()
+    assert parsed is not None
+    return parsed
+
+
+class PeibanBase(Application[UUID]):
+    """Settings, transcodings, and the load-decide-save loop shared by all commands."""
+
+    snapshotting_intervals = {Family: 100}
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now, retries: int = 3) -> None:
+        self.clock = clock
+        self.retries = retries
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """Only the given settings, never the process environment: ``web.config`` reads that."""
+        settings = dict(type(self).env)
+        settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    def _get(self, kind: type[A], aggregate_id: Any, field: str) -> A:
+        parsed = parse_id(aggregate_id, field)
+        try:
+            aggregate = self.repository.get(parsed)
+        except AggregateNotFoundError:
+            raise NOT_FOUND[kind]() from None
+        if not isinstance(aggregate, kind):
+            raise NOT_FOUND[kind]()
+        return aggregate
+
+    def _create(self, aggregate: PeibanAggregate) -> UUID:
+        self.save(aggregate)
+        return aggregate.id
+
+    def _change(self, kind: type[A], aggregate_id: Any, command: Callable[[A], R], field: str) -> R:
+        """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state."""
+        for _ in range(self.retries + 1):
+            aggregate = self._get(kind, aggregate_id, field)
+            result = command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            return result
+        raise Conflict()
+
+    def _family(self, family_id: Any, command: Callable[[Family], R]) -> R:
+        return self._change(Family, family_id, command, "family_id")
+
+    def _on_family(
+        self, family_id: Any, occurred_at: datetime | None, decide: Callable[[Family, dict[str, Any]], R]
+    ) -> R:
+        """Run ``decide(family, at)`` where ``at`` holds ``occurred_at`` (default: now) and ``now``."""
+        when = self._when(occurred_at)
+        return self._family(family_id, lambda f: decide(f, {"occurred_at": when, "now": self.clock()}))
+
+    def _standing(self, volunteer_id: Any, field: str = "volunteer_id") -> VolunteerStanding:
+        return self._get(Volunteer, volunteer_id, field).standing
+
+    def _when(self, occurred_at: datetime | None) -> datetime:
+        """When a fact happened; omitted means just now."""
+        return self.clock() if occurred_at is None else occurred_at
+
+    # ---- reads -------------------------------------------------------------------
+
+    def get_family(self, family_id: Any) -> Family:
+        """The family as it stands now."""
+        return self._get(Family, family_id, "family_id")
+
+    def get_volunteer(self, volunteer_id: Any) -> Volunteer:
+        """The volunteer as they stand now."""
+        return self._get(Volunteer, volunteer_id, "volunteer_id")
+
+    def get_cohort(self, cohort_id: Any) -> Cohort:
+        """The cohort as it stands now."""
+        return self._get(Cohort, cohort_id, "cohort_id")
+
+    def family_facts(self, family_id: Any) -> Iterator[PeibanAggregate.Event]:
+        """Every fact of one family, in the order it was recorded."""
+        family = self.get_family(family_id)
+        for event in self.events.get(family.id):
+            assert isinstance(event, PeibanAggregate.Event)
+            yield event
+
+    def log_position(self) -> int:
+        """The id of the last fact in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0

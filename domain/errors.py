@@ -1,0 +1,115 @@
+"""Domain errors: every rejected command raises one of these and records nothing.
+
+Each error carries a stable ``code`` and a message in Simplified Chinese first and
+English second, so the CLI, the API and the web pages can show it without
+re-implementing the wording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One field-level problem, worded in both languages."""
+
+    code: str
+    zh: str
+    en: str
+
+
+class DomainError(Exception):
+    """Base of every error a Peiban command can raise."""
+
+    code: ClassVar[str] = "domain_error"
+    zh: ClassVar[str] = "操作未完成"
+    en: ClassVar[str] = "The command was rejected"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message_zh(self) -> str:
+        return self.zh.format(**self.params)
+
+    @property
+    def message_en(self) -> str:
+        return self.en.format(**self.params)
+
+    @property
+    def message(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+
+class InvalidInput(DomainError):
+    """The command's own values are wrong; ``errors`` names each field."""
+
+    code = "invalid_input"
+    zh = "输入有误，请检查标出的字段"
+    en = "Some fields are invalid"
+
+    def __init__(self, errors: dict[str, list[Problem]]) -> None:
+        self.errors = errors
+        super().__init__()
+
+    @property
+    def message(self) -> str:
+        details = "; ".join(
+            f"{field}: {p.zh} / {p.en}" for field, ps in self.errors.items() for p in ps
+        )
+        return f"{self.message_zh} / {self.message_en} ({details})"
+
+
+class NotFound(DomainError):
+    """Something the command names does not exist."""
+
+    code = "not_found"
+    zh = "未找到该记录"
+    en = "Not found"
+
+
+class FamilyNotFound(NotFound):
+    code = "family_not_found"
+    zh = "未找到该家庭"
+    en = "Family not found"
+
+
+class VolunteerNotFound(NotFound):
+    code = "volunteer_not_found"
+    zh = "未找到该义工"
+    en = "Volunteer not found"
+
+
+class CohortNotFound(NotFound):
+    code = "cohort_not_found"
+    zh = "未找到该期义工"
+    en = "Cohort not found"
+
+
+class HandoverNotFound(NotFound):
+    code = "handover_not_found"
+    zh = "该家庭没有这个交接"
+    en = "This family has no such handover"
+
+
+class FactNotFound(NotFound):
+    code = "fact_not_found"
+    zh = "该家庭没有这条记录"
+    en = "This family has no such record"
+
+
+class RuleBroken(DomainError):
+    """The command is well formed but breaks one of the domain's rules."""
+
+    code = "rule_broken"
+
+
+class Conflict(RuleBroken):
+    """Someone else changed the same record at the same moment; try again."""
+
+    code = "conflict"
+    zh = "记录刚被他人修改，请刷新后重试"
+    en = "The record was changed by someone else at the same time; please retry"

@@ -1,0 +1,59 @@
+"""Checks for who a family is: its household and its guardian's consent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from domain.checks import Checks
+from domain.errors import Problem
+from domain.values import ConsentScope, GuardianConsent, HouseholdMember, Relation
+
+
+def check_household(checks: Checks, value: Any, now: datetime) -> list[HouseholdMember]:
+    """Members given as objects or mappings; at least one child."""
+    if value is None or isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
+        checks.add("household", Problem("type", "应为家庭成员列表", "must be a list of household members"))
+        return []
+    members: list[HouseholdMember] = []
+    for i, item in enumerate(value):
+        if isinstance(item, HouseholdMember):
+            item = {"relation": item.relation, "birth_year": item.birth_year, "alias": item.alias}
+        if not isinstance(item, Mapping):
+            checks.add(f"household.{i}", Problem("type", "应为家庭成员", "must be a household member"))
+            continue
+        members.append(
+            HouseholdMember(
+                relation=checks.choice(f"household.{i}.relation", item.get("relation"), Relation),
+                birth_year=checks.whole(f"household.{i}.birth_year", item.get("birth_year"), low=1900, high=now.year),
+                alias=checks.text(f"household.{i}.alias", item.get("alias", ""), limit=50, required=False),
+            )
+        )
+    if len(members) > 30:
+        checks.add("household", Problem("too_many", "最多 30 人", "at most 30 members"))
+    if not any(m.relation is Relation.CHILD for m in members):
+        checks.add("household", Problem("no_child", "至少需要一名儿童", "must include at least one child"))
+    return members
+
+
+def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool = True) -> GuardianConsent:
+    """A guardian's consent; enrolment (keeping any record at all) needs the ``records`` scope."""
+    if isinstance(value, GuardianConsent):
+        value = {"guardian_relation": value.guardian_relation, "scopes": value.scopes, "given_on": value.given_on}
+    if not isinstance(value, Mapping):
+        checks.add("consent", Problem("required", "需要监护人同意", "guardian consent is required"))
+        return GuardianConsent(Relation.GUARDIAN, (), now.date())
+    consent = GuardianConsent(
+        guardian_relation=checks.choice("consent.guardian_relation", value.get("guardian_relation"), Relation),
+        scopes=tuple(checks.choices("consent.scopes", value.get("scopes"), ConsentScope, required=True)),
+        given_on=checks.day("consent.given_on", value.get("given_on")),
+    )
+    if consent.given_on > now.date():
+        checks.add("consent.given_on", Problem("future", "不能是将来的日期", "must not be in the future"))
+    if enrolling and ConsentScope.RECORDS not in consent.scopes:
+        checks.add(
+            "consent.scopes",
+            Problem("records", "建档必须包含“记录”授权", "must include consent to keep records"),
+        )
+    return consent

@@ -1,0 +1,210 @@
+"""Volunteer: a social-work student who accompanies families for about 18 months."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.aggregate import PeibanAggregate, check_actor
+from domain.checks import Checks
+from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
+from domain.values import DepartureReason, VolunteerStatus
+
+STATUS_ZH = {
+    VolunteerStatus.REGISTERED: "已登记未上岗",
+    VolunteerStatus.ACTIVE: "在岗",
+    VolunteerStatus.DEPARTING: "即将离开",
+    VolunteerStatus.DEPARTED: "已离开",
+}
+
+
+@dataclass(frozen=True)
+class VolunteerStanding:
+    """What a family's rules need to know about a volunteer at the moment of a command."""
+
+    volunteer_id: UUID
+    name: str
+    status: VolunteerStatus
+    departed_at: datetime | None
+    alumni_opted_in: bool
+
+    def describe_status(self) -> str:
+        return STATUS_ZH[self.status]
+
+    def was_present_at(self, when: datetime) -> bool:
+        """Had not yet left the programme at ``when``."""
+        return self.departed_at is None or when < self.departed_at
+
+
+class Volunteer(PeibanAggregate, created_event_name="Registered"):
+    """A volunteer from registration to departure, and afterwards as alumni."""
+
+    TOPIC = "peiban.Volunteer"
+
+    class Created(PeibanAggregate.Created, PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.Created"
+
+    class Registered(Created):
+        TOPIC = "peiban.Volunteer.Registered"
+        name: str
+        cohort_id: UUID
+        contact: str
+        school: str
+        major: str
+
+    class Activated(PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.Activated"
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.status = VolunteerStatus.ACTIVE
+
+    class DepartureAnnounced(PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.DepartureAnnounced"
+        expected_on: date
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.status = VolunteerStatus.DEPARTING
+            volunteer.expected_departure_on = self.expected_on
+
+    class Departed(PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.Departed"
+        reason: DepartureReason
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.status = VolunteerStatus.DEPARTED
+            volunteer.departed_at = self.occurred_at
+            volunteer.departure_reason = self.reason
+
+    class AlumniContactOptedIn(PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.AlumniContactOptedIn"
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.alumni_opted_in = True
+
+    class AlumniContactOptedOut(PeibanAggregate.Event):
+        TOPIC = "peiban.Volunteer.AlumniContactOptedOut"
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.alumni_opted_in = False
+
+    class Snapshot(PeibanAggregate.Snapshot):
+        TOPIC = "peiban.Volunteer.Snapshot"
+
+    def __init__(
+        self,
+        recorded_by: str,
+        occurred_at: datetime,
+        name: str,
+        cohort_id: UUID,
+        contact: str,
+        school: str,
+        major: str,
+    ) -> None:
+        self.name = name
+        self.cohort_id = cohort_id
+        self.contact = contact
+        self.school = school
+        self.major = major
+        self.registered_at = occurred_at
+        self.status = VolunteerStatus.REGISTERED
+        self.expected_departure_on: date | None = None
+        self.departed_at: datetime | None = None
+        self.departure_reason: DepartureReason | None = None
+        self.alumni_opted_in = False
+
+    @property
+    def standing(self) -> VolunteerStanding:
+        return VolunteerStanding(self.id, self.name, self.status, self.departed_at, self.alumni_opted_in)
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        name: Any,
+        cohort_id: UUID,
+        contact: Any,
+        school: Any = "",
+        major: Any = "",
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+    ) -> Volunteer:
+        """Register a recruit of a cohort; they become active when activated."""
+        checks = Checks()
+        by = check_actor(checks, recorded_by)
+        values = dict(
+            name=checks.text("name", name, limit=100),
+            contact=checks.text("contact", contact, limit=100),
+            school=checks.text("school", school, limit=100, required=False),
+            major=checks.text("major", major, limit=100, required=False),
+        )
+        when = checks.moment("occurred_at", occurred_at, now=now)
+        checks.done()
+        return cls._create(
+            cls.Registered,
+            id=uuid4(),
+            timestamp=now,
+            recorded_by=by,
+            occurred_at=when,
+            cohort_id=cohort_id,
+            **values,
+        )
+
+    def _change(
+        self, event_class: type[PeibanAggregate.Event], *, recorded_by: Any, occurred_at: Any, now: datetime,
+        allowed: set[VolunteerStatus], action: tuple[str, str], checks: Checks | None = None, **fields: Any,
+    ) -> None:
+        checks = checks or Checks()
+        by = check_actor(checks, recorded_by)
+        when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.registered_at)
+        checks.done()
+        if self.status not in allowed:
+            raise VolunteerStatusRule(status=self.standing.describe_status(), action=action[0], action_en=action[1])
+        self._record(event_class, now=now, recorded_by=by, occurred_at=when, **fields)
+
+    def activate(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+        """Put a registered volunteer on duty: from now on they can be assigned."""
+        self._change(
+            self.Activated, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            allowed={VolunteerStatus.REGISTERED}, action=("上岗", "be activated"),
+        )
+
+    def announce_departure(self, *, expected_on: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+        """Record that the volunteer will leave (graduation, withdrawal) on a date."""
+        checks = Checks()
+        expected = checks.day("expected_on", expected_on)
+        self._change(
+            self.DepartureAnnounced, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            allowed={VolunteerStatus.ACTIVE}, action=("登记即将离开", "announce a departure"),
+            checks=checks, expected_on=expected,
+        )
+
+    def depart(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+        """Record that the volunteer has left the programme (graduated or withdrew)."""
+        checks = Checks()
+        why = checks.choice("reason", reason, DepartureReason)
+        self._change(
+            self.Departed, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            allowed={VolunteerStatus.REGISTERED, VolunteerStatus.ACTIVE, VolunteerStatus.DEPARTING},
+            action=("离开", "depart"), checks=checks, reason=why,
+        )
+
+    def opt_into_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+        """The volunteer is willing to keep in touch with families after leaving."""
+        if self.alumni_opted_in:
+            raise AlumniChoiceUnchanged()
+        self._change(
+            self.AlumniContactOptedIn, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            allowed=set(VolunteerStatus), action=("", ""),
+        )
+
+    def opt_out_of_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+        """The volunteer no longer wants to be contacted as alumni."""
+        if not self.alumni_opted_in:
+            raise AlumniChoiceUnchanged()
+        self._change(
+            self.AlumniContactOptedOut, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            allowed=set(VolunteerStatus), action=("", ""),
+        )

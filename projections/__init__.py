@@ -1,0 +1,1 @@
+"""Peiban's read side: folds of facts into views, kept current by following the log."""
