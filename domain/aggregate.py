@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.checks import Checks
 
+
 def fact_id(originator_id: UUID, version: int) -> UUID:
     """The stable id of one stored fact, derived from where it sits in the log."""
     return uuid5(originator_id, str(version))

@@ -6,13 +6,14 @@ so callers only ever see ``DomainError``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from domain.aggregate import PeibanAggregate
@@ -50,12 +51,21 @@ def parse_id(value: Any, field: str) -> UUID:
 class PeibanBase(Application[UUID]):
     """Settings, transcodings, and the load-decide-save loop shared by all commands."""
 
-    snapshotting_intervals = {Family: 100}
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Family: 100}
 
     def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now, retries: int = 3) -> None:
         self.clock = clock
         self.retries = retries
-        super().__init__(env)
+        for attempt in range(5):
+            try:
+                super().__init__(env)
+                break
+            except (InternalError, IntegrityError):
+                # Several processes starting at once race to create the same tables and types
+                # ("tuple concurrently updated"); whoever lost finds them created on the next try.
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the given settings, never the process environment: ``web.config`` reads that."""
@@ -71,7 +81,7 @@ class PeibanBase(Application[UUID]):
     def _get(self, kind: type[A], aggregate_id: Any, field: str) -> A:
         parsed = parse_id(aggregate_id, field)
         try:
-            aggregate = self.repository.get(parsed)
+            aggregate: Any = self.repository.get(parsed)
         except AggregateNotFoundError:
             raise NOT_FOUND[kind]() from None
         if not isinstance(aggregate, kind):
@@ -125,12 +135,14 @@ class PeibanBase(Application[UUID]):
         """The cohort as it stands now."""
         return self._get(Cohort, cohort_id, "cohort_id")
 
-    def family_facts(self, family_id: Any) -> Iterator[PeibanAggregate.Event]:
-        """Every fact of one family, in the order it was recorded."""
-        family = self.get_family(family_id)
-        for event in self.events.get(family.id):
-            assert isinstance(event, PeibanAggregate.Event)
-            yield event
+    def family_facts(self, family_id: Any, *, after: int = 0, limit: int | None = None) -> list[PeibanAggregate.Event]:
+        """A family's facts in the order they were recorded, after version ``after``."""
+        fid = parse_id(family_id, "family_id")
+        first = list(self.events.get(fid, limit=1))
+        if not first or not isinstance(first[0], Family.Event):
+            raise FamilyNotFound()
+        facts = self.events.get(fid, gt=after or None, limit=limit)
+        return [e for e in facts if isinstance(e, PeibanAggregate.Event)]
 
     def log_position(self) -> int:
         """The id of the last fact in the log (0 when empty)."""

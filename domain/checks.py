@@ -49,17 +49,14 @@ class Checks:
         if not isinstance(value, str):
             self.add(field, Problem("type", "应为文字", "must be text"))
             return ""
-        value = value.strip()
-        if required and not value:
+        text: str = value.strip()
+        if required and not text:
             self.add(field, Problem("blank", "不能为空", "must not be empty"))
-        elif len(value) > limit:
-            self.add(
-                field,
-                Problem("too_long", f"不能超过 {limit} 个字", f"must be at most {limit} characters"),
-            )
-        elif "\x00" in value:
+        elif len(text) > limit:
+            self.add(field, Problem("too_long", f"不能超过 {limit} 个字", f"must be at most {limit} characters"))
+        elif "\x00" in text:
             self.add(field, Problem("control", "含有无效字符", "contains an invalid character"))
-        return value
+        return text
 
     def texts(self, field: str, values: Any, *, limit: int = SHORT_TEXT, most: int = 20) -> list[str]:
         """A list of short non-empty texts (activities, promised follow-ups)."""
@@ -141,10 +138,10 @@ class Checks:
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             self.add(field, Problem("aware", "应为带时区的时间", "must be a date-time with a time zone"))
             return now
-        value = value.astimezone(UTC)
-        if value > now + CLOCK_SKEW:
+        moment: datetime = value.astimezone(UTC)
+        if moment > now + CLOCK_SKEW:
             self.add(field, Problem("future", "不能是将来的时间", "must not be in the future"))
-        elif value < not_before:
+        elif moment < not_before:
             when = not_before.isoformat(timespec="minutes")
             self.add(field, Problem("too_early", f"不能早于 {when}", f"must not be before {when}"))
-        return value
+        return moment

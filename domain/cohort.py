@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
+from eventsourcing.domain import Snapshot as LibrarySnapshot
+
 from domain.aggregate import PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.errors import Problem
@@ -32,7 +34,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         def apply(self, cohort: Cohort) -> None:
             cohort.closed_at = self.occurred_at
 
-    class Snapshot(PeibanAggregate.Snapshot):
+    class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Cohort.Snapshot"
 
     def __init__(
@@ -48,16 +50,14 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         return self.closed_at is None
 
     @classmethod
-    def open(
-        cls, *, name: Any, intake_on: Any, expected_end_on: Any, recorded_by: Any, now: datetime
-    ) -> Cohort:
+    def open(cls, *, name: Any, intake_on: Any, expected_end_on: Any, recorded_by: Any, now: datetime) -> Cohort:
         """Open a cohort: its name, intake date and expected end date."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
         name = checks.text("name", name, limit=100)
         intake_on = checks.day("intake_on", intake_on)
         expected_end_on = checks.day("expected_end_on", expected_end_on)
-        if date.min < intake_on and date.min < expected_end_on and expected_end_on <= intake_on:
+        if date.min < intake_on and date.min < expected_end_on <= intake_on:
             checks.add(
                 "expected_end_on",
                 Problem("order", "结束日期应晚于招募日期", "must be after the intake date"),

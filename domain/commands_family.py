@@ -20,26 +20,37 @@ class FamilyCommands(PeibanBase):
         self, family_id: Any, *, changes: dict[str, Any], recorded_by: Any, occurred_at: datetime | None = None
     ) -> None:
         """Change the family's name shown, community, household or circumstances."""
-        self._on_family(family_id, occurred_at, lambda f, at: f.update_profile(changes=changes, recorded_by=recorded_by, **at))
+        self._on_family(
+            family_id, occurred_at, lambda f, at: f.update_profile(changes=changes, recorded_by=recorded_by, **at)
+        )
 
-    def record_consent(self, family_id: Any, *, consent: Any, recorded_by: Any, occurred_at: datetime | None = None) -> None:
+    def record_consent(
+        self, family_id: Any, *, consent: Any, recorded_by: Any, occurred_at: datetime | None = None
+    ) -> None:
         """Record a guardian's further consent."""
-        self._on_family(family_id, occurred_at, lambda f, at: f.record_consent(consent=consent, recorded_by=recorded_by, **at))
+        self._on_family(
+            family_id, occurred_at, lambda f, at: f.record_consent(consent=consent, recorded_by=recorded_by, **at)
+        )
 
     def withdraw_consent(
         self, family_id: Any, *, scopes: Any, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
     ) -> None:
         """Record that the guardian withdrew consent for some scopes."""
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.withdraw_consent(scopes=scopes, reason=reason, recorded_by=recorded_by, **at),
         )
 
-    def close_family(self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None) -> None:
+    def close_family(
+        self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
+    ) -> None:
         """Close the family's case; its assignments end."""
         self._on_family(family_id, occurred_at, lambda f, at: f.close(reason=reason, recorded_by=recorded_by, **at))
 
-    def reopen_family(self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None) -> None:
+    def reopen_family(
+        self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
+    ) -> None:
         """Reopen a closed family's case."""
         self._on_family(family_id, occurred_at, lambda f, at: f.reopen(reason=reason, recorded_by=recorded_by, **at))
 
@@ -58,21 +69,35 @@ class FamilyCommands(PeibanBase):
         """End a volunteer's assignment to the family, with the reason."""
         vid = parse_id(volunteer_id, "volunteer_id")
         self._on_family(
-            family_id, occurred_at, lambda f, at: f.unassign(volunteer_id=vid, reason=reason, recorded_by=recorded_by, **at)
+            family_id,
+            occurred_at,
+            lambda f, at: f.unassign(volunteer_id=vid, reason=reason, recorded_by=recorded_by, **at),
         )
 
     def plan_handover(
-        self, family_id: Any, *, outgoing_volunteer_id: Any, incoming_volunteer_id: Any, planned_on: Any,
-        letter: Any = "", recorded_by: Any, occurred_at: datetime | None = None,
+        self,
+        family_id: Any,
+        *,
+        outgoing_volunteer_id: Any,
+        incoming_volunteer_id: Any,
+        planned_on: Any,
+        letter: Any = "",
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer; returns its id."""
         outgoing = self._standing(outgoing_volunteer_id, "outgoing_volunteer_id")
         incoming = self._standing(incoming_volunteer_id, "incoming_volunteer_id")
         return self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.plan_handover(
-                outgoing_volunteer_id=outgoing.volunteer_id, incoming=incoming, planned_on=planned_on,
-                letter=letter, recorded_by=recorded_by, **at,
+                outgoing_volunteer_id=outgoing.volunteer_id,
+                incoming=incoming,
+                planned_on=planned_on,
+                letter=letter,
+                recorded_by=recorded_by,
+                **at,
             ),
         )
 
@@ -82,22 +107,34 @@ class FamilyCommands(PeibanBase):
         """Record that the family agreed to the incoming volunteer."""
         hid = parse_id(handover_id, "handover_id")
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.record_family_agreement(handover_id=hid, note=note, recorded_by=recorded_by, **at),
         )
 
     def complete_handover(
-        self, family_id: Any, *, handover_id: Any, keep_in_touch: Any, no_joint_visit_reason: Any = "",
-        recorded_by: Any, occurred_at: datetime | None = None,
+        self,
+        family_id: Any,
+        *,
+        handover_id: Any,
+        keep_in_touch: Any,
+        no_joint_visit_reason: Any = "",
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
     ) -> None:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
         hid = parse_id(handover_id, "handover_id")
         incoming = self._standing(self.get_family(family_id).handover(hid).incoming_id)
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.complete_handover(
-                handover_id=hid, incoming=incoming, keep_in_touch=keep_in_touch,
-                no_joint_visit_reason=no_joint_visit_reason, recorded_by=recorded_by, **at,
+                handover_id=hid,
+                incoming=incoming,
+                keep_in_touch=keep_in_touch,
+                no_joint_visit_reason=no_joint_visit_reason,
+                recorded_by=recorded_by,
+                **at,
             ),
         )
 
@@ -107,6 +144,7 @@ class FamilyCommands(PeibanBase):
         """Cancel a planned handover, with the reason."""
         hid = parse_id(handover_id, "handover_id")
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.cancel_handover(handover_id=hid, reason=reason, recorded_by=recorded_by, **at),
         )

@@ -30,7 +30,10 @@ class PeopleCommands(PeibanBase):
         """Register a volunteer (name, contact, school, major) in an open cohort."""
         cohort = self.get_cohort(cohort_id)
         volunteer = Volunteer.register(
-            cohort_id=cohort.id, recorded_by=recorded_by, occurred_at=self._when(occurred_at), now=self.clock(),
+            cohort_id=cohort.id,
+            recorded_by=recorded_by,
+            occurred_at=self._when(occurred_at),
+            now=self.clock(),
             **profile,
         )
         if not cohort.is_open:
@@ -49,7 +52,9 @@ class PeopleCommands(PeibanBase):
         when = self._when(occurred_at)
         self._volunteer(
             volunteer_id,
-            lambda v: v.announce_departure(expected_on=expected_on, recorded_by=recorded_by, occurred_at=when, now=self.clock()),
+            lambda v: v.announce_departure(
+                expected_on=expected_on, recorded_by=recorded_by, occurred_at=when, now=self.clock()
+            ),
         )
 
     def record_departure(

@@ -16,7 +16,12 @@ def _optional_id(value: Any, field: str) -> UUID | None:
 
 class RecordCommands(PeibanBase):
     def log_visit(
-        self, family_id: Any, *, volunteer_ids: Any, recorded_by: Any, occurred_at: datetime | None = None,
+        self,
+        family_id: Any,
+        *,
+        volunteer_ids: Any,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a visit by the volunteers present; returns the visit's fact id."""
@@ -25,22 +30,35 @@ class RecordCommands(PeibanBase):
         checks.done()
         standings = [self._standing(v, "volunteer_ids") for v in ids]
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.log_visit(volunteers=standings, recorded_by=recorded_by, **at, **fields)
+            family_id,
+            occurred_at,
+            lambda f, at: f.log_visit(volunteers=standings, recorded_by=recorded_by, **at, **fields),
         )
 
     def log_message(
-        self, family_id: Any, *, volunteer_id: Any, recorded_by: Any, occurred_at: datetime | None = None,
+        self,
+        family_id: Any,
+        *,
+        volunteer_id: Any,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a message between the family and a volunteer (alumni included); returns its fact id."""
         standing = self._standing(volunteer_id)
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.log_message(volunteer=standing, recorded_by=recorded_by, **at, **fields)
+            family_id,
+            occurred_at,
+            lambda f, at: f.log_message(volunteer=standing, recorded_by=recorded_by, **at, **fields),
         )
 
-    def raise_concern(self, family_id: Any, *, recorded_by: Any, occurred_at: datetime | None = None, **fields: Any) -> UUID:
+    def raise_concern(
+        self, family_id: Any, *, recorded_by: Any, occurred_at: datetime | None = None, **fields: Any
+    ) -> UUID:
         """Raise a concern (category, level, service line, summary); returns its id."""
-        return self._on_family(family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields))
+        return self._on_family(
+            family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields)
+        )
 
     def resolve_concern(
         self, family_id: Any, *, concern_id: Any, resolution: Any, recorded_by: Any, occurred_at: datetime | None = None
@@ -48,39 +66,63 @@ class RecordCommands(PeibanBase):
         """Resolve an open concern, saying how."""
         cid = parse_id(concern_id, "concern_id")
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.resolve_concern(concern_id=cid, resolution=resolution, recorded_by=recorded_by, **at),
         )
 
     def make_referral(
-        self, family_id: Any, *, concern_id: Any = None, recorded_by: Any, occurred_at: datetime | None = None,
+        self,
+        family_id: Any,
+        *,
+        concern_id: Any = None,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
         **fields: Any,
     ) -> UUID:
         """Refer the family to a service line; returns the referral's id."""
         cid = _optional_id(concern_id, "concern_id")
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, **at, **fields)
+            family_id,
+            occurred_at,
+            lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, **at, **fields),
         )
 
     def schedule_follow_up(
-        self, family_id: Any, *, volunteer_id: Any = None, concern_id: Any = None, recorded_by: Any,
-        occurred_at: datetime | None = None, **fields: Any,
+        self,
+        family_id: Any,
+        *,
+        volunteer_id: Any = None,
+        concern_id: Any = None,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
+        **fields: Any,
     ) -> UUID:
         """Schedule a follow-up (action, due date; optionally who and for which concern); returns its id."""
         vid = _optional_id(volunteer_id, "volunteer_id")
         cid = _optional_id(concern_id, "concern_id")
         return self._on_family(
-            family_id, occurred_at,
-            lambda f, at: f.schedule_follow_up(volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, **at, **fields),
+            family_id,
+            occurred_at,
+            lambda f, at: f.schedule_follow_up(
+                volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, **at, **fields
+            ),
         )
 
     def complete_follow_up(
-        self, family_id: Any, *, follow_up_id: Any, note: Any = "", recorded_by: Any, occurred_at: datetime | None = None
+        self,
+        family_id: Any,
+        *,
+        follow_up_id: Any,
+        note: Any = "",
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
     ) -> None:
         """Mark a follow-up as done."""
         fid = parse_id(follow_up_id, "follow_up_id")
         self._on_family(
-            family_id, occurred_at,
+            family_id,
+            occurred_at,
             lambda f, at: f.complete_follow_up(follow_up_id=fid, note=note, recorded_by=recorded_by, **at),
         )
 
@@ -89,7 +131,9 @@ class RecordCommands(PeibanBase):
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
-            lambda f: f.amend(target_event_id=target, changes=changes, reason=reason, recorded_by=recorded_by, now=self.clock()),
+            lambda f: f.amend(
+                target_event_id=target, changes=changes, reason=reason, recorded_by=recorded_by, now=self.clock()
+            ),
         )
 
     def retract_fact(self, family_id: Any, *, target_event_id: Any, reason: Any, recorded_by: Any) -> UUID:

@@ -57,9 +57,7 @@ class InvalidInput(DomainError):
 
     @property
     def message(self) -> str:
-        details = "; ".join(
-            f"{field}: {p.zh} / {p.en}" for field, ps in self.errors.items() for p in ps
-        )
+        details = "; ".join(f"{field}: {p.zh} / {p.en}" for field, ps in self.errors.items() for p in ps)
         return f"{self.message_zh} / {self.message_en} ({details})"
 
 

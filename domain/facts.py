@@ -98,10 +98,7 @@ DEFAULTS: Mapping[str, Any] = {
 
 def check_fields(checks: Checks, kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
     """Check every field of a new fact of ``kind`` (defaults filled in)."""
-    return {
-        name: check(checks, name, given.get(name, DEFAULTS.get(name)))
-        for name, check in FIELDS[kind].items()
-    }
+    return {name: check(checks, name, given.get(name, DEFAULTS.get(name))) for name, check in FIELDS[kind].items()}
 
 
 def check_changes(checks: Checks, kind: str, changes: Any) -> dict[str, Any]:

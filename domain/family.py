@@ -8,10 +8,12 @@ open handover, corrections only of live facts. Volunteer facts that a rule needs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
+
+from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from domain.aggregate import PeibanAggregate, check_actor, fact_id
 from domain.checks import LETTER_TEXT, LONG_TEXT, SHORT_TEXT, Checks
@@ -276,7 +278,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
                 if self.target_event_id in pending:
                     pending.remove(self.target_event_id)
 
-    class Snapshot(PeibanAggregate.Snapshot):
+    class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Family.Snapshot"
 
     def __init__(
@@ -361,14 +363,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Change who the family is: name shown, community, household, circumstances."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        known = {
+        known: dict[str, Callable[[Any], Any]] = {
             "display_name": lambda v: checks.text("display_name", v, limit=50),
             "community": lambda v: checks.text("community", v, limit=100),
             "referral_source": lambda v: checks.text("referral_source", v, required=False),
             "household": lambda v: check_household(checks, v, now),
             "circumstances": lambda v: checks.choices("circumstances", v, Circumstance),
         }
-        checked = {}
+        checked: dict[str, Any] = {}
         for name, value in changes.items():
             if name in known:
                 checked[name] = known[name](value)
@@ -439,8 +441,12 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if chosen is Role.LEAD and lead is not None:
             raise LeadAlreadyAssigned(lead=str(lead.volunteer_id))
         self._record(
-            self.VolunteerAssigned, now=now, recorded_by=by, occurred_at=when,
-            volunteer_id=volunteer.volunteer_id, role=chosen,
+            self.VolunteerAssigned,
+            now=now,
+            recorded_by=by,
+            occurred_at=when,
+            volunteer_id=volunteer.volunteer_id,
+            role=chosen,
         )
 
     def unassign(self, *, volunteer_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
@@ -459,7 +465,12 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def log_visit(
-        self, *, volunteers: Sequence[VolunteerStanding], recorded_by: Any, occurred_at: Any, now: datetime,
+        self,
+        *,
+        volunteers: Sequence[VolunteerStanding],
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
         **fields: Any,
     ) -> UUID:
         """Log a visit; a visit with both sides of a handover present is a joint visit."""
@@ -478,8 +489,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         ids = list(dict.fromkeys(v.volunteer_id for v in volunteers))
         handover = self.roster.joint_handover_at(ids, when)
         return self._record(
-            self.VisitLogged, now=now, recorded_by=by, occurred_at=when, volunteer_ids=ids,
-            handover_id=handover.handover_id if handover else None, **values,
+            self.VisitLogged,
+            now=now,
+            recorded_by=by,
+            occurred_at=when,
+            volunteer_ids=ids,
+            handover_id=handover.handover_id if handover else None,
+            **values,
         )
 
     def log_message(
@@ -493,16 +509,21 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.done()
         vid = volunteer.volunteer_id
         on_family = volunteer.was_present_at(when) and self.roster.on_family_at(vid, when)
-        if not on_family:
-            if not (volunteer.alumni_opted_in and self.roster.is_alumni_contact(vid, when)):
-                raise NotAnAlumniContact(name=volunteer.name)
-        return self._record(
-            self.MessageLogged, now=now, recorded_by=by, occurred_at=when, volunteer_id=vid, **values
-        )
+        alumni = volunteer.alumni_opted_in and self.roster.is_alumni_contact(vid, when)
+        if not (on_family or alumni):
+            raise NotAnAlumniContact(name=volunteer.name)
+        return self._record(self.MessageLogged, now=now, recorded_by=by, occurred_at=when, volunteer_id=vid, **values)
 
     def plan_handover(
-        self, *, outgoing_volunteer_id: UUID, incoming: VolunteerStanding, planned_on: Any, letter: Any,
-        recorded_by: Any, occurred_at: Any, now: datetime,
+        self,
+        *,
+        outgoing_volunteer_id: UUID,
+        incoming: VolunteerStanding,
+        planned_on: Any,
+        letter: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer."""
         checks = Checks()
@@ -524,9 +545,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if lead is not None and lead.volunteer_id == incoming.volunteer_id:
             raise AlreadyAssigned()
         return self._record(
-            self.HandoverPlanned, now=now, recorded_by=by, occurred_at=when,
-            outgoing_volunteer_id=outgoing_volunteer_id, incoming_volunteer_id=incoming.volunteer_id,
-            planned_on=target, letter=text,
+            self.HandoverPlanned,
+            now=now,
+            recorded_by=by,
+            occurred_at=when,
+            outgoing_volunteer_id=outgoing_volunteer_id,
+            incoming_volunteer_id=incoming.volunteer_id,
+            planned_on=target,
+            letter=text,
         )
 
     def _open_handover(self, checks: Checks, handover_id: UUID, when: datetime, now: datetime) -> Handover:
@@ -548,8 +574,15 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self._record(self.HandoverAgreed, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, note=text)
 
     def complete_handover(
-        self, *, handover_id: UUID, incoming: VolunteerStanding, keep_in_touch: Any,
-        no_joint_visit_reason: Any = "", recorded_by: Any, occurred_at: Any, now: datetime,
+        self,
+        *,
+        handover_id: UUID,
+        incoming: VolunteerStanding,
+        keep_in_touch: Any,
+        no_joint_visit_reason: Any = "",
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
     ) -> None:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
         checks = Checks()
@@ -567,11 +600,19 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         takes_lead = lead is None or (outgoing is not None and outgoing.role is Role.LEAD)
         role = Role.LEAD if takes_lead or outgoing is None else outgoing.role
         self._record(
-            self.HandoverCompleted, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id,
-            incoming_role=role, keep_in_touch=keep_in_touch, no_joint_visit_reason=reason,
+            self.HandoverCompleted,
+            now=now,
+            recorded_by=by,
+            occurred_at=when,
+            handover_id=handover_id,
+            incoming_role=role,
+            keep_in_touch=keep_in_touch,
+            no_joint_visit_reason=reason,
         )
 
-    def cancel_handover(self, *, handover_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def cancel_handover(
+        self, *, handover_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime
+    ) -> None:
         """Cancel a planned handover, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -621,8 +662,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def schedule_follow_up(
-        self, *, volunteer_id: UUID | None = None, concern_id: UUID | None = None,
-        recorded_by: Any, occurred_at: Any, now: datetime, **fields: Any,
+        self,
+        *,
+        volunteer_id: UUID | None = None,
+        concern_id: UUID | None = None,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        **fields: Any,
     ) -> UUID:
         """Schedule a follow-up: what, by when, and optionally by whom and for which concern."""
         checks = Checks()
@@ -635,8 +682,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if volunteer_id is not None and volunteer_id not in self.volunteers_involved():
             raise NotAssigned()
         return self._record(
-            self.FollowUpScheduled, now=now, recorded_by=by, occurred_at=when,
-            volunteer_id=volunteer_id, concern_id=concern_id, **values,
+            self.FollowUpScheduled,
+            now=now,
+            recorded_by=by,
+            occurred_at=when,
+            volunteer_id=volunteer_id,
+            concern_id=concern_id,
+            **values,
         )
 
     def complete_follow_up(
@@ -661,8 +713,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checked = check_changes(checks, fact.kind, changes)
         checks.done()
         return self._record(
-            self.FactAmended, now=now, recorded_by=by, occurred_at=now,
-            target_event_id=target_event_id, changes=checked, reason=why,
+            self.FactAmended,
+            now=now,
+            recorded_by=by,
+            occurred_at=now,
+            target_event_id=target_event_id,
+            changes=checked,
+            reason=why,
         )
 
     def retract(self, *, target_event_id: UUID, reason: Any, recorded_by: Any, now: datetime) -> UUID:

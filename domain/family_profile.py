@@ -17,9 +17,8 @@ def check_household(checks: Checks, value: Any, now: datetime) -> list[Household
         checks.add("household", Problem("type", "应为家庭成员列表", "must be a list of household members"))
         return []
     members: list[HouseholdMember] = []
-    for i, item in enumerate(value):
-        if isinstance(item, HouseholdMember):
-            item = {"relation": item.relation, "birth_year": item.birth_year, "alias": item.alias}
+    for i, given in enumerate(value):
+        item = vars(given) if isinstance(given, HouseholdMember) else given
         if not isinstance(item, Mapping):
             checks.add(f"household.{i}", Problem("type", "应为家庭成员", "must be a household member"))
             continue

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Snapshot as LibrarySnapshot
+
 from domain.aggregate import PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
@@ -89,7 +91,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         def apply(self, volunteer: Volunteer) -> None:
             volunteer.alumni_opted_in = False
 
-    class Snapshot(PeibanAggregate.Snapshot):
+    class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Volunteer.Snapshot"
 
     def __init__(
@@ -153,8 +155,16 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         )
 
     def _change(
-        self, event_class: type[PeibanAggregate.Event], *, recorded_by: Any, occurred_at: Any, now: datetime,
-        allowed: set[VolunteerStatus], action: tuple[str, str], checks: Checks | None = None, **fields: Any,
+        self,
+        event_class: type[PeibanAggregate.Event],
+        *,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        allowed: set[VolunteerStatus],
+        action: tuple[str, str],
+        checks: Checks | None = None,
+        **fields: Any,
     ) -> None:
         checks = checks or Checks()
         by = check_actor(checks, recorded_by)
@@ -167,8 +177,12 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
     def activate(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
         """Put a registered volunteer on duty: from now on they can be assigned."""
         self._change(
-            self.Activated, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
-            allowed={VolunteerStatus.REGISTERED}, action=("上岗", "be activated"),
+            self.Activated,
+            recorded_by=recorded_by,
+            occurred_at=occurred_at,
+            now=now,
+            allowed={VolunteerStatus.REGISTERED},
+            action=("上岗", "be activated"),
         )
 
     def announce_departure(self, *, expected_on: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
@@ -176,9 +190,14 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         checks = Checks()
         expected = checks.day("expected_on", expected_on)
         self._change(
-            self.DepartureAnnounced, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
-            allowed={VolunteerStatus.ACTIVE}, action=("登记即将离开", "announce a departure"),
-            checks=checks, expected_on=expected,
+            self.DepartureAnnounced,
+            recorded_by=recorded_by,
+            occurred_at=occurred_at,
+            now=now,
+            allowed={VolunteerStatus.ACTIVE},
+            action=("登记即将离开", "announce a departure"),
+            checks=checks,
+            expected_on=expected,
         )
 
     def depart(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
@@ -186,9 +205,14 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         checks = Checks()
         why = checks.choice("reason", reason, DepartureReason)
         self._change(
-            self.Departed, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
+            self.Departed,
+            recorded_by=recorded_by,
+            occurred_at=occurred_at,
+            now=now,
             allowed={VolunteerStatus.REGISTERED, VolunteerStatus.ACTIVE, VolunteerStatus.DEPARTING},
-            action=("离开", "depart"), checks=checks, reason=why,
+            action=("离开", "depart"),
+            checks=checks,
+            reason=why,
         )
 
     def opt_into_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
@@ -196,8 +220,12 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         if self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
         self._change(
-            self.AlumniContactOptedIn, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
-            allowed=set(VolunteerStatus), action=("", ""),
+            self.AlumniContactOptedIn,
+            recorded_by=recorded_by,
+            occurred_at=occurred_at,
+            now=now,
+            allowed=set(VolunteerStatus),
+            action=("", ""),
         )
 
     def opt_out_of_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
@@ -205,6 +233,10 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         if not self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
         self._change(
-            self.AlumniContactOptedOut, recorded_by=recorded_by, occurred_at=occurred_at, now=now,
-            allowed=set(VolunteerStatus), action=("", ""),
+            self.AlumniContactOptedOut,
+            recorded_by=recorded_by,
+            occurred_at=occurred_at,
+            now=now,
+            allowed=set(VolunteerStatus),
+            action=("", ""),
         )

@@ -40,7 +40,11 @@ def family_profile(**overrides: Any) -> dict[str, Any]:
             {"relation": "grandmother", "birth_year": 1956, "alias": "林奶奶"},
         ],
         "circumstances": ["left_behind", "grandparent_carer"],
-        "consent": {"guardian_relation": "grandmother", "scopes": ["records", "home_visits"], "given_on": date(2025, 2, 20)},
+        "consent": {
+            "guardian_relation": "grandmother",
+            "scopes": ["records", "home_visits"],
+            "given_on": date(2025, 2, 20),
+        },
     }
     profile.update(overrides)
     return profile

@@ -1,0 +1,87 @@
+"""Several threads and several processes writing to one family: no fact lost, none duplicated.
+
+Conflicting saves are retried on fresh state a bounded number of times; what still
+conflicts is reported as ``Conflict``. Either way the facts recorded are exactly the
+commands that reported success.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from domain import Conflict, Peiban, StoreSettings
+from tests.builders import StepClock, scene, visit
+
+WRITERS = 4
+VISITS_EACH = 15
+
+
+def _prepare(settings: StoreSettings) -> tuple[UUID, UUID]:
+    """A family with a lead, recorded ten days ago, so that visits 'now' are legal."""
+    clock = StepClock(datetime.now(UTC) - timedelta(days=10))
+    app = Peiban(settings.env(Peiban.name), clock=clock)
+    s = scene(app, clock)
+    app.close()
+    return s.fid, s.lead
+
+
+def _write_visits(
+    settings: StoreSettings, family: UUID, lead: UUID, writer: int, retries: int
+) -> tuple[list[str], int]:
+    """Log VISITS_EACH visits; return the summaries recorded and the number of conflicts reported."""
+    app = Peiban(settings.env(Peiban.name), retries=retries)
+    recorded, conflicts = [], 0
+    for i in range(VISITS_EACH):
+        summary = f"writer {writer} visit {i}"
+        try:
+            app.log_visit(family, volunteer_ids=[lead], recorded_by=f"w{writer}", **visit(summary=summary))
+        except Conflict:
+            conflicts += 1
+        else:
+            recorded.append(summary)
+    app.close()
+    return recorded, conflicts
+
+
+def _visits_in_store(settings: StoreSettings, family: UUID) -> Counter[str]:
+    app = Peiban(settings.env(Peiban.name))
+    summaries = Counter(f.summary for f in app.family_facts(family) if type(f).__name__ == "VisitLogged")
+    app.close()
+    return summaries  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("retries", [0, 3])
+def test_threads_writing_to_one_family_lose_and_duplicate_nothing(durable_store: StoreSettings, retries: int) -> None:
+    family, lead = _prepare(durable_store)
+    with ThreadPoolExecutor(WRITERS) as pool:
+        results = list(pool.map(lambda w: _write_visits(durable_store, family, lead, w, retries), range(WRITERS)))
+    recorded = [s for summaries, _ in results for s in summaries]
+    conflicts = sum(c for _, c in results)
+    stored = _visits_in_store(durable_store, family)
+    assert len(recorded) + conflicts == WRITERS * VISITS_EACH
+    assert stored == Counter(recorded)  # every success stored once, no conflict stored
+    assert max(stored.values()) == 1
+
+
+def _process_writer(args: tuple[StoreSettings, UUID, UUID, int]) -> tuple[list[str], int]:
+    settings, family, lead, writer = args
+    return _write_visits(settings, family, lead, writer, retries=2)
+
+
+@pytest.mark.slow
+def test_processes_writing_to_one_family_lose_and_duplicate_nothing(durable_store: StoreSettings) -> None:
+    family, lead = _prepare(durable_store)
+    with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:
+        results = pool.map(_process_writer, [(durable_store, family, lead, w) for w in range(WRITERS)])
+    recorded = [s for summaries, _ in results for s in summaries]
+    conflicts = sum(c for _, c in results)
+    stored = _visits_in_store(durable_store, family)
+    assert len(recorded) + conflicts == WRITERS * VISITS_EACH
+    assert stored == Counter(recorded)
+    assert max(stored.values()) == 1

@@ -1,0 +1,33 @@
+"""The generic top-level names domain, projections and web belong to this distribution alone."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("domain", "projections", "web")
+
+
+def test_our_import_names_belong_to_peiban_alone() -> None:
+    owners = metadata.packages_distributions()
+    for name in PACKAGES:
+        assert set(owners.get(name, [])) == {"peiban"}, f"{name} is provided by {owners.get(name)}"
+
+
+def test_the_distribution_is_private_and_lists_its_packages_explicitly() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "Private :: Do Not Upload" in project["project"]["classifiers"]
+    assert project["tool"]["setuptools"]["packages"] == list(PACKAGES)
+    assert project["project"]["scripts"]["peiban"] == "web.cli:main"
+
+
+def test_readme_quick_start_is_the_two_commands_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = [block.strip() for block in quick_start.split("```sh")[1:]]
+    commands = [c.split("```")[0].strip() for c in commands]
+    assert commands == ["pip install . && peiban serve --demo", "pip install -e '.[test]' && pytest"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()

@@ -1,0 +1,36 @@
+"""The Flask app factory and its minimal pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from domain import StoreSettings
+from tests.builders import scene
+from web.app import application, create_app
+from web.config import Settings, from_environment
+
+
+def test_the_factory_builds_one_application_on_the_configured_store(tmp_path: Path) -> None:
+    settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "d"))
+    app = create_app(settings, {"TESTING": True})
+    with app.app_context():
+        scene(application())
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["facts"] > 0
+    assert (tmp_path / "d" / "peiban.sqlite3").is_file()
+
+
+def test_the_front_page_speaks_chinese_first_then_english(tmp_path: Path) -> None:
+    app = create_app(Settings(store=StoreSettings(backend="memory")), {"TESTING": True})
+    page = app.test_client().get("/").get_data(as_text=True)
+    assert page.index("陪伴") < page.index("Peiban")
+    assert 'lang="zh-Hans"' in page
+
+
+def test_settings_come_from_peiban_variables_and_options_win() -> None:
+    environ = {"PEIBAN_STORE": "postgres", "PEIBAN_POSTGRES_DBNAME": "centre", "PEIBAN_DATA_DIR": "/srv/x"}
+    settings = from_environment(environ)
+    assert settings.store.backend == "postgres"
+    assert settings.store.postgres.dbname == "centre"
+    assert from_environment(environ, store="sqlite", data_dir=Path("here")).store.data_dir == Path("here")

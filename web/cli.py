@@ -1,0 +1,145 @@
+"""The `peiban` command: init, demo, serve, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from domain import DomainError, Peiban
+from domain.aggregate import PeibanAggregate
+from web.config import Settings, from_environment
+from web.facts_text import fact_line
+from web.store import open_application
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="数据目录 / data directory (PEIBAN_DATA_DIR, default ./peiban-data)",
+)
+@click.option("--store", type=click.Choice(["sqlite", "postgres"]), help="存储 / store (PEIBAN_STORE, default sqlite)")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, store: str | None) -> None:
+    """陪伴 Peiban：义工与困境儿童家庭的陪伴关系记录 / volunteer–family companionship records."""
+    try:
+        ctx.obj = from_environment(data_dir=data_dir, store=store)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+
+
+def _open(settings: Settings) -> Peiban:
+    return open_application(settings)
+
+
+def _where(settings: Settings) -> str:
+    store = settings.store
+    if store.backend == "sqlite":
+        return str(store.sqlite_file(Peiban.name))
+    return f"postgresql://{store.postgres.host}:{store.postgres.port}/{store.postgres.dbname}"
+
+
+@main.command()
+@click.pass_obj
+def init(settings: Settings) -> None:
+    """创建数据目录和存储 / Create the data directory and the stores."""
+    app = _open(settings)
+    click.echo(f"存储已就绪 / store ready: {_where(settings)} （{app.log_position()} 条事实 / facts）")
+    app.close()
+
+
+def load_demo_with_progress(settings: Settings) -> None:
+    """Load the demo story into an empty store, with a progress bar."""
+    from web.demo import DemoStoreNotEmpty, load_demo
+
+    if settings.store.backend == "sqlite":
+        settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+    with click.progressbar(length=1, label="载入示例数据 / Loading demo", show_eta=True, show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            summary = load_demo(settings.store.env(Peiban.name), progress=progress)
+        except DemoStoreNotEmpty as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"示例数据已载入 / demo loaded: {summary.cohorts} 期义工 cohorts, {summary.volunteers} 名义工 volunteers, "
+        f"{summary.families} 个家庭 families, {summary.facts} 条事实 facts"
+    )
+
+
+@main.command()
+@click.pass_obj
+def demo(settings: Settings) -> None:
+    """向空存储载入示例故事 / Load the demo story into an empty store."""
+    load_demo_with_progress(settings)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址 / address to bind")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口 / port")
+@click.option("--threads", default=8, show_default=True, type=int, help="工作线程 / worker threads")
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="存储为空时先载入示例数据 / load the demo first if the store is empty"
+)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, threads: int, with_demo: bool) -> None:
+    """用生产级 WSGI 服务器（waitress）运行网页 / Serve the web app with a production WSGI server (waitress)."""
+    import waitress
+
+    from web.app import create_app
+
+    if with_demo:
+        app = _open(settings)
+        empty = app.log_position() == 0
+        app.close()
+        if empty:
+            load_demo_with_progress(settings)
+    click.echo(f"陪伴 Peiban: http://{host}:{port}/  （存储 / store: {_where(settings)}）")
+    waitress.serve(create_app(settings), host=host, port=port, threads=threads, ident="peiban")
+
+
+@main.command()
+@click.option("--family", "family_id", help="只看一个家庭 / only this family's facts")
+@click.option("--after", default=0, show_default=True, type=int, help="从这个位置之后 / start after this position")
+@click.option(
+    "--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="每页条数 / facts per page"
+)
+@click.option(
+    "--timezone", "zone", default=None, help="显示时区 / time zone shown (default PEIBAN_TIMEZONE or Asia/Shanghai)"
+)
+@click.pass_obj
+def events(settings: Settings, family_id: str | None, after: int, limit: int, zone: str | None) -> None:
+    """打印原始事实日志（分页）/ Print the raw log of facts, a page at a time."""
+    app = _open(settings)
+    tz = ZoneInfo(zone or settings.timezone)
+    try:
+        page = _family_page(app, family_id, after, limit) if family_id else _log_page(app, after, limit)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    for position, event in page:
+        click.echo(fact_line(position, event, tz))
+    if len(page) == limit:
+        more = f"peiban events {'--family ' + family_id + ' ' if family_id else ''}--after {page[-1][0]}"
+        click.echo(f"… 下一页 / next page: {more}")
+    elif not page:
+        click.echo("没有更多事实 / no more facts")
+    app.close()
+
+
+def _log_page(app: Peiban, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
+    notifications = app.recorder.select_notifications(after, limit, inclusive_of_start=False)
+    page = []
+    for notification in notifications:
+        event = app.mapper.to_domain_event(notification)
+        assert isinstance(event, PeibanAggregate.Event)
+        page.append((notification.id, event))
+    return page
+
+
+def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
+    return [(e.originator_version, e) for e in app.family_facts(family_id, after=after, limit=limit)]
