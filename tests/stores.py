@@ -65,7 +65,10 @@ def postgres_store() -> Iterator[StoreSettings]:
         yield StoreSettings(backend="postgres", postgres=settings)
     finally:
         with _connect(settings) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            # the application's schema and every view schema named after it
+            rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"{schema}%"]).fetchall()
+            for (name,) in rows:
+                conn.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
 @contextmanager

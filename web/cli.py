@@ -9,6 +9,7 @@ import click
 
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
+from web.cli_views import project, rebuild
 from web.config import Settings, from_environment
 from web.facts_text import fact_line
 from web.store import open_application
@@ -143,3 +144,7 @@ def _log_page(app: Peiban, after: int, limit: int) -> list[tuple[int, PeibanAggr
 
 def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
     return [(e.originator_version, e) for e in app.family_facts(family_id, after=after, limit=limit)]
+
+
+main.add_command(rebuild)
+main.add_command(project)

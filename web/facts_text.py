@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from enum import Enum
-from typing import Any
-from uuid import UUID
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.aggregate import PeibanAggregate
-
-ENVELOPE = {"originator_id", "originator_version", "timestamp", "recorded_by", "occurred_at", "originator_topic"}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (UUID, date, datetime)):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__}
-    return value
-
-
-def fact_fields(event: PeibanAggregate.Event) -> dict[str, Any]:
-    """The fact's own fields, without the envelope every fact shares."""
-    return {k: _plain(v) for k, v in vars(event).items() if k not in ENVELOPE}
+from projections.plain import fact_fields
 
 
 def fact_line(position: int, event: PeibanAggregate.Event, zone: ZoneInfo) -> str:

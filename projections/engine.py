@@ -1,0 +1,135 @@
+"""The follower: folds the application's log into a view, from its last tracked position.
+
+Each batch of facts and the new tracking position are written in one transaction,
+so a crash loses nothing and applies nothing twice: the next run resumes from the
+position that committed with the rows. Readers call ``catch_up()`` before reading
+(read-your-writes); a separate ``peiban project`` process can do the same in a loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from domain import Peiban
+from domain.aggregate import PeibanAggregate
+from projections.db import Tx, ViewDatabase
+
+Progress = Callable[[int, int], None]
+Handler = Callable[[Tx, Any], None]
+
+TRACKING = "CREATE TABLE IF NOT EXISTS tracking (application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
+
+
+class View(ABC):
+    """A fold of facts into tables. Subclasses name their tables and map fact classes to handlers."""
+
+    name: ClassVar[str]
+    #: table name -> CREATE TABLE statement (and any CREATE INDEX after a ';')
+    tables: ClassVar[Mapping[str, str]]
+
+    def handlers(self) -> Mapping[type[PeibanAggregate.Event], Handler]:
+        """Which method folds which kind of fact; facts not listed leave the view unchanged."""
+        return {}
+
+    def create(self, tx: Tx) -> None:
+        for ddl in self.tables.values():
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    tx.execute(statement)
+
+
+class Projection:
+    """One view kept current from one application's log."""
+
+    def __init__(self, app: Peiban, view: View, db: ViewDatabase, *, batch_size: int = 1000) -> None:
+        self.app = app
+        self.view = view
+        self.db = db
+        self.batch_size = batch_size
+        self._handlers: Mapping[type[Any], Handler] = view.handlers()
+        self._ready = False
+
+    def _prepare(self, tx: Tx) -> int:
+        if not self._ready:
+            tx.execute(TRACKING)
+            self.view.create(tx)
+            self._ready = True
+        row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
+        if row is None:
+            tx.execute("INSERT INTO tracking (application_name, notification_id) VALUES (?, 0)", [self.app.name])
+            return 0
+        return int(row[0])
+
+    def position(self) -> int:
+        """The id of the last fact folded into the view."""
+        with self.db.write() as tx:
+            return self._prepare(tx)
+
+    def is_current(self) -> bool:
+        try:
+            with self.db.read() as tx:
+                row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
+        except Exception:  # tables not created yet: certainly not current
+            return False
+        return row is not None and int(row[0]) >= self.app.log_position()
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Fold every fact recorded since the tracked position; returns how many were folded."""
+        if self._ready and self.is_current():
+            return 0
+        folded = 0
+        total = None
+        while True:
+            with self.db.write() as tx:
+                start = self._prepare(tx)
+                if total is None:
+                    total = max(self.app.log_position() - start, 0)
+                notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
+                for notification in notifications:
+                    event = self.app.mapper.to_domain_event(notification)
+                    handler = self._handlers.get(type(event))
+                    if handler is not None:
+                        handler(tx, event)
+                if notifications:
+                    tx.execute(
+                        "UPDATE tracking SET notification_id = ? WHERE application_name = ?",
+                        [notifications[-1].id, self.app.name],
+                    )
+            folded += len(notifications)
+            if progress is not None:
+                progress(folded, max(total, folded))
+            if len(notifications) < self.batch_size:
+                return folded
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A consistent read of the view, after folding whatever was recorded before it."""
+        self.catch_up()
+        with self.db.read() as tx:
+            yield tx
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Fold the whole log into a fresh database, then switch the view over to it."""
+        fresh = self.db.fresh()
+        try:
+            folded = Projection(self.app, self.view, fresh, batch_size=self.batch_size).catch_up(progress)
+        except BaseException:
+            fresh.close()
+            raise
+        self.db.replace_with(fresh)
+        self._ready = False
+        return folded
+
+    def digest(self) -> str:
+        """A hash of every row of the view and its tracking position, for comparing two builds."""
+        sha = hashlib.sha256()
+        with self.db.read() as tx:
+            for table in [*sorted(self.view.tables), "tracking"]:
+                rows = tx.query(f"SELECT * FROM {table}")
+                for row in sorted(repr(r) for r in rows):
+                    sha.update(f"{table}:{row}\n".encode())
+        return sha.hexdigest()

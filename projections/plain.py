@@ -1,0 +1,49 @@
+"""Facts as plain JSON-ready values: enums by value, ids and times as text."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import PeibanAggregate
+
+#: The attributes every fact shares; the rest are the fact's own fields.
+ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "recorded_by", "occurred_at", "originator_topic"}
+)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of ``value``."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return value
+
+
+def iso(moment: datetime) -> str:
+    """A UTC moment as fixed-width ISO text, so that text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def fact_fields(event: PeibanAggregate.Event) -> dict[str, Any]:
+    """The fact's own fields, without the envelope every fact shares."""
+    return {k: plain(v) for k, v in vars(event).items() if k not in ENVELOPE}

@@ -1,0 +1,53 @@
+"""Every view of one application, and the queries users ask of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain import NotFound, Peiban, StoreSettings
+from domain.errors import FamilyNotFound
+from projections.briefing import Briefing, build_briefing
+from projections.db import view_database
+from projections.engine import Projection, View
+from projections.timeline import Timeline, load_timeline
+from projections.timeline_view import TimelineView
+
+VIEWS: tuple[type[View], ...] = (TimelineView,)
+
+
+class ReadModels:
+    """The views of one Peiban application, each kept current by following its log."""
+
+    def __init__(self, app: Peiban, settings: StoreSettings, *, batch_size: int = 1000) -> None:
+        self.app = app
+        self.projections: dict[str, Projection] = {
+            view.name: Projection(app, view(), view_database(settings, view.name), batch_size=batch_size)
+            for view in VIEWS
+        }
+
+    def __getitem__(self, name: str) -> Projection:
+        try:
+            return self.projections[name]
+        except KeyError:
+            raise NotFound() from None
+
+    def catch_up(self) -> int:
+        """Fold every new fact into every view."""
+        return sum(p.catch_up() for p in self.projections.values())
+
+    def close(self) -> None:
+        for projection in self.projections.values():
+            projection.db.close()
+
+    def timeline(self, family_id: Any, *, as_of: datetime | None = None, include_sensitive: bool = True) -> Timeline:
+        """A family's relationship timeline, now or as the record stood at ``as_of``."""
+        with self["timeline"].reading() as tx:
+            found = load_timeline(tx, str(family_id), as_of=as_of, include_sensitive=include_sensitive)
+        if found is None:
+            raise FamilyNotFound()
+        return found
+
+    def briefing(self, family_id: Any, *, now: datetime) -> Briefing:
+        """A volunteer's briefing: never includes the sensitive compartments."""
+        return build_briefing(self.timeline(family_id, include_sensitive=False), now=now)

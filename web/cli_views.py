@@ -1,0 +1,98 @@
+"""`peiban rebuild` and `peiban project`: keeping the read side's views current."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from types import FrameType
+
+import click
+from click._termui_impl import ProgressBar
+
+from projections.read_models import ReadModels
+from web.config import Settings
+from web.store import open_application
+
+
+def _read_models(settings: Settings, batch_size: int) -> ReadModels:
+    return ReadModels(open_application(settings), settings.store, batch_size=batch_size)
+
+
+class RateBar:
+    """A progress bar that shows facts folded, facts per second and the time left."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+        self.bar: ProgressBar[int] | None = None
+        self.done = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=max(total, 1), label=self.label, show_eta=True, show_pos=True, item_show_func=self._rate
+            )
+            self.bar.__enter__()
+        self.bar.length = max(total, done, 1)
+        self.bar.update(done - self.done, done)
+        self.done = done
+
+    def _rate(self, done: int | None) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return f"{(done or 0) / elapsed:,.0f} 条/秒 facts/s"
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@click.command()
+@click.argument("view", required=False)
+@click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_obj
+def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
+    """从头重建视图，完成后再切换 / Rebuild views from the log, switching over only when done."""
+    models = _read_models(settings, batch_size)
+    names = [view] if view else list(models.projections)
+    unknown = [n for n in names if n not in models.projections]
+    if unknown:
+        raise click.UsageError(
+            f"没有这个视图 / no such view: {', '.join(unknown)} (views: {', '.join(models.projections)})"
+        )
+    for name in names:
+        bar = RateBar(f"重建 rebuild {name}")
+        started = time.monotonic()
+        folded = models[name].rebuild(progress=bar)
+        bar.close()
+        elapsed = time.monotonic() - started
+        click.echo(f"{name}: {folded} 条事实 facts, {elapsed:.1f} s, {folded / max(elapsed, 1e-6):,.0f} 条/秒 facts/s")
+    models.close()
+    models.app.close()
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="追上日志后退出 / catch up once, then exit")
+@click.option("--interval", default=0.5, show_default=True, type=float, help="轮询间隔（秒）/ seconds between polls")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.pass_obj
+def project(settings: Settings, once: bool, interval: float, batch_size: int) -> None:
+    """持续跟随日志更新所有视图 / Follow the log and keep every view current (a long-lived process)."""
+    models = _read_models(settings, batch_size)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    click.echo(f"跟随日志 / following the log: {', '.join(models.projections)}")
+    while not stop.is_set():
+        folded = models.catch_up()
+        if folded:
+            click.echo(f"已更新 {folded} 条事实 / folded {folded} facts (position {models.app.log_position()})")
+        if once:
+            break
+        stop.wait(interval)
+    models.close()
+    models.app.close()
