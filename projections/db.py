@@ -23,20 +23,48 @@ Row = tuple[Any, ...]
 
 
 class Tx(ABC):
-    """One open transaction on a view's database."""
+    """One open transaction on a view's database.
 
-    @abstractmethod
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    Consecutive executions of the same statement are sent together with
+    ``executemany`` (a large saving while catching up); any other statement or
+    query sends what is pending first, so statements still run in order.
+    """
 
-    @abstractmethod
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+    def __init__(self) -> None:
+        self._pending_sql = ""
+        self._pending: list[Sequence[Any]] = []
 
-    @abstractmethod
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if sql != self._pending_sql:
+            self.flush()
+            self._pending_sql = sql
+        self._pending.append(params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.flush()
+        return self._query(sql, params)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def flush(self) -> None:
+        if self._pending:
+            sql, rows = self._pending_sql, self._pending
+            self._pending_sql, self._pending = "", []
+            if len(rows) == 1:
+                self._execute(sql, rows[0])
+            else:
+                self._executemany(sql, rows)
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any]) -> None: ...
+
+    @abstractmethod
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
 
 class ViewDatabase(ABC):
@@ -67,15 +95,16 @@ class ViewDatabase(ABC):
 
 class SQLiteTx(Tx):
     def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
         self.conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def _execute(self, sql: str, params: Sequence[Any]) -> None:
         self.conn.execute(sql, params)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
 
 
@@ -118,8 +147,10 @@ class SQLiteViewDatabase(ViewDatabase):
     def write(self) -> Iterator[Tx]:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
+        tx = SQLiteTx(conn)
         try:
-            yield SQLiteTx(conn)
+            yield tx
+            tx.flush()
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -158,20 +189,21 @@ class SQLiteViewDatabase(ViewDatabase):
 
 class PostgresTx(Tx):
     def __init__(self, conn: Any) -> None:
+        super().__init__()
         self.conn = conn
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+    def _execute(self, sql: str, params: Sequence[Any]) -> None:
         self.conn.execute(self._sql(sql), params)
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(self._sql(sql), rows)
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return list(self.conn.execute(self._sql(sql), params).fetchall())
 
 
@@ -212,7 +244,9 @@ class PostgresViewDatabase(ViewDatabase):
         with self._pool_open().connection() as conn, conn.transaction():
             # One writer per view at a time, across processes: held until commit.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.schema])
-            yield PostgresTx(conn)
+            tx = PostgresTx(conn)
+            yield tx
+            tx.flush()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -37,7 +38,9 @@ def plain(value: Any) -> Any:
 
 def iso(moment: datetime) -> str:
     """A UTC moment as fixed-width ISO text, so that text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def from_iso(text: str) -> datetime:
@@ -47,3 +50,16 @@ def from_iso(text: str) -> datetime:
 def fact_fields(event: PeibanAggregate.Event) -> dict[str, Any]:
     """The fact's own fields, without the envelope every fact shares."""
     return {k: plain(v) for k, v in vars(event).items() if k not in ENVELOPE}
+
+
+def _json_default(value: Any) -> Any:
+    converted = plain(value)
+    if converted is value:
+        raise TypeError(f"not JSON serialisable: {type(value)}")
+    return converted
+
+
+def fact_json(event: PeibanAggregate.Event) -> str:
+    """The fact's own fields as JSON text (the fast path of ``fact_fields`` for views)."""
+    fields = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+    return json.dumps(fields, ensure_ascii=False, default=_json_default, separators=(",", ":"))

@@ -117,7 +117,7 @@ def _entries(tx: Tx, family_id: str, as_of: datetime | None) -> list[Entry]:
     for event_id, kind, occurred, recorded, by, vids, data in rows:
         fields = json.loads(data)
         entries[event_id] = Entry(
-            event_id, kind, from_iso(occurred), from_iso(recorded), by, tuple(json.loads(vids)), fields, fields
+            event_id, kind, from_iso(occurred), from_iso(recorded), by, tuple(vids.split()), fields, fields
         )
     corrections = tx.query(
         "SELECT event_id, target_event_id, action, recorded_at, recorded_by, reason, changes FROM timeline_correction"

@@ -12,13 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from domain.aggregate import fact_id_text
 from domain.cohort import Cohort
 from domain.family import Family
 from domain.values import ServiceLine
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
-from projections.plain import fact_fields, iso
+from projections.plain import fact_fields, fact_json, iso
 
 #: The kind of each family fact, as timelines and the API name it.
 KINDS: Mapping[type[Any], str] = {
@@ -52,15 +53,16 @@ LINKS = {
 }
 
 
-def _volunteers(event: Any) -> list[str]:
+def _volunteers(event: Any) -> str:
+    """The volunteers a fact involves, as space-separated ids (a visit's, a message's, a handover's)."""
     ids = getattr(event, "volunteer_ids", None)
-    if ids is None:
-        one = getattr(event, "volunteer_id", None)
-        ids = [one] if one else []
-    for attr in ("outgoing_volunteer_id", "incoming_volunteer_id"):
-        if getattr(event, attr, None):
-            ids = [*ids, getattr(event, attr)]
-    return [str(v) for v in ids]
+    if ids is not None:
+        return " ".join(map(str, ids))
+    one = getattr(event, "volunteer_id", None)
+    if one is not None:
+        return str(one)
+    outgoing = getattr(event, "outgoing_volunteer_id", None)
+    return f"{outgoing} {event.incoming_volunteer_id}" if outgoing else ""
 
 
 class TimelineView(View):
@@ -110,17 +112,17 @@ class TimelineView(View):
             "INSERT INTO timeline_entry (event_id, family_id, version, kind, occurred_at, recorded_at, recorded_by,"
             " volunteer_ids, service_line, sensitive, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                str(event.event_id),
+                fact_id_text(event.originator_id, event.originator_version),
                 str(event.originator_id),
                 event.originator_version,
                 kind,
                 iso(event.occurred_at),
                 iso(event.timestamp),
                 event.recorded_by,
-                json.dumps(_volunteers(event)),
+                _volunteers(event),
                 line.value if isinstance(line, ServiceLine) else None,
                 int(sensitive),
-                json.dumps(fact_fields(event), ensure_ascii=False),
+                fact_json(event),
             ],
         )
 
@@ -131,7 +133,7 @@ class TimelineView(View):
             "INSERT INTO timeline_correction (event_id, family_id, target_event_id, action, recorded_at, recorded_by,"
             " reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                str(event.event_id),
+                fact_id_text(event.originator_id, event.originator_version),
                 str(event.originator_id),
                 str(event.target_event_id),
                 "amend" if amended else "retract",

@@ -79,3 +79,19 @@ def store(kind: str, tmp_path: Path) -> Iterator[StoreSettings]:
             yield settings
     else:
         yield StoreSettings(backend="sqlite" if kind == "sqlite" else "memory", data_dir=tmp_path / "data")
+
+
+def cli_environment(settings: StoreSettings) -> dict[str, str]:
+    """The PEIBAN_* variables that point a `peiban` process at the same store."""
+    if settings.backend != "postgres":
+        return {"PEIBAN_STORE": settings.backend, "PEIBAN_DATA_DIR": str(settings.data_dir)}
+    pg = settings.postgres
+    return {
+        "PEIBAN_STORE": "postgres",
+        "PEIBAN_POSTGRES_HOST": pg.host,
+        "PEIBAN_POSTGRES_PORT": str(pg.port),
+        "PEIBAN_POSTGRES_DBNAME": pg.dbname,
+        "PEIBAN_POSTGRES_USER": pg.user,
+        "PEIBAN_POSTGRES_PASSWORD": pg.password,
+        "PEIBAN_POSTGRES_SCHEMA": pg.schema,
+    }
