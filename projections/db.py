@@ -111,9 +111,11 @@ class SQLiteTx(Tx):
 class SQLiteViewDatabase(ViewDatabase):
     """A view in its own SQLite file; a rebuild is a new file moved into place."""
 
-    def __init__(self, view_name: str, path: Path) -> None:
+    def __init__(self, view_name: str, path: Path, *, disposable: bool = False) -> None:
         super().__init__(view_name)
         self.path = path
+        #: a rebuild's file, thrown away if the rebuild fails: no need to wait for the disk
+        self.disposable = disposable
         self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
@@ -126,7 +128,7 @@ class SQLiteViewDatabase(ViewDatabase):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=OFF" if self.disposable else "PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             self._local.inode = self._inode()
             self._all().append(conn)
@@ -169,12 +171,17 @@ class SQLiteViewDatabase(ViewDatabase):
         path = self.path.with_name(self.path.name + ".rebuild")
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
-        return SQLiteViewDatabase(self.view_name, path)
+        return SQLiteViewDatabase(self.view_name, path, disposable=True)
 
     def replace_with(self, rebuilt: ViewDatabase) -> None:
         assert isinstance(rebuilt, SQLiteViewDatabase)
         conn = rebuilt._conn()
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        fd = os.open(rebuilt.path, os.O_RDONLY)  # written without syncs: make it durable before the switch
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         rebuilt.close()
         os.replace(rebuilt.path, self.path)
         for suffix in ("-wal", "-shm"):
