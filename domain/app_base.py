@@ -71,6 +71,8 @@ class PeibanBase(Application[UUID]):
         """Only the given settings, never the process environment: ``web.config`` reads that."""
         settings = dict(type(self).env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        # Keep recently used aggregates; each get still fast-forwards through newer stored facts.
+        settings.setdefault("AGGREGATE_CACHE_MAXSIZE", "1000")
         settings.update(env or {})
         return Environment(name, settings)
 

@@ -102,6 +102,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.status = FamilyStatus.CLOSED
+            family.closed_at = self.occurred_at
             family.roster.end_all(self.occurred_at)
 
     class Reopened(Event):
@@ -110,6 +111,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.status = FamilyStatus.OPEN
+            family.closed_at = None
 
     class VolunteerAssigned(Event):
         TOPIC = "peiban.Family.VolunteerAssigned"
@@ -300,6 +302,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self.consent_scopes: list[ConsentScope] = list(consent.scopes)
         self.enrolled_at = occurred_at
         self.status = FamilyStatus.OPEN
+        self.closed_at: datetime | None = None
         self.roster = Roster()
         self.facts: dict[str, Fact] = {}
         self.open_concerns: list[UUID] = []
@@ -430,6 +433,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         last_lead_end = self.roster.last_lead_end()
         if chosen is Role.LEAD and last_lead_end and when < last_lead_end:
             checks.moment("occurred_at", when, now=now, not_before=last_lead_end)
+        if volunteer.active_since is not None and when < volunteer.active_since:
+            checks.moment("occurred_at", when, now=now, not_before=volunteer.active_since)
         checks.done()
         if self.is_closed:
             raise FamilyClosed()
@@ -481,8 +486,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if not volunteers:
             checks.add("volunteer_ids", Problem("required", "至少一名义工", "at least one volunteer"))
         checks.done()
-        if self.is_closed:
-            raise FamilyClosed()
+        if self.closed_at is not None and when >= self.closed_at:
+            raise FamilyClosed()  # a visit from before the closure, written up late, is still welcome
         for volunteer in volunteers:
             if not (volunteer.was_present_at(when) and self.roster.on_family_at(volunteer.volunteer_id, when)):
                 raise VolunteerNotOnFamily(name=volunteer.name, when=when.isoformat(timespec="minutes"))

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.checks import Checks
 from domain.errors import Problem
 from domain.values import ConsentScope, GuardianConsent, HouseholdMember, Relation
+
+
+def latest_today(now: datetime) -> date:
+    """Today's date where it is latest on Earth (UTC+14): no local 'today' is refused as future."""
+    return (now + timedelta(hours=14)).date()
 
 
 def check_household(checks: Checks, value: Any, now: datetime) -> list[HouseholdMember]:
@@ -25,7 +30,9 @@ def check_household(checks: Checks, value: Any, now: datetime) -> list[Household
         members.append(
             HouseholdMember(
                 relation=checks.choice(f"household.{i}.relation", item.get("relation"), Relation),
-                birth_year=checks.whole(f"household.{i}.birth_year", item.get("birth_year"), low=1900, high=now.year),
+                birth_year=checks.whole(
+                    f"household.{i}.birth_year", item.get("birth_year"), low=1900, high=latest_today(now).year
+                ),
                 alias=checks.text(f"household.{i}.alias", item.get("alias", ""), limit=50, required=False),
             )
         )
@@ -48,7 +55,7 @@ def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool 
         scopes=tuple(checks.choices("consent.scopes", value.get("scopes"), ConsentScope, required=True)),
         given_on=checks.day("consent.given_on", value.get("given_on")),
     )
-    if consent.given_on > now.date():
+    if consent.given_on > latest_today(now):
         checks.add("consent.given_on", Problem("future", "不能是将来的日期", "must not be in the future"))
     if enrolling and ConsentScope.RECORDS not in consent.scopes:
         checks.add(

@@ -70,7 +70,6 @@ class Fact:
 
     kind: str
     retracted: bool = False
-    service_line: str | None = None
 
 
 @dataclass

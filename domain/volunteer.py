@@ -31,6 +31,7 @@ class VolunteerStanding:
     status: VolunteerStatus
     departed_at: datetime | None
     alumni_opted_in: bool
+    active_since: datetime | None = None
 
     def describe_status(self) -> str:
         return STATUS_ZH[self.status]
@@ -61,6 +62,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
 
         def apply(self, volunteer: Volunteer) -> None:
             volunteer.status = VolunteerStatus.ACTIVE
+            volunteer.active_since = self.occurred_at
 
     class DepartureAnnounced(PeibanAggregate.Event):
         TOPIC = "peiban.Volunteer.DepartureAnnounced"
@@ -111,6 +113,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         self.major = major
         self.registered_at = occurred_at
         self.status = VolunteerStatus.REGISTERED
+        self.active_since: datetime | None = None
         self.expected_departure_on: date | None = None
         self.departed_at: datetime | None = None
         self.departure_reason: DepartureReason | None = None
@@ -118,7 +121,9 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
 
     @property
     def standing(self) -> VolunteerStanding:
-        return VolunteerStanding(self.id, self.name, self.status, self.departed_at, self.alumni_opted_in)
+        return VolunteerStanding(
+            self.id, self.name, self.status, self.departed_at, self.alumni_opted_in, self.active_since
+        )
 
     @classmethod
     def register(

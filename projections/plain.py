@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from domain.aggregate import PeibanAggregate
+
+#: Where days, months and quarters are counted (times are stored in UTC).
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: The attributes every fact shares; the rest are the fact's own fields.
 ENVELOPE = frozenset(
@@ -63,3 +67,21 @@ def fact_json(event: PeibanAggregate.Event) -> str:
     """The fact's own fields as JSON text (the fast path of ``fact_fields`` for views)."""
     fields = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
     return json.dumps(fields, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in Asia/Shanghai on which ``moment`` falls."""
+    return moment.astimezone(SHANGHAI).date()
+
+
+def day_starts(day: date) -> str:
+    """The stored (UTC ISO) form of the first moment of ``day`` in Asia/Shanghai."""
+    return iso(datetime.combine(day, time(), SHANGHAI))
+
+
+def day_after_starts(day: date) -> str:
+    return day_starts(day + timedelta(days=1))
+
+
+def moment(text: str | None) -> datetime | None:
+    return None if text is None else from_iso(text)

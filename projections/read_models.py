@@ -6,14 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from domain import NotFound, Peiban, StoreSettings
-from domain.errors import FamilyNotFound
+from domain.errors import FamilyNotFound, VolunteerNotFound
 from projections.briefing import Briefing, build_briefing
+from projections.caseload import Caseload, volunteer_caseload
+from projections.continuity_view import ContinuityView
+from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
 from projections.engine import Projection, View
+from projections.reports import CohortReport, cohort_report
 from projections.timeline import Timeline, load_timeline
 from projections.timeline_view import TimelineView
 
-VIEWS: tuple[type[View], ...] = (TimelineView,)
+VIEWS: tuple[type[View], ...] = (TimelineView, ContinuityView)
 
 
 class ReadModels:
@@ -51,3 +55,21 @@ class ReadModels:
     def briefing(self, family_id: Any, *, now: datetime) -> Briefing:
         """A volunteer's briefing: never includes the sensitive compartments."""
         return build_briefing(self.timeline(family_id, include_sensitive=False), now=now)
+
+    def dashboard(self, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30) -> Dashboard:
+        """The continuity dashboard: every open family, and the uncovered, cliff and quiet lists."""
+        with self["continuity"].reading() as tx:
+            return continuity_dashboard(tx, now=now, cliff_days=cliff_days, quiet_days=quiet_days)
+
+    def caseload(self, volunteer_id: Any, *, now: datetime) -> Caseload:
+        """A volunteer's families, roles, last visits, and visits and hours this month and term."""
+        with self["continuity"].reading() as tx:
+            found = volunteer_caseload(tx, str(volunteer_id), now=now)
+        if found is None:
+            raise VolunteerNotFound()
+        return found
+
+    def cohort_report(self) -> CohortReport:
+        """The cohort continuity report: per cohort transition and per quarter."""
+        with self["continuity"].reading() as tx:
+            return cohort_report(tx)

@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.values import SENSITIVE_SERVICE_LINES
 from projections.db import Tx
-from projections.plain import from_iso, iso
+from projections.plain import from_iso, iso, local_day
 from projections.timeline_view import LINKS
 
 SENSITIVE = {line.value for line in SENSITIVE_SERVICE_LINES}
@@ -203,7 +203,7 @@ def _bridges(entries: list[Entry], names: dict[str, str]) -> list[Bridge]:
                 (e.occurred_at for e in visits if in_id in e.volunteer_ids and e.occurred_at >= closing.occurred_at),
                 default=None,
             )
-            gap = (first_in.date() - last_out.date()).days if last_out and first_in else None
+            gap = (local_day(first_in) - local_day(last_out)).days if last_out and first_in else None
         bridges.append(
             Bridge(
                 hid,

@@ -12,6 +12,7 @@ from domain.aggregate import PeibanAggregate
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment
 from web.facts_text import fact_line
+from web.progress import Progress
 from web.store import open_application
 
 
@@ -57,12 +58,7 @@ def load_demo_with_progress(settings: Settings) -> None:
 
     if settings.store.backend == "sqlite":
         settings.store.data_dir.mkdir(parents=True, exist_ok=True)
-    with click.progressbar(length=1, label="载入示例数据 / Loading demo", show_eta=True, show_pos=True) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
+    with Progress("载入示例数据 / Loading demo") as progress:
         try:
             summary = load_demo(settings.store.env(Peiban.name), progress=progress)
         except DemoStoreNotEmpty as error:

@@ -8,43 +8,15 @@ import time
 from types import FrameType
 
 import click
-from click._termui_impl import ProgressBar
 
 from projections.read_models import ReadModels
 from web.config import Settings
+from web.progress import Progress
 from web.store import open_application
 
 
 def _read_models(settings: Settings, batch_size: int) -> ReadModels:
     return ReadModels(open_application(settings), settings.store, batch_size=batch_size)
-
-
-class RateBar:
-    """A progress bar that shows facts folded, facts per second and the time left."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.started = time.monotonic()
-        self.bar: ProgressBar[int] | None = None
-        self.done = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(
-                length=max(total, 1), label=self.label, show_eta=True, show_pos=True, item_show_func=self._rate
-            )
-            self.bar.__enter__()
-        self.bar.length = max(total, done, 1)
-        self.bar.update(done - self.done, done)
-        self.done = done
-
-    def _rate(self, done: int | None) -> str:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        return f"{(done or 0) / elapsed:,.0f} 条/秒 facts/s"
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 @click.command()
@@ -61,10 +33,9 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
             f"没有这个视图 / no such view: {', '.join(unknown)} (views: {', '.join(models.projections)})"
         )
     for name in names:
-        bar = RateBar(f"重建 rebuild {name}")
         started = time.monotonic()
-        folded = models[name].rebuild(progress=bar)
-        bar.close()
+        with Progress(f"重建 rebuild {name}") as progress:
+            folded = models[name].rebuild(progress=progress)
         elapsed = time.monotonic() - started
         click.echo(f"{name}: {folded} 条事实 facts, {elapsed:.1f} s, {folded / max(elapsed, 1e-6):,.0f} 条/秒 facts/s")
     models.close()
