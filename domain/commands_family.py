@@ -18,25 +18,25 @@ class FamilyCommands(PeibanBase):
 
     def update_family_profile(
         self, family_id: Any, *, changes: dict[str, Any], recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Change the family's name shown, community, household or circumstances."""
-        self._on_family(
+        return self._on_family(
             family_id, occurred_at, lambda f, at: f.update_profile(changes=changes, recorded_by=recorded_by, **at)
         )
 
     def record_consent(
         self, family_id: Any, *, consent: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Record a guardian's further consent."""
-        self._on_family(
+        return self._on_family(
             family_id, occurred_at, lambda f, at: f.record_consent(consent=consent, recorded_by=recorded_by, **at)
         )
 
     def withdraw_consent(
         self, family_id: Any, *, scopes: Any, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Record that the guardian withdrew consent for some scopes."""
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.withdraw_consent(scopes=scopes, reason=reason, recorded_by=recorded_by, **at),
@@ -44,31 +44,35 @@ class FamilyCommands(PeibanBase):
 
     def close_family(
         self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Close the family's case; its assignments end."""
-        self._on_family(family_id, occurred_at, lambda f, at: f.close(reason=reason, recorded_by=recorded_by, **at))
+        return self._on_family(
+            family_id, occurred_at, lambda f, at: f.close(reason=reason, recorded_by=recorded_by, **at)
+        )
 
     def reopen_family(
         self, family_id: Any, *, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Reopen a closed family's case."""
-        self._on_family(family_id, occurred_at, lambda f, at: f.reopen(reason=reason, recorded_by=recorded_by, **at))
+        return self._on_family(
+            family_id, occurred_at, lambda f, at: f.reopen(reason=reason, recorded_by=recorded_by, **at)
+        )
 
     def assign_volunteer(
         self, family_id: Any, *, volunteer_id: Any, role: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Assign an active volunteer to the family as lead, co or shadow."""
         standing = self._standing(volunteer_id)
-        self._on_family(
+        return self._on_family(
             family_id, occurred_at, lambda f, at: f.assign(volunteer=standing, role=role, recorded_by=recorded_by, **at)
         )
 
     def unassign_volunteer(
         self, family_id: Any, *, volunteer_id: Any, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """End a volunteer's assignment to the family, with the reason."""
         vid = parse_id(volunteer_id, "volunteer_id")
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.unassign(volunteer_id=vid, reason=reason, recorded_by=recorded_by, **at),
@@ -103,10 +107,10 @@ class FamilyCommands(PeibanBase):
 
     def record_family_agreement(
         self, family_id: Any, *, handover_id: Any, note: Any = "", recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
         hid = parse_id(handover_id, "handover_id")
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.record_family_agreement(handover_id=hid, note=note, recorded_by=recorded_by, **at),
@@ -121,11 +125,11 @@ class FamilyCommands(PeibanBase):
         no_joint_visit_reason: Any = "",
         recorded_by: Any,
         occurred_at: datetime | None = None,
-    ) -> None:
+    ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
         hid = parse_id(handover_id, "handover_id")
         incoming = self._standing(self.get_family(family_id).handover(hid).incoming_id)
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.complete_handover(
@@ -140,10 +144,10 @@ class FamilyCommands(PeibanBase):
 
     def cancel_handover(
         self, family_id: Any, *, handover_id: Any, reason: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Cancel a planned handover, with the reason."""
         hid = parse_id(handover_id, "handover_id")
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.cancel_handover(handover_id=hid, reason=reason, recorded_by=recorded_by, **at),

@@ -62,10 +62,10 @@ class RecordCommands(PeibanBase):
 
     def resolve_concern(
         self, family_id: Any, *, concern_id: Any, resolution: Any, recorded_by: Any, occurred_at: datetime | None = None
-    ) -> None:
+    ) -> UUID:
         """Resolve an open concern, saying how."""
         cid = parse_id(concern_id, "concern_id")
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.resolve_concern(concern_id=cid, resolution=resolution, recorded_by=recorded_by, **at),
@@ -117,10 +117,10 @@ class RecordCommands(PeibanBase):
         note: Any = "",
         recorded_by: Any,
         occurred_at: datetime | None = None,
-    ) -> None:
+    ) -> UUID:
         """Mark a follow-up as done."""
         fid = parse_id(follow_up_id, "follow_up_id")
-        self._on_family(
+        return self._on_family(
             family_id,
             occurred_at,
             lambda f, at: f.complete_follow_up(follow_up_id=fid, note=note, recorded_by=recorded_by, **at),

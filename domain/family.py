@@ -362,7 +362,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.enrolled_at)
         return by, when
 
-    def update_profile(self, *, changes: dict[str, Any], recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def update_profile(self, *, changes: dict[str, Any], recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Change who the family is: name shown, community, household, circumstances."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -382,26 +382,28 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if not changes:
             checks.add("changes", Problem("required", "请至少修改一项", "must change at least one field"))
         checks.done()
-        self._record(self.ProfileUpdated, now=now, recorded_by=by, occurred_at=when, changes=checked)
+        return self._record(self.ProfileUpdated, now=now, recorded_by=by, occurred_at=when, changes=checked)
 
-    def record_consent(self, *, consent: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def record_consent(self, *, consent: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Record a guardian's (further) consent."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         given = check_consent(checks, consent, now, enrolling=False)
         checks.done()
-        self._record(self.ConsentRecorded, now=now, recorded_by=by, occurred_at=when, consent=given)
+        return self._record(self.ConsentRecorded, now=now, recorded_by=by, occurred_at=when, consent=given)
 
-    def withdraw_consent(self, *, scopes: Any, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def withdraw_consent(self, *, scopes: Any, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Record that the guardian withdrew consent for some scopes."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         withdrawn = checks.choices("scopes", scopes, ConsentScope, required=True)
         why = checks.text("reason", reason, limit=LONG_TEXT)
         checks.done()
-        self._record(self.ConsentWithdrawn, now=now, recorded_by=by, occurred_at=when, scopes=withdrawn, reason=why)
+        return self._record(
+            self.ConsentWithdrawn, now=now, recorded_by=by, occurred_at=when, scopes=withdrawn, reason=why
+        )
 
-    def close(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def close(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Close the family's case; its assignments end with it."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -411,9 +413,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             raise FamilyAlreadyClosed()
         if self.roster.open_handover() is not None:
             raise HandoverAlreadyOpen()
-        self._record(self.Closed, now=now, recorded_by=by, occurred_at=when, reason=why)
+        return self._record(self.Closed, now=now, recorded_by=by, occurred_at=when, reason=why)
 
-    def reopen(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def reopen(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Reopen a closed family's case."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -421,11 +423,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.done()
         if not self.is_closed:
             raise FamilyNotClosed()
-        self._record(self.Reopened, now=now, recorded_by=by, occurred_at=when, reason=why)
+        return self._record(self.Reopened, now=now, recorded_by=by, occurred_at=when, reason=why)
 
     def assign(
         self, *, volunteer: VolunteerStanding, role: Any, recorded_by: Any, occurred_at: Any, now: datetime
-    ) -> None:
+    ) -> UUID:
         """Assign an active volunteer as lead, co or shadow."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -445,7 +447,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         lead = self.roster.lead()
         if chosen is Role.LEAD and lead is not None:
             raise LeadAlreadyAssigned(lead=str(lead.volunteer_id))
-        self._record(
+        return self._record(
             self.VolunteerAssigned,
             now=now,
             recorded_by=by,
@@ -454,7 +456,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             role=chosen,
         )
 
-    def unassign(self, *, volunteer_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def unassign(self, *, volunteer_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """End a volunteer's assignment, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -465,7 +467,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.done()
         if assignment is None:
             raise NotAssigned()
-        self._record(
+        return self._record(
             self.VolunteerUnassigned, now=now, recorded_by=by, occurred_at=when, volunteer_id=volunteer_id, reason=why
         )
 
@@ -570,13 +572,15 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
     def record_family_agreement(
         self, *, handover_id: UUID, note: Any, recorded_by: Any, occurred_at: Any, now: datetime
-    ) -> None:
+    ) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         text = checks.text("note", note, limit=LONG_TEXT, required=False)
         self._open_handover(checks, handover_id, when, now)
-        self._record(self.HandoverAgreed, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, note=text)
+        return self._record(
+            self.HandoverAgreed, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, note=text
+        )
 
     def complete_handover(
         self,
@@ -588,7 +592,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
-    ) -> None:
+    ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -604,7 +608,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         lead = self.roster.lead()
         takes_lead = lead is None or (outgoing is not None and outgoing.role is Role.LEAD)
         role = Role.LEAD if takes_lead or outgoing is None else outgoing.role
-        self._record(
+        return self._record(
             self.HandoverCompleted,
             now=now,
             recorded_by=by,
@@ -617,13 +621,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
     def cancel_handover(
         self, *, handover_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime
-    ) -> None:
+    ) -> UUID:
         """Cancel a planned handover, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         why = checks.text("reason", reason, limit=LONG_TEXT)
         self._open_handover(checks, handover_id, when, now)
-        self._record(
+        return self._record(
             self.HandoverCancelled, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, reason=why
         )
 
@@ -638,7 +642,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
     def resolve_concern(
         self, *, concern_id: UUID, resolution: Any, recorded_by: Any, occurred_at: Any, now: datetime
-    ) -> None:
+    ) -> UUID:
         """Resolve an open concern, saying how."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -647,7 +651,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self._live_fact(concern_id, "concern")
         if concern_id not in self.open_concerns:
             raise ConcernAlreadyResolved()
-        self._record(
+        return self._record(
             self.ConcernResolved, now=now, recorded_by=by, occurred_at=when, concern_id=concern_id, resolution=text
         )
 
@@ -698,7 +702,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
     def complete_follow_up(
         self, *, follow_up_id: UUID, note: Any, recorded_by: Any, occurred_at: Any, now: datetime
-    ) -> None:
+    ) -> UUID:
         """Mark a scheduled follow-up as done."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -707,7 +711,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self._live_fact(follow_up_id, "follow_up")
         if follow_up_id not in self.open_follow_ups:
             raise FollowUpAlreadyDone()
-        self._record(self.FollowUpDone, now=now, recorded_by=by, occurred_at=when, follow_up_id=follow_up_id, note=text)
+        return self._record(
+            self.FollowUpDone, now=now, recorded_by=by, occurred_at=when, follow_up_id=follow_up_id, note=text
+        )
 
     def amend(self, *, target_event_id: UUID, changes: Any, reason: Any, recorded_by: Any, now: datetime) -> UUID:
         """Amend descriptive fields of a recorded fact; the original stays visible."""
