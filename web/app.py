@@ -10,6 +10,8 @@ from flask import Flask, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from domain import Peiban
+from projections.read_models import ReadModels
+from web.api import register_api
 from web.config import Settings, from_environment
 from web.store import open_application
 
@@ -21,7 +23,10 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     app.config.from_mapping(SECRET_KEY=settings.secret_key or secrets.token_hex(32), PEIBAN_SETTINGS=settings)
     if test_config:
         app.config.from_mapping(test_config)
-    app.extensions["peiban"] = open_application(settings)
+    peiban = open_application(settings)
+    app.extensions["peiban"] = peiban
+    app.extensions["peiban.read_models"] = ReadModels(peiban, settings.store)
+    register_api(app, settings.store)
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "health", health)
     return app

@@ -1,0 +1,64 @@
+"""The HTTP API (/api/v1): flask-smorest blueprints, one per resource, with an OpenAPI 3 document."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api, Blueprint
+
+from domain import StoreSettings
+from web.api import idempotency
+from web.api.errors import http_error, register_error_handlers
+
+PREFIX = "/api/v1"
+
+
+class PeibanApi(Api):
+    """flask-smorest's Api, with every error rendered by ``web.api.errors``."""
+
+    def handle_http_exception(self, error: Any) -> ResponseReturnValue:
+        return http_error(error)
+
+
+def swagger_assets(filename: str) -> ResponseReturnValue:
+    """Swagger UI's scripts and styles, served from this machine (no CDN)."""
+    import swagger_ui_bundle
+
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def register_api(app: Flask, settings: StoreSettings) -> Api:
+    """Mount the API, its OpenAPI document at /api/v1/openapi.json and its docs at /api/v1/docs."""
+    app.config.update(
+        API_TITLE="Peiban 陪伴 API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/docs/assets/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "陪伴：义工与家庭的陪伴关系记录 / Peiban: volunteer–family companionship records"}
+        },
+    )
+    api = PeibanApi(app)
+    register_error_handlers(app)
+    app.add_url_rule(f"{PREFIX}/docs/assets/<path:filename>", "swagger_assets", swagger_assets)
+    idempotency.install(app, settings)
+    for blueprint in resource_blueprints():
+        api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{blueprint.url_prefix or ''}")
+    return api
+
+
+def resource_blueprints() -> list[Blueprint]:
+    """Every module of this package that defines a resource blueprint ``blp``, in name order."""
+    found = []
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        blueprint = getattr(importlib.import_module(f"{__name__}.{module}"), "blp", None)
+        if isinstance(blueprint, Blueprint):
+            found.append(blueprint)
+    return found
