@@ -1,0 +1,257 @@
+"""Accounts: who may sign in, in which role; every grant and change is a recorded fact.
+
+Passwords and API tokens arrive here already hashed (the web layer hashes them);
+the domain only keeps the hashes and enforces who may become what. An account's id
+is derived from its user name, so a name can only ever be taken once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Snapshot as LibrarySnapshot
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import Environment
+
+from domain.aggregate import PeibanAggregate, check_actor
+from domain.checks import Checks
+from domain.errors import NotFound, Problem, RuleBroken
+from domain.transcodings import EnumAsValue, register_transcodings
+
+ACCOUNTS = uuid5(NAMESPACE_URL, "peiban:accounts")
+
+
+class AccountRole(Enum):
+    """What an account may do (see web.access.policy for the table)."""
+
+    COORDINATOR = "coordinator"
+    SOCIAL_WORKER = "social_worker"
+    VOLUNTEER = "volunteer"
+    AUDITOR = "auditor"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    zh = "未找到该账号"
+    en = "Account not found"
+
+
+class UserNameTaken(RuleBroken):
+    code = "user_name_taken"
+    zh = "这个用户名已被使用"
+    en = "This user name is already taken"
+
+
+class VolunteerAccountNeedsVolunteer(RuleBroken):
+    code = "volunteer_account_needs_volunteer"
+    zh = "义工账号必须关联一名义工"
+    en = "A volunteer's account must be linked to a volunteer"
+
+
+def account_id(user_name: str) -> UUID:
+    return uuid5(ACCOUNTS, user_name.strip().casefold())
+
+
+class Account(PeibanAggregate, created_event_name="Opened"):
+    TOPIC = "peiban.Account"
+
+    class Created(PeibanAggregate.Created, PeibanAggregate.Event):
+        TOPIC = "peiban.Account.Created"
+
+    class Opened(Created):
+        TOPIC = "peiban.Account.Opened"
+        user_name: str
+        display_name: str
+        role: AccountRole
+        volunteer_id: UUID | None
+        password_hash: str
+
+    class RoleGranted(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.RoleGranted"
+        role: AccountRole
+        volunteer_id: UUID | None
+
+        def apply(self, account: Account) -> None:
+            account.role, account.volunteer_id = self.role, self.volunteer_id
+
+    class PasswordSet(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.PasswordSet"
+        password_hash: str
+
+        def apply(self, account: Account) -> None:
+            account.password_hash = self.password_hash
+
+    class Disabled(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.Disabled"
+        reason: str
+
+        def apply(self, account: Account) -> None:
+            account.disabled = True
+
+    class Enabled(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.Enabled"
+
+        def apply(self, account: Account) -> None:
+            account.disabled = False
+
+    class TokenIssued(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.TokenIssued"
+        token_id: str
+        token_hash: str
+        label: str
+
+        def apply(self, account: Account) -> None:
+            account.tokens[self.token_id] = self.token_hash
+
+    class TokenRevoked(PeibanAggregate.Event):
+        TOPIC = "peiban.Account.TokenRevoked"
+        token_id: str
+
+        def apply(self, account: Account) -> None:
+            account.tokens.pop(self.token_id, None)
+
+    class Snapshot(LibrarySnapshot):
+        TOPIC = "peiban.Account.Snapshot"
+
+    def __init__(
+        self,
+        recorded_by: str,
+        occurred_at: datetime,
+        user_name: str,
+        display_name: str,
+        role: AccountRole,
+        volunteer_id: UUID | None,
+        password_hash: str,
+    ) -> None:
+        self.user_name = user_name
+        self.display_name = display_name
+        self.role = role
+        self.volunteer_id = volunteer_id
+        self.password_hash = password_hash
+        self.disabled = False
+        self.tokens: dict[str, str] = {}
+
+
+def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
+    chosen = checks.choice("role", role, AccountRole)
+    if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
+        checks.add("volunteer_id", Problem("required", "义工账号必须关联义工", "required for a volunteer"))
+    return chosen
+
+
+class Accounts(Application[UUID]):
+    """The accounts store (its own file or tables; ``name`` is stored data)."""
+
+    name = "peiban_accounts"
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+        transcoder.register(EnumAsValue(AccountRole))
+
+    def get(self, user_name_or_id: str | UUID) -> Account:
+        """An account by user name or id."""
+        key = user_name_or_id if isinstance(user_name_or_id, UUID) else account_id(user_name_or_id)
+        try:
+            account: Any = self.repository.get(key)
+        except AggregateNotFoundError:
+            raise AccountNotFound() from None
+        assert isinstance(account, Account)
+        return account
+
+    def open_account(
+        self,
+        *,
+        user_name: Any,
+        display_name: Any,
+        role: Any,
+        password_hash: str,
+        volunteer_id: UUID | None = None,
+        recorded_by: Any,
+    ) -> UUID:
+        """Open an account with a role (a volunteer's account names its volunteer)."""
+        checks = Checks()
+        by = check_actor(checks, recorded_by)
+        name = checks.text("user_name", user_name, limit=50)
+        shown = checks.text("display_name", display_name, limit=100)
+        chosen = _role(checks, role, volunteer_id)
+        checks.done()
+        now = self.clock()
+        account = Account._create(
+            Account.Opened,
+            id=account_id(name),
+            timestamp=now,
+            recorded_by=by,
+            occurred_at=now,
+            user_name=name,
+            display_name=shown,
+            role=chosen,
+            volunteer_id=volunteer_id,
+            password_hash=password_hash,
+        )
+        try:
+            self.save(account)
+        except IntegrityError:
+            raise UserNameTaken() from None
+        return account.id
+
+    def _change(self, user: str | UUID, event_class: type[Any], recorded_by: Any, **fields: Any) -> None:
+        checks = Checks()
+        by = check_actor(checks, recorded_by)
+        checks.done()
+        account = self.get(user)
+        now = self.clock()
+        account.trigger_event(event_class, timestamp=now, recorded_by=by, occurred_at=now, **fields)
+        self.save(account)
+
+    def grant_role(self, user: str | UUID, *, role: Any, volunteer_id: UUID | None = None, recorded_by: Any) -> None:
+        """Change an account's role."""
+        checks = Checks()
+        chosen = _role(checks, role, volunteer_id)
+        checks.done()
+        self._change(user, Account.RoleGranted, recorded_by, role=chosen, volunteer_id=volunteer_id)
+
+    def set_password(self, user: str | UUID, *, password_hash: str, recorded_by: Any) -> None:
+        """Replace an account's password (given hashed)."""
+        self._change(user, Account.PasswordSet, recorded_by, password_hash=password_hash)
+
+    def disable(self, user: str | UUID, *, reason: Any, recorded_by: Any) -> None:
+        """Lock an account out at once (its sessions end with it)."""
+        checks = Checks()
+        why = checks.text("reason", reason, limit=500)
+        checks.done()
+        self._change(user, Account.Disabled, recorded_by, reason=why)
+
+    def enable(self, user: str | UUID, *, recorded_by: Any) -> None:
+        self._change(user, Account.Enabled, recorded_by)
+
+    def issue_token(self, user: str | UUID, *, token_id: str, token_hash: str, label: Any, recorded_by: Any) -> None:
+        """Record an API token for an account (only its hash is kept)."""
+        checks = Checks()
+        text = checks.text("label", label, limit=100, required=False)
+        checks.done()
+        self._change(user, Account.TokenIssued, recorded_by, token_id=token_id, token_hash=token_hash, label=text)
+
+    def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Any) -> None:
+        self._change(user, Account.TokenRevoked, recorded_by, token_id=token_id)
+
+    def all_accounts(self) -> list[Account]:
+        """Every account (there are few: a centre's staff and volunteers)."""
+        ids: list[UUID] = []
+        position = 0
+        while batch := self.recorder.select_notifications(position, 1000, inclusive_of_start=False):
+            ids += [UUID(str(n.originator_id)) for n in batch if n.originator_version == 1]
+            position = batch[-1].id
+        return [self.get(i) for i in ids]

@@ -1,0 +1,87 @@
+"""The read audit: every read of a family's record, kept as a fact in a store of its own.
+
+Each read is a one-event record with its own id, so readers never contend with each
+other; the store's log gives the global order, and a view indexes it by family and
+by reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import Environment, register_topic
+
+from domain.transcodings import EnumAsValue
+
+
+class ReadKind(Enum):
+    """What part of a family's record was read (stored data: never rename a value)."""
+
+    PROFILE = "profile"
+    TIMELINE = "timeline"
+    BRIEFING = "briefing"
+    RAW_FACTS = "raw_facts"
+    EXPORT = "export"
+    AS_OF = "as_of"
+
+
+class FamilyRead(DomainEvent):
+    """Someone read part of a family's record."""
+
+    TOPIC = "peiban.audit.FamilyRead"
+    reader: str
+    role: str
+    family_id: UUID
+    what: ReadKind
+    address: str
+    detail: str
+
+
+register_topic(FamilyRead.TOPIC, FamilyRead)
+
+
+class AuditTrail(Application[UUID]):
+    """Append-only record of reads, in its own store (``name`` is stored data)."""
+
+    name = "peiban_audit"
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        super().__init__(env)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        return Environment(name, dict(env or {}))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(EnumAsValue(ReadKind))
+
+    def record_read(
+        self, *, reader: str, role: str, family_id: UUID, what: ReadKind, address: str, detail: str = ""
+    ) -> UUID:
+        """Record that ``reader`` read ``what`` of a family, from ``address``; returns the record's id."""
+        record = FamilyRead(  # type: ignore[call-arg]
+            originator_id=uuid4(),
+            originator_version=1,
+            timestamp=self.clock(),
+            reader=reader,
+            role=role,
+            family_id=family_id,
+            what=what,
+            address=address[:100],
+            detail=detail[:200],
+        )
+        self.save(record)
+        return record.originator_id
+
+    def read_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Any]]:
+        """The records after position ``after``, with their positions."""
+        notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
