@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from projections.db import Tx
-from projections.plain import moment
+from projections.plain import from_iso, moment
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ def cohorts(tx: Tx) -> list[CohortRow]:
         " FROM continuity_cohort c ORDER BY c.intake_on DESC, c.cohort_id"
     )
     return [
-        CohortRow(r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]), moment(r[4]), int(r[5]))
-        for r in rows
+        CohortRow(r[0], r[1], date.fromisoformat(r[2]), date.fromisoformat(r[3]), moment(r[4]), int(r[5])) for r in rows
     ]
 
 
@@ -82,21 +81,27 @@ def volunteers(
         clauses.append("v.name LIKE ?")
         params.append(f"%{search}%")
     rows = tx.query(
-        f"{VOLUNTEER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY v.name, v.volunteer_id LIMIT ?",  # noqa: S608
+        f"{VOLUNTEER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY v.name, v.volunteer_id LIMIT ?",
         [*params, limit],
     )
     return [_volunteer(r) for r in rows]
 
 
 def volunteer(tx: Tx, volunteer_id: str) -> VolunteerRow | None:
-    row = tx.one(f"{VOLUNTEER_SELECT} WHERE v.volunteer_id = ?", [volunteer_id])  # noqa: S608
+    row = tx.one(f"{VOLUNTEER_SELECT} WHERE v.volunteer_id = ?", [volunteer_id])
     return _volunteer(row) if row else None
 
 
 def _volunteer(r: tuple[object, ...]) -> VolunteerRow:
     return VolunteerRow(
-        str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), moment(str(r[5])),  # type: ignore[arg-type]
-        moment(r[6]) if r[6] else None, bool(r[7]),  # type: ignore[arg-type]
+        str(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        str(r[4]),
+        from_iso(str(r[5])),
+        from_iso(str(r[6])) if r[6] else None,
+        bool(r[7]),
     )
 
 
@@ -132,19 +137,24 @@ def families(
         clauses.append(f"f.family_id IN ({', '.join('?' for _ in only)})")
         params += sorted(only)
     rows = tx.query(
-        f"{FAMILY_SELECT} WHERE {' AND '.join(clauses)} ORDER BY f.display_name, f.family_id LIMIT ?",  # noqa: S608
+        f"{FAMILY_SELECT} WHERE {' AND '.join(clauses)} ORDER BY f.display_name, f.family_id LIMIT ?",
         [*params, limit],
     )
     return [_family(r) for r in rows]
 
 
 def family(tx: Tx, family_id: str) -> FamilyRow | None:
-    row = tx.one(f"{FAMILY_SELECT} WHERE f.family_id = ?", [family_id])  # noqa: S608
+    row = tx.one(f"{FAMILY_SELECT} WHERE f.family_id = ?", [family_id])
     return _family(row) if row else None
 
 
 def _family(r: tuple[object, ...]) -> FamilyRow:
     return FamilyRow(
-        str(r[0]), str(r[1]), str(r[2]), str(r[3]), moment(str(r[4])),  # type: ignore[arg-type]
-        str(r[5]) if r[5] else None, str(r[6]) if r[6] else None,
+        str(r[0]),
+        str(r[1]),
+        str(r[2]),
+        str(r[3]),
+        from_iso(str(r[4])),
+        str(r[5]) if r[5] else None,
+        str(r[6]) if r[6] else None,
     )

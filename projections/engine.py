@@ -89,21 +89,23 @@ class Projection:
                 if total is None:
                     total = max(self.app.log_position() - start, 0)
                 notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
-                for notification in notifications:
-                    event = self.app.mapper.to_domain_event(notification)
-                    handler = self._handlers.get(type(event))
-                    if handler is not None:
-                        handler(tx, event)
-                if notifications:
-                    tx.execute(
-                        "UPDATE tracking SET notification_id = ? WHERE application_name = ?",
-                        [notifications[-1].id, self.app.name],
-                    )
+                self._fold(tx, [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications])
             folded += len(notifications)
             if progress is not None:
                 progress(folded, max(total, folded))
             if len(notifications) < self.batch_size:
                 return folded
+
+    def _fold(self, tx: Tx, events: list[tuple[int, Any]]) -> None:
+        """Fold a batch of (position, fact) and move the tracking position past it, in ``tx``."""
+        for _, event in events:
+            handler = self._handlers.get(type(event))
+            if handler is not None:
+                handler(tx, event)
+        if events:
+            tx.execute(
+                "UPDATE tracking SET notification_id = ? WHERE application_name = ?", [events[-1][0], self.app.name]
+            )
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -133,3 +135,33 @@ class Projection:
                 for row in sorted(repr(r) for r in rows):
                     sha.update(f"{table}:{row}\n".encode())
         return sha.hexdigest()
+
+
+def rebuild_together(projections: list[Projection], progress: Progress | None = None) -> int:
+    """Rebuild several views of one log in a single pass: the log is read and deserialised once."""
+    app = projections[0].app
+    batch_size = max(p.batch_size for p in projections)
+    fresh = [Projection(app, p.view, p.db.fresh(), batch_size=batch_size) for p in projections]
+    total, position, folded = app.log_position(), 0, 0
+    try:
+        while True:
+            notifications = app.recorder.select_notifications(position, batch_size, inclusive_of_start=False)
+            events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            for projection in fresh:
+                with projection.db.write() as tx:
+                    projection._prepare(tx)
+                    projection._fold(tx, events)
+            folded += len(events)
+            if progress is not None:
+                progress(folded, max(total, folded))
+            if len(events) < batch_size:
+                break
+            position = events[-1][0]
+    except BaseException:
+        for projection in fresh:
+            projection.db.close()
+        raise
+    for projection, rebuilt in zip(projections, fresh, strict=True):
+        projection.db.replace_with(rebuilt.db)
+        projection._ready = False
+    return folded

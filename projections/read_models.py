@@ -12,7 +12,7 @@ from projections.caseload import Caseload, volunteer_caseload
 from projections.continuity_view import ContinuityView
 from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
-from projections.engine import Projection, View
+from projections.engine import Progress, Projection, View, rebuild_together
 from projections.reports import CohortReport, cohort_report
 from projections.timeline import Timeline, load_timeline
 from projections.timeline_view import TimelineView
@@ -39,6 +39,11 @@ class ReadModels:
     def catch_up(self) -> int:
         """Fold every new fact into every view."""
         return sum(p.catch_up() for p in self.projections.values())
+
+    def rebuild(self, names: list[str] | None = None, progress: Progress | None = None) -> int:
+        """Rebuild the named views (default: all) from the log in one pass, switching each over when done."""
+        chosen = [self[name] for name in (names or list(self.projections))]
+        return rebuild_together(chosen, progress)
 
     def close(self) -> None:
         for projection in self.projections.values():
