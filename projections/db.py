@@ -25,20 +25,22 @@ Row = tuple[Any, ...]
 class Tx(ABC):
     """One open transaction on a view's database.
 
-    Consecutive executions of the same statement are sent together with
-    ``executemany`` (a large saving while catching up); any other statement or
-    query sends what is pending first, so statements still run in order.
+    Writes are sent in bulk with ``executemany`` (a large saving while catching up):
+    plain ``INSERT``s wait in one queue per statement, since inserts into different
+    tables commute; any other statement, and any query, first sends everything
+    pending, so what a transaction reads or updates is always in order.
     """
 
     def __init__(self) -> None:
-        self._pending_sql = ""
-        self._pending: list[Sequence[Any]] = []
+        self._pending: dict[str, list[Sequence[Any]]] = {}
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        if sql != self._pending_sql:
-            self.flush()
-            self._pending_sql = sql
-        self._pending.append(params)
+        if not (sql.startswith("INSERT INTO") and "ON CONFLICT" not in sql):
+            if sql not in self._pending:
+                self.flush()  # keep order: only runs of the same statement may wait together
+            if len(self._pending) > 1 or (self._pending and sql not in self._pending):
+                self.flush()
+        self._pending.setdefault(sql, []).append(params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.flush()
@@ -49,9 +51,8 @@ class Tx(ABC):
         return rows[0] if rows else None
 
     def flush(self) -> None:
-        if self._pending:
-            sql, rows = self._pending_sql, self._pending
-            self._pending_sql, self._pending = "", []
+        pending, self._pending = self._pending, {}
+        for sql, rows in pending.items():
             if len(rows) == 1:
                 self._execute(sql, rows[0])
             else:

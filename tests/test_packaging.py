@@ -19,7 +19,9 @@ def test_our_import_names_belong_to_peiban_alone() -> None:
 def test_the_distribution_is_private_and_lists_its_packages_explicitly() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert "Private :: Do Not Upload" in project["project"]["classifiers"]
-    assert project["tool"]["setuptools"]["packages"] == list(PACKAGES)
+    listed = project["tool"]["setuptools"]["packages"]
+    assert {name.split(".")[0] for name in listed} == set(PACKAGES)
+    assert not any(name.startswith("tests") for name in listed)
     assert project["project"]["scripts"]["peiban"] == "web.cli:main"
 
 
@@ -31,3 +33,31 @@ def test_readme_quick_start_is_the_two_commands_ci_runs() -> None:
     assert commands == ["pip install . && peiban serve --demo", "pip install -e '.[test]' && pytest"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
+
+
+def test_the_wheel_carries_templates_and_data_files(tmp_path: Path) -> None:
+    """`pip install .` (not editable) must get everything the app reads at run time."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("peiban-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"web/templates/home.html", "web/access/common_passwords.txt", "web/api/cohorts.py"} <= names
+    assert not any(name.startswith("tests/") for name in names)

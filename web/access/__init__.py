@@ -1,0 +1,1 @@
+"""Accounts, sign-in, sessions, tokens, the access policy and the read audit."""
