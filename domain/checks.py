@@ -36,7 +36,10 @@ class Checks:
         self.errors: dict[str, list[Problem]] = {}
 
     def add(self, field: str, problem: Problem) -> None:
-        self.errors.setdefault(field, []).append(problem)
+        """Note a problem with a field (the first of each kind per field is kept)."""
+        problems = self.errors.setdefault(field, [])
+        if all(p.code != problem.code for p in problems):
+            problems.append(problem)
 
     def done(self) -> None:
         if self.errors:

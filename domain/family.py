@@ -101,6 +101,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         reason: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.status = FamilyStatus.CLOSED
             family.closed_at = self.occurred_at
             family.roster.end_all(self.occurred_at)
@@ -110,6 +111,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         reason: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.status = FamilyStatus.OPEN
             family.closed_at = None
 
@@ -119,6 +121,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         role: Role
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.roster.start(self.volunteer_id, self.role, self.occurred_at)
 
     class VolunteerUnassigned(Event):
@@ -127,6 +130,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         reason: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.roster.end(self.volunteer_id, self.occurred_at)
 
     class VisitLogged(Event):
@@ -143,6 +147,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         handover_id: UUID | None
 
         def apply(self, family: Family) -> None:
+            for volunteer_id in self.volunteer_ids:
+                family.saw(volunteer_id, self.occurred_at)
             family.facts[self.event_id.hex] = Fact("visit")
             handover = family.roster.handover(self.handover_id) if self.handover_id else None
             if handover is not None:
@@ -158,6 +164,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         service_line: Any
 
         def apply(self, family: Family) -> None:
+            family.saw(self.volunteer_id, self.occurred_at)
             family.facts[self.event_id.hex] = Fact("message")
 
     class HandoverPlanned(Event):
@@ -168,6 +175,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         letter: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.roster.handovers.append(
                 Handover(
                     self.event_id,
@@ -186,6 +194,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         note: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             family.handover(self.handover_id).family_agreed = True
 
     class HandoverCompleted(Event):
@@ -196,6 +205,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         no_joint_visit_reason: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             handover = family.handover(self.handover_id)
             handover.state, handover.closed_at = HandoverState.COMPLETED, self.occurred_at
             family.roster.end(handover.outgoing_id, self.occurred_at)
@@ -210,6 +220,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         reason: str
 
         def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
             handover = family.handover(self.handover_id)
             handover.state, handover.closed_at = HandoverState.CANCELLED, self.occurred_at
 
@@ -303,6 +314,10 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self.enrolled_at = occurred_at
         self.status = FamilyStatus.OPEN
         self.closed_at: datetime | None = None
+        #: when who-accompanies-the-family last changed; such changes are recorded in time order
+        self.roster_changed_at = occurred_at
+        #: each volunteer's latest visit or message (by volunteer id hex)
+        self.last_seen: dict[str, datetime] = {}
         self.roster = Roster()
         self.facts: dict[str, Fact] = {}
         self.open_concerns: list[UUID] = []
@@ -313,6 +328,10 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
     @property
     def is_closed(self) -> bool:
         return self.status is FamilyStatus.CLOSED
+
+    def saw(self, volunteer_id: UUID, when: datetime) -> None:
+        previous = self.last_seen.get(volunteer_id.hex)
+        self.last_seen[volunteer_id.hex] = when if previous is None else max(previous, when)
 
     def handover(self, handover_id: UUID) -> Handover:
         handover = self.roster.handover(handover_id)
@@ -362,6 +381,23 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.enrolled_at)
         return by, when
 
+    def _roster_change(
+        self,
+        checks: Checks,
+        when: datetime,
+        now: datetime,
+        *,
+        seen: tuple[UUID, ...] = (),
+        after: datetime | None = None,
+    ) -> None:
+        """A change to who accompanies the family comes no earlier than the last such change, nor than
+        the visits and messages it would otherwise contradict (so late entries stay consistent)."""
+        bounds = [self.roster_changed_at, after]
+        bounds += [self.last_seen.get(v.hex) for v in seen]
+        latest = max((b for b in bounds if b is not None), default=self.enrolled_at)
+        if when < latest:
+            checks.moment("occurred_at", when, now=now, not_before=latest)
+
     def update_profile(self, *, changes: dict[str, Any], recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
         """Change who the family is: name shown, community, household, circumstances."""
         checks = Checks()
@@ -407,6 +443,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Close the family's case; its assignments end with it."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now, seen=tuple(UUID(v) for v in self.last_seen))
         why = checks.text("reason", reason, limit=LONG_TEXT)
         checks.done()
         if self.is_closed:
@@ -419,6 +456,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Reopen a closed family's case."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now)
         why = checks.text("reason", reason, limit=LONG_TEXT)
         checks.done()
         if not self.is_closed:
@@ -431,6 +469,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Assign an active volunteer as lead, co or shadow."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now, after=volunteer.active_since)
         chosen = checks.choice("role", role, Role)
         last_lead_end = self.roster.last_lead_end()
         if chosen is Role.LEAD and last_lead_end and when < last_lead_end:
@@ -460,6 +499,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """End a volunteer's assignment, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now, seen=(volunteer_id,))
         why = checks.text("reason", reason, limit=LONG_TEXT)
         assignment = self.roster.current_of(volunteer_id)
         if assignment is not None:
@@ -535,6 +575,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Plan a handover from a volunteer on the family to an active newcomer."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now, after=incoming.active_since)
         target = checks.day("planned_on", planned_on)
         text = checks.text("letter", letter, limit=LETTER_TEXT, required=False)
         checks.done()
@@ -576,6 +617,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Record that the family agreed to the incoming volunteer."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now)
         text = checks.text("note", note, limit=LONG_TEXT, required=False)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
@@ -599,6 +641,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, limit=LONG_TEXT, required=False)
         if not isinstance(keep_in_touch, bool):
             checks.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
+        known = self.roster.handover(handover_id)
+        if known is not None:
+            self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id))
         handover = self._open_handover(checks, handover_id, when, now)
         if not handover.joint_visit_ids and not reason:
             raise HandoverNeedsJointVisit()
@@ -607,7 +652,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         outgoing = self.roster.current_of(handover.outgoing_id)
         lead = self.roster.lead()
         takes_lead = lead is None or (outgoing is not None and outgoing.role is Role.LEAD)
-        role = Role.LEAD if takes_lead or outgoing is None else outgoing.role
+        role = Role.LEAD if takes_lead else (outgoing.role if outgoing is not None else Role.CO)
         return self._record(
             self.HandoverCompleted,
             now=now,
@@ -625,6 +670,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Cancel a planned handover, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
+        self._roster_change(checks, when, now)
         why = checks.text("reason", reason, limit=LONG_TEXT)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
@@ -750,7 +796,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """The correctable fact with this id, not retracted (and of ``kind``, if given)."""
         fact = self.facts.get(event_id.hex)
         if fact is None or (kind is not None and fact.kind != kind):
-            if fact is None and any(fact_id(self.id, v) == event_id for v in range(1, self.version + 1)):
+            if (
+                fact is None
+                and kind is None
+                and any(fact_id(self.id, v) == event_id for v in range(1, self.version + 1))
+            ):
                 raise FactNotCorrectable()
             raise FactNotFound()
         if fact.retracted:

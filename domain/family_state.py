@@ -24,7 +24,8 @@ class Assignment:
     ended_at: datetime | None = None
 
     def covers(self, when: datetime) -> bool:
-        return self.started_at <= when and (self.ended_at is None or when < self.ended_at)
+        """On the family at ``when``; both ends count, so a visit at the moment of a change fits either side."""
+        return self.started_at <= when and (self.ended_at is None or when <= self.ended_at)
 
     @property
     def is_current(self) -> bool:
@@ -50,7 +51,7 @@ class Handover:
         return self.state is HandoverState.PLANNED
 
     def was_open_at(self, when: datetime) -> bool:
-        return self.opened_at <= when and (self.closed_at is None or when < self.closed_at)
+        return self.opened_at <= when and (self.closed_at is None or when <= self.closed_at)
 
     def involves(self, volunteer_id: UUID) -> bool:
         return volunteer_id in (self.outgoing_id, self.incoming_id)
