@@ -81,6 +81,10 @@ class AuditTrail(Application[UUID]):
         self.save(record)
         return record.originator_id
 
+    def log_position(self) -> int:
+        """The id of the last record (0 when none)."""
+        return self.recorder.max_notification_id() or 0
+
     def read_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Any]]:
         """The records after position ``after``, with their positions."""
         notifications = self.recorder.select_notifications(after, limit, inclusive_of_start=False)

@@ -158,3 +158,19 @@ def _family(r: tuple[object, ...]) -> FamilyRow:
         str(r[5]) if r[5] else None,
         str(r[6]) if r[6] else None,
     )
+
+
+def volunteer_families(tx: Tx, volunteer_id: str) -> tuple[set[str], set[str]]:
+    """The families a volunteer accompanies now (assigned, or in an open handover), and those that
+    agreed to keep in touch with them as alumni."""
+    own = tx.query(
+        "SELECT family_id FROM continuity_assignment WHERE volunteer_id = ? AND ended_at IS NULL"
+        " UNION SELECT family_id FROM continuity_handover"
+        " WHERE state = 'planned' AND (outgoing_id = ? OR incoming_id = ?)",
+        [volunteer_id, volunteer_id, volunteer_id],
+    )
+    alumni = tx.query(
+        "SELECT family_id FROM continuity_handover WHERE state = 'completed' AND keep_in_touch = 1 AND outgoing_id = ?",
+        [volunteer_id],
+    )
+    return {str(r[0]) for r in own}, {str(r[0]) for r in alumni}

@@ -12,13 +12,26 @@ import hashlib
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from domain import Peiban
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
 from domain.aggregate import PeibanAggregate
 from projections.db import Tx, ViewDatabase
 
 Progress = Callable[[int, int], None]
+
+
+class FollowedLog(Protocol):
+    """What a projection needs of an application: its name, its log and how to read it."""
+
+    name: str
+    recorder: ApplicationRecorder
+    mapper: Mapper[Any]
+
+    def log_position(self) -> int: ...
+
+
 Handler = Callable[[Tx, Any], None]
 
 TRACKING = "CREATE TABLE IF NOT EXISTS tracking (application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
@@ -45,7 +58,7 @@ class View(ABC):
 class Projection:
     """One view kept current from one application's log."""
 
-    def __init__(self, app: Peiban, view: View, db: ViewDatabase, *, batch_size: int = 1000) -> None:
+    def __init__(self, app: FollowedLog, view: View, db: ViewDatabase, *, batch_size: int = 1000) -> None:
         self.app = app
         self.view = view
         self.db = db

@@ -6,14 +6,14 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
 from domain import Peiban
 from projections.read_models import ReadModels
 from web.api import register_api
 from web.config import Settings, from_environment
-from web.store import open_application
+from web.store import access_log, open_accounts, open_application, open_audit, open_sessions
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -24,9 +24,20 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     if test_config:
         app.config.from_mapping(test_config)
     peiban = open_application(settings)
-    app.extensions["peiban"] = peiban
-    app.extensions["peiban.read_models"] = ReadModels(peiban, settings.store)
+    audit = open_audit(settings)
+    app.extensions.update(
+        {
+            "peiban": peiban,
+            "peiban.read_models": ReadModels(peiban, settings.store),
+            "peiban.accounts": open_accounts(settings),
+            "peiban.sessions": open_sessions(settings),
+            "peiban.audit": audit,
+            "peiban.access_log": access_log(settings, audit),
+        }
+    )
     register_api(app, settings.store)
+    # guard.install(app)  (installed once the API tests sign in)
+    app.after_request(security_headers)
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "health", health)
     return app
@@ -47,3 +58,20 @@ def home() -> ResponseReturnValue:
 def health() -> ResponseReturnValue:
     """Liveness and the log position, for monitoring."""
     return jsonify(status="ok", facts=application().log_position())
+
+
+def security_headers(response: Response) -> Response:
+    """No framing, no sniffing, no referrer leaks, no inline script; family data never cached."""
+    docs = request.path.startswith("/api/v1/docs")
+    script = "'self' 'unsafe-inline'" if docs else "'self'"  # Swagger UI's page starts itself inline
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        f"default-src 'self'; script-src {script}; style-src 'self' 'unsafe-inline'; img-src 'self' data:;"
+        " frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if not request.path.startswith(("/static/", "/api/v1/docs/assets/")):
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,6 +9,7 @@ import click
 
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
+from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment
 from web.facts_text import fact_line
@@ -44,12 +45,15 @@ def _where(settings: Settings) -> str:
 
 
 @main.command()
+@click.option("--coordinator", "coordinator", help="第一位协调员的用户名 / the first coordinator's user name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码 / read the password from stdin")
 @click.pass_obj
-def init(settings: Settings) -> None:
-    """创建数据目录和存储 / Create the data directory and the stores."""
+def init(settings: Settings, coordinator: str | None, password_stdin: bool) -> None:
+    """创建数据目录、存储和第一位协调员 / Create the data directory, the stores and the first coordinator."""
     app = _open(settings)
     click.echo(f"存储已就绪 / store ready: {_where(settings)} （{app.log_position()} 条事实 / facts）")
     app.close()
+    first_coordinator(settings, coordinator, password_stdin)
 
 
 def load_demo_with_progress(settings: Settings) -> None:
@@ -96,6 +100,9 @@ def serve(settings: Settings, host: str, port: int, threads: int, with_demo: boo
         app.close()
         if empty:
             load_demo_with_progress(settings)
+        click.echo("示例账号 / demo accounts (用户名 user name / 密码 password):")
+        for name, role, password in demo_accounts(settings):
+            click.echo(f"  {role:<14} {name:<14} {password}")
     click.echo(f"陪伴 Peiban: http://{host}:{port}/  （存储 / store: {_where(settings)}）")
     waitress.serve(create_app(settings), host=host, port=port, threads=threads, ident="peiban")
 
@@ -144,3 +151,5 @@ def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tu
 
 main.add_command(rebuild)
 main.add_command(project)
+main.add_command(user)
+main.add_command(token)

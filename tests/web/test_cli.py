@@ -40,7 +40,9 @@ def test_events_prints_every_fact_with_its_times_and_recorder_a_page_at_a_time(t
     s = scene(app, clock)
     monday = clock.now
     clock.advance(days=3)
-    app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by="xiaoming", **visit(summary="周一家访"))
+    app.log_visit(
+        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by="xiaoming", **visit(summary="周一家访")
+    )
     total = app.log_position()
     app.close()
     # when the whole log is printed in pages of 3
@@ -73,7 +75,7 @@ def test_demo_loads_once_with_progress_and_refuses_a_second_time(tmp_path: Path)
     assert "载入示例数据 / Loading demo" in out and "100%" in out
     code, events = run(tmp_path, "events", "--limit", "10000")
     assert events.count("HandoverCompleted") >= 2
-    code, again = run(tmp_path, "demo")
+    code, _ = run(tmp_path, "demo")
     assert code != 0
     code, events_again = run(tmp_path, "events", "--limit", "10000")
     assert events_again.count("occurred_at 发生") == events.count("occurred_at 发生")

@@ -1,0 +1,65 @@
+"""Lookups of one family's recorded facts in the timeline view: its profile, and what a visit was part of.
+
+The profile is folded from the family's enrolment, profile updates and consents as
+the view holds them, so answering "who is this family" never replays the log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from projections.db import Tx
+from projections.plain import from_iso
+
+PROFILE_KINDS = ("enrolled", "profile_updated", "consent_recorded", "consent_withdrawn")
+
+
+@dataclass(frozen=True)
+class FamilyProfile:
+    """Who the family is, as recorded: name shown, community, household, circumstances, consent."""
+
+    family_id: str
+    display_name: str
+    community: str
+    referral_source: str
+    household: list[dict[str, Any]]
+    circumstances: list[str]
+    consent_scopes: list[str]
+    enrolled_at: datetime
+
+
+def family_profile(tx: Tx, family_id: str) -> FamilyProfile | None:
+    """The family's profile as it stands now; None if no such family was enrolled."""
+    marks = ", ".join("?" for _ in PROFILE_KINDS)
+    rows = tx.query(
+        f"SELECT kind, occurred_at, data FROM timeline_entry WHERE family_id = ? AND kind IN ({marks})"
+        " ORDER BY version",
+        [family_id, *PROFILE_KINDS],
+    )
+    if not rows or rows[0][0] != "enrolled":
+        return None
+    enrolled = json.loads(rows[0][2])
+    profile = {name: enrolled[name] for name in ("display_name", "community", "referral_source", "household")}
+    profile["circumstances"] = list(enrolled["circumstances"])
+    scopes = set(enrolled["consent"]["scopes"])
+    for kind, _, data in rows[1:]:
+        fields = json.loads(data)
+        if kind == "profile_updated":
+            profile.update(fields["changes"])
+        elif kind == "consent_recorded":
+            scopes |= set(fields["consent"]["scopes"])
+        else:
+            scopes -= set(fields["scopes"])
+    return FamilyProfile(
+        family_id=family_id, consent_scopes=sorted(scopes), enrolled_at=from_iso(rows[0][1]), **profile
+    )
+
+
+def joint_visit_of(tx: Tx, event_id: str) -> str | None:
+    """The handover a recorded visit was a joint visit of (both its volunteers present), if any."""
+    row = tx.one("SELECT data FROM timeline_entry WHERE event_id = ? AND kind = 'visit'", [event_id])
+    handover_id = json.loads(row[0]).get("handover_id") if row else None
+    return str(handover_id) if handover_id else None

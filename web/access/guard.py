@@ -1,0 +1,173 @@
+"""The guard in front of every API request: who is calling, may they, and on which families.
+
+It authenticates (a session cookie, or a bearer token), checks the CSRF token of
+cookie-authenticated writes, asks the policy table whether the caller's role may take
+the endpoint's action and on which families, and afterwards records every successful
+read of a family's record in the read audit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, Response, current_app, g, request
+
+from domain.accounts import AccountNotFound, AccountRole, Accounts
+from domain.audit import AuditTrail, ReadKind
+from projections.directory import volunteer_families
+from projections.engine import Projection
+from projections.read_models import ReadModels
+from web.access.policy import Action, Scope, may, scope_of
+from web.access.routes import AUDITED, PUBLIC, REFINED, ROUTES
+from web.access.sessions import SessionStore
+from web.access.tokens import verify_token
+from web.api.errors import payload
+
+COOKIE = "peiban_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The signed-in account behind a request."""
+
+    account_id: str
+    user_name: str
+    display_name: str
+    role: AccountRole
+    volunteer_id: str | None
+    csrf_token: str | None  # None when the caller came with a bearer token
+
+
+def extension(name: str) -> Any:
+    return current_app.extensions[name]
+
+
+def now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+def refuse(status: int, zh: str, en: str, reason: str) -> Response:
+    body = json.dumps(payload(status, f"{zh} / {en}", {}, reason), ensure_ascii=False)
+    return Response(body, status=status, content_type="application/json")
+
+
+def not_found() -> Response:
+    """Exactly what a family that does not exist answers: nothing to learn from it."""
+    return refuse(404, "未找到该家庭", "Family not found", "family_not_found")
+
+
+def authenticate() -> Caller | None:
+    accounts: Accounts = extension("peiban.accounts")
+    sessions: SessionStore = extension("peiban.sessions")
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        found = verify_token(accounts, header.removeprefix("Bearer ").strip())
+        csrf = None
+    else:
+        session = sessions.find(request.cookies.get(COOKIE, ""), now()) if request.cookies.get(COOKIE) else None
+        found, csrf = None, None
+        if session is not None:
+            try:
+                found, csrf = accounts.get(UUID(session.account_id)), session.csrf_token
+            except AccountNotFound:
+                found = None
+    if found is None or found.disabled:
+        return None
+    volunteer = str(found.volunteer_id) if found.volunteer_id else None
+    return Caller(str(found.id), found.user_name, found.display_name, found.role, volunteer, csrf)
+
+
+def action_of(endpoint: str) -> Action | None:
+    action = ROUTES.get((request.method if request.method != "HEAD" else "GET", endpoint))
+    for (refined_endpoint, parameter), refined in REFINED.items():
+        if refined_endpoint == endpoint and parameter in request.args:
+            action = refined
+    return action
+
+
+def families_in_scope(caller: Caller, scope: Scope) -> set[str] | None:
+    """The families a scope reaches for this caller (None: all of them)."""
+    if scope is Scope.ALL:
+        return None
+    if caller.volunteer_id is None:
+        return set()
+    models: ReadModels = extension("peiban.read_models")
+    with models["continuity"].reading() as tx:
+        own, alumni = volunteer_families(tx, caller.volunteer_id)
+    return own | alumni if scope is Scope.ALUMNI else own
+
+
+def guard() -> Response | None:
+    """Before every request: authenticate, check CSRF, ask the policy; None lets it through."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC or not request.path.startswith("/api/"):
+        return None
+    caller = authenticate()
+    if caller is None:
+        return refuse(401, "请先登录", "Please sign in", "unauthenticated")
+    writes_by_cookie = caller.csrf_token is not None and request.method not in SAFE_METHODS
+    if writes_by_cookie and request.headers.get(CSRF_HEADER) != caller.csrf_token:
+        return refuse(400, "缺少或错误的 CSRF 令牌", "Missing or wrong CSRF token", "csrf")
+    action = action_of(endpoint)
+    scope = scope_of(caller.role, action) if action else None
+    if scope is None:
+        return refuse(403, "没有权限进行这个操作", "You may not do this", "forbidden")
+    g.caller, g.actor, g.action = caller, caller.user_name, action
+    g.families_in_scope = families_in_scope(caller, scope) if scope is not Scope.SELF else set()
+    args = request.view_args or {}
+    if "family_id" in args and g.families_in_scope is not None and str(args["family_id"]) not in g.families_in_scope:
+        return not_found()
+    if scope is Scope.SELF and str(args.get("volunteer_id")) != caller.volunteer_id:
+        return refuse(404, "未找到该义工", "Volunteer not found", "volunteer_not_found")
+    return None
+
+
+def record_read(response: Response) -> Response:
+    """After a successful read of a family's record: who, what, when, from where."""
+    caller: Caller | None = g.get("caller")
+    endpoint = request.endpoint or ""
+    family_id = (request.view_args or {}).get("family_id")
+    if caller is None or family_id is None or endpoint not in AUDITED or not 200 <= response.status_code < 300:
+        return response
+    what = ReadKind.AS_OF if "as_of" in request.args else AUDITED[endpoint]
+    audit: AuditTrail = extension("peiban.audit")
+    detail = request.query_string.decode()[:200]
+    audit.record_read(
+        reader=caller.user_name,
+        role=caller.role.value,
+        family_id=UUID(str(family_id)),
+        what=what,
+        address=request.remote_addr or "",
+        detail=detail,
+    )
+    return response
+
+
+def cleared_for_sensitive() -> bool:
+    """May the caller see the sensitive compartments (anti-domestic-violence, shelter)?"""
+    caller: Caller | None = g.get("caller")
+    return caller is not None and may(caller.role, Action.READ_SENSITIVE)
+
+
+def visible_families() -> set[str] | None:
+    """The families the caller may see in lists (None: all)."""
+    scoped: set[str] | None = g.get("families_in_scope")
+    return scoped
+
+
+def access_log(app: Flask) -> Projection:
+    projection = app.extensions["peiban.access_log"]
+    assert isinstance(projection, Projection)
+    return projection
+
+
+def install(app: Flask) -> None:
+    """Put the guard in front of the API (before anything else runs) and audit family reads."""
+    app.before_request_funcs.setdefault(None, []).insert(0, guard)
+    app.after_request(record_read)

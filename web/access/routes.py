@@ -1,0 +1,82 @@
+"""Which action of the policy each API endpoint is (endpoint names are ``blueprint.View``).
+
+An endpoint missing here is refused to everyone: a new endpoint stays closed until
+someone decides, in this table, what it is.
+"""
+
+from __future__ import annotations
+
+from domain.audit import ReadKind
+from web.access.policy import Action
+
+A = Action
+
+#: Endpoints anyone may call, signed in or not.
+PUBLIC = frozenset(
+    {
+        "home",
+        "health",
+        "static",
+        "swagger_assets",
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+        "session.Session",
+    }
+)
+
+#: (method, endpoint) -> action.
+ROUTES: dict[tuple[str, str], Action] = {
+    ("GET", "cohorts.Cohorts"): A.READ_PEOPLE,
+    ("POST", "cohorts.Cohorts"): A.MANAGE_PEOPLE,
+    ("GET", "cohorts.OneCohort"): A.READ_PEOPLE,
+    ("POST", "cohorts.CloseCohort"): A.MANAGE_PEOPLE,
+    ("GET", "volunteers.Volunteers"): A.READ_PEOPLE,
+    ("POST", "volunteers.Volunteers"): A.MANAGE_PEOPLE,
+    ("GET", "volunteers.OneVolunteer"): A.READ_PEOPLE,
+    ("POST", "volunteers.Activation"): A.MANAGE_PEOPLE,
+    ("POST", "volunteers.AlumniContact"): A.MANAGE_PEOPLE,
+    ("POST", "volunteers.Departure"): A.MANAGE_PEOPLE,
+    ("POST", "volunteers.DepartureAnnounced"): A.MANAGE_PEOPLE,
+    ("GET", "caseload.VolunteerCaseload"): A.READ_CASELOAD,
+    ("GET", "families.Families"): A.LIST_FAMILIES,
+    ("POST", "families.Families"): A.MANAGE_FAMILY,
+    ("GET", "families.OneFamily"): A.READ_FAMILY,
+    ("POST", "families.Profile"): A.MANAGE_FAMILY,
+    ("POST", "families.Consents"): A.MANAGE_FAMILY,
+    ("POST", "families.ConsentWithdrawals"): A.MANAGE_FAMILY,
+    ("POST", "families.Closure"): A.MANAGE_FAMILY,
+    ("POST", "families.Reopening"): A.MANAGE_FAMILY,
+    ("POST", "assignments.Assignments"): A.MANAGE_FAMILY,
+    ("POST", "assignments.AssignmentEnd"): A.MANAGE_FAMILY,
+    ("POST", "handovers.Handovers"): A.MANAGE_FAMILY,
+    ("POST", "handovers.Agreement"): A.MANAGE_FAMILY,
+    ("POST", "handovers.Cancellation"): A.MANAGE_FAMILY,
+    ("POST", "handovers.Completion"): A.MANAGE_FAMILY,
+    ("POST", "records.Visits"): A.RECORD,
+    ("POST", "records.Messages"): A.MESSAGE,
+    ("POST", "records.Concerns"): A.RECORD,
+    ("POST", "records.Resolution"): A.RECORD,
+    ("POST", "records.Referrals"): A.RECORD,
+    ("POST", "records.FollowUps"): A.RECORD,
+    ("POST", "records.FollowUpCompletion"): A.RECORD,
+    ("POST", "corrections.Corrections"): A.CORRECT,
+    ("GET", "timeline.FamilyTimeline"): A.READ_FAMILY,
+    ("GET", "briefing.FamilyBriefing"): A.READ_FAMILY,
+    ("GET", "events.FamilyFacts"): A.READ_RAW_FACTS,
+    ("GET", "dashboard.ContinuityDashboard"): A.READ_DASHBOARD,
+    ("GET", "reports.CohortReportResource"): A.READ_REPORTS,
+    ("GET", "access.FamilyReaders"): A.READ_ACCESS_LOG,
+    ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
+    ("GET", "accounts.Accounts"): A.MANAGE_ACCOUNTS,
+}
+
+#: A query parameter that turns a read into another action: the as-of replay is for auditors.
+REFINED: dict[tuple[str, str], Action] = {("timeline.FamilyTimeline", "as_of"): A.READ_RAW_FACTS}
+
+#: Family reads that are recorded in the read audit, and as what.
+AUDITED: dict[str, ReadKind] = {
+    "families.OneFamily": ReadKind.PROFILE,
+    "timeline.FamilyTimeline": ReadKind.TIMELINE,
+    "briefing.FamilyBriefing": ReadKind.BRIEFING,
+    "events.FamilyFacts": ReadKind.RAW_FACTS,
+}
