@@ -75,3 +75,15 @@ def security_headers(response: Response) -> Response:
     if not request.path.startswith(("/static/", "/api/v1/docs/assets/")):
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def shutdown(app: Flask) -> None:
+    """Close every store the app opened (tests, and servers that stop cleanly)."""
+    ext = app.extensions
+    ext["peiban.read_models"].close()
+    ext["peiban.access_log"].db.close()
+    ext["peiban.sessions"].db.close()
+    if "peiban.idempotency" in ext:
+        ext["peiban.idempotency"].db.close()
+    for name in ("peiban", "peiban.accounts", "peiban.audit"):
+        ext[name].close()

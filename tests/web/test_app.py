@@ -6,7 +6,7 @@ from pathlib import Path
 
 from domain import StoreSettings
 from tests.builders import scene
-from web.app import application, create_app
+from web.app import application, create_app, shutdown
 from web.config import Settings, from_environment
 
 
@@ -19,6 +19,7 @@ def test_the_factory_builds_one_application_on_the_configured_store(tmp_path: Pa
     assert response.status_code == 200
     assert response.get_json()["facts"] > 0
     assert (tmp_path / "d" / "peiban.sqlite3").is_file()
+    shutdown(app)
 
 
 def test_the_front_page_speaks_chinese_first_then_english(tmp_path: Path) -> None:
@@ -26,6 +27,7 @@ def test_the_front_page_speaks_chinese_first_then_english(tmp_path: Path) -> Non
     page = app.test_client().get("/").get_data(as_text=True)
     assert page.index("陪伴") < page.index("Peiban")
     assert 'lang="zh-Hans"' in page
+    shutdown(app)
 
 
 def test_settings_come_from_peiban_variables_and_options_win() -> None:
