@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain import Peiban, StoreSettings
-from web.app import create_app
+from web.app import create_app, shutdown
 from web.config import Settings
 
 
@@ -20,8 +20,7 @@ from web.config import Settings
 def api_app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data")), {"TESTING": True})
     yield app
-    app.extensions["peiban.read_models"].close()
-    app.extensions["peiban"].close()
+    shutdown(app)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from domain import StoreSettings
 from tests.web.api.conftest import cohort, log_position, post
-from web.app import create_app
+from web.app import create_app, shutdown
 from web.config import Settings
 
 BODY = {"name": "2026级", "starts_on": "2026-09-01", "ends_on": "2028-01-31"}
@@ -70,12 +70,12 @@ def test_idempotency_survives_a_restart(tmp_path: Path) -> None:
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data"))
     first_app = create_app(settings, {"TESTING": True})
     first = first_app.test_client().post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
-    first_app.extensions["peiban"].close()
+    shutdown(first_app)
     restarted = create_app(settings, {"TESTING": True})
     retry = restarted.test_client().post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
     assert retry.get_json() == first.get_json()
     assert len(restarted.test_client().get("/api/v1/cohorts").get_json()["items"]) == 1
-    restarted.extensions["peiban"].close()
+    shutdown(restarted)
 
 
 def test_the_openapi_document_and_local_docs_are_served(client: FlaskClient) -> None:
