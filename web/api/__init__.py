@@ -13,12 +13,17 @@ from flask_smorest import Api, Blueprint
 from domain import StoreSettings
 from web.api import idempotency
 from web.api.errors import http_error, register_error_handlers
+from web.api.openapi import ApiError, ErrorResponses
 
 PREFIX = "/api/v1"
 
 
 class PeibanApi(Api):
-    """flask-smorest's Api, with every error rendered by ``web.api.errors``."""
+    """flask-smorest's Api, with every error rendered by ``web.api.errors`` and documented by ``web.api.openapi``."""
+
+    ERROR_SCHEMA = ApiError
+    #: Error answers are documented status by status (``ErrorResponses``), not as a catch-all ``default``.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: Any) -> ResponseReturnValue:
         return http_error(error)
@@ -45,7 +50,7 @@ def register_api(app: Flask, settings: StoreSettings) -> Api:
             "info": {"description": "陪伴：义工与家庭的陪伴关系记录 / Peiban: volunteer–family companionship records"}
         },
     )
-    api = PeibanApi(app)
+    api = PeibanApi(app, spec_kwargs={"extra_plugins": [ErrorResponses()]})
     register_error_handlers(app)
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:filename>", "swagger_assets", swagger_assets)
     idempotency.install(app, settings)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
-from typing import Any
+from enum import Enum
+from typing import Any, NoReturn, TypeVar
 
 import marshmallow as ma
 from flask import current_app, g
 
 from domain import Peiban
 from projections.read_models import ReadModels
+
+E = TypeVar("E", bound=Enum)
 
 
 def peiban() -> Peiban:
@@ -31,6 +34,24 @@ def read_models() -> ReadModels:
 def current_actor() -> str:
     """Who is recording: the signed-in user (set by the access layer), else the API client."""
     return str(g.get("actor", "api"))
+
+
+def cleared_for_sensitive() -> bool:
+    """Whether the reader may see the sensitive compartments (anti-domestic-violence, shelter).
+
+    The one place where that role decision is made. Until accounts and access control
+    land, every API reader is treated as cleared staff; volunteers' views (the briefing)
+    never include the compartments whatever this says.
+    """
+    return True
+
+
+def bad_query(parameter: str, message: str) -> NoReturn:
+    """Answer 422 on one query parameter, in the shape schema violations have."""
+    from flask_smorest import abort
+
+    abort(422, messages={"query": {parameter: [message]}})
+    raise AssertionError("abort raises")  # flask-smorest's abort is untyped
 
 
 def now() -> datetime:
@@ -78,3 +99,34 @@ def page(items: list[Any], limit: int, position_of: Any) -> dict[str, Any]:
     more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next": encode_cursor(position_of(items[-1])) if more and items else None}
+
+
+def occurred_at(*, required: bool = False) -> ma.fields.AwareDateTime:
+    """When a fact happened: timezone-aware ISO 8601 (naive times are refused); omitted means now."""
+    return ma.fields.AwareDateTime(
+        required=required, metadata={"description": "发生时间（须带时区）/ when it happened, with a time zone"}
+    )
+
+
+def keyset_after(cursor: str | None) -> tuple[str, str]:
+    """The (sort key, id) a directory cursor stands for; ("", "") for the first page."""
+    position = decode_cursor(cursor)
+    if position is None:
+        return ("", "")
+    if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):
+        from flask_smorest import abort
+
+        abort(422, messages={"query": {"after": ["游标无效 / invalid cursor"]}})
+    return (position[0], position[1])
+
+
+class FactRecorded(ma.Schema):
+    """The answer to a command on a family: the id of the fact it recorded."""
+
+    event_id = ma.fields.String(metadata={"description": "记录的事实编号 / id of the recorded fact"})
+    family_id = ma.fields.String()
+
+
+def choice(kind: type[E], **kwargs: Any) -> ma.fields.Enum[E]:
+    """One of an enumeration's stored values, documented as a string with its allowed values."""
+    return ma.fields.Enum(kind, by_value=ma.fields.String, **kwargs)

@@ -1,0 +1,58 @@
+"""Assignments: which volunteers accompany a family, as lead, co or shadow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain.checks import LONG_TEXT
+from domain.values import Role
+from web.api.common import Strict, choice, current_actor, occurred_at, peiban, text
+
+blp = Blueprint("assignments", __name__, url_prefix="/families", description="分配义工 / Assignments")
+
+
+class AssignmentIn(Strict):
+    volunteer_id = ma.fields.UUID(required=True)
+    role = choice(Role, required=True, metadata={"description": "主责/协同/见习 / role"})
+    occurred_at = occurred_at()
+
+
+class AssignmentEndIn(Strict):
+    reason = text(limit=LONG_TEXT, metadata={"description": "解除原因 / why the assignment ends"})
+    occurred_at = occurred_at()
+
+
+class AssignmentEnded(ma.Schema):
+    event_id = ma.fields.String(metadata={"description": "记录的事实编号 / id of the recorded fact"})
+    family_id = ma.fields.String()
+    volunteer_id = ma.fields.String()
+
+
+class AssignmentStarted(AssignmentEnded):
+    role = ma.fields.String(metadata={"enum": [r.value for r in Role]})
+
+
+@blp.route("/<uuid:family_id>/assignments")
+class Assignments(MethodView):
+    @blp.arguments(AssignmentIn)
+    @blp.response(201, AssignmentStarted)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
+        """Assign an active volunteer to the family as lead, co or shadow / 分配义工"""
+        event_id = peiban().assign_volunteer(family_id, recorded_by=current_actor(), **given)
+        return {**given, "event_id": event_id, "family_id": family_id, "role": given["role"].value}
+
+
+@blp.route("/<uuid:family_id>/assignments/<uuid:volunteer_id>/end")
+class AssignmentEnd(MethodView):
+    @blp.arguments(AssignmentEndIn)
+    @blp.response(200, AssignmentEnded)
+    def post(self, given: dict[str, Any], family_id: Any, volunteer_id: Any) -> dict[str, Any]:
+        """End a volunteer's assignment to the family, with the reason / 解除分配"""
+        event_id = peiban().unassign_volunteer(
+            family_id, volunteer_id=volunteer_id, recorded_by=current_actor(), **given
+        )
+        return {"event_id": event_id, "family_id": family_id, "volunteer_id": volunteer_id}

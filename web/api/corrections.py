@@ -1,0 +1,88 @@
+"""Corrections: a mistake is fixed by an amendment or a retraction that points at the original."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain.checks import LONG_TEXT, SHORT_TEXT
+from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
+from web.api.common import FactRecorded, Strict, choice, current_actor, peiban, text
+
+blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
+
+
+class Action(Enum):
+    AMEND = "amend"
+    RETRACT = "retract"
+
+
+class ChangesIn(Strict):
+    """The descriptive fields of a visit, message, concern, referral or follow-up; only the target's own apply."""
+
+    place = choice(Place)
+    duration_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=12 * 60))
+    summary = text(required=False, limit=LONG_TEXT)
+    wellbeing = choice(Wellbeing, allow_none=True)
+    activities = ma.fields.List(text(limit=SHORT_TEXT), validate=ma.validate.Length(max=20))
+    follow_ups_promised = ma.fields.List(text(limit=SHORT_TEXT), validate=ma.validate.Length(max=20))
+    social_worker = text(required=False, limit=SHORT_TEXT)
+    service_line = choice(ServiceLine, allow_none=True)
+    direction = choice(Direction)
+    channel = choice(Channel)
+    family_member = text(required=False, limit=SHORT_TEXT)
+    category = choice(ConcernCategory)
+    level = choice(ConcernLevel)
+    reason = text(required=False, limit=LONG_TEXT)
+    action = text(required=False, limit=LONG_TEXT)
+    due_on = ma.fields.Date()
+
+
+class CorrectionIn(Strict):
+    target_event_id = ma.fields.UUID(required=True, metadata={"description": "要更正的事实 / the fact corrected"})
+    action = choice(Action, required=True)
+    reason = text(limit=LONG_TEXT, metadata={"description": "更正原因 / why"})
+    changes = ma.fields.Nested(
+        ChangesIn,
+        metadata={"description": "更正的字段：amend 必填，retract 不可有 / required to amend, not to retract"},
+    )
+
+    @ma.validates_schema
+    def changes_match_action(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """An amendment says what changes; a retraction changes nothing."""
+        if data.get("action") is Action.AMEND and "changes" not in data:
+            raise ma.ValidationError("修改必须给出更正的字段 / Required to amend.", "changes")
+        if data.get("action") is Action.RETRACT and "changes" in data:
+            raise ma.ValidationError("撤回不能带更正字段 / Not allowed when retracting.", "changes")
+
+
+class CorrectionRecorded(FactRecorded):
+    target_event_id = ma.fields.String()
+    action = ma.fields.String(metadata={"enum": [a.value for a in Action]})
+
+
+@blp.route("/<uuid:family_id>/corrections")
+class Corrections(MethodView):
+    @blp.arguments(CorrectionIn)
+    @blp.response(201, CorrectionRecorded)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
+        """Amend or retract a recorded fact; the original stays visible to auditors / 更正或撤回记录"""
+        common = {
+            "target_event_id": given["target_event_id"],
+            "reason": given["reason"],
+            "recorded_by": current_actor(),
+        }
+        if given["action"] is Action.AMEND:
+            event_id = peiban().amend_fact(family_id, changes=given["changes"], **common)
+        else:
+            event_id = peiban().retract_fact(family_id, **common)
+        return {
+            "event_id": event_id,
+            "family_id": family_id,
+            "target_event_id": given["target_event_id"],
+            "action": given["action"].value,
+        }

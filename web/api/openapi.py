@@ -1,0 +1,104 @@
+"""The OpenAPI document's error answers, set up in one place for every operation.
+
+Every error has the one JSON shape ``web.api.errors`` renders (``ApiError``). Which
+errors an operation can give follows from its form, so they are documented here by
+rule instead of on each view:
+
+- 404 wherever the path or the request body names something by id (an unknown id; in
+  a path, also one that is not a UUID);
+- on every POST: 400 (a body that is not JSON), 409 (a broken domain rule, an
+  optimistic conflict, or the same ``Idempotency-Key`` still being answered) and 422
+  (invalid fields, or an ``Idempotency-Key`` reused for another request), and the
+  ``Idempotency-Key`` header itself;
+- 422 wherever query parameters are read (flask-smorest adds it for ``@blp.arguments``).
+
+Access control will add 401/403 here, once, for every operation it guards.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from apispec import APISpec, BasePlugin
+
+IDEMPOTENCY_KEY = "IDEMPOTENCY_KEY"
+
+
+class ApiError(ma.Schema):
+    """Every error answer: HTTP code and status, a bilingual message, field errors, a stable reason."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP 状态码 / HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP 状态 / HTTP status phrase"})
+    message = ma.fields.String(required=True, metadata={"description": "中文 / English"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        required=True,
+        metadata={"description": "各字段的问题 / problems by field (``a.0.b`` for nested ones)"},
+    )
+    error = ma.fields.String(
+        required=True,
+        metadata={"description": "稳定的错误代码 / stable machine-readable reason, e.g. family_not_found"},
+    )
+
+
+def errors_of(method: str, path: str, operation: dict[str, Any], names_an_id: bool) -> list[HTTPStatus]:
+    """The error statuses an operation can answer with, by the rules above."""
+    statuses = []
+    if "{" in path or names_an_id:
+        statuses.append(HTTPStatus.NOT_FOUND)
+    if method == "post":
+        statuses += [HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY]
+    if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
+        statuses.append(HTTPStatus.UNPROCESSABLE_ENTITY)
+    return statuses
+
+
+class ErrorResponses(BasePlugin):
+    """An apispec plugin documenting each operation's error answers and the Idempotency-Key header."""
+
+    spec: APISpec | None = None
+
+    def init_spec(self, spec: APISpec) -> None:
+        super().init_spec(spec)
+        self.spec = spec
+        spec.components.parameter(
+            IDEMPOTENCY_KEY,
+            "header",
+            {
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "description": (
+                    "幂等键：重试时带上同一个键，只记录一次，返回第一次的结果 / a retry with the same key"
+                    " records nothing new and gets the first answer (also after a restart)"
+                ),
+            },
+        )
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            names_an_id = self._has_id(operation.get("requestBody", {}), set())
+            for status in errors_of(method, path or "", operation, names_an_id):
+                responses.setdefault(str(status.value), status.name)
+            if method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+
+    def _has_id(self, node: Any, seen: set[str]) -> bool:
+        """Whether a (part of a) JSON schema holds a UUID, following references to component schemas."""
+        if isinstance(node, list):
+            return any(self._has_id(item, seen) for item in node)
+        if not isinstance(node, dict):
+            return False
+        reference = node.get("$ref")
+        if isinstance(reference, str):
+            name = reference.rsplit("/", 1)[-1]
+            if name in seen or self.spec is None:
+                return False
+            return self._has_id(self.spec.components.schemas.get(name, {}), seen | {name})
+        return node.get("format") == "uuid" or any(self._has_id(value, seen) for value in node.values())

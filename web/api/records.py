@@ -1,0 +1,188 @@
+"""What happens with a family: visits, messages, concerns, referrals and follow-ups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from domain.checks import LONG_TEXT, SHORT_TEXT
+from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
+from projections.family_facts import joint_visit_of
+from web.api.common import FactRecorded, Strict, choice, current_actor, occurred_at, peiban, read_models, text
+
+blp = Blueprint("records", __name__, url_prefix="/families", description="探访、消息与关注 / Family records")
+
+MOST_ITEMS, LONGEST_VISIT = 20, 12 * 60
+
+
+def _texts(description: str) -> ma.fields.List[Any]:
+    return ma.fields.List(
+        text(limit=SHORT_TEXT), validate=ma.validate.Length(max=MOST_ITEMS), metadata={"description": description}
+    )
+
+
+def _service_line() -> ma.fields.Enum[ServiceLine]:
+    return choice(
+        ServiceLine,
+        allow_none=True,
+        metadata={"description": "服务线；反家暴与庇护为敏感隔间 / service line; two are sensitive compartments"},
+    )
+
+
+class VisitIn(Strict):
+    occurred_at = occurred_at(required=True)
+    volunteer_ids = ma.fields.List(
+        ma.fields.UUID(),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MOST_ITEMS),
+        metadata={"description": "在场的义工 / volunteers present"},
+    )
+    duration_minutes = ma.fields.Integer(
+        strict=True, required=True, validate=ma.validate.Range(min=1, max=LONGEST_VISIT)
+    )
+    summary = text(limit=LONG_TEXT)
+    place = choice(Place, required=True)
+    wellbeing = choice(Wellbeing, allow_none=True)
+    activities = _texts("活动 / activities")
+    follow_ups_promised = _texts("答应家庭的跟进 / follow-ups promised to the family")
+    social_worker = text(required=False, limit=SHORT_TEXT, metadata={"description": "督导社工 / supervising worker"})
+    service_line = _service_line()
+
+
+class MessageIn(Strict):
+    occurred_at = occurred_at(required=True)
+    volunteer_id = ma.fields.UUID(required=True)
+    direction = choice(Direction, required=True)
+    channel = choice(Channel, required=True)
+    summary = text(limit=LONG_TEXT)
+    family_member = text(required=False, limit=SHORT_TEXT, metadata={"description": "家庭中的哪一位 / who"})
+    service_line = _service_line()
+
+
+class ConcernIn(Strict):
+    category = choice(ConcernCategory, required=True)
+    level = choice(ConcernLevel, required=True)
+    summary = text(limit=LONG_TEXT)
+    service_line = _service_line()
+    occurred_at = occurred_at()
+
+
+class ResolutionIn(Strict):
+    resolution = text(limit=LONG_TEXT, metadata={"description": "如何解决 / how it was resolved"})
+    occurred_at = occurred_at()
+
+
+class ReferralIn(Strict):
+    service_line = choice(ServiceLine, required=True)
+    reason = text(limit=LONG_TEXT)
+    concern_id = ma.fields.UUID(allow_none=True, metadata={"description": "因哪项关注转介 / the concern behind it"})
+    occurred_at = occurred_at()
+
+
+class FollowUpIn(Strict):
+    action = text(limit=LONG_TEXT, metadata={"description": "要做什么 / what is to be done"})
+    due_on = ma.fields.Date(required=True)
+    volunteer_id = ma.fields.UUID(allow_none=True, metadata={"description": "由谁跟进 / who follows up"})
+    concern_id = ma.fields.UUID(allow_none=True)
+    occurred_at = occurred_at()
+
+
+class FollowUpDoneIn(Strict):
+    note = text(required=False, limit=LONG_TEXT)
+    occurred_at = occurred_at()
+
+
+class VisitLogged(FactRecorded):
+    joint_visit_of = ma.fields.String(
+        allow_none=True, metadata={"description": "若为共同探访，所属交接 / the handover it was a joint visit of"}
+    )
+
+
+class RecordOpened(FactRecorded):
+    id = ma.fields.String(metadata={"description": "之后引用它的编号（即事实编号）/ its id, the fact's id"})
+
+
+class ConcernResolved(FactRecorded):
+    concern_id = ma.fields.String()
+
+
+class FollowUpDone(FactRecorded):
+    follow_up_id = ma.fields.String()
+
+
+def _opened(event_id: Any, family_id: Any) -> dict[str, str]:
+    return {"id": str(event_id), "event_id": str(event_id), "family_id": str(family_id)}
+
+
+@blp.route("/<uuid:family_id>/visits")
+class Visits(MethodView):
+    @blp.arguments(VisitIn)
+    @blp.response(201, VisitLogged)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
+        """Log a visit by the volunteers present; with both sides of a handover it is a joint visit / 记录探访"""
+        event_id = peiban().log_visit(family_id, recorded_by=current_actor(), **given)
+        with read_models()["timeline"].reading() as tx:
+            handover_id = joint_visit_of(tx, str(event_id))
+        return {"event_id": event_id, "family_id": family_id, "joint_visit_of": handover_id}
+
+
+@blp.route("/<uuid:family_id>/messages")
+class Messages(MethodView):
+    @blp.arguments(MessageIn)
+    @blp.response(201, FactRecorded)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
+        """Log a message between the family and a volunteer (alumni contacts included) / 记录消息"""
+        event_id = peiban().log_message(family_id, recorded_by=current_actor(), **given)
+        return {"event_id": event_id, "family_id": family_id}
+
+
+@blp.route("/<uuid:family_id>/concerns")
+class Concerns(MethodView):
+    @blp.arguments(ConcernIn)
+    @blp.response(201, RecordOpened)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
+        """Raise a concern about the family / 提出关注事项"""
+        return _opened(peiban().raise_concern(family_id, recorded_by=current_actor(), **given), family_id)
+
+
+@blp.route("/<uuid:family_id>/concerns/<uuid:concern_id>/resolution")
+class Resolution(MethodView):
+    @blp.arguments(ResolutionIn)
+    @blp.response(200, ConcernResolved)
+    def post(self, given: dict[str, Any], family_id: Any, concern_id: Any) -> dict[str, Any]:
+        """Resolve an open concern, saying how / 解决关注事项"""
+        event_id = peiban().resolve_concern(family_id, concern_id=concern_id, recorded_by=current_actor(), **given)
+        return {"event_id": event_id, "family_id": family_id, "concern_id": concern_id}
+
+
+@blp.route("/<uuid:family_id>/referrals")
+class Referrals(MethodView):
+    @blp.arguments(ReferralIn)
+    @blp.response(201, RecordOpened)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
+        """Refer the family to one of the centre's service lines / 转介"""
+        return _opened(peiban().make_referral(family_id, recorded_by=current_actor(), **given), family_id)
+
+
+@blp.route("/<uuid:family_id>/follow-ups")
+class FollowUps(MethodView):
+    @blp.arguments(FollowUpIn)
+    @blp.response(201, RecordOpened)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
+        """Schedule a follow-up: what, by when, optionally by whom and for which concern / 安排跟进"""
+        return _opened(peiban().schedule_follow_up(family_id, recorded_by=current_actor(), **given), family_id)
+
+
+@blp.route("/<uuid:family_id>/follow-ups/<uuid:follow_up_id>/done")
+class FollowUpCompletion(MethodView):
+    @blp.arguments(FollowUpDoneIn)
+    @blp.response(200, FollowUpDone)
+    def post(self, given: dict[str, Any], family_id: Any, follow_up_id: Any) -> dict[str, Any]:
+        """Mark a follow-up as done / 完成跟进"""
+        event_id = peiban().complete_follow_up(
+            family_id, follow_up_id=follow_up_id, recorded_by=current_actor(), **given
+        )
+        return {"event_id": event_id, "family_id": family_id, "follow_up_id": follow_up_id}

@@ -1,0 +1,159 @@
+"""A family's relationship timeline, now or as the record stood at any moment (the as-of replay)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import marshmallow as ma
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from projections.plain import iso
+from projections.timeline import Entry, Timeline
+from web.api.common import PageQuery, bad_query, cleared_for_sensitive, decode_cursor, encode_cursor, now, read_models
+
+blp = Blueprint("timeline", __name__, url_prefix="/families", description="家庭陪伴时间线 / Family timelines")
+
+#: Replays are asked for moments a timezone can be added to and taken from without leaving the calendar.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+class TimelineQuery(PageQuery):
+    as_of = ma.fields.AwareDateTime(
+        load_default=None,
+        validate=ma.validate.Range(min=EARLIEST, max=LATEST),
+        metadata={
+            "description": "按记录时间回放：只看此刻之前记录的事实 / replay the record as it stood at this moment"
+        },
+    )
+    limit = ma.fields.Integer(load_default=200, validate=ma.validate.Range(min=1, max=500))
+
+
+class CorrectionOut(ma.Schema):
+    event_id = ma.fields.String(metadata={"description": "更正本身的事实编号 / the correction's own fact id"})
+    action = ma.fields.String(metadata={"description": "amend | retract"})
+    recorded_at = ma.fields.AwareDateTime()
+    recorded_by = ma.fields.String()
+    reason = ma.fields.String()
+    changes = ma.fields.Dict(keys=ma.fields.String())
+
+
+class EntryOut(ma.Schema):
+    event_id = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "visit, message, assigned, handover_planned, …"})
+    occurred_at = ma.fields.AwareDateTime()
+    recorded_at = ma.fields.AwareDateTime()
+    recorded_by = ma.fields.String()
+    chapter = ma.fields.Integer(metadata={"description": "所在章节 / index of the chapter it falls in"})
+    volunteer_ids = ma.fields.List(ma.fields.String())
+    data = ma.fields.Dict(
+        keys=ma.fields.String(), metadata={"description": "更正后的内容 / fields, corrections applied"}
+    )
+    retracted = ma.fields.Boolean()
+    sensitive = ma.fields.Boolean(metadata={"description": "属于敏感服务线 / in a sensitive compartment"})
+    corrections = ma.fields.List(ma.fields.Nested(CorrectionOut))
+
+
+class ChapterOut(ma.Schema):
+    index = ma.fields.Integer()
+    lead_id = ma.fields.String(allow_none=True, metadata={"description": "null: 没有主责义工 / no lead"})
+    lead_name = ma.fields.String()
+    cohort_name = ma.fields.String()
+    started_at = ma.fields.AwareDateTime()
+    ended_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class BridgeOut(ma.Schema):
+    handover_id = ma.fields.String()
+    outgoing_id = ma.fields.String()
+    outgoing_name = ma.fields.String()
+    incoming_id = ma.fields.String()
+    incoming_name = ma.fields.String()
+    planned_on = ma.fields.String(metadata={"description": "计划交接日期 / planned date (YYYY-MM-DD)"})
+    opened_at = ma.fields.AwareDateTime()
+    state = ma.fields.String(metadata={"description": "planned | completed | cancelled"})
+    closed_at = ma.fields.AwareDateTime(allow_none=True)
+    joint_visits = ma.fields.Integer()
+    family_agreed = ma.fields.Boolean()
+    letter = ma.fields.String()
+    no_joint_visit_reason = ma.fields.String()
+    gap_days = ma.fields.Integer(allow_none=True)
+
+
+class TimelineOut(ma.Schema):
+    family_id = ma.fields.String()
+    display_name = ma.fields.String()
+    as_of = ma.fields.AwareDateTime(allow_none=True)
+    chapters = ma.fields.List(ma.fields.Nested(ChapterOut))
+    bridges = ma.fields.List(ma.fields.Nested(BridgeOut))
+    entries = ma.fields.List(ma.fields.Nested(EntryOut))
+    next = ma.fields.String(allow_none=True, metadata={"description": "下一页的游标 / cursor of the next page"})
+
+
+class Cursor(NamedTuple):
+    """Where a walk through the pages stands: after which entry, in which snapshot of the record."""
+
+    event_id: str
+    occurred_at: str
+    snapshot: datetime
+    replay: bool
+
+    def text(self) -> str:
+        return encode_cursor([self.event_id, self.occurred_at, iso(self.snapshot), self.replay])
+
+
+def _cursor(after: str | None) -> Cursor | None:
+    position = decode_cursor(after)
+    if position is None:
+        return None
+    try:
+        event_id, occurred, snapshot, replay = position
+        return Cursor(str(event_id), str(occurred), datetime.fromisoformat(snapshot).astimezone(UTC), bool(replay))
+    except (TypeError, ValueError, OverflowError):
+        bad_query("after", "游标无效 / invalid cursor")
+
+
+def _rest(entries: list[Entry], event_id: str, occurred: str) -> list[Entry]:
+    """The entries after the one a cursor points at (or, were it left out, after its time)."""
+    for index, entry in enumerate(entries):
+        if entry.event_id == event_id:
+            return entries[index + 1 :]
+    return [e for e in entries if iso(e.occurred_at) > occurred]
+
+
+def _read_at(timeline: Timeline) -> datetime:
+    """The moment a current read stands for: now, or the latest fact it shows if a writer's clock ran ahead."""
+    recorded = [moment for e in timeline.entries for moment in (e.recorded_at, *(c.recorded_at for c in e.corrections))]
+    return max([now(), *recorded])
+
+
+@blp.route("/<uuid:family_id>/timeline")
+class FamilyTimeline(MethodView):
+    @blp.arguments(TimelineQuery, location="query")
+    @blp.response(200, TimelineOut)
+    def get(self, query: dict[str, Any], family_id: Any) -> dict[str, Any]:
+        """A family's timeline, page by page; ``as_of`` replays it as recorded then / 家庭陪伴时间线"""
+        cursor = _cursor(query["after"])
+        # Later pages read the record as it stood when the first page was read, so a walk
+        # through the pages neither repeats nor skips entries while new facts arrive.
+        replay = cursor.replay if cursor else query["as_of"] is not None
+        timeline: Timeline = read_models().timeline(
+            family_id,
+            as_of=cursor.snapshot if cursor else query["as_of"],
+            include_sensitive=cleared_for_sensitive(),
+        )
+        snapshot = cursor.snapshot if cursor else query["as_of"] or _read_at(timeline)
+        entries = _rest(timeline.entries, cursor.event_id, cursor.occurred_at) if cursor else timeline.entries
+        shown, more = entries[: query["limit"]], len(entries) > query["limit"]
+        following = Cursor(shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay) if more else None
+        return {
+            "family_id": timeline.family_id,
+            "display_name": timeline.display_name,
+            "as_of": snapshot if replay else None,
+            "chapters": timeline.chapters,
+            "bridges": timeline.bridges,
+            "entries": shown,
+            "next": following.text() if following else None,
+        }
