@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from domain import Peiban
 from projections.read_models import ReadModels
+from web.access import guard
 from web.api import register_api
 from web.config import Settings, from_environment
 from web.store import access_log, open_accounts, open_application, open_audit, open_sessions
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         }
     )
     register_api(app, settings.store)
-    # guard.install(app)  (installed once the API tests sign in)
+    guard.install(app)
     app.after_request(security_headers)
     app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "health", health)

@@ -37,13 +37,11 @@ def current_actor() -> str:
 
 
 def cleared_for_sensitive() -> bool:
-    """Whether the reader may see the sensitive compartments (anti-domestic-violence, shelter).
+    """Whether the reader may see the sensitive compartments (anti-domestic-violence, shelter):
+    the access policy decides (see web.access.policy)."""
+    from web.access.guard import cleared_for_sensitive as by_policy
 
-    The one place where that role decision is made. Until accounts and access control
-    land, every API reader is treated as cleared staff; volunteers' views (the briefing)
-    never include the compartments whatever this says.
-    """
-    return True
+    return by_policy()
 
 
 def bad_query(parameter: str, message: str) -> NoReturn:

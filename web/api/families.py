@@ -15,6 +15,7 @@ from domain.errors import FamilyNotFound
 from domain.values import Circumstance, ConsentScope, FamilyStatus, Relation
 from projections.directory import FamilyRow, families, family
 from projections.family_facts import family_profile
+from web.access.guard import visible_families
 from web.api.common import (
     FactRecorded,
     PageQuery,
@@ -161,6 +162,7 @@ class Families(MethodView):
                 tx,
                 status=status.value if status else None,
                 search=query["q"].strip(),
+                only=visible_families(),
                 after=keyset_after(query["after"]),
                 limit=query["limit"] + 1,
             )

@@ -12,7 +12,8 @@ rule instead of on each view:
   ``Idempotency-Key`` header itself;
 - 422 wherever query parameters are read (flask-smorest adds it for ``@blp.arguments``).
 
-Access control will add 401/403 here, once, for every operation it guards.
+- 401 (not signed in) and 403 (the role may not do this) on every operation but sign-in;
+  sign-in itself answers 401 for a wrong password and 429 after too many failures.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class ApiError(ma.Schema):
 def errors_of(method: str, path: str, operation: dict[str, Any], names_an_id: bool) -> list[HTTPStatus]:
     """The error statuses an operation can answer with, by the rules above."""
     statuses = []
+    if path.endswith("/session"):
+        sign_in = [HTTPStatus.BAD_REQUEST, HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.UNPROCESSABLE_ENTITY]
+        return [HTTPStatus.UNAUTHORIZED] + (sign_in if method == "post" else [])
+    statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
     if "{" in path or names_an_id:
         statuses.append(HTTPStatus.NOT_FOUND)
     if method == "post":

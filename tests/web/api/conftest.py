@@ -6,12 +6,16 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from domain import Peiban, StoreSettings
+from domain.accounts import AccountNotFound
+from web.access.passwords import hash_password
+from web.access.tokens import new_token
 from web.app import create_app, shutdown
 from web.config import Settings
 
@@ -23,9 +27,44 @@ def api_app(tmp_path: Path) -> Iterator[Flask]:
     shutdown(app)
 
 
+def token_for(app: Flask, role: str = "coordinator", volunteer_id: str | None = None) -> str:
+    """A bearer token of an account with ``role`` (opened on first use), for API clients in tests."""
+    accounts = app.extensions["peiban.accounts"]
+    user_name = f"test-{role}" + (f"-{volunteer_id[:8]}" if volunteer_id else "")
+    try:
+        account = accounts.get(user_name)
+    except AccountNotFound:
+        accounts.open_account(
+            user_name=user_name,
+            display_name=user_name,
+            role=role,
+            password_hash=hash_password("test-password-123"),
+            volunteer_id=UUID(volunteer_id) if volunteer_id else None,
+            recorded_by="tests",
+        )
+        account = accounts.get(user_name)
+    text, token_id, token_hash = new_token(account)
+    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by="tests")
+    return text
+
+
+def signed_in(app: Flask, role: str = "coordinator", volunteer_id: str | None = None) -> FlaskClient:
+    """A test client that calls the API as an account with ``role``."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_for(app, role, volunteer_id)}"
+    return client
+
+
 @pytest.fixture
 def client(api_app: Flask) -> FlaskClient:
-    return api_app.test_client()
+    """The API as a coordinator sees it (most endpoints; not raw facts nor sensitive compartments)."""
+    return signed_in(api_app, "coordinator")
+
+
+@pytest.fixture
+def auditor(api_app: Flask) -> FlaskClient:
+    """The API as an auditor sees it: every read, raw facts and compartments included; no writes."""
+    return signed_in(api_app, "auditor")
 
 
 def log_position(client: FlaskClient) -> int:

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from domain import StoreSettings
 from domain.aggregate import fact_id
-from tests.web.api.conftest import ago, cohort, log_position, post
+from tests.web.api.conftest import ago, cohort, log_position, post, signed_in
 from web.app import create_app
 from web.config import Settings
 
@@ -140,7 +140,7 @@ def scene_on_a_fresh_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     data = Path(tmp_path_factory.mktemp("scene")) / "data"
     app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=data)), {"TESTING": True})
     try:
-        yield build_scene(app.test_client())
+        yield build_scene(signed_in(app))
     finally:
         app.extensions["peiban.read_models"].close()
         app.extensions["peiban"].close()

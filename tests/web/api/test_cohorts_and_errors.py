@@ -7,7 +7,7 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from domain import StoreSettings
-from tests.web.api.conftest import cohort, log_position, post
+from tests.web.api.conftest import cohort, log_position, post, signed_in
 from web.app import create_app, shutdown
 from web.config import Settings
 
@@ -69,12 +69,13 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer_and_reco
 def test_idempotency_survives_a_restart(tmp_path: Path) -> None:
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data"))
     first_app = create_app(settings, {"TESTING": True})
-    first = first_app.test_client().post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
+    first = signed_in(first_app).post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
     shutdown(first_app)
     restarted = create_app(settings, {"TESTING": True})
-    retry = restarted.test_client().post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
+    retry_client = signed_in(restarted)
+    retry = retry_client.post("/api/v1/cohorts", json=BODY, headers={"Idempotency-Key": "k"})
     assert retry.get_json() == first.get_json()
-    assert len(restarted.test_client().get("/api/v1/cohorts").get_json()["items"]) == 1
+    assert len(retry_client.get("/api/v1/cohorts").get_json()["items"]) == 1
     shutdown(restarted)
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 
 from domain import Peiban
 from tests.builders import family_profile, visit
+from tests.web.api.conftest import token_for
 from tests.web.api.live_server import post_json, serving
 
 CLIENTS = 12
@@ -67,8 +68,11 @@ def test_parallel_visits_to_one_family_end_in_201_or_409_and_the_201s_are_what_i
 
     def send(i: int) -> tuple[int, dict[str, Any]]:
         body = {**visit(summary=f"并发探访 {i}"), "occurred_at": (started + timedelta(hours=i + 1)).isoformat()}
-        return post_json(port, f"/api/v1/families/{family}/visits", {**body, "volunteer_ids": [str(lead)]})
+        return post_json(
+            port, f"/api/v1/families/{family}/visits", {**body, "volunteer_ids": [str(lead)]}, Authorization=bearer
+        )
 
+    bearer = f"Bearer {token_for(api_app)}"
     with serving(api_app) as port:
         answers = _all_at_once(CLIENTS, send)
 
@@ -83,10 +87,9 @@ def test_the_same_idempotency_key_sent_twice_at_once_records_one_fact(api_app: F
     family, lead, started = _family_with_a_lead(peiban)
     body = {**visit(), "occurred_at": (started + timedelta(days=1)).isoformat(), "volunteer_ids": [str(lead)]}
 
+    headers = {"Idempotency-Key": "phone-7", "Authorization": f"Bearer {token_for(api_app)}"}
     with serving(api_app) as port:
-        answers = _all_at_once(
-            2, lambda _: post_json(port, f"/api/v1/families/{family}/visits", body, **{"Idempotency-Key": "phone-7"})
-        )
+        answers = _all_at_once(2, lambda _: post_json(port, f"/api/v1/families/{family}/visits", body, **headers))
 
     assert sorted(status for status, _ in answers) in ([201, 201], [201, 409]), answers
     (recorded,) = _visits(peiban, family)

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from domain import Peiban
 from projections.plain import local_day
 from tests.builders import family_profile, visit
+from tests.web.api.conftest import signed_in
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
@@ -50,7 +51,9 @@ class Story:
 
 
 @pytest.fixture
-def story(client: FlaskClient) -> Story:
+def story(auditor: FlaskClient) -> Story:
+    """A family with a lead, read through the API as an auditor (who sees everything, raw facts too)."""
+    client = auditor
     app = client.application.extensions["peiban"]
     started = datetime.now(tz=UTC) - timedelta(days=50)
     today = local_day(started + timedelta(days=50))
@@ -74,7 +77,8 @@ def story(client: FlaskClient) -> Story:
 
 def test_a_visit_posted_is_on_the_timeline_at_the_very_next_read(story: Story) -> None:
     body = {**visit(summary="第一次上门"), "occurred_at": story.at(1).isoformat(), "volunteer_ids": [str(story.lead)]}
-    posted = story.client.post(f"/api/v1/families/{story.family}/visits", json=body)
+    coordinator = signed_in(story.client.application)
+    posted = coordinator.post(f"/api/v1/families/{story.family}/visits", json=body)
     assert posted.status_code == 201, posted.get_json()
 
     timeline = story.timeline()
@@ -86,7 +90,7 @@ def test_a_visit_posted_is_on_the_timeline_at_the_very_next_read(story: Story) -
         "第一次上门",
         [str(story.lead)],
     )
-    assert entry["recorded_by"] == "api" and entry["retracted"] is False and entry["corrections"] == []
+    assert entry["recorded_by"] == "test-coordinator" and entry["retracted"] is False and entry["corrections"] == []
 
 
 def test_the_timeline_is_in_the_order_things_happened_in_chapters_of_leads(story: Story) -> None:
@@ -238,8 +242,8 @@ def test_the_cohort_report_is_json_or_a_csv_file_with_bilingual_headers(story: S
 
 
 @pytest.mark.parametrize("path", ["timeline", "briefing", "events"])
-def test_an_unknown_family_is_404_in_the_common_error_shape(client: FlaskClient, path: str) -> None:
-    response = client.get(f"/api/v1/families/{MISSING}/{path}")
+def test_an_unknown_family_is_404_in_the_common_error_shape(auditor: FlaskClient, path: str) -> None:
+    response = auditor.get(f"/api/v1/families/{MISSING}/{path}")
     body = response.get_json()
     assert response.status_code == 404
     assert (body["code"], body["error"]) == (404, "family_not_found") and "未找到" in body["message"]

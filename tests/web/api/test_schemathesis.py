@@ -36,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from domain import Peiban
 from tests.builders import family_profile, visit
+from tests.web.api.conftest import token_for
 
 EXAMPLES = int(os.environ.get("PEIBAN_SCHEMATHESIS_EXAMPLES", "1000"))
 CHECKS = [
@@ -96,6 +97,10 @@ def _real_ids(app: Peiban) -> dict[str, str]:
     return {name: str(value) for name, value in ids.items()}
 
 
+#: Bearer tokens per HTTP method: reads as an auditor (who may read everything), writes as a coordinator.
+TOKENS: dict[str, str] = {}
+
+
 def _exercise(strategy: st.SearchStrategy[Any], budget: int, outcomes: Outcomes) -> int:
     """Send up to ``budget`` generated requests; returns how many were sent (fewer when the space is small)."""
     before = outcomes.sent
@@ -112,7 +117,8 @@ def _exercise(strategy: st.SearchStrategy[Any], budget: int, outcomes: Outcomes)
         outcomes.sent += 1
         label = case.operation.label
         try:
-            response = case.call_and_validate(checks=CHECKS)
+            token = TOKENS["GET" if case.method.upper() == "GET" else "POST"]
+            response = case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {token}"})
         except (FailureGroup, Exception) as error:  # failed checks, or an exception the app let through
             outcomes.failures.append(f"{label}: {type(error).__name__}: {str(error)[:1500]}")
             return
@@ -125,6 +131,7 @@ def _exercise(strategy: st.SearchStrategy[Any], budget: int, outcomes: Outcomes)
 
 def test_every_operation_answers_as_documented_and_never_with_a_server_error(api_app: Flask) -> None:
     ids = _real_ids(api_app.extensions["peiban"])
+    TOKENS.update(GET=token_for(api_app, "auditor"), POST=token_for(api_app, "coordinator"))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
     plan = []
     for result in schema.get_all_operations():
