@@ -53,6 +53,12 @@ class VolunteerAccountNeedsVolunteer(RuleBroken):
     en = "A volunteer's account must be linked to a volunteer"
 
 
+class SecondFactorNotOffered(RuleBroken):
+    code = "second_factor_not_offered"
+    zh = "只有协调员和评估员可以开启两步验证"
+    en = "A second factor is offered to coordinators and auditors"
+
+
 def account_id(user_name: str) -> UUID:
     return uuid5(ACCOUNTS, user_name.strip().casefold())
 
@@ -115,6 +121,15 @@ class Account(PeibanAggregate, created_event_name="Opened"):
         def apply(self, account: Account) -> None:
             account.tokens.pop(self.token_id, None)
 
+    class SecondFactorSet(PeibanAggregate.Event):
+        """A one-time-code (TOTP) secret now guards the account's sign-in (empty: removed)."""
+
+        TOPIC = "peiban.Account.SecondFactorSet"
+        totp_secret: str
+
+        def apply(self, account: Account) -> None:
+            account.totp_secret = self.totp_secret
+
     class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Account.Snapshot"
 
@@ -135,6 +150,7 @@ class Account(PeibanAggregate, created_event_name="Opened"):
         self.password_hash = password_hash
         self.disabled = False
         self.tokens: dict[str, str] = {}
+        self.totp_secret = ""
 
 
 def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
@@ -246,6 +262,12 @@ class Accounts(Application[UUID]):
 
     def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Any) -> None:
         self._change(user, Account.TokenRevoked, recorded_by, token_id=token_id)
+
+    def set_second_factor(self, user: str | UUID, *, totp_secret: str, recorded_by: Any) -> None:
+        """Require a one-time code at sign-in (coordinators and auditors); an empty secret removes it."""
+        if totp_secret and self.get(user).role not in (AccountRole.COORDINATOR, AccountRole.AUDITOR):
+            raise SecondFactorNotOffered()
+        self._change(user, Account.SecondFactorSet, recorded_by, totp_secret=totp_secret)
 
     def all_accounts(self) -> list[Account]:
         """Every account (there are few: a centre's staff and volunteers)."""

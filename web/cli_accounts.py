@@ -154,6 +154,26 @@ def reset_password(settings: Settings, user_name: str, password_stdin: bool) -> 
     click.echo(f"密码已重设 / password reset: {user_name}")
 
 
+@user.command("second-factor")
+@click.argument("user_name")
+@click.option("--off", is_flag=True, help="关闭两步验证 / remove the second factor")
+@click.pass_obj
+def second_factor(settings: Settings, user_name: str, off: bool) -> None:
+    """为协调员或评估员开启两步验证（TOTP）/ Turn on a TOTP second factor (coordinators, auditors)."""
+    import pyotp
+
+    secret = "" if off else pyotp.random_base32()
+    try:
+        open_accounts(settings).set_second_factor(user_name, totp_secret=secret, recorded_by=CLI)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    if off:
+        click.echo(f"已关闭两步验证 / second factor removed: {user_name}")
+        return
+    click.echo("请在验证器应用中添加 / add this to an authenticator app:")
+    click.echo(pyotp.TOTP(secret).provisioning_uri(name=user_name, issuer_name="Peiban"))
+
+
 @user.command("list")
 @click.pass_obj
 def list_users(settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+import pyotp
 from flask import current_app, g, make_response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -24,6 +25,9 @@ PER_ACCOUNT, PER_ADDRESS = 5, 20
 class SignIn(Strict):
     user_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=50))
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), load_only=True)
+    one_time_code = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=10), metadata={"description": "两步验证码 / TOTP code"}
+    )
 
 
 class SignedIn(ma.Schema):
@@ -71,9 +75,11 @@ class Session(MethodView):
         except AccountNotFound:
             account = None
         valid = verify_password(account.password_hash if account else DUMMY_HASH, given["password"])
+        if valid and account is not None and account.totp_secret:
+            valid = pyotp.TOTP(account.totp_secret).verify(given["one_time_code"], valid_window=1)
         if account is None or not valid or account.disabled:
             sessions.failed(keys, now())
-            abort(401, message="用户名或密码不对 / Wrong user name or password")
+            abort(401, message="用户名、密码或验证码不对 / Wrong user name, password or one-time code")
         assert account is not None
         sessions.succeeded(keys[0])
         session_id, session = sessions.open(str(account.id), address, now())
