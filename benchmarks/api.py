@@ -121,8 +121,34 @@ def start_server(folder: Path, port: int, threads: int) -> subprocess.Popen[byte
     raise SystemExit("peiban serve did not answer within 60 s")
 
 
+#: The benchmark's bearer token (a coordinator's), set once the store exists.
+AUTH: dict[str, str] = {}
+
+
+def bench_token(folder: Path) -> str:
+    """A coordinator's API token on the store in ``folder`` (the API answers nobody anonymous)."""
+    from domain.accounts import Accounts
+    from domain.app_base import utc_now
+    from web.access.passwords import hash_password
+    from web.access.tokens import new_token
+
+    accounts = Accounts(StoreSettings(backend="sqlite", data_dir=folder).env(Accounts.name), clock=utc_now)
+    accounts.open_account(
+        user_name="bench",
+        display_name="bench",
+        role="coordinator",
+        password_hash=hash_password("bench-password-1"),
+        recorded_by="bench",
+    )
+    text, token_id, token_hash = new_token(accounts.get("bench"))
+    accounts.issue_token("bench", token_id=token_id, token_hash=token_hash, label="benchmark", recorded_by="bench")
+    accounts.close()
+    return text
+
+
 def request(connection: http.client.HTTPConnection, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers.update(AUTH)
     connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = connection.getresponse()
     return response.status, response.read()
@@ -184,6 +210,7 @@ def main() -> None:
         print(f"2. HTTP: the same visits POSTed through peiban serve (waitress, {args.threads} threads), "
               f"{args.clients} clients")  # fmt: skip
         pairs, started = scene(Path(tmp) / "http", args.families)
+        AUTH["Authorization"] = f"Bearer {bench_token(Path(tmp) / 'http')}"
         port = free_port()
         server = start_server(Path(tmp) / "http", port, args.threads)
         try:
