@@ -52,6 +52,11 @@ class PeibanAggregate(Aggregate):
         def event_id(self) -> UUID:
             return fact_id(self.originator_id, self.originator_version)
 
+        @property
+        def event_key(self) -> str:
+            """``str(event_id)``, computed faster (views fold many facts a second)."""
+            return fact_id_text(self.originator_id, self.originator_version)
+
     def _record(self, event_class: type[Aggregate.Event], *, now: datetime, **fields: Any) -> UUID:
         """Trigger one fact recorded at ``now`` and return its id."""
         self.trigger_event(event_class, timestamp=now, **fields)

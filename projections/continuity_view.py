@@ -194,7 +194,7 @@ class ContinuityView(View):
         )
         tx.execute(
             "INSERT INTO continuity_closure (event_id, family_id, closed_at) VALUES (?, ?, ?)",
-            [str(e.event_id), fid, when],
+            [e.event_key, fid, when],
         )
 
     def reopened(self, tx: Tx, e: Family.Reopened) -> None:
@@ -209,7 +209,7 @@ class ContinuityView(View):
         tx.execute(
             "INSERT INTO continuity_assignment (event_id, family_id, volunteer_id, role, started_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            [str(e.event_id), str(e.originator_id), str(volunteer_id), plain(role), iso(e.occurred_at)],
+            [e.event_key, str(e.originator_id), str(volunteer_id), plain(role), iso(e.occurred_at)],
         )
 
     def _end(self, tx: Tx, e: Family.Event, volunteer_id: Any) -> None:
@@ -235,7 +235,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_contact (event_id, family_id, occurred_at, kind, minutes, handover_id,"
             " service_line, sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                str(e.event_id),
+                e.event_key,
                 str(e.originator_id),
                 iso(e.occurred_at),
                 kind,
@@ -248,7 +248,7 @@ class ContinuityView(View):
         for volunteer_id in dict.fromkeys(volunteer_ids):
             tx.execute(
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
-                [str(e.event_id), str(volunteer_id)],
+                [e.event_key, str(volunteer_id)],
             )
 
     def handover_planned(self, tx: Tx, e: Family.HandoverPlanned) -> None:
@@ -256,7 +256,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_handover (handover_id, family_id, outgoing_id, incoming_id, planned_on, opened_at,"
             " state, family_agreed) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                str(e.event_id),
+                e.event_key,
                 str(e.originator_id),
                 str(e.outgoing_volunteer_id),
                 str(e.incoming_volunteer_id),
@@ -295,7 +295,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_concern (event_id, family_id, raised_at, category, level, service_line, sensitive,"
             " retracted) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                str(e.event_id),
+                e.event_key,
                 str(e.originator_id),
                 iso(e.occurred_at),
                 plain(e.category),
@@ -312,7 +312,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_follow_up (event_id, family_id, scheduled_at, due_on, volunteer_id, concern_id,"
             " sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                str(e.event_id),
+                e.event_key,
                 str(e.originator_id),
                 iso(e.occurred_at),
                 e.due_on.isoformat(),
