@@ -59,8 +59,10 @@ class AccessLogView(View):
 def reads(
     tx: Tx, *, family_id: str | None = None, reader: str | None = None, before: str = "9999", limit: int = 100
 ) -> list[AccessRecord]:
-    """Reads of one family, or by one reader, newest first (``before`` is the read_at to page from)."""
-    clauses, params = ["read_at < ?"], [before]
+    """Reads of one family, or by one reader, newest first; ``before`` is "read_at|record_id" of the
+    last read seen (reads at the same moment are told apart by their record id)."""
+    moment, _, record = before.partition("|")
+    clauses, params = ["(read_at < ? OR (read_at = ? AND record_id < ?))"], [moment, moment, record]
     if family_id:
         clauses.append("family_id = ?")
         params.append(family_id)
@@ -68,7 +70,7 @@ def reads(
         clauses.append("reader = ?")
         params.append(reader)
     rows = tx.query(
-        f"SELECT * FROM access_read WHERE {' AND '.join(clauses)} ORDER BY read_at DESC LIMIT ?",
+        f"SELECT * FROM access_read WHERE {' AND '.join(clauses)} ORDER BY read_at DESC, record_id DESC LIMIT ?",
         [*params, limit],
     )
     return [AccessRecord(r[0], from_iso(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]

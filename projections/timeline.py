@@ -101,6 +101,8 @@ class Timeline:
     chapters: list[Chapter]
     bridges: list[Bridge]
     names: dict[str, str] = field(default_factory=dict)
+    #: volunteer id -> the name of their cohort
+    cohorts: dict[str, str] = field(default_factory=dict)
 
     def contacts(self) -> list[Entry]:
         return [e for e in self.entries if e.is_contact]
@@ -256,4 +258,4 @@ def load_timeline(
         ),
         str(next(e for e in placed if e.kind == "enrolled").data["display_name"]),
     )
-    return Timeline(family_id, display_name, as_of, placed, chapters, _bridges(placed, names), names)
+    return Timeline(family_id, display_name, as_of, placed, chapters, _bridges(placed, names), names, cohorts)

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from domain import Peiban
@@ -14,6 +14,7 @@ from projections.read_models import ReadModels
 from web.access import guard
 from web.api import register_api
 from web.config import Settings, from_environment
+from web.pages import register_pages
 from web.store import access_log, open_accounts, open_application, open_audit, open_sessions
 
 
@@ -37,9 +38,9 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         }
     )
     register_api(app, settings.store)
+    register_pages(app)
     guard.install(app)
     app.after_request(security_headers)
-    app.add_url_rule("/", "home", home)
     app.add_url_rule("/healthz", "health", health)
     return app
 
@@ -49,11 +50,6 @@ def application() -> Peiban:
     peiban = current_app.extensions["peiban"]
     assert isinstance(peiban, Peiban)
     return peiban
-
-
-def home() -> ResponseReturnValue:
-    """The front page: what Peiban is, and how much it holds."""
-    return render_template("home.html", facts=application().log_position())
 
 
 def health() -> ResponseReturnValue:

@@ -22,9 +22,11 @@ def test_the_factory_builds_one_application_on_the_configured_store(tmp_path: Pa
     shutdown(app)
 
 
-def test_the_front_page_speaks_chinese_first_then_english(tmp_path: Path) -> None:
+def test_the_front_door_is_the_sign_in_page_in_chinese_first(tmp_path: Path) -> None:
     app = create_app(Settings(store=StoreSettings(backend="memory")), {"TESTING": True})
-    page = app.test_client().get("/").get_data(as_text=True)
+    client = app.test_client()
+    assert client.get("/").headers["Location"] == "/signin?next=/"
+    page = client.get("/signin").get_data(as_text=True)
     assert page.index("陪伴") < page.index("Peiban")
     assert 'lang="zh-Hans"' in page
     shutdown(app)

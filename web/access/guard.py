@@ -1,34 +1,39 @@
-"""The guard in front of every API request: who is calling, may they, and on which families.
+"""The guard in front of every request but the public ones: who is calling, may they, and on which families.
 
 It authenticates (a session cookie, or a bearer token), checks the CSRF token of
-cookie-authenticated writes, asks the policy table whether the caller's role may take
-the endpoint's action and on which families, and afterwards records every successful
-read of a family's record in the read audit.
+cookie-authenticated writes (the X-CSRF-Token header, or a form's hidden ``csrf_token``
+field), asks the policy table whether the caller's role may take the endpoint's action
+and on which families, and afterwards records every successful read of a family's
+record in the read audit. API requests are refused in the API's JSON shape, pages
+with a page (see ``web.access.refusals``).
 """
 
 from __future__ import annotations
 
-import json
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.wrappers import Response as AnyResponse
 
 from domain.accounts import AccountNotFound, AccountRole, Accounts
 from domain.audit import AuditTrail, ReadKind
-from projections.directory import volunteer_families
+from projections.directory import sensitive_facts, volunteer_families
 from projections.engine import Projection
 from projections.read_models import ReadModels
 from web.access.policy import Action, Scope, may, scope_of
-from web.access.routes import AUDITED, PUBLIC, REFINED, ROUTES
+from web.access.refusals import Refused, refuse
+from web.access.routes import AUDITED, PUBLIC, REFINED, ROUTES, SIGNED_IN
 from web.access.sessions import SessionStore
 from web.access.tokens import verify_token
-from web.api.errors import payload
 
 COOKIE = "peiban_session"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -50,16 +55,6 @@ def extension(name: str) -> Any:
 
 def now() -> datetime:
     return datetime.now(tz=UTC)
-
-
-def refuse(status: int, zh: str, en: str, reason: str) -> Response:
-    body = json.dumps(payload(status, f"{zh} / {en}", {}, reason), ensure_ascii=False)
-    return Response(body, status=status, content_type="application/json")
-
-
-def not_found() -> Response:
-    """Exactly what a family that does not exist answers: nothing to learn from it."""
-    return refuse(404, "未找到该家庭", "Family not found", "family_not_found")
 
 
 def authenticate() -> Caller | None:
@@ -103,29 +98,60 @@ def families_in_scope(caller: Caller, scope: Scope) -> set[str] | None:
     return own | alumni if scope is Scope.ALUMNI else own
 
 
-def guard() -> Response | None:
+def csrf_token_offered() -> str:
+    """The CSRF token a write came with: the header (API clients), else a form's hidden field."""
+    offered = request.headers.get(CSRF_HEADER)
+    if offered is None and request.mimetype in FORMS:
+        offered = request.form.get(CSRF_FIELD)
+    return offered or ""
+
+
+def guard() -> AnyResponse | None:
     """Before every request: authenticate, check CSRF, ask the policy; None lets it through."""
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PUBLIC or not request.path.startswith("/api/"):
+    if endpoint is None or endpoint in PUBLIC:
         return None
     caller = authenticate()
     if caller is None:
-        return refuse(401, "请先登录", "Please sign in", "unauthenticated")
+        return refuse(Refused.UNAUTHENTICATED)
     writes_by_cookie = caller.csrf_token is not None and request.method not in SAFE_METHODS
-    if writes_by_cookie and request.headers.get(CSRF_HEADER) != caller.csrf_token:
-        return refuse(400, "缺少或错误的 CSRF 令牌", "Missing or wrong CSRF token", "csrf")
+    if writes_by_cookie and not hmac.compare_digest(csrf_token_offered().encode(), (caller.csrf_token or "").encode()):
+        return refuse(Refused.CSRF)
+    g.caller, g.actor = caller, caller.user_name
+    if endpoint in SIGNED_IN:
+        return None
     action = action_of(endpoint)
     scope = scope_of(caller.role, action) if action else None
     if scope is None:
-        return refuse(403, "没有权限进行这个操作", "You may not do this", "forbidden")
-    g.caller, g.actor, g.action = caller, caller.user_name, action
+        return refuse(Refused.FORBIDDEN)
+    g.action = action
     g.families_in_scope = families_in_scope(caller, scope) if scope is not Scope.SELF else set()
     args = request.view_args or {}
     if "family_id" in args and g.families_in_scope is not None and str(args["family_id"]) not in g.families_in_scope:
-        return not_found()
+        return refuse(Refused.FAMILY_NOT_FOUND)
     if scope is Scope.SELF and str(args.get("volunteer_id")) != caller.volunteer_id:
-        return refuse(404, "未找到该义工", "Volunteer not found", "volunteer_not_found")
+        return refuse(Refused.VOLUNTEER_NOT_FOUND)
+    if not may(caller.role, Action.READ_SENSITIVE) and names_a_compartment_fact():
+        return refuse(Refused.FACT_NOT_FOUND)
     return None
+
+
+#: Where a request may name a concern or follow-up: path parameters and body fields.
+NAMED_FACTS = ("concern_id", "follow_up_id")
+
+
+def names_a_compartment_fact() -> bool:
+    """Whether the request names a concern or follow-up of a sensitive compartment; to a caller who
+    may not see them, such facts answer exactly like facts that do not exist."""
+    named = [str(v) for k, v in (request.view_args or {}).items() if k in NAMED_FACTS]
+    body = request.get_json(silent=True) if request.method not in SAFE_METHODS else None
+    if isinstance(body, dict):
+        named += [str(body[k]) for k in NAMED_FACTS if isinstance(body.get(k), str)]
+    if not named:
+        return False
+    models: ReadModels = extension("peiban.read_models")
+    with models["continuity"].reading() as tx:
+        return sensitive_facts(tx, named)
 
 
 def record_read(response: Response) -> Response:
@@ -168,6 +194,6 @@ def access_log(app: Flask) -> Projection:
 
 
 def install(app: Flask) -> None:
-    """Put the guard in front of the API (before anything else runs) and audit family reads."""
+    """Put the guard in front of the API and the pages (before anything else runs) and audit family reads."""
     app.before_request_funcs.setdefault(None, []).insert(0, guard)
     app.after_request(record_read)

@@ -1,4 +1,5 @@
-"""Which action of the policy each API endpoint is (endpoint names are ``blueprint.View``).
+"""Which action of the policy each API endpoint and page is (endpoint names are ``blueprint.View``
+for the API, ``blueprint.view`` for pages).
 
 An endpoint missing here is refused to everyone: a new endpoint stays closed until
 someone decides, in this table, what it is.
@@ -14,7 +15,8 @@ A = Action
 #: Endpoints anyone may call, signed in or not.
 PUBLIC = frozenset(
     {
-        "home",
+        "signin.sign_in",
+        "language.switch",
         "health",
         "static",
         "swagger_assets",
@@ -23,6 +25,11 @@ PUBLIC = frozenset(
         "session.Session",
     }
 )
+
+#: Pages any signed-in account may open: they show nothing of a family without asking the
+#: policy themselves (the home page shows the dashboard to those who may read it, else the
+#: volunteer's own families).
+SIGNED_IN = frozenset({"signin.sign_out", "home.home"})
 
 #: (method, endpoint) -> action.
 ROUTES: dict[tuple[str, str], Action] = {
@@ -67,7 +74,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "reports.CohortReportResource"): A.READ_REPORTS,
     ("GET", "access.FamilyReaders"): A.READ_ACCESS_LOG,
     ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
-    ("GET", "accounts.Accounts"): A.MANAGE_ACCOUNTS,
+    # Pages
+    ("GET", "family_page.family"): A.READ_FAMILY,
 }
 
 #: A query parameter that turns a read into another action: the as-of replay is for auditors.
@@ -79,4 +87,5 @@ AUDITED: dict[str, ReadKind] = {
     "timeline.FamilyTimeline": ReadKind.TIMELINE,
     "briefing.FamilyBriefing": ReadKind.BRIEFING,
     "events.FamilyFacts": ReadKind.RAW_FACTS,
+    "family_page.family": ReadKind.TIMELINE,
 }

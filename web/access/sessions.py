@@ -25,6 +25,7 @@ TABLES = (
     "CREATE INDEX IF NOT EXISTS access_session_account ON access_session (account_id)",
     "CREATE TABLE IF NOT EXISTS access_attempt ("
     " attempt_key TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS access_secret (name TEXT PRIMARY KEY, secret TEXT NOT NULL)",
 )
 
 
@@ -44,6 +45,17 @@ class SessionStore:
         with db.write() as tx:
             for statement in TABLES:
                 tx.execute(statement)
+
+    def secret(self, name: str) -> str:
+        """A random secret kept in the store (the same for every process and after a restart)."""
+        with self.db.write() as tx:
+            tx.execute(
+                "INSERT INTO access_secret (name, secret) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                [name, secrets.token_hex(32)],
+            )
+            row = tx.one("SELECT secret FROM access_secret WHERE name = ?", [name])
+        assert row is not None
+        return str(row[0])
 
     def open(self, account_id: str, address: str, now: datetime) -> tuple[str, Session]:
         """A new session (a fresh id at every sign-in); returns the id for the cookie."""

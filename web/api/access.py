@@ -18,7 +18,7 @@ blp = Blueprint("access", __name__, url_prefix="", description="查阅记录 / A
 
 
 class Before(Strict):
-    before = ma.fields.String(load_default="9999", metadata={"description": "read_at of the last row seen"})
+    before = ma.fields.String(load_default="9999", metadata={"description": "the `next` of the previous page"})
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
 
 
@@ -44,7 +44,7 @@ def _page(**where: Any) -> dict[str, Any]:
         rows = reads(tx, limit=limit + 1, **where)
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": rows, "next": iso(rows[-1].read_at) if more else None}
+    return {"items": rows, "next": f"{iso(rows[-1].read_at)}|{rows[-1].record_id}" if more else None}
 
 
 @blp.route("/families/<uuid:family_id>/readers")

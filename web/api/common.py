@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from enum import Enum
@@ -69,16 +71,34 @@ def text(*, required: bool = True, limit: int = 200, **kwargs: Any) -> ma.fields
     )
 
 
+def _cursor_key() -> bytes:
+    key = current_app.extensions.get("peiban.cursor_key")
+    if key is None:
+        key = current_app.extensions["peiban.sessions"].secret("cursor").encode()
+        current_app.extensions["peiban.cursor_key"] = key
+    assert isinstance(key, bytes)
+    return key
+
+
+def _signature(text: str) -> str:
+    return hmac.new(_cursor_key(), text.encode(), hashlib.sha256).hexdigest()[:24]
+
+
 def encode_cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    """An opaque, signed cursor: a client can pass it back, not forge or alter it."""
+    text = base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return f"{text}.{_signature(text)}"
 
 
 def decode_cursor(cursor: str | None) -> Any:
-    """The position a cursor stands for; a bad cursor is a 422 on the ``after`` parameter."""
+    """The position a cursor stands for; a bad or altered cursor is a 422 on the ``after`` parameter."""
     if not cursor:
         return None
+    text, _, signature = cursor.rpartition(".")
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not hmac.compare_digest(signature.encode(), _signature(text).encode()):
+            raise ValueError("altered cursor")
+        return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except ValueError:
         from flask_smorest import abort
 

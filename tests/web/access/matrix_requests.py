@@ -1,0 +1,213 @@
+"""One concrete request per routed API endpoint, for the authorization matrix.
+
+Each builder gets the neighbourhood, which family (or volunteer) the request is about, and
+whether the request must succeed: then it first makes a fresh target (a concern to resolve,
+a handover to complete, a closed family to reopen…) so that every allowed request can succeed
+however many roles make it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.web.access.scenes import MISSING, Neighbourhood, Where, ago, day
+from tests.web.api.scenes import family_body
+
+Body = dict[str, Any] | None
+Build = Callable[[Neighbourhood, Where, bool], tuple[str, Body]]
+
+#: Requests that change rosters or family states; they run after the others.
+ROSTER_CHANGES = frozenset(
+    {
+        "families.Closure",
+        "families.Reopening",
+        "assignments.Assignments",
+        "assignments.AssignmentEnd",
+        "handovers.Handovers",
+        "handovers.Agreement",
+        "handovers.Cancellation",
+        "handovers.Completion",
+    }
+)
+
+
+def family(n: Neighbourhood, where: Where) -> str:
+    return n.families[where]
+
+
+def volunteer_of(n: Neighbourhood, where: Where) -> str:
+    return {Where.OWN: n.volunteer, Where.OTHER: n.other}.get(where, MISSING)
+
+
+def on(suffix: str) -> Build:
+    """A read of a family's record: no body."""
+    return lambda n, where, ready: (f"/families/{family(n, where)}{suffix}", None)
+
+
+def post_on(suffix: str, body: Callable[[Neighbourhood, Where], dict[str, Any]]) -> Build:
+    return lambda n, where, ready: (f"/families/{family(n, where)}{suffix}", body(n, where))
+
+
+def visit_body(n: Neighbourhood, where: Where) -> dict[str, Any]:
+    return {
+        "occurred_at": ago(hours=1).isoformat(),
+        "volunteer_ids": [n.present[where]],
+        "duration_minutes": 60,
+        "summary": "陪孩子读书",
+        "place": "home",
+    }
+
+
+def message_body(n: Neighbourhood, where: Where) -> dict[str, Any]:
+    messenger = n.other if where is Where.OTHER else n.volunteer  # the volunteer keeps in touch with ALUMNI
+    return {
+        "occurred_at": ago(hours=1).isoformat(),
+        "volunteer_id": messenger,
+        "direction": "from_family",
+        "channel": "wechat",
+        "summary": "天冷了，注意身体",
+    }
+
+
+def closure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    if ready:
+        n.open_family(family(n, where))
+    return f"/families/{family(n, where)}/closure", {"reason": "搬家"}
+
+
+def reopening(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    if ready:
+        n.closed_family(family(n, where))
+    return f"/families/{family(n, where)}/reopening", {"reason": "搬回来了"}
+
+
+def assignment(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    if ready:
+        n.open_family(family(n, where))
+    newcomer = n.fresh_volunteer() if ready else n.other
+    return f"/families/{family(n, where)}/assignments", {"volunteer_id": newcomer, "role": "shadow"}
+
+
+def assignment_end(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    leaving = n.fresh_co(family(n, where)) if ready else n.present[where]
+    return f"/families/{family(n, where)}/assignments/{leaving}/end", {"reason": "课业太忙"}
+
+
+def handover(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    outgoing = n.fresh_co(family(n, where)) if ready else n.present[where]
+    incoming = n.fresh_volunteer() if ready else n.other
+    body = {
+        "outgoing_volunteer_id": outgoing,
+        "incoming_volunteer_id": incoming,
+        "planned_on": str(day(14)),
+        "letter": "孩子喜欢画画",
+    }
+    return f"/families/{family(n, where)}/handovers", body
+
+
+def handover_step(step: str, body: dict[str, Any]) -> Build:
+    def build(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+        planned = n.fresh_handover(family(n, where)) if ready else n.handovers.get(where, MISSING)
+        return f"/families/{family(n, where)}/handovers/{planned}/{step}", body
+
+    return build
+
+
+def resolution(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    concern = n.fresh_concern(family(n, where)) if ready else n.concerns[where]
+    return f"/families/{family(n, where)}/concerns/{concern}/resolution", {"resolution": "已和老师谈过"}
+
+
+def follow_up_done(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    follow_up = n.fresh_follow_up(family(n, where)) if ready else n.follow_ups[where]
+    return f"/families/{family(n, where)}/follow-ups/{follow_up}/done", {}
+
+
+def on_volunteer(suffix: str, body: Body, *, fresh: str = "") -> Build:
+    """A request about a volunteer: a fresh one (registered, or ``fresh="active"``) when it must succeed."""
+
+    def build(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+        who = n.fresh_volunteer(active=fresh == "active") if ready and fresh else n.volunteer
+        return f"/volunteers/{who}{suffix}", body
+
+    return build
+
+
+NEW_COHORT = {"name": "新一期", "starts_on": str(day(-10)), "ends_on": str(day(300))}
+
+#: One concrete request per routed endpoint: (path under /api/v1, JSON body); ``ready`` asks for fresh targets.
+REQUESTS: dict[tuple[str, str], Build] = {
+    ("GET", "cohorts.Cohorts"): lambda n, where, ready: ("/cohorts", None),
+    ("POST", "cohorts.Cohorts"): lambda n, where, ready: ("/cohorts", NEW_COHORT),
+    ("GET", "cohorts.OneCohort"): lambda n, where, ready: (f"/cohorts/{n.cohort}", None),
+    ("POST", "cohorts.CloseCohort"): lambda n, where, ready: (
+        f"/cohorts/{n.fresh_cohort() if ready else n.cohort}/close",
+        {},
+    ),
+    ("GET", "volunteers.Volunteers"): lambda n, where, ready: ("/volunteers", None),
+    ("POST", "volunteers.Volunteers"): lambda n, where, ready: (
+        "/volunteers",
+        {"name": "新义工", "cohort_id": n.cohort, "contact": "微信"},
+    ),
+    ("GET", "volunteers.OneVolunteer"): on_volunteer("", None),
+    ("POST", "volunteers.Activation"): on_volunteer("/activate", {}, fresh="registered"),
+    ("POST", "volunteers.AlumniContact"): on_volunteer("/alumni-contact", {"opted_in": True}, fresh="registered"),
+    ("POST", "volunteers.Departure"): on_volunteer("/departure", {"reason": "graduated"}, fresh="registered"),
+    ("POST", "volunteers.DepartureAnnounced"): on_volunteer(
+        "/departure-announced", {"expected_on": str(day(30))}, fresh="active"
+    ),
+    ("GET", "caseload.VolunteerCaseload"): lambda n, where, ready: (
+        f"/volunteers/{volunteer_of(n, where)}/caseload",
+        None,
+    ),
+    ("GET", "families.Families"): lambda n, where, ready: ("/families", None),
+    ("POST", "families.Families"): lambda n, where, ready: ("/families", family_body("新家庭")),
+    ("GET", "families.OneFamily"): on(""),
+    ("POST", "families.Profile"): post_on("/profile", lambda n, where: {"community": "城西社区"}),
+    ("POST", "families.Consents"): post_on(
+        "/consents", lambda n, where: {"guardian_relation": "mother", "scopes": ["photos"], "given_on": str(day(-1))}
+    ),
+    ("POST", "families.ConsentWithdrawals"): post_on(
+        "/consent-withdrawals", lambda n, where: {"scopes": ["photos"], "reason": "不想拍照"}
+    ),
+    ("POST", "families.Closure"): closure,
+    ("POST", "families.Reopening"): reopening,
+    ("POST", "assignments.Assignments"): assignment,
+    ("POST", "assignments.AssignmentEnd"): assignment_end,
+    ("POST", "handovers.Handovers"): handover,
+    ("POST", "handovers.Agreement"): handover_step("agreement", {"note": "家庭同意"}),
+    ("POST", "handovers.Cancellation"): handover_step("cancel", {"reason": "推迟"}),
+    ("POST", "handovers.Completion"): handover_step(
+        "complete", {"keep_in_touch": False, "no_joint_visit_reason": "孩子住院，无法共同探访"}
+    ),
+    ("POST", "records.Visits"): post_on("/visits", visit_body),
+    ("POST", "records.Messages"): post_on("/messages", message_body),
+    ("POST", "records.Concerns"): post_on(
+        "/concerns", lambda n, where: {"category": "education", "level": "low", "summary": "数学跟不上"}
+    ),
+    ("POST", "records.Resolution"): resolution,
+    ("POST", "records.Referrals"): post_on(
+        "/referrals", lambda n, where: {"service_line": "youth_centre", "reason": "参加青少年活动"}
+    ),
+    ("POST", "records.FollowUps"): post_on(
+        "/follow-ups", lambda n, where: {"action": "联系班主任", "due_on": str(day(7))}
+    ),
+    ("POST", "records.FollowUpCompletion"): follow_up_done,
+    ("POST", "corrections.Corrections"): post_on(
+        "/corrections",
+        lambda n, where: {
+            "target_event_id": n.visits[where],
+            "action": "amend",
+            "reason": "笔误",
+            "changes": {"summary": "改正后的摘要"},
+        },
+    ),
+    ("GET", "timeline.FamilyTimeline"): on("/timeline"),
+    ("GET", "briefing.FamilyBriefing"): on("/briefing"),
+    ("GET", "events.FamilyFacts"): on("/events"),
+    ("GET", "dashboard.ContinuityDashboard"): lambda n, where, ready: ("/dashboard/continuity", None),
+    ("GET", "reports.CohortReportResource"): lambda n, where, ready: ("/reports/cohorts", None),
+    ("GET", "access.FamilyReaders"): on("/readers"),
+    ("GET", "access.ReaderReads"): lambda n, where, ready: ("/readers/test-coordinator/reads", None),
+}

@@ -1,0 +1,101 @@
+"""The family page: the timeline picture above the chronological list, corrections traced, compartments kept."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from tests.web.api.conftest import ago, post, signed_in
+from tests.web.ui.conftest import browser, handover_scene, open_account, text
+
+
+def svg(page: str) -> str:
+    found = re.search(r"<svg class=\"timeline\".*?</svg>", page, re.S)
+    assert found, "the page draws the timeline picture"
+    return found.group(0)
+
+
+def lane(picture: str, volunteer_id: str) -> str:
+    found = re.search(rf'<g class="lane" data-volunteer="{volunteer_id}">.*?</g>', picture, re.S)
+    assert found, volunteer_id
+    return found.group(0)
+
+
+def test_the_picture_has_a_lane_per_volunteer_with_tenures_marks_and_the_handover_bridge(ui_app: Flask) -> None:
+    # given 王家: 甲 led, visited twice (one retracted), messaged; handed over to 乙 after a joint visit; 乙 visited
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    # when the coordinator opens the family page
+    page = text(browser(ui_app, "coordinator").get(f"/families/{scene.family}"))
+    picture = svg(page)
+    # then the picture comes before the chronological list
+    assert page.index("<svg") < page.index('class="entries"')
+    # with one lane per volunteer, each with its cohort
+    assert picture.count('<g class="lane"') == 2
+    first, second = lane(picture, scene.first_lead), lane(picture, scene.second_lead)
+    assert "甲" in first and "2024级" in first and "乙" in second and "2025级" in second
+    # 甲's lead tenure ended at the handover; 乙 shadowed nothing and leads now
+    assert first.count('class="bar role-lead"') == 1
+    assert second.count('class="bar role-lead ongoing"') == 1
+    # visits and messages as marks: the retracted visit is left out, the joint visit is on both lanes and joined
+    assert first.count('class="mark visit"') == 1 and first.count('class="mark message"') == 1
+    assert first.count('class="mark joint_visit"') == second.count('class="mark joint_visit"') == 1
+    assert second.count('class="mark visit"') == 1
+    assert picture.count('class="joint-link"') == 1
+    # the handover bridge, completed, with its joint visit; and the concern
+    assert picture.count('<g class="bridge state-completed">') == 1
+    assert "甲 → 乙 · 共同探访：1 次" in picture
+    assert picture.count('class="mark concern-mark"') == 1
+
+
+def test_the_list_has_chapters_and_shows_corrections_with_their_trace(ui_app: Flask) -> None:
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    page = text(browser(ui_app, "coordinator").get(f"/families/{scene.family}"))
+    # one chapter per lead
+    assert page.index("<h3>甲 陪伴期间 · 2024级") < page.index("<h3>乙 陪伴期间 · 2025级")
+    # the amendment: the corrected value, and who changed it, when and why
+    amended = re.search(rf'id="entry-{scene.amended_visit}".*?</li>', page, re.S)
+    assert amended and "60 分钟" in amended.group(0)
+    assert re.search(
+        r"\d{4}-\d\d-\d\d 由 test-coordinator 更正，原因：时长记错 \(duration_minutes: 90 → 60\)", amended[0]
+    )
+    # the retraction: struck through, with its trace
+    retracted = re.search(
+        rf'<li class="entry kind-visit retracted" id="entry-{scene.retracted_visit}".*?</li>', page, re.S
+    )
+    assert retracted and "<del>" in retracted.group(0)
+    assert "由 test-coordinator 撤回，原因：记错了家庭" in retracted.group(0)
+
+
+def test_times_are_shown_in_shanghai(ui_app: Flask) -> None:
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    page = text(browser(ui_app, "coordinator").get(f"/families/{scene.family}"))
+    timeline = signed_in(ui_app, "auditor").get(f"/api/v1/families/{scene.family}/timeline").get_json()
+    (entry,) = (e for e in timeline["entries"] if e["event_id"] == scene.amended_visit)
+    shown = datetime.fromisoformat(entry["occurred_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"<time>{shown:%Y-%m-%d %H:%M}</time>" in page
+    assert "Asia/Shanghai" in page
+
+
+def test_sensitive_compartments_follow_the_policy_and_every_read_is_audited(ui_app: Flask) -> None:
+    # given a concern in the anti-domestic-violence compartment of 王家
+    scene = handover_scene(ui_app)
+    api = signed_in(ui_app, "coordinator")
+    concern = {"category": "safety", "level": "high", "summary": "需要社工介入", "occurred_at": ago(days=3)}
+    post(api, f"/families/{scene.family}/concerns", {**concern, "service_line": "anti_domestic_violence"})
+    open_account(ui_app, "social-worker", "social_worker")
+    open_account(ui_app, "yi", "volunteer", scene.second_lead)
+    # when the social worker and the family's volunteer open the family page
+    cleared = text(browser(ui_app, "social-worker").get(f"/families/{scene.family}"))
+    volunteer = text(browser(ui_app, "yi").get(f"/families/{scene.family}"))
+    # then only the cleared reader sees it, in the list and in the picture
+    assert "需要社工介入" in cleared and svg(cleared).count("concern-mark") == 2
+    assert "需要社工介入" not in volunteer and svg(volunteer).count("concern-mark") == 1
+    # and both reads are in the read audit, as the API's reads are
+    readers = signed_in(ui_app, "auditor").get(f"/api/v1/families/{scene.family}/readers").get_json()["items"]
+    assert {(r["reader"], r["what"]) for r in readers} >= {("social-worker", "timeline"), ("yi", "timeline")}

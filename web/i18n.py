@@ -1,0 +1,71 @@
+"""Languages of the pages: Simplified Chinese first, English; the reader's choice kept in a cookie.
+
+Messages are written in English in the code and templates (``_("…")``) and translated
+by the catalogues in ``web/translations/<locale>/LC_MESSAGES/messages.po``. The compiled
+``.mo`` files are committed beside them (so that a plain ``pip install .`` has them);
+``pybabel compile -d web/translations`` rebuilds them, and a test checks they match.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import flask_babel
+from flask import Flask, current_app, has_request_context, request
+
+#: Locale -> the language's own name, in the order the switch offers them; the first is the default.
+LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
+DEFAULT_LANGUAGE = "zh_Hans"
+LANGUAGE_COOKIE = "peiban_lang"
+
+
+def _(text: str, **variables: Any) -> str:
+    """``text`` in the reader's language, with ``%(name)s`` placeholders filled from ``variables``."""
+    return str(flask_babel.gettext(text, **variables))
+
+
+def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tools look for
+    """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
+def chosen_language() -> str:
+    """The reader's language: their cookie if it names one we speak, else Simplified Chinese."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "") if has_request_context() else ""
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def html_lang() -> str:
+    """The language as an HTML ``lang`` attribute (BCP 47: ``zh-Hans``, ``en``)."""
+    return chosen_language().replace("_", "-")
+
+
+def zone() -> ZoneInfo:
+    """Where times are shown (Asia/Shanghai unless configured otherwise)."""
+    settings = current_app.config["PEIBAN_SETTINGS"]
+    return ZoneInfo(settings.timezone)
+
+
+def local_time(moment: datetime | None) -> str:
+    """A moment as local date and time, ``2025-03-01 18:30``."""
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M") if moment else "–"
+
+
+def local_date(moment: datetime | date | None) -> str:
+    """A moment's local calendar day (or a day as it is), ``2025-03-01``."""
+    if moment is None:
+        return "–"
+    if isinstance(moment, datetime):
+        return moment.astimezone(zone()).date().isoformat()
+    return moment.isoformat()
+
+
+def install(app: Flask) -> None:
+    """Translate pages with flask-babel, and give templates the language helpers."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    flask_babel.Babel(app, locale_selector=chosen_language)
+    app.jinja_env.filters.update(local_time=local_time, local_date=local_date)
+    app.jinja_env.globals.update(languages=LANGUAGES, chosen_language=chosen_language, html_lang=html_lang)

@@ -1,0 +1,177 @@
+"""A family's timeline entries as the chronological list shows them: chapters, labels, correction traces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from projections.timeline import Bridge, Chapter, Entry, Timeline
+from web.i18n import N_, _, local_date, local_time
+
+KINDS = {
+    "enrolled": N_("Enrolled"),
+    "profile_updated": N_("Profile updated"),
+    "consent_recorded": N_("Consent recorded"),
+    "consent_withdrawn": N_("Consent withdrawn"),
+    "closed": N_("Closed"),
+    "reopened": N_("Reopened"),
+    "assigned": N_("Volunteer assigned"),
+    "unassigned": N_("Assignment ended"),
+    "visit": N_("Visit"),
+    "message": N_("Message"),
+    "handover_planned": N_("Handover planned"),
+    "handover_agreed": N_("Family agreed to the handover"),
+    "handover_completed": N_("Handover completed"),
+    "handover_cancelled": N_("Handover cancelled"),
+    "concern_raised": N_("Concern raised"),
+    "concern_resolved": N_("Concern resolved"),
+    "referral": N_("Referral"),
+    "follow_up_scheduled": N_("Follow-up scheduled"),
+    "follow_up_done": N_("Follow-up done"),
+}
+ROLES = {"lead": N_("lead"), "co": N_("co-volunteer"), "shadow": N_("shadow")}
+PLACES = {
+    "home": N_("at home"),
+    "centre": N_("at the centre"),
+    "school": N_("at school"),
+    "online": N_("online"),
+    "other": N_("elsewhere"),
+}
+LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "urgent": N_("urgent")}
+STATES = {"planned": N_("planned"), "completed": N_("completed"), "cancelled": N_("cancelled")}
+DIRECTIONS = {"from_family": N_("from the family"), "to_family": N_("to the family")}
+#: The fields that say, in the recorder's words, what an entry is about (the first one present is shown).
+TEXT_FIELDS = ("summary", "reason", "resolution", "note", "action", "letter", "display_name")
+
+
+def label(table: dict[str, str], value: Any) -> str:
+    """A stored value in the reader's language (values without a label are shown as stored)."""
+    text = str(value or "")
+    return _(table[text]) if text in table else text
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One line of the chronological list."""
+
+    event_id: str
+    kind: str
+    at: str
+    title: str
+    who: str
+    text: str
+    details: list[str]
+    recorded: str
+    traces: list[str]
+    retracted: bool
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class ChapterRows:
+    """A chapter heading and its entries."""
+
+    title: str
+    span: str
+    rows: list[EntryRow]
+
+
+def _details(entry: Entry) -> list[str]:
+    data = entry.data
+    details = {
+        "visit": [label(PLACES, data.get("place")), _("%(minutes)s minutes", minutes=data.get("duration_minutes", 0))],
+        "message": [label(DIRECTIONS, data.get("direction")), str(data.get("channel", ""))],
+        "assigned": [label(ROLES, data.get("role"))],
+        "concern_raised": [_("Level: %(level)s", level=label(LEVELS, data.get("level")))],
+        "handover_planned": [_("Planned for %(day)s", day=data.get("planned_on", ""))],
+        "follow_up_scheduled": [_("Due %(day)s", day=data.get("due_on", ""))],
+        "referral": [str(data.get("service_line", ""))],
+    }.get(entry.kind, [])
+    if entry.kind == "visit" and data.get("handover_id"):
+        details.append(_("Joint visit of a handover"))
+    if entry.kind == "handover_completed" and data.get("no_joint_visit_reason"):
+        details.append(_("No joint visit: %(reason)s", reason=data["no_joint_visit_reason"]))
+    return [d for d in details if d]
+
+
+def _traces(entry: Entry) -> list[str]:
+    traces = []
+    for c in entry.corrections:
+        when, who, why = local_date(c.recorded_at), c.recorded_by, c.reason
+        if c.action == "retract":
+            traces.append(_("Retracted on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why))
+            continue
+        changed = "; ".join(f"{k}: {entry.original.get(k, '')} → {v}" for k, v in c.changes.items())
+        traces.append(
+            _("Amended on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why) + f" ({changed})"
+        )
+    return traces
+
+
+def entry_row(entry: Entry, names: dict[str, str]) -> EntryRow:
+    """An entry, corrections applied, with the trace of each correction."""
+    text = next((str(entry.data[f]) for f in TEXT_FIELDS if entry.data.get(f)), "")
+    return EntryRow(
+        event_id=entry.event_id,
+        kind=entry.kind,
+        at=local_time(entry.occurred_at),
+        title=label(KINDS, entry.kind),
+        who="、".join(names.get(v, "?") for v in entry.volunteer_ids),
+        text=text,
+        details=_details(entry),
+        recorded=_("Recorded %(date)s by %(who)s", date=local_time(entry.recorded_at), who=entry.recorded_by),
+        traces=_traces(entry),
+        retracted=entry.retracted,
+        sensitive=entry.sensitive,
+    )
+
+
+def _chapter_heading(chapter: Chapter) -> tuple[str, str]:
+    if chapter.lead_id:
+        title = _("With %(name)s", name=chapter.lead_name)
+        if chapter.cohort_name:
+            title += f" · {chapter.cohort_name}"
+    else:
+        title = _("Without a lead")
+    until = local_date(chapter.ended_at) if chapter.ended_at else _("now")
+    return title, f"{local_date(chapter.started_at)} – {until}"
+
+
+def chapters(timeline: Timeline) -> list[ChapterRows]:
+    """The chronological list, chapter by chapter."""
+    listed = []
+    for chapter in timeline.chapters:
+        rows = [entry_row(e, timeline.names) for e in timeline.entries if e.chapter == chapter.index]
+        title, span = _chapter_heading(chapter)
+        listed.append(ChapterRows(title, span, rows))
+    return listed
+
+
+@dataclass(frozen=True)
+class BridgeRow:
+    """A handover as the list of handovers shows it."""
+
+    title: str
+    state: str
+    details: list[str]
+
+
+def bridge_row(bridge: Bridge) -> BridgeRow:
+    """A handover: who to whom, its state, joint visits, agreement and gap."""
+    details = [
+        _("Planned for %(day)s", day=bridge.planned_on),
+        _("Joint visits: %(count)s", count=bridge.joint_visits),
+        _("The family agreed") if bridge.family_agreed else _("The family has not agreed yet"),
+    ]
+    if bridge.closed_at:
+        details.append(_("Closed %(date)s", date=local_date(bridge.closed_at)))
+    if bridge.gap_days is not None:
+        details.append(_("Gap: %(days)s days", days=bridge.gap_days))
+    if bridge.no_joint_visit_reason:
+        details.append(_("No joint visit: %(reason)s", reason=bridge.no_joint_visit_reason))
+    return BridgeRow(f"{bridge.outgoing_name} → {bridge.incoming_name}", label(STATES, bridge.state), details)
+
+
+def role_label(role: str) -> str:
+    """An assignment role (lead, co, shadow) in the reader's language."""
+    return label(ROLES, role)
