@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from projections.timeline import Bridge, Chapter, Entry, Timeline
 from web.i18n import N_, _, local_date, local_time
+from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, label
 
 KINDS = {
     "enrolled": N_("Enrolled"),
@@ -29,25 +29,8 @@ KINDS = {
     "follow_up_scheduled": N_("Follow-up scheduled"),
     "follow_up_done": N_("Follow-up done"),
 }
-ROLES = {"lead": N_("lead"), "co": N_("co-volunteer"), "shadow": N_("shadow")}
-PLACES = {
-    "home": N_("at home"),
-    "centre": N_("at the centre"),
-    "school": N_("at school"),
-    "online": N_("online"),
-    "other": N_("elsewhere"),
-}
-LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "urgent": N_("urgent")}
-STATES = {"planned": N_("planned"), "completed": N_("completed"), "cancelled": N_("cancelled")}
-DIRECTIONS = {"from_family": N_("from the family"), "to_family": N_("to the family")}
 #: The fields that say, in the recorder's words, what an entry is about (the first one present is shown).
 TEXT_FIELDS = ("summary", "reason", "resolution", "note", "action", "letter", "display_name")
-
-
-def label(table: dict[str, str], value: Any) -> str:
-    """A stored value in the reader's language (values without a label are shown as stored)."""
-    text = str(value or "")
-    return _(table[text]) if text in table else text
 
 
 @dataclass(frozen=True)
@@ -80,12 +63,12 @@ def _details(entry: Entry) -> list[str]:
     data = entry.data
     details = {
         "visit": [label(PLACES, data.get("place")), _("%(minutes)s minutes", minutes=data.get("duration_minutes", 0))],
-        "message": [label(DIRECTIONS, data.get("direction")), str(data.get("channel", ""))],
+        "message": [label(DIRECTIONS, data.get("direction")), label(CHANNELS, data.get("channel"))],
         "assigned": [label(ROLES, data.get("role"))],
         "concern_raised": [_("Level: %(level)s", level=label(LEVELS, data.get("level")))],
         "handover_planned": [_("Planned for %(day)s", day=data.get("planned_on", ""))],
         "follow_up_scheduled": [_("Due %(day)s", day=data.get("due_on", ""))],
-        "referral": [str(data.get("service_line", ""))],
+        "referral": [label(SERVICE_LINES, data.get("service_line"))],
     }.get(entry.kind, [])
     if entry.kind == "visit" and data.get("handover_id"):
         details.append(_("Joint visit of a handover"))

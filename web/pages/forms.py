@@ -1,0 +1,205 @@
+"""Forms that record something: read what was typed, check it with the API's own schema, run the
+command, and either move on or show the form again with every error beside its field.
+
+A form is a list of ``Field`` (what the person sees) over an API input schema (what the
+command takes): the field names are the schema's, so the schema's and the domain's
+field-level errors land beside the right input. Times typed into a form are local
+(Asia/Shanghai unless configured) and become aware datetimes here. A rejected form keeps
+everything typed and records nothing: the command never ran, or it raised before saving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+from flask import g, render_template
+from werkzeug.datastructures import MultiDict
+
+from domain import DomainError, InvalidInput
+from web.api.errors import MESSAGES_ZH, status_of
+from web.i18n import _, chosen_language, zone
+
+#: How an input is drawn and read: text, textarea, lines (a textarea, one item a line), datetime
+#: (local date and time), date, integer, select, radio, checkboxes (several values), yes_no.
+KINDS = frozenset(
+    {"text", "textarea", "lines", "datetime", "date", "integer", "select", "radio", "checkboxes", "yes_no"}
+)
+LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form: its schema field name, its label (already translated), and how it is drawn."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    hint: str = ""
+    limit: int | None = None
+    #: Shown before anything is typed (a raw form value, or a list of them for checkboxes).
+    default: Any = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+
+@dataclass
+class Filled:
+    """A form as the person left it: the raw values (kept on errors) and the errors by field ("form": the whole)."""
+
+    fields: list[Field]
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)
+    #: The answer's status: 200 until refused (422 for a field, else what the domain error maps to).
+    status: int = 200
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def blank(fields: list[Field]) -> Filled:
+    """A form before anything is typed: the defaults."""
+    values = {f.name: f.default if f.default is not None else ([] if f.kind == "checkboxes" else "") for f in fields}
+    return Filled(fields, values)
+
+
+def raw_values(fields: list[Field], form: MultiDict[str, str]) -> dict[str, Any]:
+    """What was typed, as typed (to show again)."""
+    return {f.name: form.getlist(f.name) if f.kind == "checkboxes" else form.get(f.name, "") for f in fields}
+
+
+def _converted(f: Field, raw: Any, errors: dict[str, str]) -> Any:
+    """A raw value as the schema takes it; ``None`` for an empty input (left out, so "required" applies)."""
+    if f.kind == "checkboxes":
+        return list(raw) or None
+    text = str(raw).strip().replace("\r\n", "\n")
+    if not text:
+        return None
+    if f.kind == "lines":
+        return [line.strip() for line in text.split("\n") if line.strip()]
+    if f.kind == "datetime":
+        try:
+            return datetime.strptime(text, LOCAL_MINUTE).replace(tzinfo=zone()).isoformat()
+        except ValueError:
+            errors[f.name] = _("Enter a date and time, like 2025-03-01 18:30.")
+            return None
+    if f.kind == "integer":
+        return int(text) if text.isdigit() else text
+    if f.kind == "yes_no":
+        return {"yes": True, "no": False}.get(text, text)
+    return text
+
+
+def read(fields: list[Field], form: MultiDict[str, str], schema: ma.Schema) -> tuple[Filled, dict[str, Any]]:
+    """The form checked by ``schema``: (the form with its errors, the loaded values for the command)."""
+    filled = Filled(fields, raw_values(fields, form))
+    given: dict[str, Any] = {}
+    for f in fields:
+        value = _converted(f, filled.values[f.name], filled.errors)
+        if value is not None:
+            given[f.name] = value
+    loaded: dict[str, Any] = {}
+    try:
+        loaded = schema.load(given)
+    except ma.ValidationError as invalid:
+        for name, messages in flat_messages(invalid.messages).items():
+            filled.errors.setdefault(name if name in filled.values else "form", page_message(messages[0]))
+    if filled.errors:
+        filled.status = 422
+        return filled, {}
+    return filled, loaded
+
+
+def flat_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"field": [...]}; an item's message goes to its list field."""
+    if isinstance(messages, list):
+        return {prefix or "form": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in (messages or {}).items():
+        name = prefix or str(key)
+        if key == "_schema":
+            name = prefix or "form"
+        for inner, found in flat_messages(value, name).items():
+            flat.setdefault(inner, []).extend(found)
+    return flat
+
+
+def page_message(message: str) -> str:
+    """A validation message in the reader's language: "中文 / English" texts are split, marshmallow's
+    English ones given their Chinese reading."""
+    zh_first = chosen_language() == "zh_Hans"
+    if " / " in message:
+        zh, _sep, en = message.partition(" / ")
+        return zh if zh_first else en
+    if message == "Missing data for required field.":
+        return _("Required")
+    if zh_first:
+        for pattern, zh in MESSAGES_ZH:
+            if pattern.match(message):
+                return pattern.sub(zh, message)
+    return message
+
+
+def domain_message(error: DomainError) -> str:
+    return error.message_zh if chosen_language() == "zh_Hans" else error.message_en
+
+
+def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | None = None) -> Any:
+    """Run ``command`` for a checked form; its domain errors become the form's errors (None returned)."""
+    try:
+        return command()
+    except InvalidInput as invalid:
+        zh_first = chosen_language() == "zh_Hans"
+        for domain_name, problems in invalid.errors.items():
+            name = (renamed or {}).get(domain_name, domain_name.partition(".")[0])
+            shown = problems[0].zh if zh_first else problems[0].en
+            filled.errors.setdefault(name if name in filled.values else "form", shown)
+        filled.errors.setdefault("form", domain_message(invalid))
+        filled.status = int(status_of(invalid))
+    except DomainError as refused:
+        filled.errors["form"] = domain_message(refused)
+        filled.status = int(status_of(refused))
+    return None
+
+
+def actor() -> str:
+    """Who records: the signed-in user."""
+    return str(g.get("actor", "web"))
+
+
+def local_now() -> str:
+    """Now, as a datetime input shows it."""
+    return datetime.now(tz=zone()).strftime(LOCAL_MINUTE)
+
+
+def render_form(
+    filled: Filled,
+    *,
+    title: str,
+    submit: str,
+    intro: str = "",
+    cancel: str = "",
+    context: Iterable[tuple[str, str]] = (),
+    template: str = "form.html",
+    **extra: Any,
+) -> tuple[str, int]:
+    """The form page with its errors; a rejected form answers 422 (a field) or 409/404 (the record refused it)."""
+    page = render_template(
+        template,
+        form=filled,
+        title=title,
+        submit=submit,
+        intro=intro,
+        cancel=cancel,
+        context=list(context),
+        **extra,
+    )
+    return page, filled.status
