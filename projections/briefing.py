@@ -81,7 +81,7 @@ def _profile(timeline: Timeline) -> dict[str, Any]:
     return profile
 
 
-def _pending(entries: list[Entry]) -> tuple[list[Pending], list[Pending]]:
+def pending(entries: list[Entry]) -> tuple[list[Pending], list[Pending]]:
     live = [e for e in entries if not e.retracted]
     resolved = {str(e.data.get("concern_id")) for e in live if e.kind == "concern_resolved"}
     done = {str(e.data.get("follow_up_id")) for e in live if e.kind == "follow_up_done"}
@@ -133,7 +133,7 @@ def build_briefing(timeline: Timeline, *, now: datetime) -> Briefing:
     ]
     good = [v for v in visits if v.data.get("wellbeing") in ("good", "steady", None)]
     what_works = Counter(a for v in good for a in v.data.get("activities") or []).most_common(8)
-    concerns, follow_ups = _pending(timeline.entries)
+    concerns, follow_ups = pending(timeline.entries)
     contacts = timeline.contacts()
     last = max((e.occurred_at for e in contacts), default=None)
     due = [date.fromisoformat(f.due_on) for f in follow_ups if f.due_on]

@@ -119,10 +119,12 @@ def families(
     status: str | None = None,
     search: str = "",
     only: set[str] | None = None,
+    uncovered: bool = False,
     after: tuple[str, str] = ("", ""),
     limit: int,
 ) -> list[FamilyRow]:
-    """Families by display name (then id), filtered by status, name or community, or a set of ids."""
+    """Families by display name (then id), filtered by status, name or community, a set of ids, or
+    (``uncovered``) having no lead who is still in the programme."""
     clauses = ["(f.display_name > ? OR (f.display_name = ? AND f.family_id > ?))"]
     params = [after[0], after[0], after[1]]
     if status:
@@ -131,6 +133,8 @@ def families(
     if search:
         clauses.append("(f.display_name LIKE ? OR f.community LIKE ?)")
         params += [f"%{search}%", f"%{search}%"]
+    if uncovered:
+        clauses.append("(a.volunteer_id IS NULL OR v.status = 'departed')")
     if only is not None:
         if not only:
             return []
@@ -177,11 +181,13 @@ def volunteer_families(tx: Tx, volunteer_id: str) -> tuple[set[str], set[str]]:
 
 
 def sensitive_facts(tx: Tx, event_ids: list[str]) -> bool:
-    """Whether any of these concerns or follow-ups belongs to a sensitive compartment (as they stand now)."""
+    """Whether any of these visits, messages, concerns or follow-ups belongs to a sensitive compartment
+    (as they stand now)."""
     marks = ", ".join("?" for _ in event_ids)
     rows = tx.query(
         f"SELECT event_id FROM continuity_concern WHERE sensitive = 1 AND event_id IN ({marks})"
-        f" UNION SELECT event_id FROM continuity_follow_up WHERE sensitive = 1 AND event_id IN ({marks})",
-        [*event_ids, *event_ids],
+        f" UNION SELECT event_id FROM continuity_follow_up WHERE sensitive = 1 AND event_id IN ({marks})"
+        f" UNION SELECT event_id FROM continuity_contact WHERE sensitive = 1 AND event_id IN ({marks})",
+        [*event_ids, *event_ids, *event_ids],
     )
     return bool(rows)

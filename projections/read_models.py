@@ -13,7 +13,7 @@ from projections.continuity_view import ContinuityView
 from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
 from projections.engine import Progress, Projection, View, rebuild_together
-from projections.reports import CohortReport, cohort_report
+from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.timeline import Timeline, load_timeline
 from projections.timeline_view import TimelineView
 
@@ -78,3 +78,8 @@ class ReadModels:
         """The cohort continuity report: per cohort transition and per quarter."""
         with self["continuity"].reading() as tx:
             return cohort_report(tx)
+
+    def visits_per_month(self) -> tuple[MonthVisits, ...]:
+        """Visits in each calendar month, oldest first (the cohort report's service over time)."""
+        with self["continuity"].reading() as tx:
+            return visits_per_month(tx)

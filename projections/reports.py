@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -168,6 +168,24 @@ def _periods(tx: Tx) -> tuple[PeriodFigures, ...]:
         PeriodFigures(q[0], q[1], q[2], len(families[q]), c["visit"], c["message"], c["minutes"] / 60)
         for q, c in sorted(counts.items())
     )
+
+
+@dataclass(frozen=True)
+class MonthVisits:
+    """Visits in one calendar month (Asia/Shanghai), ``2025-03``."""
+
+    month: str
+    visits: int
+
+
+def visits_per_month(tx: Tx) -> tuple[MonthVisits, ...]:
+    """Visits in each calendar month from the first visit's to the latest's, months without a visit included."""
+    counted: Counter[int] = Counter()
+    for (at,) in tx.query("SELECT occurred_at FROM continuity_contact WHERE kind = 'visit' AND retracted = 0"):
+        day = local_day(from_iso(at))
+        counted[day.year * 12 + day.month - 1] += 1
+    months = range(min(counted), max(counted) + 1) if counted else range(0)
+    return tuple(MonthVisits(f"{m // 12}-{m % 12 + 1:02d}", counted[m]) for m in months)
 
 
 def cohort_report(tx: Tx) -> CohortReport:

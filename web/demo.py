@@ -341,7 +341,7 @@ class Story:
         who: dict[str, Any] = {"outgoing_volunteer_id": out, "incoming_volunteer_id": inc}
         letter = d.HANDOVER_LETTER.format(**self.words(i, out, inc))
         self.fact(
-            COORD, "plan_handover", _fam(i), _at(on, 10), save_as=key, planned_on=on + 45 * DAY, letter=letter, **who
+            COORD, "plan_handover", _fam(i), _at(on, 10), save_as=key, planned_on=on + 24 * DAY, letter=letter, **who
         )
         return key
 

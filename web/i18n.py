@@ -62,10 +62,24 @@ def local_date(moment: datetime | date | None) -> str:
     return moment.isoformat()
 
 
+def local_date_value(moment: datetime | date) -> date:
+    """A moment's local calendar day, as a date (for arithmetic in templates)."""
+    return moment.astimezone(zone()).date() if isinstance(moment, datetime) else moment
+
+
+def bracketed(items: list[str]) -> str:
+    """Details in brackets, punctuated for the reader's language: （在家，60 分钟） or (at home, 60 minutes)."""
+    if chosen_language() == "zh_Hans":
+        return "（" + "，".join(items) + "）"
+    return "(" + ", ".join(items) + ")"
+
+
 def install(app: Flask) -> None:
     """Translate pages with flask-babel, and give templates the language helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     flask_babel.Babel(app, locale_selector=chosen_language)
-    app.jinja_env.filters.update(local_time=local_time, local_date=local_date)
+    app.jinja_env.filters.update(
+        local_time=local_time, local_date=local_date, local_date_value=local_date_value, bracketed=bracketed
+    )
     app.jinja_env.globals.update(languages=LANGUAGES, chosen_language=chosen_language, html_lang=html_lang)

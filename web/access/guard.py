@@ -136,8 +136,8 @@ def guard() -> AnyResponse | None:
     return None
 
 
-#: Where a request may name a concern or follow-up: path parameters and body fields.
-NAMED_FACTS = ("concern_id", "follow_up_id")
+#: Where a request may name a fact of a compartment: path parameters and body fields.
+NAMED_FACTS = ("concern_id", "follow_up_id", "event_id", "target_event_id")
 
 
 def names_a_compartment_fact() -> bool:
@@ -147,6 +147,8 @@ def names_a_compartment_fact() -> bool:
     body = request.get_json(silent=True) if request.method not in SAFE_METHODS else None
     if isinstance(body, dict):
         named += [str(body[k]) for k in NAMED_FACTS if isinstance(body.get(k), str)]
+    if request.method not in SAFE_METHODS and request.mimetype in FORMS:
+        named += [request.form[k] for k in NAMED_FACTS if request.form.get(k)]
     if not named:
         return False
     models: ReadModels = extension("peiban.read_models")

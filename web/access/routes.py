@@ -29,7 +29,7 @@ PUBLIC = frozenset(
 #: Pages any signed-in account may open: they show nothing of a family without asking the
 #: policy themselves (the home page shows the dashboard to those who may read it, else the
 #: volunteer's own families).
-SIGNED_IN = frozenset({"signin.sign_out", "home.home"})
+SIGNED_IN = frozenset({"signin.sign_out", "home.home", "home.log_visit"})
 
 #: (method, endpoint) -> action.
 ROUTES: dict[tuple[str, str], Action] = {
@@ -76,6 +76,47 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
     # Pages
     ("GET", "family_page.family"): A.READ_FAMILY,
+    # Pages: the auditors' replay and raw facts, the access log, the cohort report
+    ("GET", "audit_pages.as_of"): A.READ_RAW_FACTS,
+    ("GET", "audit_pages.facts"): A.READ_RAW_FACTS,
+    ("GET", "audit_pages.family_readers"): A.READ_ACCESS_LOG,
+    ("GET", "audit_pages.reader_reads"): A.READ_ACCESS_LOG,
+    ("GET", "audit_pages.access_log"): A.READ_ACCESS_LOG,
+    ("GET", "report_pages.cohorts"): A.READ_REPORTS,
+    ("GET", "report_pages.cohorts_csv"): A.READ_REPORTS,
+    # Pages: lists of families, volunteers and cohorts, and the forms that add to them
+    ("GET", "people.families"): A.LIST_FAMILIES,
+    ("GET", "people.enrol_family"): A.MANAGE_FAMILY,
+    ("POST", "people.enrol_family"): A.MANAGE_FAMILY,
+    ("GET", "people.volunteers"): A.READ_PEOPLE,
+    ("GET", "people.register_volunteer"): A.MANAGE_PEOPLE,
+    ("POST", "people.register_volunteer"): A.MANAGE_PEOPLE,
+    ("POST", "people.activate_volunteer"): A.MANAGE_PEOPLE,
+    ("GET", "people.cohorts"): A.READ_PEOPLE,
+    ("GET", "people.open_cohort"): A.MANAGE_PEOPLE,
+    ("POST", "people.open_cohort"): A.MANAGE_PEOPLE,
+    ("GET", "briefing_page.briefing"): A.READ_FAMILY,
+    # Pages: the family page's action forms (showing a form needs the same right as sending it)
+    **{
+        (method, f"family_actions.{form}"): action
+        for form, action in {
+            "visit": A.RECORD,
+            "concern": A.RECORD,
+            "referral": A.RECORD,
+            "follow_up": A.RECORD,
+            "resolve": A.RECORD,
+            "follow_up_done": A.RECORD,
+            "message": A.MESSAGE,
+            "assign": A.MANAGE_FAMILY,
+            "end_assignment": A.MANAGE_FAMILY,
+            "handover": A.MANAGE_FAMILY,
+            "agree": A.MANAGE_FAMILY,
+            "complete": A.MANAGE_FAMILY,
+            "cancel": A.MANAGE_FAMILY,
+            "correct": A.CORRECT,
+        }.items()
+        for method in ("GET", "POST")
+    },
 }
 
 #: A query parameter that turns a read into another action: the as-of replay is for auditors.
@@ -88,4 +129,8 @@ AUDITED: dict[str, ReadKind] = {
     "briefing.FamilyBriefing": ReadKind.BRIEFING,
     "events.FamilyFacts": ReadKind.RAW_FACTS,
     "family_page.family": ReadKind.TIMELINE,
+    "audit_pages.as_of": ReadKind.AS_OF,  # the page asks for ?day=, not ?as_of=
+    "audit_pages.facts": ReadKind.RAW_FACTS,
+    "briefing_page.briefing": ReadKind.BRIEFING,
+    "family_actions.correct": ReadKind.TIMELINE,  # the correction form shows the entry
 }

@@ -5,14 +5,28 @@ from __future__ import annotations
 from flask import Flask
 
 from web import i18n
-from web.pages import errors, family, home, language, signin
+from web.pages import (
+    audit,
+    briefing,
+    errors,
+    family,
+    family_actions,
+    home,
+    language,
+    navigation,
+    people,
+    reports,
+    signin,
+)
 from web.pages.entries import role_label
+from web.pages.labels import label_of
 
 
 def register_pages(app: Flask) -> None:
     """Translations, the page blueprints, and error pages."""
     i18n.install(app)
-    app.jinja_env.globals.update(role_label=role_label)
-    for module in (signin, language, home, family):
+    app.jinja_env.globals.update(role_label=role_label, label_of=label_of)
+    navigation.install(app)
+    for module in (signin, language, home, family, family_actions, briefing, people, audit, reports):
         app.register_blueprint(module.bp)
     errors.install(app)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from projections.timeline import Bridge, Chapter, Entry, Timeline
 from web.i18n import N_, _, local_date, local_time
-from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, label
+from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, TABLES, label
 
 KINDS = {
     "enrolled": N_("Enrolled"),
@@ -77,14 +78,61 @@ def _details(entry: Entry) -> list[str]:
     return [d for d in details if d]
 
 
+#: The amendable fields as a correction's trace names them.
+FIELD_LABELS = {
+    "place": N_("Where"),
+    "duration_minutes": N_("How long (minutes)"),
+    "summary": N_("What happened"),
+    "wellbeing": N_("How the child seemed"),
+    "activities": N_("Activities"),
+    "follow_ups_promised": N_("What was promised to the family"),
+    "social_worker": N_("Supervising social worker"),
+    "service_line": N_("Service line"),
+    "direction": N_("Direction"),
+    "channel": N_("Channel"),
+    "family_member": N_("Who in the family"),
+    "category": N_("Category"),
+    "level": N_("Level"),
+    "reason": N_("Reason"),
+    "action": N_("What is to be done"),
+    "due_on": N_("Due on"),
+}
+
+
+def shown_value(name: str, value: Any) -> str:
+    """A field's stored value as a reader reads it (labels for stored choices, lists joined)."""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "–"
+    if value in (None, ""):
+        return "–"
+    return label(TABLES[VALUE_TABLES[name]], value) if name in VALUE_TABLES else str(value)
+
+
+#: Fields whose values are stored choices, and the label table of each.
+VALUE_TABLES = {
+    "place": "place",
+    "wellbeing": "wellbeing",
+    "service_line": "service_line",
+    "direction": "direction",
+    "channel": "channel",
+    "category": "category",
+    "level": "level",
+}
+
+
 def _traces(entry: Entry) -> list[str]:
-    traces = []
+    """Each correction: when, by whom, why, and each field from what it read then to what it reads since."""
+    traces, current = [], dict(entry.original)
     for c in entry.corrections:
         when, who, why = local_date(c.recorded_at), c.recorded_by, c.reason
         if c.action == "retract":
             traces.append(_("Retracted on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why))
             continue
-        changed = "; ".join(f"{k}: {entry.original.get(k, '')} → {v}" for k, v in c.changes.items())
+        changed = "; ".join(
+            f"{_(FIELD_LABELS[k]) if k in FIELD_LABELS else k}：{shown_value(k, current.get(k))} → {shown_value(k, v)}"
+            for k, v in c.changes.items()
+        )
+        current.update(c.changes)
         traces.append(
             _("Amended on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why) + f" ({changed})"
         )

@@ -1,4 +1,5 @@
-"""The family page: the timeline picture above the chronological list with its chapters.
+"""The family page: the timeline picture above the chronological list with its chapters, and what
+the reader may record about the family.
 
 The guard has already decided that the reader may see this family (others get the
 page a family that does not exist gets) and records the read in the read audit.
@@ -7,30 +8,91 @@ Sensitive compartments are shown only to readers the policy clears for them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from projections.briefing import Pending, pending
 from projections.read_models import ReadModels
-from web.access.guard import cleared_for_sensitive, extension
+from projections.timeline import Timeline
+from web.access.guard import Caller, cleared_for_sensitive, extension
+from web.access.policy import Action, may
+from web.api.common import peiban
 from web.i18n import zone
 from web.pages.entries import bridge_row, chapters
+from web.pages.family_actions import CORRECTABLE
+from web.pages.labels import ROLES, label
 from web.pages.picture import timeline_picture
 
 bp = Blueprint("family_page", __name__)
 
 
+@dataclass(frozen=True)
+class OnRoster:
+    """A volunteer on the family now."""
+
+    volunteer_id: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the reader may do here, and the open items the actions apply to."""
+
+    record: bool
+    message: bool
+    manage: bool
+    correct: bool
+    roster: list[OnRoster]
+    open_handover: Any
+    concerns: list[Pending]
+    follow_ups: list[Pending]
+    correctable: frozenset[str]
+
+
+def actions_for(caller: Caller, family_id: Any, names: dict[str, str], entries: Any, bridges: Any) -> Actions:
+    family = peiban().get_family(family_id)
+    roster = [
+        OnRoster(str(a.volunteer_id), names.get(str(a.volunteer_id), "?"), label(ROLES, a.role))
+        for a in family.roster.current()
+    ]
+    concerns, follow_ups = pending(entries)
+    return Actions(
+        record=may(caller.role, Action.RECORD),
+        message=may(caller.role, Action.MESSAGE),
+        manage=may(caller.role, Action.MANAGE_FAMILY),
+        correct=may(caller.role, Action.CORRECT),
+        roster=roster,
+        open_handover=next((b for b in bridges if b.state == "planned"), None),
+        concerns=concerns,
+        follow_ups=[f for f in follow_ups if f.kind == "scheduled"],
+        correctable=frozenset(CORRECTABLE),
+    )
+
+
+def has_visited(timeline: Timeline, volunteer_id: str) -> bool:
+    """Whether the volunteer has a visit of their own on the family's record (a first visit opens on the briefing)."""
+    return any(e.kind == "visit" and not e.retracted and volunteer_id in e.volunteer_ids for e in timeline.entries)
+
+
 @bp.route("/families/<uuid:family_id>", endpoint="family")
 def family(family_id: Any) -> ResponseReturnValue:
-    """A family's relationship timeline: the picture, the handovers, and every entry by chapter."""
+    """A family's relationship timeline: the picture, the handovers, every entry by chapter, and the actions."""
     models: ReadModels = extension("peiban.read_models")
     timeline = models.timeline(family_id, include_sensitive=cleared_for_sensitive())
+    caller: Caller = g.caller
+    if caller.volunteer_id and "seen" not in request.args and not has_visited(timeline, caller.volunteer_id):
+        return redirect(url_for("briefing_page.briefing", family_id=family_id), 303)
     return render_template(
         "family.html",
         timeline=timeline,
         picture=timeline_picture(timeline, datetime.now(tz=UTC), zone()),
         chapters=chapters(timeline),
         bridges=[bridge_row(b) for b in timeline.bridges],
+        actions=actions_for(g.caller, family_id, timeline.names, timeline.entries, timeline.bridges),
+        recorded=request.args.get("recorded", ""),
     )

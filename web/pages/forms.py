@@ -10,6 +10,7 @@ everything typed and records nothing: the command never ran, or it raised before
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain import DomainError, InvalidInput
 from web.api.errors import MESSAGES_ZH, status_of
-from web.i18n import _, chosen_language, zone
+from web.i18n import _, chosen_language, local_time, zone
 
 #: How an input is drawn and read: text, textarea, lines (a textarea, one item a line), datetime
 #: (local date and time), date, integer, select, radio, checkboxes (several values), yes_no.
@@ -87,7 +88,11 @@ def _converted(f: Field, raw: Any, errors: dict[str, str]) -> Any:
         return [line.strip() for line in text.split("\n") if line.strip()]
     if f.kind == "datetime":
         try:
-            return datetime.strptime(text, LOCAL_MINUTE).replace(tzinfo=zone()).isoformat()
+            typed = datetime.strptime(text, LOCAL_MINUTE).replace(tzinfo=zone())
+            now = datetime.now(tz=zone())
+            # The current minute means now: a form left at its default records the moment it is sent,
+            # not the start of the minute (which may fall before something recorded seconds ago).
+            return (now if typed == now.replace(second=0, microsecond=0) else typed).isoformat()
         except ValueError:
             errors[f.name] = _("Enter a date and time, like 2025-03-01 18:30.")
             return None
@@ -148,8 +153,17 @@ def page_message(message: str) -> str:
     return message
 
 
+#: A moment as the domain writes it into a message (ISO 8601, UTC).
+ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\+00:00|Z)")
+
+
+def readable(message: str) -> str:
+    """A domain message with its moments in local time, as the reader typed them (2025-03-01 18:30)."""
+    return ISO_MOMENT.sub(lambda m: local_time(datetime.fromisoformat(m.group(0).replace("Z", "+00:00"))), message)
+
+
 def domain_message(error: DomainError) -> str:
-    return error.message_zh if chosen_language() == "zh_Hans" else error.message_en
+    return readable(error.message_zh if chosen_language() == "zh_Hans" else error.message_en)
 
 
 def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | None = None) -> Any:
@@ -160,7 +174,7 @@ def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | No
         zh_first = chosen_language() == "zh_Hans"
         for domain_name, problems in invalid.errors.items():
             name = (renamed or {}).get(domain_name, domain_name.partition(".")[0])
-            shown = problems[0].zh if zh_first else problems[0].en
+            shown = readable(problems[0].zh if zh_first else problems[0].en)
             filled.errors.setdefault(name if name in filled.values else "form", shown)
         filled.errors.setdefault("form", domain_message(invalid))
         filled.status = int(status_of(invalid))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from projections.caseload import Caseload
 from projections.dashboard import Dashboard
+from projections.directory import family as family_row
+from projections.directory import volunteer_families
+from projections.due import due_for
+from projections.plain import local_day
 from projections.read_models import ReadModels
 from web.access.guard import Caller, extension
 from web.access.policy import Action, Scope, may, scope_of
@@ -61,4 +66,28 @@ def home() -> ResponseReturnValue:
         for row in models.dashboard(now=now()).families
         if row.handover and row.handover.incoming_id == caller.volunteer_id and row.family_id not in assigned
     ]
-    return render_template("my_families.html", caseload=caseload, incoming=incoming)
+    with models["continuity"].reading() as tx:
+        ids = [f.family_id for f in caseload.families] + [r.family_id for r in incoming]
+        due = due_for(tx, caller.volunteer_id, ids, today=local_day(now()))
+    return render_template("my_families.html", caseload=caseload, incoming=incoming, due=due, today=local_day(now()))
+
+
+@bp.route("/visits/new", endpoint="log_visit")
+def log_visit() -> ResponseReturnValue:
+    """The big "log a visit" button: straight to the form of a volunteer's only family, else pick the family."""
+    caller: Caller = g.caller
+    if caller.volunteer_id is None:
+        return redirect(url_for("home.home"), 303)
+    models: ReadModels = extension("peiban.read_models")
+    with models["continuity"].reading() as tx:
+        own, _alumni = volunteer_families(tx, caller.volunteer_id)
+        names = {f.family_id: f.display_name for f in caseload_families(tx, caller.volunteer_id, own)}
+    if len(own) == 1:
+        return redirect(url_for("family_actions.visit", family_id=next(iter(own))), 303)
+    return render_template("pick_family.html", families=sorted(names.items(), key=lambda item: item[1]))
+
+
+def caseload_families(tx: Any, volunteer_id: str, family_ids: set[str]) -> list[Any]:
+    """The directory rows of a volunteer's families (for their names)."""
+    rows = [family_row(tx, family_id) for family_id in family_ids]
+    return [r for r in rows if r is not None]

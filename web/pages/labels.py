@@ -86,6 +86,20 @@ CONSENT_SCOPES = {
     "referrals": N_("referrals"),
 }
 DEPARTURE_REASONS = {"graduated": N_("graduated"), "withdrew": N_("withdrew")}
+ACCOUNT_ROLES = {
+    "coordinator": N_("coordinator"),
+    "social_worker": N_("social worker"),
+    "volunteer": N_("volunteer"),
+    "auditor": N_("auditor"),
+}
+READ_KINDS = {
+    "profile": N_("profile"),
+    "timeline": N_("timeline"),
+    "briefing": N_("briefing"),
+    "raw_facts": N_("raw facts"),
+    "export": N_("export"),
+    "as_of": N_("replay as of a day"),
+}
 
 
 def label(table: dict[str, str], value: Any) -> str:
@@ -97,3 +111,30 @@ def label(table: dict[str, str], value: Any) -> str:
 def choices(kind: type[Enum], table: dict[str, str]) -> list[tuple[str, str]]:
     """(stored value, label) for each member of ``kind``, in its order."""
     return [(str(member.value), label(table, member.value)) for member in kind]
+
+
+#: The tables by name, for templates: ``label_of("level", "high")``.
+TABLES: dict[str, dict[str, str]] = {
+    "role": ROLES,
+    "place": PLACES,
+    "direction": DIRECTIONS,
+    "channel": CHANNELS,
+    "wellbeing": WELLBEING,
+    "service_line": SERVICE_LINES,
+    "category": CATEGORIES,
+    "level": LEVELS,
+    "state": STATES,
+    "volunteer_status": VOLUNTEER_STATUSES,
+    "family_status": FAMILY_STATUSES,
+    "circumstance": CIRCUMSTANCES,
+    "relation": RELATIONS,
+    "consent_scope": CONSENT_SCOPES,
+    "departure_reason": DEPARTURE_REASONS,
+    "account_role": ACCOUNT_ROLES,
+    "read_kind": READ_KINDS,
+}
+
+
+def label_of(table: str, value: Any) -> str:
+    """``label`` for templates, naming the table."""
+    return label(TABLES[table], value)

@@ -1,0 +1,154 @@
+"""The auditors' pages: a family's record replayed as it stood at the end of any day, its raw facts
+step by step, and the access log (who read a family's record, and what a user read).
+
+The guard has already asked the policy (replays and raw facts are for auditors; the access
+log for coordinators and auditors) and records replays and raw-fact reads in the read
+audit. Reading the access log is not itself recorded: it shows who read a record, not the
+record, and recording it would fill the very log being read with its own readings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from domain.errors import FamilyNotFound
+from projections.read_models import ReadModels
+from web.access.guard import Caller, cleared_for_sensitive, extension
+from web.access.policy import Action, may
+from web.api.common import peiban
+from web.i18n import _, zone
+from web.pages.entries import bridge_row, chapters
+from web.pages.forms import Field, Filled, blank
+from web.pages.picture import timeline_picture
+from web.pages.raw_facts import facts_page
+from web.pages.readers import read_page
+
+bp = Blueprint("audit_pages", __name__)
+
+#: Replays are of days a time zone can be added to and taken from without leaving the calendar.
+FIRST_DAY = date(1900, 1, 2)
+
+
+@dataclass(frozen=True)
+class AuditTools:
+    """What the reader may open from a family's page: the replay and raw facts, the access log."""
+
+    replay: bool
+    access_log: bool
+    form: Filled
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The day a family page is replayed at, and the form to pick another."""
+
+    day: str
+    form: Filled
+
+
+def day_form(value: str = "") -> Filled:
+    """The form that asks for a day to replay the record at."""
+    hint = _("The record as it stood at the end of that day (%(zone)s).", zone=zone().key)
+    filled = blank([Field("day", _("Day"), kind="date", required=True, hint=hint)])
+    filled.values["day"] = value
+    return filled
+
+
+def audit_tools() -> AuditTools:
+    """For templates: what the signed-in reader may open from a family's page."""
+    caller: Caller | None = g.get("caller")
+    return AuditTools(
+        replay=caller is not None and may(caller.role, Action.READ_RAW_FACTS),
+        access_log=caller is not None and may(caller.role, Action.READ_ACCESS_LOG),
+        form=day_form(),
+    )
+
+
+@bp.app_context_processor
+def template_tools() -> dict[str, Any]:
+    return {"audit_tools": audit_tools}
+
+
+def _day(typed: str) -> tuple[date | None, str]:
+    """The day typed (YYYY-MM-DD, up to today), or why it is not one."""
+    if not typed:
+        return None, _("Required")
+    try:
+        day = date.fromisoformat(typed)
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= datetime.now(tz=zone()).date():
+        return None, _("Enter a day up to today, like 2025-03-01.")
+    return day, ""
+
+
+def end_of(day: date) -> datetime:
+    """The last moment of ``day`` in the configured time zone."""
+    return (datetime.combine(day + timedelta(days=1), time(), zone()) - timedelta(microseconds=1)).astimezone(UTC)
+
+
+@bp.route("/families/<uuid:family_id>/as-of", endpoint="as_of")
+def as_of(family_id: Any) -> ResponseReturnValue:
+    """A family's page as the record stood at the end of a day: later facts and corrections left out."""
+    typed = request.args.get("day", "").strip()
+    form = day_form(typed)
+    day, problem = _day(typed)
+    if day is None:
+        form.errors["day"] = problem
+        return render_template("as_of_form.html", form=form, family_id=family_id), 422
+    models: ReadModels = extension("peiban.read_models")
+    moment = end_of(day)
+    try:
+        timeline = models.timeline(family_id, as_of=moment, include_sensitive=cleared_for_sensitive())
+    except FamilyNotFound:
+        peiban().family_facts(family_id, limit=1)  # a family that does not exist at all is simply not found
+        form.errors["day"] = _("Nothing about this family had been recorded by the end of %(day)s.", day=typed)
+        return render_template("as_of_form.html", form=form, family_id=family_id), 404
+    return render_template(
+        "family.html",
+        timeline=timeline,
+        picture=timeline_picture(timeline, moment, zone()),
+        chapters=chapters(timeline),
+        bridges=[bridge_row(b) for b in timeline.bridges],
+        actions=None,
+        recorded="",
+        replay=Replay(day.isoformat(), form),
+    )
+
+
+@bp.route("/families/<uuid:family_id>/facts", endpoint="facts")
+def facts(family_id: Any) -> ResponseReturnValue:
+    """A family's raw facts in the order they were recorded, a page at a time, each with its own anchor."""
+    return facts_page(family_id, request.args.get("from", "1"))
+
+
+@bp.route("/families/<uuid:family_id>/readers", endpoint="family_readers")
+def family_readers(family_id: Any) -> ResponseReturnValue:
+    """Who read this family's record, when, what and from where, newest first."""
+    page = read_page(family_id=str(family_id))
+    heading = _("Who read this family's record")
+    return render_template("readers.html", heading=heading, page=page, family_id=family_id, reader=None)
+
+
+@bp.route("/access/readers/<string:user_name>", endpoint="reader_reads")
+def reader_reads(user_name: str) -> ResponseReturnValue:
+    """What one user read, newest first."""
+    heading = _("What %(user)s read", user=user_name)
+    return render_template(
+        "readers.html", heading=heading, page=read_page(reader=user_name), family_id=None, reader=user_name
+    )
+
+
+@bp.route("/access", endpoint="access_log")
+def access_log() -> ResponseReturnValue:
+    """Every read of every family's record, newest first, and a way to pick one reader's reads."""
+    user_name = request.args.get("user", "").strip()
+    if user_name:
+        return redirect(url_for("audit_pages.reader_reads", user_name=user_name), 303)
+    heading = _("Access log")
+    return render_template("readers.html", heading=heading, page=read_page(), family_id=None, reader=None)

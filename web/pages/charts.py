@@ -1,0 +1,151 @@
+"""Charts for reports, laid out here and drawn as server-rendered SVG by ``_bar_chart.svg.html`` and
+``_line_chart.svg.html``.
+
+Charts are narrow (a phone's width) so that their text stays readable without zooming:
+bar charts put each label above its bar and the value, as text, at the end of the line,
+so nothing is told by colour alone; the numbers are also in a table under each chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WIDTH = 360.0
+ROW = 46.0
+BAR_TOP, BAR_HEIGHT = 20.0, 16.0
+PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 34.0, 350.0, 18.0, 150.0
+MAX_X_LABELS = 5
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One row of a bar chart: its label, the bar for ``value``, an optional marker (a maximum, say)."""
+
+    label: str
+    value: float | None
+    shown: str  # the value as text, beside the label
+    y: float
+    width: float
+    marker_x: float | None = None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars, one per row, all on one scale from zero."""
+
+    key: str
+    title: str
+    description: str
+    width: float
+    height: float
+    rows: list[Bar]
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+    anchor: str = "middle"  # start | middle | end: labels at the edges stay inside the picture
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Counts over consecutive periods, joined by a line, with the axes labelled."""
+
+    key: str
+    title: str
+    description: str
+    width: float
+    height: float
+    points: list[Point]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{'M' if i == 0 else 'L'} {p.x} {p.y}" for i, p in enumerate(self.points))
+
+    @property
+    def highest(self) -> Point | None:
+        return max(self.points, key=lambda p: p.value, default=None)
+
+
+def bar_chart(
+    key: str,
+    title: str,
+    description: str,
+    rows: Sequence[tuple[str, float | None, str]],
+    *,
+    scale_max: float | None = None,
+    markers: Sequence[float | None] = (),
+) -> BarChart:
+    """Bars for (label, value, value as text) rows; ``scale_max`` fixes the scale (1.0 for shares)."""
+    values = [v for _, v, _ in rows if v is not None] + [m for m in markers if m is not None]
+    top = scale_max if scale_max is not None else max([*values, 1.0])
+    span = WIDTH - 4  # room for a marker's stroke at the far end
+
+    def x(value: float | None) -> float:
+        return round(span * max(value or 0.0, 0.0) / top, 1) if top else 0.0
+
+    bars = [
+        Bar(
+            label,
+            value,
+            shown,
+            i * ROW,
+            max(x(value), 2.0) if value is not None else 0.0,
+            x(markers[i]) if i < len(markers) and markers[i] is not None else None,
+        )
+        for i, (label, value, shown) in enumerate(rows)
+    ]
+    return BarChart(key, title, description, WIDTH, max(len(bars), 1) * ROW, bars)
+
+
+def line_chart(key: str, title: str, description: str, series: Sequence[tuple[str, int]]) -> LineChart:
+    """A line through (period label, count) points, periods evenly spaced left to right."""
+    highest = max([value for _, value in series] + [1])
+    step = (PLOT_RIGHT - PLOT_LEFT) / (len(series) - 1) if len(series) > 1 else 0.0
+
+    def x(index: int) -> float:
+        return round(PLOT_LEFT + index * step if len(series) > 1 else (PLOT_LEFT + PLOT_RIGHT) / 2, 1)
+
+    def y(value: float) -> float:
+        return round(PLOT_BOTTOM - (PLOT_BOTTOM - PLOT_TOP) * value / highest, 1)
+
+    points = [Point(x(i), y(value), label, value) for i, (label, value) in enumerate(series)]
+    every = max(1, -(-len(series) // MAX_X_LABELS))
+    x_ticks = [Tick(p.x, p.label, _anchor(p.x)) for i, p in enumerate(points) if i % every == 0]
+    y_ticks = [Tick(y(v), str(v)) for v in sorted({0, highest // 2, highest})]
+    return LineChart(
+        key=key,
+        title=title,
+        description=description,
+        width=WIDTH,
+        height=PLOT_BOTTOM + 26,
+        points=points,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        left=PLOT_LEFT,
+        right=PLOT_RIGHT,
+        top=PLOT_TOP,
+        bottom=PLOT_BOTTOM,
+    )
+
+
+def _anchor(x: float) -> str:
+    if x < PLOT_LEFT + 24:
+        return "start"
+    return "end" if x > PLOT_RIGHT - 24 else "middle"

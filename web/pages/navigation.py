@@ -1,0 +1,56 @@
+"""The main sections in every page's header, each shown only to those who may open it.
+
+To add a section, add a line to ``SECTIONS``: the page's endpoint, its name, and the
+action of the policy that opening it takes (the same as its row in ``web.access.routes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, g, request, url_for
+
+from web.access.guard import Caller
+from web.access.policy import Action, may
+from web.i18n import N_, _
+
+
+@dataclass(frozen=True)
+class Section:
+    endpoint: str
+    name: str  # an English message id, translated when shown
+    action: Action
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("people.families", N_("Families"), Action.LIST_FAMILIES),
+    Section("people.volunteers", N_("Volunteers"), Action.READ_PEOPLE),
+    Section("people.cohorts", N_("Cohorts"), Action.READ_PEOPLE),
+    Section("report_pages.cohorts", N_("Reports"), Action.READ_REPORTS),
+    Section("audit_pages.access_log", N_("Access log"), Action.READ_ACCESS_LOG),
+)
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    name: str
+    current: bool
+
+
+def sections() -> list[Link]:
+    """The sections the signed-in reader may open (none before signing in), the one they are in marked."""
+    caller: Caller | None = g.get("caller")
+    if caller is None:
+        return []
+    links = []
+    for section in SECTIONS:
+        if may(caller.role, section.action):
+            href = url_for(section.endpoint)
+            links.append(Link(href, _(section.name), request.path == href or request.path.startswith(f"{href}/")))
+    return links
+
+
+def install(app: Flask) -> None:
+    """Give templates ``sections()``."""
+    app.jinja_env.globals.update(sections=sections)

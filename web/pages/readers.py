@@ -1,0 +1,61 @@
+"""The access log as pages list it: reads of a family's record, newest first, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request
+
+from projections.access_log import reads
+from projections.plain import iso
+from web.access.guard import access_log
+from web.i18n import local_time
+from web.pages.labels import ACCOUNT_ROLES, READ_KINDS, label
+
+READS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ReadRow:
+    """One read of a family's record: when, by whom (and in which role), what, from where."""
+
+    at: str
+    at_utc: str
+    reader: str
+    role: str
+    family_id: str
+    what: str
+    address: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReadPage:
+    """A page of reads, and where the next (older) page starts (None: this is the last)."""
+
+    rows: list[ReadRow]
+    before: str | None
+    first: bool
+
+
+def read_page(*, family_id: str | None = None, reader: str | None = None) -> ReadPage:
+    """The reads of one family, by one reader, or of every family, newest first, from ``?before=`` on."""
+    before = request.args.get("before", "")[:200]
+    with access_log(current_app).reading() as tx:
+        found = reads(tx, family_id=family_id, reader=reader, before=before or "9999", limit=READS_PER_PAGE + 1)
+    shown = found[:READS_PER_PAGE]
+    rows = [
+        ReadRow(
+            at=local_time(r.read_at),
+            at_utc=iso(r.read_at),
+            reader=r.reader,
+            role=label(ACCOUNT_ROLES, r.role),
+            family_id=r.family_id,
+            what=label(READ_KINDS, r.what),
+            address=r.address,
+            detail=r.detail,
+        )
+        for r in shown
+    ]
+    following = f"{iso(shown[-1].read_at)}|{shown[-1].record_id}" if len(found) > READS_PER_PAGE else None
+    return ReadPage(rows, following, first=not before)

@@ -1,0 +1,137 @@
+"""The cohort report page for funders: how each cohort handed its families over, and visits over
+time, as charts above tables of the same numbers, and the report as a CSV file for a spreadsheet."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, render_template
+from flask.typing import ResponseReturnValue
+
+from projections.plain import local_day
+from projections.read_models import ReadModels
+from projections.reports import CohortReport, MonthVisits, cohort_report_csv
+from web.access.guard import extension
+from web.i18n import _
+from web.pages.charts import BarChart, LineChart, bar_chart, line_chart
+
+bp = Blueprint("report_pages", __name__)
+
+#: Excel takes a CSV file for the local ANSI code page unless it starts with a UTF-8 byte order mark.
+BOM = "\ufeff"
+
+
+def _days(value: float | None) -> str:
+    """A number of days as text (a median may be a half day: 2.5 days, else 3 days)."""
+    return "–" if value is None else _("%(days)s days", days=format(value, "g"))
+
+
+def gap_chart(report: CohortReport) -> BarChart:
+    """Median gap at handover per cohort, the longest gap marked on each bar."""
+    rows = [
+        (
+            t.cohort_name,
+            t.gap_days_median,
+            _("median %(median)s, longest %(max)s", median=_days(t.gap_days_median), max=_days(t.gap_days_max)),
+        )
+        for t in report.transitions
+    ]
+    return bar_chart(
+        "gap",
+        _("Gap at handover, in days"),
+        _("Days from the outgoing volunteer's last visit to the newcomer's first: bar, the median; line, the longest."),
+        rows,
+        markers=[None if t.gap_days_max is None else float(t.gap_days_max) for t in report.transitions],
+    )
+
+
+def joint_visit_chart(report: CohortReport) -> BarChart:
+    """The share of each cohort's handovers with a joint visit."""
+    rows = [
+        (
+            t.cohort_name,
+            t.joint_visit_share,
+            _(
+                "%(share)s%% (%(joint)s of %(count)s)",
+                share=round(100 * t.joint_visit_share),
+                joint=t.with_joint_visit,
+                count=t.handovers,
+            ),
+        )
+        for t in report.transitions
+    ]
+    return bar_chart(
+        "joint",
+        _("Handovers with a joint visit"),
+        _("The share of each cohort's handovers in which both volunteers visited the family together."),
+        rows,
+        scale_max=1.0,
+    )
+
+
+def lost_chart(report: CohortReport) -> BarChart:
+    """Families closed within 90 days of a handover, per cohort, on the scale of the families handed over."""
+    rows = [
+        (
+            t.cohort_name,
+            float(t.families_lost),
+            _("%(lost)s of %(families)s families", lost=t.families_lost, families=t.families_handed_over),
+        )
+        for t in report.transitions
+    ]
+    return bar_chart(
+        "lost",
+        _("Families lost at handover"),
+        _("Families closed within 90 days after one of the cohort's handovers."),
+        rows,
+        scale_max=float(max([t.families_handed_over for t in report.transitions] + [1])),
+    )
+
+
+def visits_chart(months: tuple[MonthVisits, ...]) -> LineChart:
+    """Visits per calendar month, described by its span and its busiest month."""
+    first, last = (months[0].month, months[-1].month) if months else ("", "")
+    most = max(months, key=lambda m: m.visits, default=None)
+    description = (
+        _(
+            "Visits each month from %(first)s to %(last)s; most in %(month)s (%(visits)s).",
+            first=first,
+            last=last,
+            month=most.month,
+            visits=most.visits,
+        )
+        if most
+        else _("No visits yet.")
+    )
+    return line_chart("visits", _("Visits per month"), description, [(m.month, m.visits) for m in months])
+
+
+@bp.route("/reports/cohorts", endpoint="cohorts")
+def cohorts() -> ResponseReturnValue:
+    """The cohort report: handover gaps, joint visits, families lost and visits per month, charted and tabled."""
+    models: ReadModels = extension("peiban.read_models")
+    report = models.cohort_report()
+    months = models.visits_per_month()
+    return render_template(
+        "reports.html",
+        report=report,
+        months=months,
+        charts={
+            "gap": gap_chart(report),
+            "joint": joint_visit_chart(report),
+            "lost": lost_chart(report),
+            "visits": visits_chart(months),
+        },
+    )
+
+
+@bp.route("/reports/cohorts.csv", endpoint="cohorts_csv")
+def cohorts_csv() -> ResponseReturnValue:
+    """The cohort report as a CSV file (UTF-8 with a byte order mark, so that Excel reads the Chinese)."""
+    models: ReadModels = extension("peiban.read_models")
+    filename = f"peiban-cohort-report-{local_day(datetime.now(tz=UTC)).isoformat()}.csv"
+    return Response(
+        (BOM + cohort_report_csv(models.cohort_report())).encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
