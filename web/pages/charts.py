@@ -16,6 +16,7 @@ ROW = 46.0
 BAR_TOP, BAR_HEIGHT = 20.0, 16.0
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 34.0, 350.0, 18.0, 150.0
 MAX_X_LABELS = 5
+HALF_LABEL = 24.0  # half the width of a month label, 2025-03, at 11px
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Point:
 class Tick:
     at: float
     label: str
-    anchor: str = "middle"  # start | middle | end: labels at the edges stay inside the picture
+    label_at: float  # centred under the tick, nudged inwards at the picture's edges
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def bar_chart(
             value,
             shown,
             i * ROW,
-            max(x(value), 2.0) if value is not None else 0.0,
+            max(x(value), 2.0) if value else 0.0,  # the smallest share still shows; nothing shows none
             x(markers[i]) if i < len(markers) and markers[i] is not None else None,
         )
         for i, (label, value, shown) in enumerate(rows)
@@ -127,8 +128,12 @@ def line_chart(key: str, title: str, description: str, series: Sequence[tuple[st
 
     points = [Point(x(i), y(value), label, value) for i, (label, value) in enumerate(series)]
     every = max(1, -(-len(series) // MAX_X_LABELS))
-    x_ticks = [Tick(p.x, p.label, _anchor(p.x)) for i, p in enumerate(points) if i % every == 0]
-    y_ticks = [Tick(y(v), str(v)) for v in sorted({0, highest // 2, highest})]
+    x_ticks = [
+        Tick(p.x, p.label, min(max(p.x, HALF_LABEL), WIDTH - HALF_LABEL))
+        for i, p in enumerate(points)
+        if i % every == 0
+    ]
+    y_ticks = [Tick(y(v), str(v), y(v)) for v in sorted({0, highest // 2, highest})]
     return LineChart(
         key=key,
         title=title,
@@ -143,9 +148,3 @@ def line_chart(key: str, title: str, description: str, series: Sequence[tuple[st
         top=PLOT_TOP,
         bottom=PLOT_BOTTOM,
     )
-
-
-def _anchor(x: float) -> str:
-    if x < PLOT_LEFT + 24:
-        return "start"
-    return "end" if x > PLOT_RIGHT - 24 else "middle"

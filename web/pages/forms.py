@@ -111,6 +111,8 @@ def read(fields: list[Field], form: MultiDict[str, str], schema: ma.Schema) -> t
         value = _converted(f, filled.values[f.name], filled.errors)
         if value is not None:
             given[f.name] = value
+        elif f.required and f.kind == "datetime":  # an emptied time is not "now" (the API's default)
+            filled.errors.setdefault(f.name, _("Required"))
     loaded: dict[str, Any] = {}
     try:
         loaded = schema.load(given)

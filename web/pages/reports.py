@@ -3,6 +3,7 @@ time, as charts above tables of the same numbers, and the report as a CSV file f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, render_template
@@ -12,11 +13,25 @@ from projections.plain import local_day
 from projections.read_models import ReadModels
 from projections.reports import CohortReport, MonthVisits, cohort_report_csv
 from web.access.guard import extension
-from web.i18n import _
+from web.i18n import N_, _
 from web.pages.charts import BarChart, LineChart, bar_chart, line_chart
 
 bp = Blueprint("report_pages", __name__)
 
+MONTH_NAMES = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 #: Excel takes a CSV file for the local ANSI code page unless it starts with a UTF-8 byte order mark.
 BOM = "\ufeff"
 
@@ -106,6 +121,21 @@ def visits_chart(months: tuple[MonthVisits, ...]) -> LineChart:
     return line_chart("visits", _("Visits per month"), description, [(m.month, m.visits) for m in months])
 
 
+@dataclass(frozen=True)
+class YearOfVisits:
+    """A row of the visits table: a year and its twelve months (None: outside the months reported)."""
+
+    year: int
+    months: list[int | None]
+
+
+def visits_by_year(months: tuple[MonthVisits, ...]) -> list[YearOfVisits]:
+    """Visits per month laid out a year a row, so that the table stays short on a phone."""
+    counted = {(int(m.month[:4]), int(m.month[5:])): m.visits for m in months}
+    years = sorted({year for year, _ in counted})
+    return [YearOfVisits(year, [counted.get((year, month)) for month in range(1, 13)]) for year in years]
+
+
 @bp.route("/reports/cohorts", endpoint="cohorts")
 def cohorts() -> ResponseReturnValue:
     """The cohort report: handover gaps, joint visits, families lost and visits per month, charted and tabled."""
@@ -116,6 +146,8 @@ def cohorts() -> ResponseReturnValue:
         "reports.html",
         report=report,
         months=months,
+        years=visits_by_year(months),
+        month_names=[_(name) for name in MONTH_NAMES],
         charts={
             "gap": gap_chart(report),
             "joint": joint_visit_chart(report),

@@ -183,3 +183,42 @@ def reads_of(site: Site, family_id: UUID) -> list[tuple[str, str]]:
 
     with site.app.extensions["peiban.access_log"].reading() as tx:
         return [(r.reader, r.what) for r in reads(tx, family_id=str(family_id), before="9999", limit=500)]
+
+
+def test_an_auditor_replays_a_family_as_it_stood_before_a_correction_then_today(site: Site, desktop_page: Page) -> None:
+    page = desktop_page
+    family_id, amended = site.demo.corrected_family_id, str(site.demo.amended_fact_id)
+    models: ReadModels = site.app.extensions["peiban.read_models"]
+    entry = next(e for e in models.timeline(family_id).entries if e.event_id == amended)
+    correction = entry.corrections[0]
+    before = (correction.recorded_at.astimezone(SHANGHAI) - timedelta(days=1)).date()
+    assert entry.recorded_at.astimezone(SHANGHAI).date() <= before, "the visit was recorded before that day"
+    # given the auditor on the family's page today
+    sign_in(page, site.base_url, "auditor", site.accounts["auditor"])
+    page.goto(site.url(f"/families/{family_id}"))
+    today = page.locator(f"#entry-{amended}")
+    expect(today.locator("p.trace")).to_contain_text(correction.reason)
+    expect(today).to_contain_text(str(entry.data["summary"]))
+    # when they replay the record as it stood at the end of the day before the correction
+    page.get_by_label("日期").fill(before.isoformat())
+    page.get_by_role("button", name="回放").click()
+    # then the entry reads as first recorded, with no trace of a correction still to come
+    expect(page.locator(".replay-banner")).to_contain_text(before.isoformat())
+    then = page.locator(f"#entry-{amended}")
+    expect(then).to_contain_text(str(entry.original["summary"]))
+    expect(then).to_contain_text(f"{entry.original['duration_minutes']} 分钟")
+    expect(then).not_to_contain_text(str(entry.data["summary"]))
+    expect(then.locator("p.trace")).to_have_count(0)
+    expect(page.locator("section.actions-panel")).to_have_count(0)  # history is read, not written
+    screenshot(page, "auditor-as-of-desktop")
+    # and back to today's record: the amendment, with its trace (who, when, why, from what to what)
+    page.get_by_role("link", name="返回今天的记录").click()
+    now = page.locator(f"#entry-{amended}")
+    expect(now).to_contain_text(str(entry.data["summary"]))
+    expect(now.locator("p.trace")).to_contain_text(
+        f"{entry.original['duration_minutes']} → {entry.data['duration_minutes']}"
+    )
+    screenshot(page, "auditor-today-desktop")
+    # and both reads are in the read audit, the replay as a replay
+    reads = reads_of(site, family_id)
+    assert ("auditor", "as_of") in reads and ("auditor", "timeline") in reads

@@ -51,6 +51,17 @@ def form_token(page: TestResponse) -> str:
     return found.group(1)
 
 
+def preset_times(page: TestResponse) -> dict[str, str]:
+    """The date-and-time inputs a form page fills in beforehand (a browser sends them as they stand)."""
+    inputs = re.findall(r"<input [^>]*>", page.get_data(as_text=True))
+    found = {}
+    for tag in inputs:
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if 'type="datetime-local"' in tag and name and value and value.group(1):
+            found[name.group(1)] = value.group(1)
+    return found
+
+
 def sign_in(client: FlaskClient, user_name: str, password: str = PASSWORD, next_page: str = "") -> TestResponse:
     """Fill in and send the sign-in form, as a person would."""
     token = form_token(client.get("/signin"))

@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from domain import Peiban
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -40,7 +40,7 @@ def send(client: FlaskClient, path: str, fields: dict[str, Any]) -> TestResponse
     """Open the form page, then send it filled in (with the page's CSRF token), as a browser would."""
     form = client.get(path)
     assert form.status_code == 200, path
-    return client.post(path, data={"csrf_token": form_token(form), **fields})
+    return client.post(path, data={**preset_times(form), "csrf_token": form_token(form), **fields})
 
 
 def field_error(page: str, name: str) -> str:
@@ -317,10 +317,16 @@ def test_a_concern_is_raised_and_resolved_and_a_follow_up_scheduled_and_done(
     assert follow_up.status_code == 303
     follow_up_id = follow_up.headers["Location"].rsplit("#entry-", 1)[1]
     assert "截止 2031-05-01" in text(coordinator.get(f"/families/{scene.family}"))
-    done = send(coordinator, f"/families/{scene.family}/follow-ups/{follow_up_id}/done", {"note": "已就诊"})
+    done = send(
+        coordinator,
+        f"/families/{scene.family}/follow-ups/{follow_up_id}/done",
+        {"note": "已就诊", "occurred_at": typed(days_ago(0.5))},
+    )
     assert done.status_code == 303
     resolved = send(
-        coordinator, f"/families/{scene.family}/concerns/{concern_id}/resolve", {"resolution": "医生说是近视，已配眼镜"}
+        coordinator,
+        f"/families/{scene.family}/concerns/{concern_id}/resolve",
+        {"resolution": "医生说是近视，已配眼镜", "occurred_at": typed(days_ago(0.4))},
     )
     assert resolved.status_code == 303
     page = text(coordinator.get(f"/families/{scene.family}"))

@@ -60,9 +60,7 @@ def test_the_list_has_chapters_and_shows_corrections_with_their_trace(ui_app: Fl
     # the amendment: the corrected value, and who changed it, when and why
     amended = re.search(rf'id="entry-{scene.amended_visit}".*?</li>', page, re.S)
     assert amended and "60 分钟" in amended.group(0)
-    assert re.search(
-        r"\d{4}-\d\d-\d\d 由 test-coordinator 更正，原因：时长记错 \(时长（分钟）：90 → 60\)", amended[0]
-    )
+    assert re.search(r"\d{4}-\d\d-\d\d 由 test-coordinator 更正，原因：时长记错 \(时长（分钟）：90 → 60\)", amended[0])
     # the retraction: struck through, with its trace
     retracted = re.search(
         rf'<li class="entry kind-visit retracted" id="entry-{scene.retracted_visit}".*?</li>', page, re.S

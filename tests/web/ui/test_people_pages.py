@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
 from tests.web.ui.test_page_safety import assert_safe
 
 TODAY = date.today()
@@ -56,8 +56,8 @@ def coordinator(app: Flask) -> FlaskClient:
 
 def send(client: FlaskClient, path: str, fields: dict[str, Any]) -> TestResponse:
     """Fill in the form at ``path`` and send it, with the page's CSRF token."""
-    token = form_token(client.get(path))
-    return client.post(path, data={**fields, "csrf_token": token})
+    form = client.get(path)
+    return client.post(path, data={**preset_times(form), **fields, "csrf_token": form_token(form)})
 
 
 # --- Families ---------------------------------------------------------------------------------------

@@ -58,10 +58,18 @@ def test_the_report_charts_each_cohort_above_a_table_of_the_same_numbers(ui_app:
     # and visits per month: a line through every month, the retracted visit left out, in a table too
     visits = chart(page, "visits")
     expected = Counter(month_of(days) for days in (70, 30, 10))
-    rows = dict(re.findall(r'<tr><th scope="row">(\d{4}-\d\d)</th><td>(\d+)</td></tr>', table_after(page, "visits")))
-    assert {m: int(n) for m, n in rows.items() if int(n)} == dict(expected) and sum(map(int, rows.values())) == 3
-    assert visits.count('<circle class="point"') == len(rows) and '<path class="line"' in visits
-    assert min(rows) in visits and '<desc id="chart-visits-desc">' in visits
+    table = table_after(page, "visits")
+    assert re.search(r'<th scope="col">1月</th>.*<th scope="col">12月</th>', table, re.S), "a year a row"
+    counted = {
+        f"{year}-{month:02d}": int(cell)
+        for year, cells in re.findall(r'<tr><th scope="row">(\d{4})</th>(.*?)</tr>', table, re.S)
+        for month, cell in enumerate(re.findall(r"<td>(\d*)</td>", cells), start=1)
+        if cell
+    }
+    assert {m: n for m, n in counted.items() if n} == dict(expected) and sum(counted.values()) == 3
+    assert (min(counted), max(counted)) == (min(expected), max(expected)), "from the first visit's month to the last's"
+    assert visits.count('<circle class="point"') == len(counted) and '<path class="line"' in visits
+    assert f"<title>{min(counted)}: 1</title>" in visits and '<desc id="chart-visits-desc">' in visits
     # and a link to the CSV file
     assert 'href="/reports/cohorts.csv"' in page
 
