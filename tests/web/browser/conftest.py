@@ -43,8 +43,10 @@ NO_BROWSER = "no browser: install Debian's chromium (apt-get install chromium fo
 NO_DRIVER = "no browser driver: install Playwright for Python (pip install -e '.[test]')"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 LOCALE, TIMEZONE = "zh-CN", "Asia/Shanghai"  # where the people who use Peiban are
-#: Asked for by the browser itself, not by the page: the app has no icon (yet), and its 404 is no broken page.
+#: Asked for by the browser itself, not by the page (and dropped by it when the page moves on).
 BROWSER_OWN_REQUESTS = frozenset({"/favicon.ico"})
+#: How Chromium reports a request it dropped itself because the page moved on: not the app's failure.
+ABORTED = "net::ERR_ABORTED"
 LOAD_FAILURE = "Failed to load resource"
 
 
@@ -138,7 +140,7 @@ class PageWatch:
         self.problems.append(f"uncaught exception: {error}")
 
     def on_request_failed(self, request: Request) -> None:
-        if self.ours(request.url):
+        if self.ours(request.url) and request.failure != ABORTED:
             self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def on_response(self, response: Response) -> None:
