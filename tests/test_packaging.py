@@ -60,6 +60,11 @@ def test_the_wheel_carries_templates_and_data_files(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("peiban-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"web/templates/base.html", "web/access/common_passwords.txt", "web/api/cohorts.py"} <= names
-    assert {"web/static/peiban.css", "web/pages/family.py", "web/templates/_timeline_picture.svg.html"} <= names
+    assert {
+        "web/static/peiban.css",
+        "web/pages/family.py",
+        "web/pages/family_actions/records.py",
+        "web/templates/_timeline_picture.svg.html",
+    } <= names
     assert {f"web/translations/{lang}/LC_MESSAGES/messages.mo" for lang in ("zh_Hans", "en")} <= names
     assert not any(name.startswith("tests/") for name in names)

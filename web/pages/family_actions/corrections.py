@@ -1,0 +1,122 @@
+"""The correction form: amend an entry's descriptive fields, or retract it, always with the reason."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import marshmallow as ma
+from flask import abort, request
+from flask.typing import ResponseReturnValue
+
+from domain.checks import LONG_TEXT
+from domain.facts import FIELDS
+from projections.timeline import Entry
+from web.api.common import peiban, text
+from web.api.corrections import ChangesIn
+from web.i18n import _
+from web.pages.entries import KINDS, entry_row
+from web.pages.family_actions.common import CLEARED, CORRECTABLE, bp, field_of, on_family, recorded
+from web.pages.forms import Field, Filled, actor, blank, read, render_form, run
+from web.pages.labels import (
+    label,
+)
+
+# --- Corrections ---------------------------------------------------------------------------------------
+
+
+class CorrectionForm(ma.Schema):
+    """What a correction form sends: amend or retract, why, and the amendable fields as they should read."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    correction = ma.fields.String(required=True, validate=ma.validate.OneOf(["amend", "retract"]))
+    correction_reason = text(limit=LONG_TEXT)
+
+
+def as_typed(value: Any) -> Any:
+    """A stored value as a form shows it."""
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def stored(value: Any) -> Any:
+    """A loaded value as facts store it (to tell what changed)."""
+    if isinstance(value, list):
+        return [stored(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+@bp.route("/families/<uuid:family_id>/entries/<uuid:event_id>/correct", methods=["GET", "POST"], endpoint="correct")
+def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
+    """Amend or retract an entry, with the reason; the original and the trace stay in the record."""
+    here = on_family(family_id)
+    entry = next((e for e in here.timeline.entries if e.event_id == str(event_id)), None)
+    if entry is None or entry.retracted or entry.kind not in CORRECTABLE:
+        abort(404)
+    amendable = list(FIELDS[CORRECTABLE[entry.kind]])
+    change_fields = [field_of(name, here) for name in amendable]
+    change_fields = [Field(**{**f.__dict__, "required": False}) for f in change_fields]
+    fields = [
+        Field(
+            "correction",
+            _("Correction"),
+            "radio",
+            required=True,
+            choices=[
+                ("amend", _("Amend: the fields below should read differently")),
+                ("retract", _("Retract: it should not have been recorded")),
+            ],
+        ),
+        Field("correction_reason", _("Why"), "textarea", required=True, limit=LONG_TEXT),
+        *change_fields,
+    ]
+    row = entry_row(entry, here.timeline.names)
+    common: dict[str, Any] = {
+        "title": _("Correct an entry"),
+        "submit": _("Record the correction"),
+        "cancel": f"{here.back}#entry-{event_id}",
+        "intro": _("The original stays in the record, with your correction and its reason beside it."),
+        "context": [(_("Family"), here.timeline.display_name), (label(KINDS, entry.kind), f"{row.at} · {row.text}")],
+    }
+    if request.method == "GET":
+        filled = blank(fields)
+        filled.values.update({n: as_typed(entry.data.get(n)) for n in amendable})
+        return render_form(filled, **common)
+    filled, loaded = read(fields[:2], request.form, CorrectionForm())
+    filled.fields = fields
+    filled.values.update({f.name: request.form.get(f.name, "") for f in change_fields})
+    changes: dict[str, Any] = {}
+    if filled.ok and loaded["correction"] == "amend":
+        changes = amended(entry, change_fields, filled)
+        if filled.ok and not changes:
+            filled.errors["form"], filled.status = _("Change at least one field to amend the entry."), 422
+    if not filled.ok:
+        return render_form(filled, **common)
+    common_args = {"target_event_id": event_id, "reason": loaded["correction_reason"], "recorded_by": actor()}
+    if loaded["correction"] == "amend":
+        done = run(filled, lambda: peiban().amend_fact(family_id, changes=changes, **common_args))
+    else:
+        done = run(filled, lambda: peiban().retract_fact(family_id, **common_args))
+    return recorded(family_id, event_id) if done is not None else render_form(filled, **common)
+
+
+def amended(entry: Entry, change_fields: list[Field], filled: Filled) -> dict[str, Any]:
+    """The amendable fields that now read differently, checked by the API's schema for changes."""
+    names = [f.name for f in change_fields]
+    sub, loaded = read(change_fields, request.form, ChangesIn(only=names))
+    filled.errors.update(sub.errors)
+    if not sub.ok:
+        filled.status = 422
+        return {}
+    changes = {}
+    for name in names:
+        before = entry.data.get(name)
+        after = loaded[name] if name in loaded else CLEARED.get(name, before)
+        if stored(after) != stored(before) and not (after in ("", [], None) and before in ("", [], None)):
+            changes[name] = after
+    return changes
