@@ -48,6 +48,16 @@ def zone() -> ZoneInfo:
     return ZoneInfo(settings.timezone)
 
 
+#: Time zones by the name people use for them.
+ZONE_NAMES = {"Asia/Shanghai": N_("Beijing time")}
+
+
+def zone_name() -> str:
+    """The zone times are shown in, as people call it (北京时间), else its IANA name."""
+    key = zone().key
+    return _(ZONE_NAMES[key]) if key in ZONE_NAMES else key
+
+
 def local_time(moment: datetime | None) -> str:
     """A moment as local date and time, ``2025-03-01 18:30``."""
     return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M") if moment else "–"
@@ -82,4 +92,6 @@ def install(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_date_value=local_date_value, bracketed=bracketed
     )
-    app.jinja_env.globals.update(languages=LANGUAGES, chosen_language=chosen_language, html_lang=html_lang)
+    app.jinja_env.globals.update(
+        languages=LANGUAGES, chosen_language=chosen_language, html_lang=html_lang, zone_name=zone_name
+    )

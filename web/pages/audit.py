@@ -16,12 +16,14 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from domain import DomainError
+from domain.accounts import Accounts
 from domain.errors import FamilyNotFound
 from projections.read_models import ReadModels
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
 from web.api.common import peiban
-from web.i18n import _, zone
+from web.i18n import _, zone, zone_name
 from web.pages.entries import bridge_row, chapters
 from web.pages.forms import Field, Filled, blank
 from web.pages.picture import timeline_picture
@@ -53,7 +55,7 @@ class Replay:
 
 def day_form(value: str = "") -> Filled:
     """The form that asks for a day to replay the record at."""
-    hint = _("The record as it stood at the end of that day (%(zone)s).", zone=zone().key)
+    hint = _("The record as it stood at the end of that day (%(zone)s).", zone=zone_name())
     filled = blank([Field("day", _("Day"), kind="date", required=True, hint=hint)])
     filled.values["day"] = value
     return filled
@@ -135,10 +137,19 @@ def family_readers(family_id: Any) -> ResponseReturnValue:
     return render_template("readers.html", heading=heading, page=page, family_id=family_id, reader=None)
 
 
+def shown_name(user_name: str) -> str:
+    """An account's display name with its user name, or the user name alone (an account may be gone)."""
+    accounts: Accounts = extension("peiban.accounts")
+    try:
+        return f"{accounts.get(user_name).display_name} ({user_name})"
+    except DomainError:
+        return user_name
+
+
 @bp.route("/access/readers/<string:user_name>", endpoint="reader_reads")
 def reader_reads(user_name: str) -> ResponseReturnValue:
     """What one user read, newest first."""
-    heading = _("What %(user)s read", user=user_name)
+    heading = _("What %(user)s read", user=shown_name(user_name))
     return render_template(
         "readers.html", heading=heading, page=read_page(reader=user_name), family_id=None, reader=user_name
     )

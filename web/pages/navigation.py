@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import Flask, g, request, url_for
 
 from web.access.guard import Caller
-from web.access.policy import Action, may
+from web.access.policy import Action, Scope, may, scope_of
 from web.i18n import N_, _
 
 
@@ -39,12 +39,17 @@ class Link:
 
 
 def sections() -> list[Link]:
-    """The sections the signed-in reader may open (none before signing in), the one they are in marked."""
+    """The sections the signed-in reader may open (none before signing in), the one they are in marked;
+    first their home: the continuity dashboard, or a volunteer's own families."""
     caller: Caller | None = g.get("caller")
     if caller is None:
         return []
-    links = []
+    home = url_for("home.home")
+    start = _("Continuity") if may(caller.role, Action.READ_DASHBOARD) else _("My families")
+    links = [Link(home, start, request.path == home)]
     for section in SECTIONS:
+        if section.action is Action.LIST_FAMILIES and scope_of(caller.role, section.action) is not Scope.ALL:
+            continue  # a volunteer's families are their home page
         if may(caller.role, section.action):
             href = url_for(section.endpoint)
             links.append(Link(href, _(section.name), request.path == href or request.path.startswith(f"{href}/")))

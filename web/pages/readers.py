@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from flask import current_app, request
 
 from projections.access_log import reads
+from projections.directory import family
 from projections.plain import iso
+from projections.read_models import ReadModels
 from web.access.guard import access_log
 from web.i18n import local_time
 from web.pages.labels import ACCOUNT_ROLES, READ_KINDS, label
@@ -24,6 +26,7 @@ class ReadRow:
     reader: str
     role: str
     family_id: str
+    family_name: str
     what: str
     address: str
     detail: str
@@ -44,6 +47,7 @@ def read_page(*, family_id: str | None = None, reader: str | None = None) -> Rea
     with access_log(current_app).reading() as tx:
         found = reads(tx, family_id=family_id, reader=reader, before=before or "9999", limit=READS_PER_PAGE + 1)
     shown = found[:READS_PER_PAGE]
+    names = family_names({r.family_id for r in shown})
     rows = [
         ReadRow(
             at=local_time(r.read_at),
@@ -51,6 +55,7 @@ def read_page(*, family_id: str | None = None, reader: str | None = None) -> Rea
             reader=r.reader,
             role=label(ACCOUNT_ROLES, r.role),
             family_id=r.family_id,
+            family_name=names.get(r.family_id, r.family_id[:8]),
             what=label(READ_KINDS, r.what),
             address=r.address,
             detail=r.detail,
@@ -59,3 +64,11 @@ def read_page(*, family_id: str | None = None, reader: str | None = None) -> Rea
     ]
     following = f"{iso(shown[-1].read_at)}|{shown[-1].record_id}" if len(found) > READS_PER_PAGE else None
     return ReadPage(rows, following, first=not before)
+
+
+def family_names(family_ids: set[str]) -> dict[str, str]:
+    """The families' display names (aliases), from the directory."""
+    models: ReadModels = current_app.extensions["peiban.read_models"]
+    with models["continuity"].reading() as tx:
+        rows = [family(tx, family_id) for family_id in sorted(family_ids)]
+    return {r.family_id: r.display_name for r in rows if r is not None}

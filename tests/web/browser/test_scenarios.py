@@ -70,7 +70,7 @@ def test_a_coordinator_carries_a_family_on_the_cliff_across_to_a_new_volunteer(
     page.get_by_label("接手的义工").select_option(str(incoming))
     page.get_by_label("计划交接日").fill((datetime.now(tz=SHANGHAI).date() + timedelta(days=10)).isoformat())
     page.get_by_label("交接信").fill("孩子喜欢下棋；奶奶耳朵不好，说话要慢一点。")
-    page.get_by_label("计划于何时做出").fill(typed(3))
+    page.get_by_label("作出计划的时间").fill(typed(3))
     screenshot(page, "coordinator-plan-handover-desktop")
     page.get_by_role("button", name="计划交接").click()
     # then the family page shows the handover in progress, and the newcomer's lane
@@ -99,7 +99,7 @@ def test_a_coordinator_carries_a_family_on_the_cliff_across_to_a_new_volunteer(
     expect(picture.locator("g.bridge.state-completed").last).to_be_visible()
     assert picture.locator("line.chapter-line").count() >= 1
     # and the chronological list opens a chapter with the newcomer
-    expect(page.locator("section.chapter h3").last).to_contain_text("林新 陪伴期间")
+    expect(page.locator("details.chapter h3").last).to_contain_text("林新 陪伴期间")
     expect(page.locator("#open-handover")).to_have_count(0)
     screenshot(page, "coordinator-new-chapter-desktop")
 

@@ -142,9 +142,10 @@ def test_a_volunteer_lists_only_their_own_families_and_may_not_enrol_or_manage_p
     assert linked_families(page) == {scene.family}
     assert "李家" not in page and 'href="/families/new"' not in page
     assert linked_families(text(client.get("/families?q=李家"))) == set()
-    # and the header offers the families, not the volunteers or cohorts
+    # and the header offers their own families (their home), not the volunteers or cohorts
     nav = re.search(r'<nav class="sections".*?</nav>', page, re.S)
-    assert nav and 'href="/families"' in nav.group(0) and 'href="/volunteers"' not in nav.group(0)
+    assert nav and '<a href="/">我陪伴的家庭</a>' in nav.group(0)
+    assert 'href="/families"' not in nav.group(0) and 'href="/volunteers"' not in nav.group(0)
 
     # then the people pages and the forms are refused, and sending them records nothing
     refused = {

@@ -146,10 +146,10 @@ def field_of(name: str, here: OnFamily) -> Field:
             "wellbeing", _("How the child seemed"), "select", choices=choices(Wellbeing, WELLBEING)
         ),
         "activities": lambda: Field(
-            "activities", _("Activities"), "lines", hint=_("One a line, e.g. 作业辅导, 绘本共读.")
+            "activities", _("Activities"), "lines", hint=_("One per line, e.g. 作业辅导, 绘本共读.")
         ),
         "follow_ups_promised": lambda: Field(
-            "follow_ups_promised", _("What was promised to the family"), "lines", hint=_("One a line.")
+            "follow_ups_promised", _("What was promised to the family"), "lines", hint=_("One per line.")
         ),
         "social_worker": lambda: Field("social_worker", _("Supervising social worker"), limit=200),
         "service_line": lambda: Field(
@@ -157,7 +157,9 @@ def field_of(name: str, here: OnFamily) -> Field:
             _("Service line"),
             "select",
             choices=service_lines(),
-            hint=_("Anti-domestic-violence and shelter records are seen only by social workers and auditors."),
+            hint=_("Anti-domestic-violence and shelter records are seen only by social workers and auditors.")
+            if cleared_for_sensitive()
+            else "",
         ),
         "direction": lambda: Field(
             "direction", _("Direction"), "radio", required=True, choices=choices(Direction, DIRECTIONS)

@@ -80,7 +80,7 @@ def handover_form(here: OnFamily) -> Action:
             limit=8000,
             hint=_("What the next volunteer should know: the family's story, what works, what was promised."),
         ),
-        when_field(_("Planned at")),
+        when_field(_("When the plan was made")),
     ]
 
     def record(given: dict[str, Any]) -> Any:
@@ -122,15 +122,18 @@ def completion_form(here: OnFamily, handover_id: UUID) -> Action:
             "yes_no",
             required=True,
         ),
-        Field(
+        when_field(),
+    ]
+    if not joint:  # without a joint visit, the coordinator says why
+        reason = Field(
             "no_joint_visit_reason",
             _("Why there was no joint visit"),
             "textarea",
+            required=True,
             limit=2000,
-            hint=_("Only when the two volunteers could not visit together."),
-        ),
-        when_field(),
-    ]
+            hint=_("The two volunteers did not visit together: say why, for whoever reads this later."),
+        )
+        fields.insert(1, reason)
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().complete_handover(here.family_id, handover_id=handover_id, recorded_by=actor(), **given)
