@@ -194,7 +194,7 @@ def cohort_report(tx: Tx) -> CohortReport:
 
 
 TRANSITION_COLUMNS = (
-    "届别 / Cohort",
+    "期次 / Cohort",
     "预计结束日期 / Expected end",
     "交接次数 / Handovers",
     "交接家庭数 / Families handed over",
@@ -224,7 +224,7 @@ def cohort_report_csv(report: CohortReport) -> str:
     """The report as CSV text (encode as UTF-8): one titled section per table, bilingual headers."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerows([["届别交接 / Cohort transitions"], TRANSITION_COLUMNS])
+    writer.writerows([["期次交接 / Cohort transitions"], TRANSITION_COLUMNS])
     writer.writerows(
         [
             t.cohort_name,

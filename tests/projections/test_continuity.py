@@ -248,8 +248,8 @@ def test_cohort_report_csv_has_bilingual_headers_and_one_section_per_table(story
     with projection.reading() as tx:
         text = cohort_report_csv(cohort_report(tx))
     sections = text.split("\n\n")
-    assert [s.splitlines()[0] for s in sections] == ["届别交接 / Cohort transitions", "季度服务 / Service per quarter"]
-    assert sections[0].splitlines()[1].startswith("届别 / Cohort,预计结束日期 / Expected end,")
+    assert [s.splitlines()[0] for s in sections] == ["期次交接 / Cohort transitions", "季度服务 / Service per quarter"]
+    assert sections[0].splitlines()[1].startswith("期次 / Cohort,预计结束日期 / Expected end,")
     assert sections[1].splitlines()[1].startswith("季度 / Quarter,")
     assert text.encode("utf-8").decode("utf-8") == text
 

@@ -67,7 +67,7 @@ class CohortReportResource(MethodView):
         success=True,
     )
     def get(self, query: dict[str, Any]) -> CohortReport | Response:
-        """Each cohort's handovers and each quarter's service / 届别交接与季度服务报告"""
+        """Each cohort's handovers and each quarter's service / 期次交接与季度服务报告"""
         report = read_models().cohort_report()
         if query["format"] == "json":
             return report

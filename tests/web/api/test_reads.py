@@ -237,7 +237,7 @@ def test_the_cohort_report_is_json_or_a_csv_file_with_bilingual_headers(story: S
     assert csv.status_code == 200 and csv.content_type == "text/csv; charset=utf-8"
     assert csv.headers["Content-Disposition"].startswith('attachment; filename="peiban-cohort-report-')
     lines = csv.get_data().decode("utf-8").splitlines()
-    assert lines[1].startswith("届别 / Cohort,预计结束日期 / Expected end") and lines[2].startswith("2025级,")
+    assert lines[1].startswith("期次 / Cohort,预计结束日期 / Expected end") and lines[2].startswith("2025级,")
     assert story.client.get("/api/v1/reports/cohorts?format=xlsx").status_code == 422
 
 

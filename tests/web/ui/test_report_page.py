@@ -86,7 +86,7 @@ def test_the_csv_download_is_an_attachment_in_utf8_with_a_byte_order_mark(ui_app
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == ["届别交接 / Cohort transitions"] and tuple(rows[1]) == TRANSITION_COLUMNS
+    assert rows[0] == ["期次交接 / Cohort transitions"] and tuple(rows[1]) == TRANSITION_COLUMNS
     assert rows[2][:3] == ["2024级", rows[2][1], "1"] and rows[2][5:8] == ["1.00", "20.0", "20"]
     assert rows[3] == [] and rows[4] == ["季度服务 / Service per quarter"] and tuple(rows[5]) == PERIOD_COLUMNS
     assert sum(int(row[4]) for row in rows[6:]) == 3, "three visits, the retracted one left out"
