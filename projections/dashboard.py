@@ -96,7 +96,7 @@ def _open_handovers(tx: Tx) -> dict[str, OpenHandover]:
     }
 
 
-def _without_joint_visit(tx: Tx) -> tuple[HandoverWithoutJointVisit, ...]:
+def _without_joint_visit(tx: Tx, only: str | None) -> tuple[HandoverWithoutJointVisit, ...]:
     rows = tx.query(
         "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.closed_at, h.no_joint_visit_reason"
         " FROM continuity_handover h JOIN continuity_family f ON f.family_id = h.family_id"
@@ -104,8 +104,8 @@ def _without_joint_visit(tx: Tx) -> tuple[HandoverWithoutJointVisit, ...]:
         " JOIN continuity_volunteer i ON i.volunteer_id = h.incoming_id"
         " WHERE h.state = ? AND NOT EXISTS (SELECT 1 FROM continuity_contact c"
         " WHERE c.handover_id = h.handover_id AND c.retracted = 0)"
-        " ORDER BY h.closed_at, h.handover_id",
-        [HandoverState.COMPLETED.value],
+        f"{' AND h.family_id = ?' if only else ''} ORDER BY h.closed_at, h.handover_id",
+        [HandoverState.COMPLETED.value, *([only] if only else [])],
     )
     return tuple(HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows)
 
@@ -128,7 +128,7 @@ def _open_concerns(tx: Tx, until: str) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-def _families(tx: Tx, now: datetime) -> list[FamilyContinuity]:
+def _families(tx: Tx, now: datetime, only: str | None) -> list[FamilyContinuity]:
     today, until = local_day(now), iso(now)
     families = tx.query(
         "SELECT f.family_id, f.display_name, f.enrolled_at, a.volunteer_id, v.name, v.departed_at, c.cohort_id,"
@@ -136,8 +136,8 @@ def _families(tx: Tx, now: datetime) -> list[FamilyContinuity]:
         " LEFT JOIN continuity_assignment a ON a.family_id = f.family_id AND a.ended_at IS NULL AND a.role = ?"
         " LEFT JOIN continuity_volunteer v ON v.volunteer_id = a.volunteer_id"
         " LEFT JOIN continuity_cohort c ON c.cohort_id = v.cohort_id"
-        " WHERE f.status = ? ORDER BY f.display_name, f.family_id",
-        [Role.LEAD.value, FamilyStatus.OPEN.value],
+        f" WHERE f.status = ?{' AND f.family_id = ?' if only else ''} ORDER BY f.display_name, f.family_id",
+        [Role.LEAD.value, FamilyStatus.OPEN.value, *([only] if only else [])],
     )
     handovers, last_contacts, concerns = _open_handovers(tx), _last_contacts(tx, until), _open_concerns(tx, until)
     rows = []
@@ -167,9 +167,12 @@ def _families(tx: Tx, now: datetime) -> list[FamilyContinuity]:
     return rows
 
 
-def continuity_dashboard(tx: Tx, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30) -> Dashboard:
-    """Every open family's lead, cohort end, handover and last contact, with the lists that need action."""
-    rows = _families(tx, now)
+def continuity_dashboard(
+    tx: Tx, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30, only: str | None = None
+) -> Dashboard:
+    """Every open family's lead, cohort end, handover and last contact, with the lists that need action
+    (``only``: the dashboard of that one family, as its page shows it)."""
+    rows = _families(tx, now, only)
     cliff = [r for r in rows if r.is_covered and not r.successor_planned and (r.days_left or 0) <= cliff_days]
     quiet = [r for r in rows if r.days_quiet >= quiet_days]
     return Dashboard(
@@ -180,5 +183,5 @@ def continuity_dashboard(tx: Tx, *, now: datetime, cliff_days: int = 60, quiet_d
         uncovered=tuple(r for r in rows if not r.is_covered),
         cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, r.display_name))),
         quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, r.display_name))),
-        without_joint_visit=_without_joint_visit(tx),
+        without_joint_visit=_without_joint_visit(tx, only),
     )

@@ -61,10 +61,14 @@ class ReadModels:
         """A volunteer's briefing: never includes the sensitive compartments."""
         return build_briefing(self.timeline(family_id, include_sensitive=False), now=now)
 
-    def dashboard(self, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30) -> Dashboard:
-        """The continuity dashboard: every open family, and the uncovered, cliff and quiet lists."""
+    def dashboard(
+        self, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30, family_id: Any = None
+    ) -> Dashboard:
+        """The continuity dashboard: every open family (or just ``family_id``), and the uncovered, cliff and
+        quiet lists."""
+        only = str(family_id) if family_id is not None else None
         with self["continuity"].reading() as tx:
-            return continuity_dashboard(tx, now=now, cliff_days=cliff_days, quiet_days=quiet_days)
+            return continuity_dashboard(tx, now=now, cliff_days=cliff_days, quiet_days=quiet_days, only=only)
 
     def caseload(self, volunteer_id: Any, *, now: datetime) -> Caseload:
         """A volunteer's families, roles, last visits, and visits and hours this month and term."""

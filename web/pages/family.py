@@ -21,7 +21,7 @@ from projections.timeline import Timeline
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
 from web.api.common import peiban
-from web.i18n import zone
+from web.i18n import _, zone
 from web.pages.entries import bridge_row, chapters
 from web.pages.family_actions import CORRECTABLE
 from web.pages.labels import ROLES, label
@@ -74,6 +74,39 @@ def actions_for(caller: Caller, family_id: Any, names: dict[str, str], entries: 
     )
 
 
+def warnings(caller: Caller, family_id: Any) -> list[str]:
+    """Why the continuity dashboard lists this family, for those who read the dashboard."""
+    if not may(caller.role, Action.READ_DASHBOARD):
+        return []
+    models: ReadModels = extension("peiban.read_models")
+    board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id)
+    found = [
+        _(
+            "Cliff: %(lead)s's cohort %(cohort)s ends in %(days)s days and no handover is planned.",
+            lead=r.lead_name,
+            cohort=r.cohort_name,
+            days=r.days_left,
+        )
+        for r in board.cliff
+    ]
+    found += [
+        _("Uncovered: the lead %(lead)s has left.", lead=r.lead_name)
+        if r.lead_departed
+        else _("Uncovered: no lead volunteer.")
+        for r in board.uncovered
+    ]
+    found += [_("Quiet: no visit or message for %(days)s days.", days=r.days_quiet) for r in board.quiet]
+    found += [
+        _(
+            "The handover %(outgoing)s → %(incoming)s was completed without a joint visit.",
+            outgoing=h.outgoing_name,
+            incoming=h.incoming_name,
+        )
+        for h in board.without_joint_visit
+    ]
+    return found
+
+
 def has_visited(timeline: Timeline, volunteer_id: str) -> bool:
     """Whether the volunteer has a visit of their own on the family's record (a first visit opens on the briefing)."""
     return any(e.kind == "visit" and not e.retracted and volunteer_id in e.volunteer_ids for e in timeline.entries)
@@ -95,4 +128,5 @@ def family(family_id: Any) -> ResponseReturnValue:
         bridges=[bridge_row(b) for b in timeline.bridges],
         actions=actions_for(g.caller, family_id, timeline.names, timeline.entries, timeline.bridges),
         recorded=request.args.get("recorded", ""),
+        warnings=warnings(caller, family_id),
     )

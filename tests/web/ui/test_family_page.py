@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from tests.web.api.conftest import ago, post, signed_in
+from tests.web.api.scenes import family_body
 from tests.web.ui.conftest import browser, handover_scene, open_account, text
 
 
@@ -97,3 +98,23 @@ def test_sensitive_compartments_follow_the_policy_and_every_read_is_audited(ui_a
     # and both reads are in the read audit, as the API's reads are
     readers = signed_in(ui_app, "auditor").get(f"/api/v1/families/{scene.family}/readers").get_json()["items"]
     assert {(r["reader"], r["what"]) for r in readers} >= {("social-worker", "timeline"), ("yi", "timeline")}
+
+
+def test_the_family_page_says_why_the_dashboard_lists_the_family_to_those_who_read_the_dashboard(
+    ui_app: Flask,
+) -> None:
+    scene = handover_scene(ui_app)
+    api = signed_in(ui_app, "coordinator")
+    alone = post(api, "/families", family_body("周家"))["id"]
+    open_account(ui_app, "coordinator", "coordinator")
+    coordinator = browser(ui_app, "coordinator")
+    # a family without a lead is uncovered; one led and visited ten days ago is not on any list
+    alone_page, led_page = (
+        text(coordinator.get(f"/families/{alone}")),
+        text(coordinator.get(f"/families/{scene.family}")),
+    )
+    assert '<ul class="warnings"' in alone_page and "无人陪伴：没有主责义工。" in alone_page
+    assert '<ul class="warnings"' not in led_page
+    # a volunteer is not shown the dashboard's judgement
+    open_account(ui_app, "yi", "volunteer", scene.second_lead)
+    assert '<ul class="warnings"' not in text(browser(ui_app, "yi").get(f"/families/{scene.family}"))
