@@ -96,6 +96,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "people.open_cohort"): A.MANAGE_PEOPLE,
     ("POST", "people.open_cohort"): A.MANAGE_PEOPLE,
     ("GET", "briefing_page.briefing"): A.READ_FAMILY,
+    ("GET", "volunteer_page.volunteer"): A.READ_CASELOAD,
     # Pages: the family page's action forms (showing a form needs the same right as sending it)
     **{
         (method, f"family_actions.{form}"): action

@@ -18,6 +18,7 @@ from web.pages import (
     reports,
     signin,
 )
+from web.pages import volunteer as volunteer_page
 from web.pages.entries import role_label
 from web.pages.labels import label_of
 
@@ -27,6 +28,6 @@ def register_pages(app: Flask) -> None:
     i18n.install(app)
     app.jinja_env.globals.update(role_label=role_label, label_of=label_of)
     navigation.install(app)
-    for module in (signin, language, home, family, family_actions, briefing, people, audit, reports):
+    for module in (signin, language, home, family, family_actions, briefing, volunteer_page, people, audit, reports):
         app.register_blueprint(module.bp)
     errors.install(app)

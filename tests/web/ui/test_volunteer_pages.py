@@ -143,3 +143,24 @@ def test_briefings_are_read_only_within_a_volunteers_own_families(ui_app: Flask)
     assert not any(reader == "yi" for reader, _what in reads_of(ui_app, scene.other_family))
     # a volunteer who has visited goes straight to the timeline
     assert phone.get(f"/families/{scene.family}").status_code == 200
+
+
+def test_a_volunteers_page_lists_the_families_they_accompany_and_is_theirs_alone_among_volunteers(
+    ui_app: Flask,
+) -> None:
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    coordinator = browser(ui_app, "coordinator")
+    # from the list of volunteers, a name leads to the volunteer's page
+    listing = text(coordinator.get("/volunteers"))
+    assert f'href="/volunteers/{scene.second_lead}"' in listing
+    page = text(coordinator.get(f"/volunteers/{scene.second_lead}"))
+    assert "<h1>乙</h1>" in page and "2025级" in page
+    assert f'href="/families/{scene.family}">王家</a>' in page and "李家" not in page
+    # 乙's two visits (the joint one and one since) fall in their cohort's term
+    assert re.search(r"本期（[^）]+）：探访 2 次", page)
+    # a volunteer sees their own page, and another volunteer's answers like one that does not exist
+    open_account(ui_app, "yi", "volunteer", scene.second_lead)
+    phone = browser(ui_app, "yi")
+    assert phone.get(f"/volunteers/{scene.second_lead}").status_code == 200
+    assert phone.get(f"/volunteers/{scene.other_lead}").status_code == 404
