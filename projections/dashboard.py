@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.values import FamilyStatus, HandoverState, Role
+from projections.collation import pinyin_key
 from projections.db import Tx
 from projections.plain import from_iso, iso, local_day, moment
 
@@ -136,7 +137,8 @@ def _families(tx: Tx, now: datetime, only: str | None) -> list[FamilyContinuity]
         " LEFT JOIN continuity_assignment a ON a.family_id = f.family_id AND a.ended_at IS NULL AND a.role = ?"
         " LEFT JOIN continuity_volunteer v ON v.volunteer_id = a.volunteer_id"
         " LEFT JOIN continuity_cohort c ON c.cohort_id = v.cohort_id"
-        f" WHERE f.status = ?{' AND f.family_id = ?' if only else ''} ORDER BY f.display_name, f.family_id",
+        f" WHERE f.status = ?{' AND f.family_id = ?' if only else ''}"
+        " ORDER BY f.display_name COLLATE pinyin, f.family_id",
         [Role.LEAD.value, FamilyStatus.OPEN.value, *([only] if only else [])],
     )
     handovers, last_contacts, concerns = _open_handovers(tx), _last_contacts(tx, until), _open_concerns(tx, until)
@@ -181,7 +183,7 @@ def continuity_dashboard(
         quiet_days=quiet_days,
         families=tuple(rows),
         uncovered=tuple(r for r in rows if not r.is_covered),
-        cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, r.display_name))),
-        quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, r.display_name))),
+        cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, pinyin_key(r.display_name)))),
+        quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, pinyin_key(r.display_name)))),
         without_joint_visit=_without_joint_visit(tx, only),
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from domain import StoreSettings
+from projections import collation
 
 Row = tuple[Any, ...]
 
@@ -128,6 +129,7 @@ class SQLiteViewDatabase(ViewDatabase):
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.create_collation(collation.NAME, collation.compare)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF" if self.disposable else "PRAGMA synchronous=NORMAL")
             self._local.conn = conn
@@ -196,12 +198,13 @@ class SQLiteViewDatabase(ViewDatabase):
 
 
 class PostgresTx(Tx):
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, collate: str) -> None:
         super().__init__()
         self.conn = conn
+        self.collate = collate
 
-    @staticmethod
-    def _sql(sql: str) -> str:
+    def _sql(self, sql: str) -> str:
+        sql = sql.replace(f"COLLATE {collation.NAME}", self.collate)
         return sql.replace("%", "%%").replace("?", "%s")
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
@@ -224,6 +227,7 @@ class PostgresViewDatabase(ViewDatabase):
         self.schema = schema
         self._pool: Any = None
         self._lock = threading.Lock()
+        self._collate = 'COLLATE "C"'
 
     def _conninfo(self) -> str:
         from psycopg.conninfo import make_conninfo
@@ -245,6 +249,9 @@ class PostgresViewDatabase(ViewDatabase):
                 )
                 with self._pool.connection() as conn:
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    icu = conn.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [collation.POSTGRES_ICU])
+                    # Without ICU the server orders names by code point, as before.
+                    self._collate = f'COLLATE "{collation.POSTGRES_ICU}"' if icu.fetchone() else 'COLLATE "C"'
             return self._pool
 
     @contextmanager
@@ -252,7 +259,7 @@ class PostgresViewDatabase(ViewDatabase):
         with self._pool_open().connection() as conn, conn.transaction():
             # One writer per view at a time, across processes: held until commit.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.schema])
-            tx = PostgresTx(conn)
+            tx = PostgresTx(conn, self._collate)
             yield tx
             tx.flush()
 
@@ -260,7 +267,7 @@ class PostgresViewDatabase(ViewDatabase):
     def read(self) -> Iterator[Tx]:
         with self._pool_open().connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield PostgresTx(conn)
+            yield PostgresTx(conn, self._collate)
 
     def fresh(self) -> PostgresViewDatabase:
         rebuilt = PostgresViewDatabase(self.view_name, self.settings, f"{self.schema}__rebuild")

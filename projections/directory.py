@@ -69,8 +69,11 @@ def volunteers(
     after: tuple[str, str] = ("", ""),
     limit: int,
 ) -> list[VolunteerRow]:
-    """Volunteers by name (then id), filtered; ``after`` is the last (name, id) seen."""
-    clauses, params = ["(v.name > ? OR (v.name = ? AND v.volunteer_id > ?))"], [after[0], after[0], after[1]]
+    """Volunteers by name in pinyin order (then id), filtered; ``after`` is the last (name, id) seen."""
+    clauses, params = (
+        ["(v.name COLLATE pinyin > ? OR (v.name = ? AND v.volunteer_id > ?))"],
+        [after[0], after[0], after[1]],
+    )
     if cohort_id:
         clauses.append("v.cohort_id = ?")
         params.append(cohort_id)
@@ -81,7 +84,7 @@ def volunteers(
         clauses.append("v.name LIKE ?")
         params.append(f"%{search}%")
     rows = tx.query(
-        f"{VOLUNTEER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY v.name, v.volunteer_id LIMIT ?",
+        f"{VOLUNTEER_SELECT} WHERE {' AND '.join(clauses)} ORDER BY v.name COLLATE pinyin, v.volunteer_id LIMIT ?",
         [*params, limit],
     )
     return [_volunteer(r) for r in rows]
@@ -123,9 +126,9 @@ def families(
     after: tuple[str, str] = ("", ""),
     limit: int,
 ) -> list[FamilyRow]:
-    """Families by display name (then id), filtered by status, name or community, a set of ids, or
+    """Families by display name in pinyin order (then id), filtered by status, name or community, a set of ids, or
     (``uncovered``) having no lead who is still in the programme."""
-    clauses = ["(f.display_name > ? OR (f.display_name = ? AND f.family_id > ?))"]
+    clauses = ["(f.display_name COLLATE pinyin > ? OR (f.display_name = ? AND f.family_id > ?))"]
     params = [after[0], after[0], after[1]]
     if status:
         clauses.append("f.status = ?")
@@ -141,7 +144,7 @@ def families(
         clauses.append(f"f.family_id IN ({', '.join('?' for _ in only)})")
         params += sorted(only)
     rows = tx.query(
-        f"{FAMILY_SELECT} WHERE {' AND '.join(clauses)} ORDER BY f.display_name, f.family_id LIMIT ?",
+        f"{FAMILY_SELECT} WHERE {' AND '.join(clauses)} ORDER BY f.display_name COLLATE pinyin, f.family_id LIMIT ?",
         [*params, limit],
     )
     return [_family(r) for r in rows]

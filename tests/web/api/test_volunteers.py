@@ -64,13 +64,13 @@ def test_the_directory_pages_by_name_with_a_cursor_and_filters(client: FlaskClie
         volunteer(client, cohort_id, name, active=active)
     one = client.get("/api/v1/volunteers?limit=2").get_json()
     two = client.get(f"/api/v1/volunteers?limit=2&after={one['next']}").get_json()
-    assert [v["name"] for v in one["items"] + two["items"]] == sorted(["丁", "乙", "丙"])
+    assert [v["name"] for v in one["items"] + two["items"]] == ["丙", "丁", "乙"]  # pinyin: bing3, ding1, yi3
     assert two["next"] is None
 
     def names(query: str) -> list[str]:
         return [v["name"] for v in client.get(f"/api/v1/volunteers?{query}").get_json()["items"]]
 
-    assert names(f"cohort_id={first}") == sorted(["丁", "乙"])
+    assert names(f"cohort_id={first}") == ["丁", "乙"]
     assert names("status=registered") == ["乙"]
     assert names(f"cohort_id={first}&status=active&q=丁") == ["丁"]
 
