@@ -8,11 +8,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.aggregate import PeibanAggregate
 from projections.plain import fact_fields, iso
+from projections.read_models import ReadModels
 from web.access.refusals import error_page
 from web.api.common import peiban
 from web.i18n import local_time
@@ -49,11 +50,17 @@ def _position(typed: str) -> int | None:
     return int(typed) if typed.isdigit() and 1 <= int(typed) <= LAST_POSITION else None
 
 
-def _shown(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _shown(value: Any, names: dict[str, str]) -> str:
+    """A stored value as stored, with the name of each volunteer it names beside the id."""
+    if isinstance(value, list) and value and all(isinstance(v, str) and v in names for v in value):
+        return "[" + ", ".join(_shown(v, names) for v in value) + "]"
+    if isinstance(value, str):
+        return f"{value} ({names[value]})" if value in names else value
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return f"{text} ({names[str(value)]})" if str(value) in names else text
 
 
-def _row(fact: PeibanAggregate.Event, href: Any) -> FactRow:
+def _row(fact: PeibanAggregate.Event, href: Any, names: dict[str, str]) -> FactRow:
     position = fact.originator_version
     return FactRow(
         position=position,
@@ -64,10 +71,16 @@ def _row(fact: PeibanAggregate.Event, href: Any) -> FactRow:
         recorded_at=local_time(fact.recorded_at),
         recorded_utc=iso(fact.recorded_at),
         recorded_by=fact.recorded_by,
-        fields=[(name, _shown(value)) for name, value in fact_fields(fact).items()],
+        fields=[(name, _shown(value, names)) for name, value in fact_fields(fact).items()],
         previous=href(position - 1) if position > 1 else None,
         following=href(position + 1),
     )
+
+
+def volunteer_names(family_id: Any) -> dict[str, str]:
+    """The names of everyone who was ever on the family, by id."""
+    models: ReadModels = current_app.extensions["peiban.read_models"]
+    return models.timeline(family_id).names
 
 
 def facts_page(family_id: Any, typed_from: str) -> ResponseReturnValue:
@@ -91,10 +104,11 @@ def facts_page(family_id: Any, typed_from: str) -> ResponseReturnValue:
         page = last + 1 if position > last else max(1, start - FACTS_PER_PAGE)
         return page_url(family_id, page, f"fact-{position}")
 
+    names = volunteer_names(family_id)
     return render_template(
         "facts.html",
         family_id=family_id,
-        rows=[_row(fact, href) for fact in shown],
+        rows=[_row(fact, href, names) for fact in shown],
         start=start,
         last=last,
         previous_page=page_url(family_id, max(1, start - FACTS_PER_PAGE)) if start > 1 else None,
