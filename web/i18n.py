@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_babel
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 
 #: Locale -> the language's own name, in the order the switch offers them; the first is the default.
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
@@ -21,9 +21,21 @@ DEFAULT_LANGUAGE = "zh_Hans"
 LANGUAGE_COOKIE = "peiban_lang"
 
 
+def translations() -> Any:
+    """This request's catalogue, looked up once per request (a page asks for thousands of texts, and the
+    reader's language does not change within a request)."""
+    if not has_request_context():
+        return flask_babel.get_translations()
+    found = g.get("peiban_translations")
+    if found is None:
+        found = g.peiban_translations = flask_babel.get_translations()
+    return found
+
+
 def _(text: str, **variables: Any) -> str:
     """``text`` in the reader's language, with ``%(name)s`` placeholders filled from ``variables``."""
-    return str(flask_babel.gettext(text, **variables))
+    translated = str(translations().ugettext(text))
+    return translated % variables if variables else translated
 
 
 def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tools look for
@@ -89,6 +101,11 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     flask_babel.Babel(app, locale_selector=chosen_language)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=lambda text: translations().ugettext(text),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_date_value=local_date_value, bracketed=bracketed
     )

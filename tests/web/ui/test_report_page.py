@@ -24,7 +24,8 @@ def chart(page: str, key: str) -> str:
 
 def table_after(page: str, key: str) -> str:
     """The table that follows a chart."""
-    found = re.search(rf'id="chart-{key}".*?</svg>\s*</div>\s*<div class="table-scroll"><table.*?</table>', page, re.S)
+    chart_then_table = rf'id="chart-{key}".*?</svg>\s*</div>\s*<div class="table-scroll"[^>]*><table.*?</table>'
+    found = re.search(chart_then_table, page, re.S)
     assert found, f"a table follows the {key} chart"
     return found.group(0).rpartition("</svg>")[2]
 
