@@ -111,25 +111,25 @@ def _without_joint_visit(tx: Tx, only: str | None) -> tuple[HandoverWithoutJoint
     return tuple(HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows)
 
 
-def _last_contacts(tx: Tx, until: str) -> dict[str, str]:
+def _last_contacts(tx: Tx, until: str, sensitive: bool) -> dict[str, str]:
     rows = tx.query(
         "SELECT family_id, MAX(occurred_at) FROM continuity_contact WHERE retracted = 0 AND occurred_at <= ?"
-        " GROUP BY family_id",
+        f"{'' if sensitive else ' AND sensitive = 0'} GROUP BY family_id",
         [until],
     )
     return {r[0]: r[1] for r in rows}
 
 
-def _open_concerns(tx: Tx, until: str) -> dict[str, int]:
+def _open_concerns(tx: Tx, until: str, sensitive: bool) -> dict[str, int]:
     rows = tx.query(
         "SELECT family_id, COUNT(*) FROM continuity_concern WHERE retracted = 0 AND resolved_at IS NULL"
-        " AND raised_at <= ? GROUP BY family_id",
+        f" AND raised_at <= ?{'' if sensitive else ' AND sensitive = 0'} GROUP BY family_id",
         [until],
     )
     return {r[0]: int(r[1]) for r in rows}
 
 
-def _families(tx: Tx, now: datetime, only: str | None) -> list[FamilyContinuity]:
+def _families(tx: Tx, now: datetime, only: str | None, sensitive: bool) -> list[FamilyContinuity]:
     today, until = local_day(now), iso(now)
     families = tx.query(
         "SELECT f.family_id, f.display_name, f.enrolled_at, a.volunteer_id, v.name, v.departed_at, c.cohort_id,"
@@ -141,7 +141,8 @@ def _families(tx: Tx, now: datetime, only: str | None) -> list[FamilyContinuity]
         " ORDER BY f.display_name COLLATE pinyin, f.family_id",
         [Role.LEAD.value, FamilyStatus.OPEN.value, *([only] if only else [])],
     )
-    handovers, last_contacts, concerns = _open_handovers(tx), _last_contacts(tx, until), _open_concerns(tx, until)
+    handovers = _open_handovers(tx)
+    last_contacts, concerns = _last_contacts(tx, until, sensitive), _open_concerns(tx, until, sensitive)
     rows = []
     for fid, name, enrolled, lead, lead_name, departed, cohort_id, cohort, ends in families:
         handover = handovers.get(fid)
@@ -170,11 +171,19 @@ def _families(tx: Tx, now: datetime, only: str | None) -> list[FamilyContinuity]
 
 
 def continuity_dashboard(
-    tx: Tx, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30, only: str | None = None
+    tx: Tx,
+    *,
+    now: datetime,
+    cliff_days: int = 60,
+    quiet_days: int = 30,
+    only: str | None = None,
+    include_sensitive: bool = True,
 ) -> Dashboard:
     """Every open family's lead, cohort end, handover and last contact, with the lists that need action
-    (``only``: the dashboard of that one family, as its page shows it)."""
-    rows = _families(tx, now, only)
+    (``only``: the dashboard of that one family, as its page shows it). Without ``include_sensitive``,
+    contacts and concerns of the sensitive compartments count for nothing: a reader not cleared for
+    them must not learn from "last contact" or a count that they exist."""
+    rows = _families(tx, now, only, include_sensitive)
     cliff = [r for r in rows if r.is_covered and not r.successor_planned and (r.days_left or 0) <= cliff_days]
     quiet = [r for r in rows if r.days_quiet >= quiet_days]
     return Dashboard(

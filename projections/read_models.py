@@ -62,13 +62,26 @@ class ReadModels:
         return build_briefing(self.timeline(family_id, include_sensitive=False), now=now)
 
     def dashboard(
-        self, *, now: datetime, cliff_days: int = 60, quiet_days: int = 30, family_id: Any = None
+        self,
+        *,
+        now: datetime,
+        cliff_days: int = 60,
+        quiet_days: int = 30,
+        family_id: Any = None,
+        include_sensitive: bool = True,
     ) -> Dashboard:
         """The continuity dashboard: every open family (or just ``family_id``), and the uncovered, cliff and
-        quiet lists."""
+        quiet lists (counting the sensitive compartments' contacts and concerns only if ``include_sensitive``)."""
         only = str(family_id) if family_id is not None else None
         with self["continuity"].reading() as tx:
-            return continuity_dashboard(tx, now=now, cliff_days=cliff_days, quiet_days=quiet_days, only=only)
+            return continuity_dashboard(
+                tx,
+                now=now,
+                cliff_days=cliff_days,
+                quiet_days=quiet_days,
+                only=only,
+                include_sensitive=include_sensitive,
+            )
 
     def caseload(self, volunteer_id: Any, *, now: datetime) -> Caseload:
         """A volunteer's families, roles, last visits, and visits and hours this month and term."""

@@ -220,6 +220,11 @@ def _number(value: float | None, places: int = 0) -> str:
     return "" if value is None else f"{value:.{places}f}"
 
 
+def spreadsheet_text(text: str) -> str:
+    """Typed text as a spreadsheet shows it, never as a formula it would run (=, +, -, @ lead a formula)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def cohort_report_csv(report: CohortReport) -> str:
     """The report as CSV text (encode as UTF-8): one titled section per table, bilingual headers."""
     out = io.StringIO()
@@ -227,7 +232,7 @@ def cohort_report_csv(report: CohortReport) -> str:
     writer.writerows([["期次交接 / Cohort transitions"], TRANSITION_COLUMNS])
     writer.writerows(
         [
-            t.cohort_name,
+            spreadsheet_text(t.cohort_name),
             t.expected_end_on.isoformat(),
             t.handovers,
             t.families_handed_over,

@@ -306,3 +306,10 @@ def test_two_rebuilds_give_identical_views(story: tuple[Story, Projection]) -> N
     assert followed == first == second
     with projection.reading() as tx:
         assert continuity_dashboard(tx, now=NOW) == board
+
+
+def test_a_typed_name_never_runs_as_a_spreadsheet_formula() -> None:
+    from projections.reports import spreadsheet_text
+
+    assert spreadsheet_text('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert [spreadsheet_text(t) for t in ("+1", "-1", "@x", "2025级")] == ["'+1", "'-1", "'@x", "2025级"]

@@ -133,5 +133,11 @@ AUDITED: dict[str, ReadKind] = {
     "audit_pages.as_of": ReadKind.AS_OF,  # the page asks for ?day=, not ?as_of=
     "audit_pages.facts": ReadKind.RAW_FACTS,
     "briefing_page.briefing": ReadKind.BRIEFING,
-    "family_actions.correct": ReadKind.TIMELINE,  # the correction form shows the entry
+    # Forms that show part of the record: the entry corrected, the concern resolved, the follow-up done,
+    # the open concerns a referral or follow-up may answer.
+    "family_actions.correct": ReadKind.TIMELINE,
+    "family_actions.resolve": ReadKind.TIMELINE,
+    "family_actions.follow_up_done": ReadKind.TIMELINE,
+    "family_actions.referral": ReadKind.TIMELINE,
+    "family_actions.follow_up": ReadKind.TIMELINE,
 }

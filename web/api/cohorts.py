@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -16,10 +17,23 @@ from web.api.errors import api_field_names
 blp = Blueprint("cohorts", __name__, url_prefix="/cohorts", description="义工期次 / Cohorts")
 
 
+#: Cohorts are of this century: a date outside is a typing slip (and the calendar arithmetic of reports
+#: and caseloads would overflow on the year 1 or 9999).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
 class CohortIn(Strict):
     name = text(limit=100, metadata={"description": "期次名称 / name, e.g. 2025级"})
-    starts_on = ma.fields.Date(required=True, metadata={"description": "招募日期 / intake date"})
-    ends_on = ma.fields.Date(required=True, metadata={"description": "预计结束日期 / expected end date"})
+    starts_on = ma.fields.Date(
+        required=True,
+        validate=ma.validate.Range(min=EARLIEST, max=LATEST),
+        metadata={"description": "招募日期 / intake date"},
+    )
+    ends_on = ma.fields.Date(
+        required=True,
+        validate=ma.validate.Range(min=EARLIEST, max=LATEST),
+        metadata={"description": "预计结束日期 / expected end date"},
+    )
 
 
 class CohortOut(ma.Schema):

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from domain.values import HandoverState
 from projections.dashboard import Dashboard
-from web.api.common import Strict, now, read_models
+from web.api.common import Strict, cleared_for_sensitive, now, read_models
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", description="连续性看板 / Continuity dashboard")
 
@@ -85,4 +85,9 @@ class ContinuityDashboard(MethodView):
     @blp.response(200, DashboardOut)
     def get(self, query: dict[str, Any]) -> Dashboard:
         """Every open family's continuity, and the lists that need action / 连续性看板"""
-        return read_models().dashboard(now=now(), cliff_days=query["cliff_days"], quiet_days=query["quiet_days"])
+        return read_models().dashboard(
+            now=now(),
+            cliff_days=query["cliff_days"],
+            quiet_days=query["quiet_days"],
+            include_sensitive=cleared_for_sensitive(),
+        )

@@ -79,7 +79,7 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
     if not may(caller.role, Action.READ_DASHBOARD):
         return []
     models: ReadModels = extension("peiban.read_models")
-    board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id)
+    board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id, include_sensitive=cleared_for_sensitive())
     found = [
         _(
             "Cliff: %(lead)s's cohort %(cohort)s ends in %(days)s days and no handover is planned.",

@@ -30,6 +30,9 @@ KINDS = frozenset(
     {"text", "textarea", "lines", "datetime", "date", "integer", "select", "radio", "checkboxes", "yes_no"}
 )
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
+EARLIEST_YEAR = 1900
+#: Beside a date-and-time input, the value the form showed: sent back unchanged, it means "now".
+SHOWN = "__shown"
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,13 @@ def blank(fields: list[Field]) -> Filled:
 
 
 def raw_values(fields: list[Field], form: MultiDict[str, str]) -> dict[str, Any]:
-    """What was typed, as typed (to show again)."""
-    return {f.name: form.getlist(f.name) if f.kind == "checkboxes" else form.get(f.name, "") for f in fields}
+    """What was typed, as typed (to show again), and what each date-and-time input first showed."""
+    values = {f.name: form.getlist(f.name) if f.kind == "checkboxes" else form.get(f.name, "") for f in fields}
+    values |= {f"{f.name}{SHOWN}": form.get(f"{f.name}{SHOWN}", "") for f in fields if f.kind == "datetime"}
+    return values
 
 
-def _converted(f: Field, raw: Any, errors: dict[str, str]) -> Any:
+def _converted(f: Field, raw: Any, errors: dict[str, str], untouched: bool = False) -> Any:
     """A raw value as the schema takes it; ``None`` for an empty input (left out, so "required" applies)."""
     if f.kind == "checkboxes":
         return list(raw) or None
@@ -89,15 +94,17 @@ def _converted(f: Field, raw: Any, errors: dict[str, str]) -> Any:
     if f.kind == "datetime":
         try:
             typed = datetime.strptime(text, LOCAL_MINUTE).replace(tzinfo=zone())
-            now = datetime.now(tz=zone())
-            # The current minute means now: a form left at its default records the moment it is sent,
-            # not the start of the minute (which may fall before something recorded seconds ago).
-            return (now if typed == now.replace(second=0, microsecond=0) else typed).isoformat()
         except ValueError:
             errors[f.name] = _("Enter a date and time, like 2025-03-01 18:30.")
             return None
-    if f.kind == "integer":
-        return int(text) if text.isdigit() else text
+        if not EARLIEST_YEAR <= typed.year <= datetime.now(tz=zone()).year + 1:
+            errors[f.name] = _("Enter a date and time, like 2025-03-01 18:30.")
+            return None
+        # A time left as the form showed it means "now": the moment the form is sent, not the minute it was
+        # opened (which may fall before something recorded since, or seconds before).
+        return (datetime.now(tz=zone()) if untouched else typed).isoformat()
+    if f.kind == "integer":  # ASCII digits only, and not absurdly many; anything else the schema refuses
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else text
     if f.kind == "yes_no":
         return {"yes": True, "no": False}.get(text, text)
     return text
@@ -108,7 +115,8 @@ def read(fields: list[Field], form: MultiDict[str, str], schema: ma.Schema) -> t
     filled = Filled(fields, raw_values(fields, form))
     given: dict[str, Any] = {}
     for f in fields:
-        value = _converted(f, filled.values[f.name], filled.errors)
+        untouched = f.kind == "datetime" and filled.values.get(f"{f.name}{SHOWN}") == filled.values[f.name]
+        value = _converted(f, filled.values[f.name], filled.errors, untouched)
         if value is not None:
             given[f.name] = value
         elif f.required and f.kind == "datetime":  # an emptied time is not "now" (the API's default)

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import Blueprint, g, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from projections.caseload import Caseload
+from projections.collation import pinyin_key
 from projections.dashboard import Dashboard
 from projections.directory import family as family_row
+from projections.directory import volunteer as volunteer_row
 from projections.directory import volunteer_families
 from projections.due import due_for
 from projections.plain import local_day
 from projections.read_models import ReadModels
-from web.access.guard import Caller, extension
+from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, Scope, may, scope_of
 from web.access.refusals import error_page
 
@@ -55,7 +57,7 @@ def home() -> ResponseReturnValue:
     caller: Caller = g.caller
     models: ReadModels = extension("peiban.read_models")
     if may(caller.role, Action.READ_DASHBOARD):
-        dashboard = models.dashboard(now=now())
+        dashboard = models.dashboard(now=now(), include_sensitive=cleared_for_sensitive())
         return render_template("dashboard.html", dashboard=dashboard, cohorts=cohort_ends(dashboard))
     if caller.volunteer_id is None or scope_of(caller.role, Action.READ_CASELOAD) is not Scope.SELF:
         return error_page(403)
@@ -69,7 +71,21 @@ def home() -> ResponseReturnValue:
     with models["continuity"].reading() as tx:
         ids = [f.family_id for f in caseload.families] + [r.family_id for r in incoming]
         due = due_for(tx, caller.volunteer_id, ids, today=local_day(now()))
-    return render_template("my_families.html", caseload=caseload, incoming=incoming, due=due, today=local_day(now()))
+        own, alumni = volunteer_families(tx, caller.volunteer_id)
+        me = volunteer_row(tx, caller.volunteer_id)
+        opted_in = me is not None and me.alumni_opted_in  # the families agreed; the volunteer must have too
+        in_touch = sorted(
+            caseload_families(tx, caller.volunteer_id, alumni - own if opted_in else set()), key=family_order
+        )
+    return render_template(
+        "my_families.html",
+        caseload=caseload,
+        incoming=incoming,
+        in_touch=in_touch,
+        due=due,
+        today=local_day(now()),
+        recorded=request.args.get("recorded", ""),
+    )
 
 
 @bp.route("/visits/new", endpoint="log_visit")
@@ -85,6 +101,10 @@ def log_visit() -> ResponseReturnValue:
     if len(own) == 1:
         return redirect(url_for("family_actions.visit", family_id=next(iter(own))), 303)
     return render_template("pick_family.html", families=sorted(names.items(), key=lambda item: item[1]))
+
+
+def family_order(row: Any) -> Any:
+    return pinyin_key(row.display_name)
 
 
 def caseload_families(tx: Any, volunteer_id: str, family_ids: set[str]) -> list[Any]:

@@ -47,7 +47,9 @@ def page_url(family_id: Any, start: int, anchor: str | None = None) -> str:
 
 
 def _position(typed: str) -> int | None:
-    return int(typed) if typed.isdigit() and 1 <= int(typed) <= LAST_POSITION else None
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= len(str(LAST_POSITION))):
+        return None
+    return int(typed) if 1 <= int(typed) <= LAST_POSITION else None
 
 
 def _shown(value: Any, names: dict[str, str]) -> str:

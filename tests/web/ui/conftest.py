@@ -52,12 +52,14 @@ def form_token(page: TestResponse) -> str:
 
 
 def preset_times(page: TestResponse) -> dict[str, str]:
-    """The date-and-time inputs a form page fills in beforehand (a browser sends them as they stand)."""
+    """The date-and-time inputs a form page fills in beforehand, and the hidden note of what they showed
+    (a browser sends them as they stand)."""
     inputs = re.findall(r"<input [^>]*>", page.get_data(as_text=True))
     found = {}
     for tag in inputs:
         name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
-        if 'type="datetime-local"' in tag and name and value and value.group(1):
+        shown_note = name is not None and name.group(1).endswith("__shown")
+        if ('type="datetime-local"' in tag or shown_note) and name and value and value.group(1):
             found[name.group(1)] = value.group(1)
     return found
 

@@ -212,6 +212,9 @@ def test_the_raw_facts_page_through_every_fact_in_order_and_step_one_by_one(ui_a
         position = int(target.rpartition("#fact-")[2])
         stepped.append(position)
     assert stepped == walked
+    # a position that is not one answers "not found", whatever is typed
+    for typed in ("0", "-1", "²", "9" * 5000, "abc"):
+        assert auditor.get(f"/families/{scene.family}/facts?from={typed}").status_code == 404, typed
 
 
 def test_the_readers_pages_list_who_read_what_newest_first_a_page_at_a_time(

@@ -467,3 +467,50 @@ def test_assigning_and_ending_an_assignment(ui_app: Flask, coordinator: FlaskCli
     roster = re.search(r"<h3>现在陪伴这个家庭</h3>.*?</ul>", text(coordinator.get(f"/families/{zhao}")), re.S)
     assert roster and "戊" not in roster.group(0)
     assert coordinator.get(f"/families/{zhao}/assignments/{second}/end").status_code == 404
+
+
+def test_a_time_left_as_the_form_showed_it_records_the_moment_the_form_is_sent(
+    ui_app: Flask, coordinator: FlaskClient
+) -> None:
+    scene = handover_scene(ui_app)
+    path = f"/families/{scene.family}/concerns/new"
+    shown = preset_times(coordinator.get(path))
+    assert shown["occurred_at"] == shown["occurred_at__shown"]  # the form shows now, and notes it
+    # sent untouched, even minutes later: now, to the second (not the start of the minute shown)
+    opened_long_ago = {"occurred_at": "2026-01-05T09:30", "occurred_at__shown": "2026-01-05T09:30"}
+    body = {"category": "health", "level": "low", "summary": "感冒了"}
+    before = datetime.now(tz=UTC)
+    sent = coordinator.post(path, data={**body, **opened_long_ago, "csrf_token": form_token(coordinator.get(path))})
+    assert sent.status_code == 303
+    concern_id = sent.headers["Location"].rsplit("#entry-", 1)[1]
+    facts = signed_in(ui_app, "auditor").get(f"/api/v1/families/{scene.family}/events?limit=500").get_json()["items"]
+    stored = datetime.fromisoformat(next(f for f in facts if f["event_id"] == concern_id)["occurred_at"])
+    assert before - timedelta(seconds=1) <= stored <= datetime.now(tz=UTC)
+    # a time typed over it is the time typed
+    moment = days_ago(3).replace(second=0, microsecond=0)
+    typed_over = {"occurred_at": typed(moment), "occurred_at__shown": "2026-01-05T09:30"}
+    sent = coordinator.post(path, data={**body, **typed_over, "csrf_token": form_token(coordinator.get(path))})
+    concern_id = sent.headers["Location"].rsplit("#entry-", 1)[1]
+    facts = signed_in(ui_app, "auditor").get(f"/api/v1/families/{scene.family}/events?limit=500").get_json()["items"]
+    assert datetime.fromisoformat(next(f for f in facts if f["event_id"] == concern_id)["occurred_at"]) == moment
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("duration_minutes", "²"), ("duration_minutes", "9" * 5000), ("occurred_at", "0001-01-01T00:00")],
+)
+def test_odd_numbers_and_times_are_refused_beside_their_field(
+    ui_app: Flask, coordinator: FlaskClient, field: str, value: str
+) -> None:
+    scene = handover_scene(ui_app)
+    position = log_position(ui_app)
+    fields = {
+        "occurred_at": typed(days_ago(1)),
+        "volunteer_ids": [scene.second_lead],
+        "duration_minutes": "30",
+        "place": "home",
+        "summary": "x",
+    }
+    sent = send(coordinator, f"/families/{scene.family}/visits/new", {**fields, field: value})
+    assert sent.status_code == 422 and field_error(text(sent), field)
+    assert log_position(ui_app) == position

@@ -118,3 +118,25 @@ def test_the_family_page_says_why_the_dashboard_lists_the_family_to_those_who_re
     # a volunteer is not shown the dashboard's judgement
     open_account(ui_app, "yi", "volunteer", scene.second_lead)
     assert '<ul class="warnings"' not in text(browser(ui_app, "yi").get(f"/families/{scene.family}"))
+
+
+def test_a_compartment_contact_does_not_quiet_the_warning_for_those_who_may_not_see_it(ui_app: Flask) -> None:
+    scene = handover_scene(ui_app)
+    api, worker = signed_in(ui_app, "coordinator"), signed_in(ui_app, "social_worker")
+    # 李家 (enrolled 90 days ago, led by 丙) has had no contact; then a shelter message, five days ago
+    message = {"occurred_at": ago(days=5), "volunteer_id": scene.other_lead, "direction": "to_family"}
+    post(
+        worker,
+        f"/families/{scene.other_family}/messages",
+        {**message, "channel": "phone", "summary": "庇护所安排", "service_line": "shelter"},
+    )
+    open_account(ui_app, "coordinator", "coordinator")
+    open_account(ui_app, "worker", "social_worker")
+    coordinator, social_worker = browser(ui_app, "coordinator"), browser(ui_app, "worker")
+    # the coordinator, not cleared for the compartment, still sees a quiet family, on its page and the dashboard
+    assert "沉寂：已经 90 天没有探访或消息。" in text(coordinator.get(f"/families/{scene.other_family}"))
+    quiet = {row["family_id"]: row for row in api.get("/api/v1/dashboard/continuity").get_json()["quiet"]}
+    assert quiet[scene.other_family]["days_quiet"] == 90
+    # the social worker, who may read it, sees the recent contact
+    assert "沉寂" not in text(social_worker.get(f"/families/{scene.other_family}"))
+    assert "庇护所安排" in text(social_worker.get(f"/families/{scene.other_family}"))

@@ -371,6 +371,12 @@ def test_a_rejected_cohort_shows_the_error_beside_the_date_and_records_nothing(u
     assert value_of(page, "name") == "2026级" and value_of(page, "ends_on") == str(TODAY - timedelta(days=1))
     assert log_position(ui_app) == before
 
+    # and dates no cohort has (a slip of the keyboard) are refused too
+    sent = send(client, "/cohorts/new", {"name": "2026级", "starts_on": "0001-01-01", "ends_on": "9999-12-31"})
+    assert sent.status_code == 422
+    assert "2000-01-01" in error_beside(text(sent), "starts_on") and "2099-12-31" in error_beside(text(sent), "ends_on")
+    assert log_position(ui_app) == before
+
 
 # --- Every form -------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -164,3 +164,36 @@ def test_a_volunteers_page_lists_the_families_they_accompany_and_is_theirs_alone
     phone = browser(ui_app, "yi")
     assert phone.get(f"/volunteers/{scene.second_lead}").status_code == 200
     assert phone.get(f"/volunteers/{scene.other_lead}").status_code == 404
+
+
+def test_an_alumni_volunteer_messages_a_family_that_keeps_in_touch_without_reading_its_record(ui_app: Flask) -> None:
+    # 甲 handed 王家 over to 乙, and the family agreed to keep in touch with 甲
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "jia", "volunteer", scene.first_lead)
+    phone = browser(ui_app, "jia")
+    # once 甲 has agreed too, the family is on 甲's home page
+    assert "与你保持联系的家庭" not in text(phone.get("/"))
+    post(signed_in(ui_app, "coordinator"), f"/volunteers/{scene.first_lead}/alumni-contact", {"opted_in": True}, 200)
+    home = text(phone.get("/"))
+    assert "与你保持联系的家庭" in home
+    form_path = f"/families/{scene.family}/messages/new"
+    assert f'href="{form_path}"' in home
+    form = phone.get(form_path)
+    assert form.status_code == 200 and 'class="cancel" href="/"' in text(form)
+    sent = phone.post(
+        form_path,
+        data={
+            **preset_times(form),
+            "csrf_token": form_token(form),
+            "volunteer_id": scene.first_lead,
+            "direction": "from_family",
+            "channel": "wechat",
+            "summary": "孩子说考试进步了，想告诉甲老师",
+        },
+    )
+    # recorded, and back home (the family's record is not theirs to read any more)
+    assert (sent.status_code, sent.headers["Location"]) == (303, "/?recorded=message")
+    assert "你的消息已记录。" in text(phone.get(sent.headers["Location"]))
+    assert phone.get(f"/families/{scene.family}").status_code == 404
+    open_account(ui_app, "coordinator", "coordinator")
+    assert "孩子说考试进步了，想告诉甲老师" in text(browser(ui_app, "coordinator").get(f"/families/{scene.family}"))

@@ -18,7 +18,9 @@ from projections.briefing import Pending, pending
 from projections.directory import volunteers
 from projections.read_models import ReadModels
 from projections.timeline import Timeline
-from web.access.guard import Caller, cleared_for_sensitive, extension
+from web.access.guard import Caller, cleared_for_sensitive, extension, families_in_scope
+from web.access.policy import Action as PolicyAction
+from web.access.policy import scope_of
 from web.api.common import peiban
 from web.i18n import _
 from web.pages.forms import Field, blank, local_now, read, render_form, run
@@ -195,7 +197,8 @@ class Action:
 
 def answer(here: OnFamily, action: Action) -> ResponseReturnValue:
     """GET: the empty form. POST: check, record, and back to the family page at the new entry."""
-    common = {"title": action.title, "submit": action.submit, "cancel": here.back, "intro": action.intro}
+    back = here.back if may_read_family(str(here.family_id)) else url_for("home.home")
+    common = {"title": action.title, "submit": action.submit, "cancel": back, "intro": action.intro}
     context = [(_("Family"), here.timeline.display_name), *action.context]
     if request.method == "GET":
         return render_form(blank(action.fields), context=context, **common)
@@ -207,8 +210,21 @@ def answer(here: OnFamily, action: Action) -> ResponseReturnValue:
 
 
 def recorded(family_id: Any, event_id: Any) -> ResponseReturnValue:
+    """Back to the family page at the new entry; or home, for a reader who may record there but not read the
+    family's record (an alumni volunteer's message to a family that keeps in touch)."""
+    if not may_read_family(str(family_id)):
+        return redirect(url_for("home.home", recorded="message"), 303)
     target = url_for("family_page.family", family_id=family_id, recorded=str(event_id))
     return redirect(f"{target}#entry-{event_id}", 303)
+
+
+def may_read_family(family_id: str) -> bool:
+    caller: Caller = g.caller
+    scope = scope_of(caller.role, PolicyAction.READ_FAMILY)
+    if scope is None:
+        return False
+    reachable = families_in_scope(caller, scope)
+    return reachable is None or family_id in reachable
 
 
 def family_route(rule: str, endpoint: str) -> Callable[[Callable[..., Action]], Callable[..., ResponseReturnValue]]:
