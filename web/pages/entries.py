@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.values import SENSITIVE_SERVICE_LINES
 from projections.timeline import Bridge, Chapter, Entry, Timeline
+from web.access.guard import cleared_for_sensitive
 from web.i18n import N_, _, local_date, local_time
 from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, TABLES, label
 
@@ -78,6 +80,8 @@ def _details(entry: Entry) -> list[str]:
     return [d for d in details if d]
 
 
+SENSITIVE_LINES = frozenset(line.value for line in SENSITIVE_SERVICE_LINES)
+
 #: The amendable fields as a correction's trace names them.
 FIELD_LABELS = {
     "place": N_("Where"),
@@ -120,11 +124,24 @@ VALUE_TABLES = {
 }
 
 
+def _in_compartment(fields: dict[str, Any]) -> bool:
+    return str(fields.get("service_line") or "") in SENSITIVE_LINES
+
+
 def _traces(entry: Entry) -> list[str]:
-    """Each correction: when, by whom, why, and each field from what it read then to what it reads since."""
+    """Each correction: when, by whom, why, and each field from what it read then to what it reads since.
+    A correction made while the entry was in a sensitive compartment, or moving it in or out, keeps its
+    reason and values from readers not cleared for the compartments: they see that it was amended, no more."""
     traces, current = [], dict(entry.original)
+    cleared = cleared_for_sensitive()
     for c in entry.corrections:
         when, who, why = local_date(c.recorded_at), c.recorded_by, c.reason
+        if not cleared and (_in_compartment(current) or _in_compartment({**current, **c.changes})):
+            current.update(c.changes)
+            traces.append(
+                _("Amended on %(date)s by %(who)s (details withheld: a sensitive record)", date=when, who=who)
+            )
+            continue
         if c.action == "retract":
             traces.append(_("Retracted on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why))
             continue

@@ -140,3 +140,32 @@ def test_a_compartment_contact_does_not_quiet_the_warning_for_those_who_may_not_
     # the social worker, who may read it, sees the recent contact
     assert "沉寂" not in text(social_worker.get(f"/families/{scene.other_family}"))
     assert "庇护所安排" in text(social_worker.get(f"/families/{scene.other_family}"))
+
+
+def test_a_record_moved_out_of_a_compartment_keeps_its_compartment_history_from_those_not_cleared(
+    ui_app: Flask,
+) -> None:
+    scene = handover_scene(ui_app)
+    worker = signed_in(ui_app, "social_worker")
+    body = {
+        "occurred_at": ago(days=3),
+        "volunteer_ids": [scene.second_lead],
+        "duration_minutes": 40,
+        "place": "centre",
+        "summary": "在庇护所陪孩子画画",
+        "service_line": "shelter",
+    }
+    visit_id = post(worker, f"/families/{scene.family}/visits", body)["event_id"]
+    changes = {"service_line": "companionship", "summary": "在中心陪孩子画画"}
+    amend = {"target_event_id": visit_id, "action": "amend", "reason": "误标为庇护服务", "changes": changes}
+    post(worker, f"/families/{scene.family}/corrections", amend)
+    open_account(ui_app, "coordinator", "coordinator")
+    open_account(ui_app, "worker", "social_worker")
+    entry_pattern = rf'id="entry-{visit_id}">.*?</li>'
+    seen = re.search(entry_pattern, text(browser(ui_app, "coordinator").get(f"/families/{scene.family}")), re.S)
+    # the coordinator now sees the visit, and that it was amended, but nothing of its time in the compartment
+    assert seen and "在中心陪孩子画画" in seen.group(0) and "详情不显示" in seen.group(0)
+    assert "庇护" not in seen.group(0) and "误标" not in seen.group(0)
+    # the social worker sees the whole trace
+    full = re.search(entry_pattern, text(browser(ui_app, "worker").get(f"/families/{scene.family}")), re.S)
+    assert full and "误标为庇护服务" in full.group(0) and "庇护 → 陪伴服务" in full.group(0)
