@@ -142,10 +142,13 @@ def cohorts() -> ResponseReturnValue:
     models: ReadModels = extension("peiban.read_models")
     report = models.cohort_report()
     months = models.visits_per_month()
+    today = local_day(datetime.now(tz=UTC))
     return render_template(
         "reports.html",
         report=report,
         months=months,
+        partial_month=today.strftime("%Y-%m") if months and months[-1].month == today.strftime("%Y-%m") else None,
+        today=today.isoformat(),
         years=visits_by_year(months),
         month_names=[_(name) for name in MONTH_NAMES],
         charts={
