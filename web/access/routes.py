@@ -97,6 +97,11 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "people.open_cohort"): A.MANAGE_PEOPLE,
     ("GET", "briefing_page.briefing"): A.READ_FAMILY,
     ("GET", "volunteer_page.volunteer"): A.READ_CASELOAD,
+    **{
+        (method, f"volunteer_page.{form}"): A.MANAGE_PEOPLE
+        for form in ("announce", "depart", "alumni")
+        for method in ("GET", "POST")
+    },
     # Pages: the family page's action forms (showing a form needs the same right as sending it)
     **{
         (method, f"family_actions.{form}"): action

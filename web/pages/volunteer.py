@@ -1,22 +1,119 @@
 """One volunteer's page: who they are, the families they accompany now, and their visits this month
-and this term. Coordinators, social workers and auditors open any volunteer's; a volunteer only their own."""
+and this term. Coordinators, social workers and auditors open any volunteer's; a volunteer only their own.
+
+Coordinators also record here how a volunteer's time ends: the day they will leave (so that their
+families' handovers can be planned in time), their departure, and whether they keep in touch with
+families as an alumni volunteer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, render_template
+import marshmallow as ma
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from domain.values import DepartureReason
+from projections.directory import VolunteerRow
+from projections.directory import volunteer as volunteer_row
 from projections.read_models import ReadModels
-from web.access.guard import extension
+from web.access.guard import Caller, extension
+from web.access.policy import Action, may
+from web.api.common import peiban
+from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
+from web.i18n import _
+from web.pages.forms import Field, actor, blank, local_now, read, render_form, run
+from web.pages.labels import DEPARTURE_REASONS, choices
 
 bp = Blueprint("volunteer_page", __name__)
 
 
+def found(volunteer_id: Any) -> VolunteerRow:
+    models: ReadModels = extension("peiban.read_models")
+    with models["continuity"].reading() as tx:
+        row = volunteer_row(tx, str(volunteer_id))
+    if row is None:
+        abort(404)
+    return row
+
+
 @bp.route("/volunteers/<uuid:volunteer_id>", endpoint="volunteer")
 def volunteer(volunteer_id: Any) -> ResponseReturnValue:
-    """A volunteer's caseload."""
+    """A volunteer's caseload, and (for coordinators) how their time ends."""
     models: ReadModels = extension("peiban.read_models")
-    return render_template("volunteer.html", caseload=models.caseload(volunteer_id, now=datetime.now(tz=UTC)))
+    caller: Caller = g.caller
+    return render_template(
+        "volunteer.html",
+        caseload=models.caseload(volunteer_id, now=datetime.now(tz=UTC)),
+        row=found(volunteer_id),
+        manage=may(caller.role, Action.MANAGE_PEOPLE),
+        recorded=request.args.get("recorded", ""),
+    )
+
+
+def when_field() -> Field:
+    return Field("occurred_at", _("When"), "datetime", required=True, default=local_now())
+
+
+def volunteer_form(
+    volunteer_id: Any, title: str, submit: str, fields: list[Field], schema: ma.Schema, command: Callable[..., Any]
+) -> ResponseReturnValue:
+    """GET: the form. POST: check, record, back to the volunteer's page (or the form with its errors)."""
+    row = found(volunteer_id)
+    back = url_for("volunteer_page.volunteer", volunteer_id=volunteer_id)
+    common: dict[str, Any] = {"title": title, "submit": submit, "cancel": back, "context": [(_("Volunteer"), row.name)]}
+    if request.method == "GET":
+        return render_form(blank(fields), **common)
+    filled, loaded = read(fields, request.form, schema)
+    if filled.ok:
+        run(filled, lambda: command(volunteer_id, recorded_by=actor(), **loaded))
+    if not filled.ok:
+        return render_form(filled, **common)
+    return redirect(url_for("volunteer_page.volunteer", volunteer_id=volunteer_id, recorded="1"), 303)
+
+
+@bp.route("/volunteers/<uuid:volunteer_id>/departure-announced", methods=["GET", "POST"], endpoint="announce")
+def announce(volunteer_id: Any) -> ResponseReturnValue:
+    """Record the day a volunteer will leave."""
+    fields = [Field("expected_on", _("Last day expected"), "date", required=True), when_field()]
+    return volunteer_form(
+        volunteer_id,
+        _("Announce a departure"),
+        _("Record the day"),
+        fields,
+        DepartureAnnouncedIn(),
+        peiban().announce_departure,
+    )
+
+
+@bp.route("/volunteers/<uuid:volunteer_id>/departure", methods=["GET", "POST"], endpoint="depart")
+def depart(volunteer_id: Any) -> ResponseReturnValue:
+    """Record that a volunteer left the programme."""
+    reasons = choices(DepartureReason, DEPARTURE_REASONS)
+    fields = [Field("reason", _("Why they left"), "radio", required=True, choices=reasons), when_field()]
+    return volunteer_form(
+        volunteer_id,
+        _("Record a departure"),
+        _("Record the departure"),
+        fields,
+        DepartureIn(),
+        peiban().record_departure,
+    )
+
+
+@bp.route("/volunteers/<uuid:volunteer_id>/alumni-contact", methods=["GET", "POST"], endpoint="alumni")
+def alumni(volunteer_id: Any) -> ResponseReturnValue:
+    """Whether the volunteer keeps in touch with families as an alumni volunteer."""
+    question = _("Does the volunteer agree to keep in touch with families after leaving?")
+    fields = [Field("opted_in", question, "yes_no", required=True), when_field()]
+    return volunteer_form(
+        volunteer_id,
+        _("Keeping in touch as an alumni volunteer"),
+        _("Record it"),
+        fields,
+        AlumniContactIn(),
+        peiban().set_alumni_contact,
+    )

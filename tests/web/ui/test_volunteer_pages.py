@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from werkzeug.test import TestResponse
 
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
@@ -197,3 +198,39 @@ def test_an_alumni_volunteer_messages_a_family_that_keeps_in_touch_without_readi
     assert phone.get(f"/families/{scene.family}").status_code == 404
     open_account(ui_app, "coordinator", "coordinator")
     assert "孩子说考试进步了，想告诉甲老师" in text(browser(ui_app, "coordinator").get(f"/families/{scene.family}"))
+
+
+def test_a_coordinator_records_how_a_volunteers_time_ends_and_their_family_shows_it(ui_app: Flask) -> None:
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    coordinator = browser(ui_app, "coordinator")
+    page_path = f"/volunteers/{scene.second_lead}"
+    assert f'href="{page_path}/departure-announced"' in text(coordinator.get(page_path))
+
+    def send(path: str, fields: dict[str, str]) -> TestResponse:
+        form = coordinator.get(path)
+        return coordinator.post(path, data={**preset_times(form), "csrf_token": form_token(form), **fields})
+
+    position = app_position(ui_app)
+    # a departure without its reason is refused beside the field, and nothing is recorded
+    refused = send(f"{page_path}/departure", {})
+    assert refused.status_code == 422 and 'id="reason-error"' in text(refused)
+    assert app_position(ui_app) == position
+    # announced, then recorded: the volunteer's status follows
+    last_day = (datetime.now(tz=SHANGHAI).date() + timedelta(days=20)).isoformat()
+    assert send(f"{page_path}/departure-announced", {"expected_on": last_day}).status_code == 303
+    assert "即将离开" in text(coordinator.get(page_path))
+    assert send(f"{page_path}/alumni-contact", {"opted_in": "yes"}).status_code == 303
+    assert send(f"{page_path}/departure", {"reason": "graduated"}).status_code == 303
+    page = text(coordinator.get(page_path))
+    assert "已离开" in page and "愿意作为校友义工保持联系" in page and "/departure" not in page
+    # and the family 乙 led is uncovered now
+    assert "无人陪伴：主责义工 乙 已离开。" in text(coordinator.get(f"/families/{scene.family}"))
+    # a volunteer may not record any of it
+    open_account(ui_app, "yi", "volunteer", scene.second_lead)
+    assert browser(ui_app, "yi").get(f"{page_path}/departure").status_code == 403
+
+
+def app_position(app: Flask) -> int:
+    peiban = app.extensions["peiban"]
+    return int(peiban.log_position())
