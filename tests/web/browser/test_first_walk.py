@@ -114,3 +114,27 @@ def test_the_sign_in_form_is_reached_in_order_with_the_keyboard_and_shows_where_
     assert "submit" in reached, reached
     assert reached.index("user_name") < reached.index("password") < reached.index("submit"), reached
     screenshot(page, "signin-keyboard-focus-desktop")
+
+
+MAIN_PAGES = {
+    "coordinator": ["/", "/families", "/volunteers", "/cohorts", "/reports/cohorts", "/families/new"],
+    "auditor": ["/access"],
+}
+
+
+@pytest.mark.parametrize("role", sorted(MAIN_PAGES))
+def test_the_main_pages_fit_a_phone_and_are_captured(site: Site, phone_page: Page, role: str) -> None:
+    page = phone_page
+    sign_in(page, site.base_url, role, site.accounts[role])
+    for path in MAIN_PAGES[role]:
+        response = page.goto(site.url(path))
+        assert response is not None and response.status == 200, path
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, path
+        screenshot(page, f"{role}-{path.strip('/').replace('/', '-') or 'home'}-phone")
+    # and a volunteer's page, from the list
+    if role == "coordinator":
+        page.goto(site.url("/volunteers"))
+        page.locator("#volunteers a.name").first.click()
+        expect(page.get_by_role("heading", name="现在陪伴的家庭")).to_be_visible()
+        screenshot(page, "coordinator-volunteer-phone")
