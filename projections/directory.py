@@ -167,6 +167,17 @@ def _family(r: tuple[object, ...]) -> FamilyRow:
     )
 
 
+def family_roster(tx: Tx, family_id: str) -> list[tuple[str, str, str]]:
+    """Who accompanies the family now: (volunteer id, name, role), in the order they were assigned."""
+    rows = tx.query(
+        "SELECT a.volunteer_id, v.name, a.role FROM continuity_assignment a"
+        " JOIN continuity_volunteer v ON v.volunteer_id = a.volunteer_id"
+        " WHERE a.family_id = ? AND a.ended_at IS NULL ORDER BY a.started_at, a.volunteer_id",
+        [family_id],
+    )
+    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+
 def volunteer_families(tx: Tx, volunteer_id: str) -> tuple[set[str], set[str]]:
     """The families a volunteer accompanies now (assigned, or in an open handover), and those that
     agreed to keep in touch with them as alumni."""

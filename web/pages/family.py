@@ -16,11 +16,11 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from projections.briefing import Pending, pending
+from projections.directory import family_roster
 from projections.read_models import ReadModels
 from projections.timeline import Timeline
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
-from web.api.common import peiban
 from web.i18n import _, zone
 from web.pages.entries import bridge_row, chapters
 from web.pages.family_actions import CORRECTABLE
@@ -54,12 +54,10 @@ class Actions:
     correctable: frozenset[str]
 
 
-def actions_for(caller: Caller, family_id: Any, names: dict[str, str], entries: Any, bridges: Any) -> Actions:
-    family = peiban().get_family(family_id)
-    roster = [
-        OnRoster(str(a.volunteer_id), names.get(str(a.volunteer_id), "?"), label(ROLES, a.role))
-        for a in family.roster.current()
-    ]
+def actions_for(caller: Caller, family_id: Any, entries: Any, bridges: Any) -> Actions:
+    models: ReadModels = extension("peiban.read_models")
+    with models["continuity"].reading() as tx:
+        roster = [OnRoster(v, name, label(ROLES, role)) for v, name, role in family_roster(tx, str(family_id))]
     concerns, follow_ups = pending(entries)
     return Actions(
         record=may(caller.role, Action.RECORD),
@@ -126,7 +124,7 @@ def family(family_id: Any) -> ResponseReturnValue:
         picture=timeline_picture(timeline, datetime.now(tz=UTC), zone()),
         chapters=chapters(timeline),
         bridges=[bridge_row(b) for b in timeline.bridges],
-        actions=actions_for(g.caller, family_id, timeline.names, timeline.entries, timeline.bridges),
+        actions=actions_for(g.caller, family_id, timeline.entries, timeline.bridges),
         recorded=request.args.get("recorded", ""),
         warnings=warnings(caller, family_id),
     )

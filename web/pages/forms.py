@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
-from flask import g, render_template
+from flask import g, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from domain import DomainError, InvalidInput
@@ -202,6 +203,28 @@ def actor() -> str:
 def local_now() -> str:
     """Now, as a datetime input shows it."""
     return datetime.now(tz=zone()).strftime(LOCAL_MINUTE)
+
+
+def form_page(
+    fields: list[Field],
+    schema: ma.Schema,
+    record: Callable[[dict[str, Any]], Any],
+    done: Callable[[dict[str, Any], Any], ResponseReturnValue],
+    *,
+    renamed: dict[str, str] | None = None,
+    **page: Any,
+) -> ResponseReturnValue:
+    """A page with a form that records: GET shows it empty; POST checks it with ``schema``, runs
+    ``record(loaded)`` and answers ``done(loaded, result)``, or shows the form again with its errors
+    (and nothing recorded). ``page`` is what ``render_form`` shows around the form."""
+    if request.method == "GET":
+        return render_form(blank(fields), **page)
+    filled, loaded = read(fields, request.form, schema)
+    if filled.ok:
+        result = run(filled, lambda: record(loaded), renamed)
+        if filled.ok:
+            return done(loaded, result)
+    return render_form(filled, **page)
 
 
 def render_form(

@@ -74,9 +74,7 @@ def home() -> ResponseReturnValue:
         own, alumni = volunteer_families(tx, caller.volunteer_id)
         me = volunteer_row(tx, caller.volunteer_id)
         opted_in = me is not None and me.alumni_opted_in  # the families agreed; the volunteer must have too
-        in_touch = sorted(
-            caseload_families(tx, caller.volunteer_id, alumni - own if opted_in else set()), key=family_order
-        )
+        in_touch = sorted(family_rows(tx, alumni - own if opted_in else set()), key=family_order)
     return render_template(
         "my_families.html",
         caseload=caseload,
@@ -97,7 +95,7 @@ def log_visit() -> ResponseReturnValue:
     models: ReadModels = extension("peiban.read_models")
     with models["continuity"].reading() as tx:
         own, _alumni = volunteer_families(tx, caller.volunteer_id)
-        names = {f.family_id: f.display_name for f in caseload_families(tx, caller.volunteer_id, own)}
+        names = {f.family_id: f.display_name for f in family_rows(tx, own)}
     if len(own) == 1:
         return redirect(url_for("family_actions.visit", family_id=next(iter(own))), 303)
     return render_template("pick_family.html", families=sorted(names.items(), key=lambda item: item[1]))
@@ -107,7 +105,7 @@ def family_order(row: Any) -> Any:
     return pinyin_key(row.display_name)
 
 
-def caseload_families(tx: Any, volunteer_id: str, family_ids: set[str]) -> list[Any]:
-    """The directory rows of a volunteer's families (for their names)."""
+def family_rows(tx: Any, family_ids: set[str]) -> list[Any]:
+    """The directory rows of these families (for their names)."""
     rows = [family_row(tx, family_id) for family_id in family_ids]
     return [r for r in rows if r is not None]

@@ -26,7 +26,7 @@ from web.api.common import page, peiban
 from web.api.volunteers import VolunteerIn
 from web.i18n import _
 from web.pages.enrolment import enrolment_form, read_enrolment
-from web.pages.forms import Field, Filled, actor, blank, local_now, read, render_form, run
+from web.pages.forms import Field, Filled, actor, blank, form_page, local_now, render_form, run
 from web.pages.labels import FAMILY_STATUSES, VOLUNTEER_STATUSES, label
 from web.pages.listing import continuity, next_page, one_of, page_size, position, search_text
 
@@ -233,16 +233,15 @@ def register_volunteer() -> ResponseReturnValue:
         "cancel": url_for("people.volunteers"),
         "intro": "" if open_now else _("No cohort is open: open a cohort first."),
     }
-    if request.method == "GET":
-        return render_form(blank(fields), **common)
-    filled, loaded = read(fields, request.form, VolunteerIn())
-    volunteer_id = (
-        run(filled, lambda: peiban().register_volunteer(recorded_by=actor(), **loaded)) if filled.ok else None
-    )
-    if volunteer_id is None:
-        return render_form(filled, **common)
-    target = url_for("people.volunteers", cohort_id=str(loaded["cohort_id"]), registered=str(volunteer_id))
-    return redirect(target, 303)
+
+    def record(loaded: dict[str, Any]) -> Any:
+        return peiban().register_volunteer(recorded_by=actor(), **loaded)
+
+    def done(loaded: dict[str, Any], volunteer_id: Any) -> ResponseReturnValue:
+        target = url_for("people.volunteers", cohort_id=str(loaded["cohort_id"]), registered=str(volunteer_id))
+        return redirect(target, 303)
+
+    return form_page(fields, VolunteerIn(), record, done, **common)
 
 
 # --- Cohorts ---------------------------------------------------------------------------------------
@@ -271,18 +270,13 @@ def open_cohort() -> ResponseReturnValue:
         "submit": _("Open the cohort"),
         "cancel": url_for("people.cohorts"),
     }
-    if request.method == "GET":
-        return render_form(blank(fields), **common)
-    filled, loaded = read(fields, request.form, CohortIn())
-    command = {
-        "name": loaded.get("name"),
-        "intake_on": loaded.get("starts_on"),
-        "expected_end_on": loaded.get("ends_on"),
-    }
+
+    def record(loaded: dict[str, Any]) -> Any:
+        dates = {"intake_on": loaded["starts_on"], "expected_end_on": loaded["ends_on"]}
+        return peiban().open_cohort(recorded_by=actor(), name=loaded["name"], **dates)
+
+    def done(_loaded: dict[str, Any], cohort_id: Any) -> ResponseReturnValue:
+        return redirect(url_for("people.cohorts", opened=str(cohort_id)), 303)
+
     renamed = {"intake_on": "starts_on", "expected_end_on": "ends_on"}
-    cohort_id = (
-        run(filled, lambda: peiban().open_cohort(recorded_by=actor(), **command), renamed) if filled.ok else None
-    )
-    if cohort_id is None:
-        return render_form(filled, **common)
-    return redirect(url_for("people.cohorts", opened=str(cohort_id)), 303)
+    return form_page(fields, CohortIn(), record, done, renamed=renamed, **common)

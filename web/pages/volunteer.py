@@ -25,7 +25,7 @@ from web.access.policy import Action, may
 from web.api.common import peiban
 from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
 from web.i18n import _
-from web.pages.forms import Field, actor, blank, local_now, read, render_form, run
+from web.pages.forms import Field, actor, form_page, local_now
 from web.pages.labels import DEPARTURE_REASONS, choices
 
 bp = Blueprint("volunteer_page", __name__)
@@ -64,15 +64,16 @@ def volunteer_form(
     """GET: the form. POST: check, record, back to the volunteer's page (or the form with its errors)."""
     row = found(volunteer_id)
     back = url_for("volunteer_page.volunteer", volunteer_id=volunteer_id)
-    common: dict[str, Any] = {"title": title, "submit": submit, "cancel": back, "context": [(_("Volunteer"), row.name)]}
-    if request.method == "GET":
-        return render_form(blank(fields), **common)
-    filled, loaded = read(fields, request.form, schema)
-    if filled.ok:
-        run(filled, lambda: command(volunteer_id, recorded_by=actor(), **loaded))
-    if not filled.ok:
-        return render_form(filled, **common)
-    return redirect(url_for("volunteer_page.volunteer", volunteer_id=volunteer_id, recorded="1"), 303)
+
+    def done(_loaded: dict[str, Any], _result: Any) -> ResponseReturnValue:
+        return redirect(url_for("volunteer_page.volunteer", volunteer_id=volunteer_id, recorded="1"), 303)
+
+    def record(loaded: dict[str, Any]) -> Any:
+        return command(volunteer_id, recorded_by=actor(), **loaded)
+
+    return form_page(
+        fields, schema, record, done, title=title, submit=submit, cancel=back, context=[(_("Volunteer"), row.name)]
+    )
 
 
 @bp.route("/volunteers/<uuid:volunteer_id>/departure-announced", methods=["GET", "POST"], endpoint="announce")

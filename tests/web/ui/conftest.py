@@ -44,6 +44,11 @@ def open_account(app: Flask, user_name: str, role: str, volunteer_id: str | None
     return user_name
 
 
+def log_position(app: Flask) -> int:
+    """How many facts the case log holds: a refused form must leave it unchanged."""
+    return int(app.extensions["peiban"].log_position())
+
+
 def form_token(page: TestResponse) -> str:
     """The hidden CSRF token a page's form carries."""
     found = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))

@@ -13,10 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from domain import Peiban
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, log_position, open_account, preset_times, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -28,12 +27,6 @@ def typed(moment: datetime) -> str:
 
 def days_ago(days: float) -> datetime:
     return datetime.now(tz=UTC) - timedelta(days=days)
-
-
-def log_position(app: Flask) -> int:
-    peiban = app.extensions["peiban"]
-    assert isinstance(peiban, Peiban)
-    return peiban.log_position()
 
 
 def send(client: FlaskClient, path: str, fields: dict[str, Any]) -> TestResponse:

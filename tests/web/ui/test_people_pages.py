@@ -13,14 +13,10 @@ from werkzeug.test import TestResponse
 
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, log_position, open_account, preset_times, text
 from tests.web.ui.test_page_safety import assert_safe
 
 TODAY = date.today()
-
-
-def log_position(app: Flask) -> int:
-    return int(app.extensions["peiban"].log_position())
 
 
 def linked_families(page: str) -> set[str]:

@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
-from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, preset_times, text
+from tests.web.ui.conftest import browser, form_token, handover_scene, log_position, open_account, preset_times, text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -177,6 +177,7 @@ def test_an_alumni_volunteer_messages_a_family_that_keeps_in_touch_without_readi
     post(signed_in(ui_app, "coordinator"), f"/volunteers/{scene.first_lead}/alumni-contact", {"opted_in": True}, 200)
     home = text(phone.get("/"))
     assert "与你保持联系的家庭" in home
+    assert "<title>我陪伴的家庭 · 陪伴 Peiban</title>" in home
     form_path = f"/families/{scene.family}/messages/new"
     assert f'href="{form_path}"' in home
     form = phone.get(form_path)
@@ -211,11 +212,11 @@ def test_a_coordinator_records_how_a_volunteers_time_ends_and_their_family_shows
         form = coordinator.get(path)
         return coordinator.post(path, data={**preset_times(form), "csrf_token": form_token(form), **fields})
 
-    position = app_position(ui_app)
+    position = log_position(ui_app)
     # a departure without its reason is refused beside the field, and nothing is recorded
     refused = send(f"{page_path}/departure", {})
     assert refused.status_code == 422 and 'id="reason-error"' in text(refused)
-    assert app_position(ui_app) == position
+    assert log_position(ui_app) == position
     # announced, then recorded: the volunteer's status follows
     last_day = (datetime.now(tz=SHANGHAI).date() + timedelta(days=20)).isoformat()
     assert send(f"{page_path}/departure-announced", {"expected_on": last_day}).status_code == 303
@@ -229,8 +230,3 @@ def test_a_coordinator_records_how_a_volunteers_time_ends_and_their_family_shows
     # a volunteer may not record any of it
     open_account(ui_app, "yi", "volunteer", scene.second_lead)
     assert browser(ui_app, "yi").get(f"{page_path}/departure").status_code == 403
-
-
-def app_position(app: Flask) -> int:
-    peiban = app.extensions["peiban"]
-    return int(peiban.log_position())

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import marshmallow as ma
-from flask import Blueprint, g, redirect, request, url_for
+from flask import Blueprint, g, redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.family import Family
@@ -23,7 +23,7 @@ from web.access.policy import Action as PolicyAction
 from web.access.policy import scope_of
 from web.api.common import peiban
 from web.i18n import _
-from web.pages.forms import Field, blank, local_now, read, render_form, run
+from web.pages.forms import Field, form_page, local_now
 from web.pages.labels import (
     CATEGORIES,
     CHANNELS,
@@ -198,15 +198,22 @@ class Action:
 def answer(here: OnFamily, action: Action) -> ResponseReturnValue:
     """GET: the empty form. POST: check, record, and back to the family page at the new entry."""
     back = here.back if may_read_family(str(here.family_id)) else url_for("home.home")
-    common = {"title": action.title, "submit": action.submit, "cancel": back, "intro": action.intro}
     context = [(_("Family"), here.timeline.display_name), *action.context]
-    if request.method == "GET":
-        return render_form(blank(action.fields), context=context, **common)
-    filled, loaded = read(action.fields, request.form, action.schema)
-    event_id = run(filled, lambda: action.record(loaded)) if filled.ok else None
-    if event_id is None:
-        return render_form(filled, context=context, **common)
-    return recorded(here.family_id, event_id)
+
+    def done(_loaded: dict[str, Any], event_id: Any) -> ResponseReturnValue:
+        return recorded(here.family_id, event_id)
+
+    return form_page(
+        action.fields,
+        action.schema,
+        action.record,
+        done,
+        title=action.title,
+        submit=action.submit,
+        cancel=back,
+        intro=action.intro,
+        context=context,
+    )
 
 
 def recorded(family_id: Any, event_id: Any) -> ResponseReturnValue:
