@@ -13,7 +13,8 @@ from hashlib import sha1
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
+from eventsourcing.utils import register_topic
 
 from domain.checks import Checks
 
@@ -38,7 +39,15 @@ def check_actor(checks: Checks, recorded_by: Any) -> str:
 
 
 class PeibanAggregate(Aggregate):
-    """Base for Family, Volunteer and Cohort."""
+    """Base for Family, Volunteer, Cohort and Account."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The library registers the explicit topics of an aggregate's events when the class is defined,
+        # but not of its snapshot class: a fresh process could then not read the snapshots it finds stored.
+        snapshot = cls.__dict__.get("Snapshot")
+        if isinstance(snapshot, type) and issubclass(snapshot, Snapshot) and "TOPIC" in snapshot.__dict__:
+            register_topic(snapshot.__dict__["TOPIC"], snapshot)
 
     class Event(Aggregate.Event):
         recorded_by: str
