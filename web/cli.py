@@ -1,4 +1,4 @@
-"""The `peiban` command: init, demo, serve, events."""
+"""The `peiban` command: init, demo, serve, events, verify."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import click
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
+from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment
 from web.facts_text import fact_line
 from web.progress import Progress
+from web.seal_keys import create_key
 from web.store import open_application
 
 
@@ -53,6 +55,9 @@ def init(settings: Settings, coordinator: str | None, password_stdin: bool) -> N
     app = _open(settings)
     click.echo(f"存储已就绪 / store ready: {_where(settings)} （{app.log_position()} 条事实 / facts）")
     app.close()
+    key = settings.seal_key_path()
+    made = create_key(key)
+    click.echo(f"封印签名密钥 / seal signing key: {key}{'（新建 / created, 0600）' if made else ''}")
     first_coordinator(settings, coordinator, password_stdin)
 
 
@@ -153,3 +158,5 @@ main.add_command(rebuild)
 main.add_command(project)
 main.add_command(user)
 main.add_command(token)
+main.add_command(verify_command)
+main.add_command(seal)

@@ -25,6 +25,14 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
+    #: the seal's private signing key (default: ``seal-signing-key.pem`` in the data directory)
+    seal_key_file: Path | None = None
+    #: sign a checkpoint of the seal every so many facts
+    seal_checkpoint_every: int = 1000
+
+    def seal_key_path(self) -> Path:
+        """Where the seal's private signing key is kept: never in the event store."""
+        return self.seal_key_file or self.store.data_dir / "seal-signing-key.pem"
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,4 +59,6 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         store=store,
         secret_key=env.get("PEIBAN_SECRET_KEY", ""),
         timezone=env.get("PEIBAN_TIMEZONE", "Asia/Shanghai"),
+        seal_key_file=Path(env["PEIBAN_SEAL_KEY_FILE"]) if env.get("PEIBAN_SEAL_KEY_FILE") else None,
+        seal_checkpoint_every=int(env.get("PEIBAN_SEAL_CHECKPOINT_EVERY", "1000")),
     )

@@ -1,4 +1,4 @@
-"""Opening the stores from settings: the case log, accounts, the read audit, and their side stores."""
+"""Opening the stores from settings: the case log, accounts, the read audit, the seal, and their side stores."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from domain.audit import AuditTrail
 from projections.access_log import AccessLogView
 from projections.db import view_database
 from projections.engine import Projection
+from projections.seal.store import SealStore, seal_database
 from web.access.sessions import SessionStore
 from web.config import Settings
+from web.seal_keys import load_key
 
 
 def _prepare(settings: Settings) -> None:
@@ -42,3 +44,11 @@ def open_sessions(settings: Settings) -> SessionStore:
 def access_log(settings: Settings, audit: AuditTrail) -> Projection:
     """Who read what: the audit trail folded into its own view."""
     return Projection(audit, AccessLogView(), view_database(settings.store, "access_log"))
+
+
+def open_seal(settings: Settings, app: Peiban) -> SealStore:
+    """The seal over ``app``'s log, signing with the configured key (if ``peiban init`` made one)."""
+    _prepare(settings)
+    key = load_key(settings.seal_key_path())
+    db = seal_database(settings.store)
+    return SealStore(app, db, key=key, clock=utc_now, checkpoint_every=settings.seal_checkpoint_every)
