@@ -15,7 +15,7 @@ from web.access import guard
 from web.api import register_api
 from web.config import Settings, from_environment
 from web.pages import register_pages
-from web.store import access_log, open_accounts, open_application, open_audit, open_sessions
+from web.store import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,12 +35,14 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
             "peiban.sessions": open_sessions(settings),
             "peiban.audit": audit,
             "peiban.access_log": access_log(settings, audit),
+            "peiban.seal": open_seal(settings, peiban),
         }
     )
     register_api(app, settings.store)
     register_pages(app)
     guard.install(app)
     app.after_request(security_headers)
+    app.after_request(seal_new_facts)
     app.add_url_rule("/healthz", "health", health)
     return app
 
@@ -74,12 +76,25 @@ def security_headers(response: Response) -> Response:
     return response
 
 
+def seal_new_facts(response: Response) -> Response:
+    """After a request that may have recorded facts, chain them into the seal at once: the sooner a fact
+    is sealed, the shorter the time anyone could alter it unseen. A failure here loses nothing (the next
+    request or ``peiban project`` seals it) and does not undo the answer: the fact is already recorded."""
+    if request.method != "GET" and response.status_code < 400:
+        try:
+            current_app.extensions["peiban.seal"].catch_up()
+        except Exception:
+            current_app.logger.exception("sealing new facts failed; they are sealed on the next try")
+    return response
+
+
 def shutdown(app: Flask) -> None:
     """Close every store the app opened (tests, and servers that stop cleanly)."""
     ext = app.extensions
     ext["peiban.read_models"].close()
     ext["peiban.access_log"].db.close()
     ext["peiban.sessions"].db.close()
+    ext["peiban.seal"].db.close()
     if "peiban.idempotency" in ext:
         ext["peiban.idempotency"].db.close()
     for name in ("peiban", "peiban.accounts", "peiban.audit"):

@@ -99,6 +99,8 @@ def serve(settings: Settings, host: str, port: int, threads: int, with_demo: boo
 
     from web.app import create_app
 
+    if create_key(settings.seal_key_path()):
+        click.echo(f"封印签名密钥已新建 / seal signing key created: {settings.seal_key_path()}")
     if with_demo:
         app = _open(settings)
         empty = app.log_position() == 0

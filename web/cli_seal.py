@@ -9,7 +9,7 @@ import click
 
 from domain import Peiban
 from domain.app_base import utc_now
-from projections.seal.checkpoints import CheckpointFileError, document, load_public_pem, public_pem, read_document
+from projections.seal.checkpoints import CheckpointFileError, load_public_pem, public_pem, read_document
 from projections.seal.store import SealStore
 from projections.seal.verdict import Verdict
 from projections.seal.verify import SignedBy, verify
@@ -126,8 +126,7 @@ def export_command(settings: Settings, file: Path) -> None:
     try:
         if store.key is None:
             raise click.ClickException("没有封印密钥，请先运行 peiban init / no seal key: run `peiban init` first")
-        store.checkpoint()
-        exported = document(store.checkpoints(), store.key.public_key())
+        exported = store.export()
     finally:
         _close(app, store)
     file.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ import click
 from projections.read_models import ReadModels
 from web.config import Settings
 from web.progress import Progress
-from web.store import open_application
+from web.store import open_application, open_seal
 
 
 def _read_models(settings: Settings, batch_size: int) -> ReadModels:
@@ -49,8 +49,9 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
 def project(settings: Settings, once: bool, interval: float, batch_size: int) -> None:
-    """持续跟随日志更新所有视图 / Follow the log and keep every view current (a long-lived process)."""
+    """持续跟随日志更新所有视图和封印 / Follow the log; keep every view and the seal current (a long-lived process)."""
     models = _read_models(settings, batch_size)
+    seal = open_seal(settings, models.app)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -61,10 +62,12 @@ def project(settings: Settings, once: bool, interval: float, batch_size: int) ->
     click.echo(f"跟随日志 / following the log: {', '.join(models.projections)}")
     while not stop.is_set():
         folded = models.catch_up()
+        seal.catch_up()
         if folded:
             click.echo(f"已更新 {folded} 条事实 / folded {folded} facts (position {models.app.log_position()})")
         if once:
             break
         stop.wait(interval)
+    seal.db.close()
     models.close()
     models.app.close()

@@ -68,12 +68,12 @@ def load_public_pem(text: str) -> Ed25519PublicKey:
     return key
 
 
-def document(checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey) -> dict[str, Any]:
-    """The export an auditor keeps: the public key and every checkpoint."""
+def document(checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey | None) -> dict[str, Any]:
+    """The export an auditor keeps: the public key (None before ``peiban init`` made one) and every checkpoint."""
     return {
         "format": FORMAT,
         "chain": "sha256(previous head, position, version, originator, topic, stored state)",
-        "public_key": public_pem(public_key),
+        "public_key": None if public_key is None else public_pem(public_key),
         "checkpoints": [
             {"position": c.position, "head": c.head, "signed_at": c.signed_at, "signature": c.signature}
             for c in checkpoints

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import ApplicationRecorder
@@ -19,7 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from domain import StoreSettings
 from projections.db import MemoryViewDatabase, PostgresViewDatabase, SQLiteViewDatabase, Tx, ViewDatabase
 from projections.seal.chain import GENESIS, link
-from projections.seal.checkpoints import Checkpoint, sign
+from projections.seal.checkpoints import Checkpoint, document, sign
 from projections.seal.verdict import Verdict
 
 Progress = Callable[[int, int], None]
@@ -152,6 +152,11 @@ class SealStore:
                 self._sign(tx, position, head)
         found = self.checkpoints()
         return found[-1] if found else None
+
+    def export(self) -> dict[str, Any]:
+        """Every checkpoint (a fresh one signed at the head first) and the public key, for auditors to keep."""
+        self.checkpoint()
+        return document(self.checkpoints(), None if self.key is None else self.key.public_key())
 
     def checkpoints(self) -> list[Checkpoint]:
         """Every stored checkpoint, oldest first."""

@@ -31,6 +31,7 @@ class Action(Enum):
     READ_CASELOAD = "caseload.read"
     READ_ACCESS_LOG = "access_log.read"
     MANAGE_ACCOUNTS = "accounts.manage"
+    READ_SEAL = "seal.read"  # the seal's status and its signed checkpoints
 
 
 class Scope(Enum):
@@ -89,6 +90,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_REPORTS: S.ALL,
         A.READ_CASELOAD: S.ALL,
         A.READ_ACCESS_LOG: S.ALL,
+        A.READ_SEAL: S.ALL,
     },
 }
 

@@ -74,6 +74,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "reports.CohortReportResource"): A.READ_REPORTS,
     ("GET", "access.FamilyReaders"): A.READ_ACCESS_LOG,
     ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
+    ("GET", "seal.SealStatus"): A.READ_SEAL,
+    ("GET", "seal.SealCheckpoints"): A.READ_SEAL,
     # Pages
     ("GET", "family_page.family"): A.READ_FAMILY,
     # Pages: the auditors' replay and raw facts, the access log, the cohort report
@@ -82,6 +84,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "audit_pages.family_readers"): A.READ_ACCESS_LOG,
     ("GET", "audit_pages.reader_reads"): A.READ_ACCESS_LOG,
     ("GET", "audit_pages.access_log"): A.READ_ACCESS_LOG,
+    ("GET", "seal_page.seal"): A.READ_SEAL,
+    ("GET", "seal_page.checkpoints"): A.READ_SEAL,
     ("GET", "report_pages.cohorts"): A.READ_REPORTS,
     ("GET", "report_pages.cohorts_csv"): A.READ_REPORTS,
     # Pages: lists of families, volunteers and cohorts, and the forms that add to them

@@ -16,6 +16,7 @@ from web.pages import (
     navigation,
     people,
     reports,
+    seal,
     signin,
 )
 from web.pages import volunteer as volunteer_page
@@ -28,6 +29,18 @@ def register_pages(app: Flask) -> None:
     i18n.install(app)
     app.jinja_env.globals.update(role_label=role_label, label_of=label_of)
     navigation.install(app)
-    for module in (signin, language, home, family, family_actions, briefing, volunteer_page, people, audit, reports):
+    for module in (
+        signin,
+        language,
+        home,
+        family,
+        family_actions,
+        briefing,
+        volunteer_page,
+        people,
+        audit,
+        reports,
+        seal,
+    ):
         app.register_blueprint(module.bp)
     errors.install(app)

@@ -28,6 +28,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("people.cohorts", N_("Cohorts"), Action.READ_PEOPLE),
     Section("report_pages.cohorts", N_("Reports"), Action.READ_REPORTS),
     Section("audit_pages.access_log", N_("Access log"), Action.READ_ACCESS_LOG),
+    Section("seal_page.seal", N_("Seal"), Action.READ_SEAL),
 )
 
 
