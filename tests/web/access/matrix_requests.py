@@ -210,4 +210,6 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", "reports.CohortReportResource"): lambda n, where, ready: ("/reports/cohorts", None),
     ("GET", "access.FamilyReaders"): on("/readers"),
     ("GET", "access.ReaderReads"): lambda n, where, ready: ("/readers/test-coordinator/reads", None),
+    ("GET", "seal.SealStatus"): lambda n, where, ready: ("/seal", None),
+    ("GET", "seal.SealCheckpoints"): lambda n, where, ready: ("/seal/checkpoints", None),
 }
