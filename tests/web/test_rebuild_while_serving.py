@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
-import json
 import os
 import subprocess
 import sys
@@ -18,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -47,11 +45,14 @@ class Scene:
 
 def _scene(app: Peiban) -> Scene:
     """A log of some thousands of facts, and two families (one per writer) with a lead since ten days ago."""
-    generate(app, families=60 * LOAD, facts_per_family=40)
+    generate(app, families=30 * LOAD, facts_per_family=40)
     started = datetime.now(tz=UTC) - timedelta(days=10)
     today = started.date() + timedelta(days=10)
     cohort = app.open_cohort(
-        name="2025级", intake_on=today - timedelta(days=300), expected_end_on=today + timedelta(days=100), recorded_by="c"
+        name="2025级",
+        intake_on=today - timedelta(days=300),
+        expected_end_on=today + timedelta(days=100),
+        recorded_by="c",
     )
     lead = app.register_volunteer(cohort_id=cohort, name="王义工", contact="x", recorded_by="c", occurred_at=started)
     app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
@@ -125,7 +126,11 @@ class Load:
         while not self.stop.is_set():
             i += 1
             at = self.scene.started + timedelta(minutes=i)
-            body = {**visit(summary=f"写入 {n}-{i}"), "occurred_at": at.isoformat(), "volunteer_ids": [str(self.scene.lead)]}
+            body = {
+                **visit(summary=f"写入 {n}-{i}"),
+                "occurred_at": at.isoformat(),
+                "volunteer_ids": [str(self.scene.lead)],
+            }
             status, answer = post_json(self.port, f"/api/v1/families/{family}/visits", body, Authorization=self.bearer)
             if status != 201:
                 self.errors.append(f"POST visit: {status} {answer}")
