@@ -59,8 +59,8 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def scene(folder: Path, families: int, writers: int) -> tuple[list[UUID], UUID, datetime]:
-    """A log of ``families`` synthetic families (so rebuilds take a while) and one family per writer with a lead."""
+def scene(folder: Path, families: int, written: int) -> tuple[list[UUID], UUID, datetime]:
+    """A log of ``families`` synthetic families (so rebuilds take a while) and ``written`` families with a lead."""
     app = Peiban(StoreSettings(backend="sqlite", data_dir=folder).env(Peiban.name))
     generate(app, families=families, facts_per_family=50)
     started = datetime.now(tz=UTC) - timedelta(days=30)
@@ -71,7 +71,7 @@ def scene(folder: Path, families: int, writers: int) -> tuple[list[UUID], UUID, 
     lead = app.register_volunteer(cohort_id=cohort, name="义工", contact="x", recorded_by="c", occurred_at=started)
     app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
     ids = []
-    for i in range(writers):
+    for i in range(written):
         family = app.enrol_family(
             recorded_by="c",
             occurred_at=started,
@@ -128,13 +128,15 @@ def call(port: int, method: str, path: str, auth: str, body: Any = None, key: st
 def serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
     """``peiban serve`` on 127.0.0.1:``port``, once it answers."""
     command = [*CLI, "--data-dir", str(folder), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = (folder.parent / "server.log").open("ab")  # its tracebacks, for the errors printed at the end
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if call(port, "GET", "/healthz", "")[0] == 200:
                 return server
-        except OSError:
+        except (OSError, http.client.HTTPException):
             time.sleep(0.1)
     server.kill()
     raise SystemExit("peiban serve did not answer within 60 s")
@@ -147,7 +149,7 @@ def reader(port: int, auth: str, paths: list[str], stop: threading.Event, tally:
         i += 1
         try:
             status, _ = call(port, "GET", path, auth)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             if stop.is_set():
                 return  # the server was killed under us: expected
             raise
@@ -157,8 +159,11 @@ def reader(port: int, auth: str, paths: list[str], stop: threading.Event, tally:
                 tally.errors.append(f"GET {path}: {status}")
 
 
-def writer(port: int, auth: str, family: UUID, lead: UUID, at: datetime, stop: threading.Event, tally: Tally) -> None:
+def writer(
+    port: int, auth: str, families: list[UUID], lead: UUID, at: datetime, stop: threading.Event, tally: Tally
+) -> None:
     while not stop.is_set():
+        family = families[len(tally.written) % len(families)]
         summary, key = f"浸泡 {uuid.uuid4()}", str(uuid.uuid4())
         with tally.lock:
             at += timedelta(seconds=len(tally.written) + 1)
@@ -166,7 +171,7 @@ def writer(port: int, auth: str, family: UUID, lead: UUID, at: datetime, stop: t
         path = f"/api/v1/families/{family}/visits"
         try:
             status, answer = call(port, "POST", path, auth, body, key)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             with tally.lock:
                 tally.unanswered.append((path, body, key))  # saved or not: the kill decides
             if stop.is_set():
@@ -210,8 +215,11 @@ def round_(
         for i in range(args.readers)
     ]
     threads += [
-        threading.Thread(target=writer, args=(port, auth, families[i], lead, started + timedelta(days=1), stop, tally))
-        for i in range(len(families))
+        threading.Thread(
+            target=writer,
+            args=(port, auth, families[i :: args.writers], lead, started + timedelta(days=1), stop, tally),
+        )
+        for i in range(args.writers)
     ]
     for thread in threads:
         thread.start()
@@ -258,7 +266,8 @@ def check(folder: Path, tally: Tally) -> dict[str, Any]:
     fresh.close()
     models.close()
     app.close()
-    return {"found": found, "lost": lost, "duplicated": duplicated, "views equal a fresh rebuild": same}
+    saved = sum(1 for _, body, _ in tally.unanswered if summaries[body["summary"]])
+    return {"found": found, "lost": lost, "duplicated": duplicated, "views equal a fresh rebuild": same, "saved": saved}
 
 
 def main() -> None:
@@ -268,12 +277,18 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=100, help="synthetic families, 50 facts each (default 100)")
     parser.add_argument("--readers", type=int, default=6)
     parser.add_argument("--writers", type=int, default=2)
+    parser.add_argument(
+        "--written-families",
+        type=int,
+        default=20,
+        help="families the writers share (default 20); past 100 facts a family is snapshotted (issue 10, item 2)",
+    )
     parser.add_argument("--crash-retry", action="store_true", help="resend unanswered writes after each restart")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="peiban-soak-") as tmp:
         folder = Path(tmp) / "data"
         folder.mkdir()
-        world = scene(folder, args.families, args.writers)
+        world = scene(folder, args.families, args.written_families)
         auth, tally = bearer(folder), Tally()
         began = time.monotonic()
         for n in range(args.rounds):
@@ -291,15 +306,18 @@ def main() -> None:
         server.wait()
         result = check(folder, tally)
         leftovers = sorted(p.name for p in folder.glob("*.rebuild-*"))
+        tracebacks = [line for line in (folder.parent / "server.log").read_text().splitlines() if "Error" in line]
     print(f"facts written (201):       {len(tally.written)}")
-    print(f"unanswered at kill -9:     {len(tally.unanswered)} (retried: {tally.retried})")
+    print(
+        f"unanswered at kill -9:     {len(tally.unanswered)} ({result['saved']} saved anyway; retried: {tally.retried})"
+    )
     print(f"found in log / timeline / continuity: {result['found']['log']} / {result['found']['timeline']}"
           f" / {result['found']['continuity']}")  # fmt: skip
     print(f"lost:                      {result['lost']}")
     print(f"duplicated:                {result['duplicated']}")
     print(f"errors:                    {len(tally.errors)}")
-    for error in tally.errors[:10]:
-        print(f"  {error}")
+    for error in [*tally.errors[:5], *sorted(set(tracebacks))[:5]]:
+        print(f"  {error[:300]}")
     print(f"reads:                     {tally.reads}")
     print(f"rebuilds:                  {tally.rebuilds}")
     print(f"restarts (kill -9):        {tally.restarts}")
