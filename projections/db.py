@@ -9,10 +9,12 @@ that views never share a tracking position and can be rebuilt one at a time.
 from __future__ import annotations
 
 import os
+import secrets
 import sqlite3
+import tempfile
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -85,11 +87,19 @@ class ViewDatabase(ABC):
 
     @abstractmethod
     def fresh(self) -> ViewDatabase:
-        """An empty database beside this one, to rebuild into."""
+        """An empty database beside this one, of its own name, to rebuild into."""
 
     @abstractmethod
-    def replace_with(self, rebuilt: ViewDatabase) -> None:
-        """Atomically make ``rebuilt`` this view's database."""
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> AbstractContextManager[Tx]:
+        """One write transaction that replaces ``tables`` (name -> DDL) with the rebuilt ones' rows.
+
+        The caller may fold more facts into it before it commits; readers see the old rows or the new,
+        never a mixture, and the view's files or schema are never replaced under them.
+        """
+
+    @abstractmethod
+    def discard(self) -> None:
+        """Close this database and delete it (a rebuild's, once switched over or failed)."""
 
     @abstractmethod
     def close(self) -> None: ...
@@ -111,7 +121,7 @@ class SQLiteTx(Tx):
 
 
 class SQLiteViewDatabase(ViewDatabase):
-    """A view in its own SQLite file; a rebuild is a new file moved into place."""
+    """A view in its own SQLite file; a rebuild is built in a file beside it, then copied in."""
 
     def __init__(self, view_name: str, path: Path, *, disposable: bool = False) -> None:
         super().__init__(view_name)
@@ -122,10 +132,6 @@ class SQLiteViewDatabase(ViewDatabase):
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        inode = getattr(self._local, "inode", None)
-        if conn is not None and inode != self._inode():
-            conn.close()  # the file was replaced by a rebuild: reopen the new one
-            conn = None
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
@@ -133,7 +139,6 @@ class SQLiteViewDatabase(ViewDatabase):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF" if self.disposable else "PRAGMA synchronous=NORMAL")
             self._local.conn = conn
-            self._local.inode = self._inode()
             self._all().append(conn)
         return conn
 
@@ -141,12 +146,6 @@ class SQLiteViewDatabase(ViewDatabase):
         if not hasattr(self, "_conns"):
             self._conns: list[sqlite3.Connection] = []
         return self._conns
-
-    def _inode(self) -> int | None:
-        try:
-            return os.stat(self.path).st_ino
-        except FileNotFoundError:
-            return None
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -171,24 +170,37 @@ class SQLiteViewDatabase(ViewDatabase):
             conn.execute("ROLLBACK")
 
     def fresh(self) -> SQLiteViewDatabase:
-        path = self.path.with_name(self.path.name + ".rebuild")
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-        return SQLiteViewDatabase(self.view_name, path, disposable=True)
+        # A name of its own, so that two rebuilds at once never share a file.
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{self.path.stem}.rebuild-", suffix=".sqlite3", dir=self.path.parent)
+        os.close(fd)
+        return SQLiteViewDatabase(self.view_name, Path(name), disposable=True)
 
-    def replace_with(self, rebuilt: ViewDatabase) -> None:
+    @contextmanager
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
+        # The rows are copied into the live file inside one of its own write transactions: SQLite's
+        # locks and its WAL then keep every reader and writer, in any process, consistent. Moving a
+        # new file over a live one (as before) left other processes' -wal and -shm pointing at the
+        # wrong file, and the view corrupt for good.
         assert isinstance(rebuilt, SQLiteViewDatabase)
-        conn = rebuilt._conn()
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        fd = os.open(rebuilt.path, os.O_RDONLY)  # written without syncs: make it durable before the switch
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         rebuilt.close()
-        os.replace(rebuilt.path, self.path)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{rebuilt.path}{suffix}").unlink(missing_ok=True)
+        conn = self._conn()
+        conn.execute("ATTACH DATABASE ? AS rebuilt", [str(rebuilt.path)])
+        try:
+            with self.write() as tx:
+                for table, ddl in tables.items():
+                    tx.execute(f"DROP TABLE IF EXISTS main.{table}")
+                    _create(tx, ddl)  # unqualified: into main, the view's own file
+                    tx.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
+                tx.flush()
+                yield tx
+        finally:
+            conn.execute("DETACH DATABASE rebuilt")
+
+    def discard(self) -> None:
+        self.close()
+        for leftover in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            leftover.unlink(missing_ok=True)
 
     def close(self) -> None:
         for conn in self._all():
@@ -219,7 +231,7 @@ class PostgresTx(Tx):
 
 
 class PostgresViewDatabase(ViewDatabase):
-    """A view in its own PostgreSQL schema; a rebuild is a new schema renamed into place."""
+    """A view in its own PostgreSQL schema; a rebuild is built in a schema beside it, then copied in."""
 
     def __init__(self, view_name: str, settings: StoreSettings, schema: str) -> None:
         super().__init__(view_name)
@@ -270,27 +282,57 @@ class PostgresViewDatabase(ViewDatabase):
             yield PostgresTx(conn, self._collate)
 
     def fresh(self) -> PostgresViewDatabase:
-        rebuilt = PostgresViewDatabase(self.view_name, self.settings, f"{self.schema}__rebuild")
+        rebuilt = PostgresViewDatabase(self.view_name, self.settings, f"{self.schema}__rb_{secrets.token_hex(3)}")
         with rebuilt._pool_open().connection() as conn:
             conn.execute(f'DROP SCHEMA "{rebuilt.schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{rebuilt.schema}"')
         return rebuilt
 
-    def replace_with(self, rebuilt: ViewDatabase) -> None:
+    @contextmanager
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
+        # Rows are replaced in place (DELETE, then INSERT … SELECT) under the view's write lock: a
+        # reader's snapshot sees all old rows or all new ones. Renaming schemas, or dropping tables,
+        # would show a reader whose snapshot predates the switch empty tables. A table whose columns
+        # changed (a new release's view) is dropped and created anew.
         assert isinstance(rebuilt, PostgresViewDatabase)
         rebuilt.close()
-        old = f"{self.schema}__old"
-        with self._pool_open().connection() as conn, conn.transaction():
-            conn.execute(f'DROP SCHEMA IF EXISTS "{old}" CASCADE')
-            conn.execute(f'ALTER SCHEMA "{self.schema}" RENAME TO "{old}"')
-            conn.execute(f'ALTER SCHEMA "{rebuilt.schema}" RENAME TO "{self.schema}"')
-            conn.execute(f'DROP SCHEMA "{old}" CASCADE')
+        with self.write() as tx:
+            for table, ddl in tables.items():
+                if _columns(tx, self.schema, table) == _columns(tx, rebuilt.schema, table):
+                    tx.execute(f'DELETE FROM "{self.schema}".{table}')
+                else:
+                    tx.execute(f'DROP TABLE IF EXISTS "{self.schema}".{table}')
+                _create(tx, ddl)  # unqualified: into the view's schema, first on the search path
+                tx.execute(f'INSERT INTO "{self.schema}".{table} SELECT * FROM "{rebuilt.schema}".{table}')
+            tx.flush()
+            yield tx
+
+    def discard(self) -> None:
+        with self._pool_open().connection() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        self.close()
 
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
                 self._pool.close()
                 self._pool = None
+
+
+def _create(tx: Tx, ddl: str) -> None:
+    """Run a table's DDL: its CREATE TABLE and any CREATE INDEX after a ';'."""
+    for statement in ddl.split(";"):
+        if statement.strip():
+            tx.execute(statement)
+
+
+def _columns(tx: Tx, schema: str, table: str) -> list[Row]:
+    """A PostgreSQL table's columns and their types, in order (none if it does not exist)."""
+    return tx.query(
+        "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    )
 
 
 def view_database(settings: StoreSettings, view_name: str) -> ViewDatabase:
@@ -307,13 +349,8 @@ class MemoryViewDatabase(SQLiteViewDatabase):
     """For tests on the in-memory store: a private SQLite file that disappears with the process."""
 
     def __init__(self, view_name: str) -> None:
-        import tempfile
-
         self._dir = tempfile.TemporaryDirectory(prefix=f"peiban-view-{view_name}-")
         super().__init__(view_name, Path(self._dir.name) / f"view_{view_name}.sqlite3")
-
-    def fresh(self) -> SQLiteViewDatabase:
-        return SQLiteViewDatabase(self.view_name, Path(self._dir.name) / f"view_{self.view_name}.rebuild.sqlite3")
 
     def close(self) -> None:
         super().close()

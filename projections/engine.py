@@ -129,15 +129,38 @@ class Projection:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Fold the whole log into a fresh database, then switch the view over to it."""
-        fresh = self.db.fresh()
+        fresh = Projection(self.app, self.view, self.db.fresh(), batch_size=self.batch_size)
         try:
-            folded = Projection(self.app, self.view, fresh, batch_size=self.batch_size).catch_up(progress)
+            folded = fresh.catch_up(progress)
         except BaseException:
-            fresh.close()
+            fresh.db.discard()
             raise
-        self.db.replace_with(fresh)
-        self._ready = False
+        self.switch_to(fresh)
         return folded
+
+    def switch_to(self, rebuilt: Projection) -> None:
+        """Replace this view's rows with ``rebuilt``'s, and fold what the log gained meanwhile, in one transaction.
+
+        The view never goes back: whatever a follower folded into it during the rebuild is folded
+        again, after the rebuilt rows, before anyone can read them.
+        """
+        try:
+            rebuilt.catch_up()  # most of what arrived during the rebuild, outside the view's write lock
+            with self.db.switching(rebuilt.db, {**self.view.tables, "tracking": TRACKING}) as tx:
+                self._fold_to_head(tx)
+        finally:
+            rebuilt.db.discard()
+        self._ready = False
+
+    def _fold_to_head(self, tx: Tx) -> None:
+        row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
+        position = int(row[0]) if row else 0
+        while True:
+            notifications = self.app.recorder.select_notifications(position, self.batch_size, inclusive_of_start=False)
+            self._fold(tx, [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications])
+            if len(notifications) < self.batch_size:
+                return
+            position = notifications[-1].id
 
     def digest(self) -> str:
         """A hash of every row of the view and its tracking position, for comparing two builds."""
@@ -172,9 +195,14 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
             position = events[-1][0]
     except BaseException:
         for projection in fresh:
-            projection.db.close()
+            projection.db.discard()
         raise
-    for projection, rebuilt in zip(projections, fresh, strict=True):
-        projection.db.replace_with(rebuilt.db)
-        projection._ready = False
+    pending = list(zip(projections, fresh, strict=True))
+    try:
+        while pending:
+            projection, rebuilt = pending.pop(0)
+            projection.switch_to(rebuilt)
+    finally:
+        for _, left in pending:
+            left.db.discard()
     return folded

@@ -123,3 +123,28 @@ def test_a_rebuild_switches_readers_over_only_when_done(durable_store: StoreSett
     reader.close()
     builder.close()
     app.close()
+
+
+def test_a_rebuild_replaces_a_view_whose_tables_changed_and_leaves_no_side_store(
+    durable_store: StoreSettings, clock: StepClock, tmp_path: Path
+) -> None:
+    app = Peiban(durable_store.env(Peiban.name), clock=clock)
+    s = scene(app, clock)
+    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit())
+    models = ReadModels(app, durable_store)
+    timeline = models["timeline"]
+    timeline.catch_up()
+    # given a view whose table has the shape an older release gave it
+    with timeline.db.write() as tx:
+        tx.execute("ALTER TABLE timeline_entry ADD COLUMN retired_column TEXT")
+    # when it is rebuilt
+    timeline.rebuild()
+    # then it has today's shape and rows, equal to a fresh rebuild, and the rebuild's side store is gone
+    fresh = ReadModels(app, elsewhere(durable_store, tmp_path))
+    fresh["timeline"].rebuild()
+    assert timeline.digest() == fresh["timeline"].digest()
+    if durable_store.backend == "sqlite":
+        assert not list(durable_store.data_dir.glob("*.rebuild-*")), "no side file is left"
+    fresh.close()
+    models.close()
+    app.close()
