@@ -25,6 +25,8 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
+    #: The largest request body taken (larger ones answer 413): a handover letter at its limit fits many times.
+    max_body_bytes: int = 1024 * 1024
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
