@@ -3,6 +3,7 @@ Refused with a page (400, 413) or a field error (422), never 500, nothing record
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 import pytest
@@ -82,3 +83,27 @@ def test_a_form_too_large_is_refused_with_a_page_and_records_nothing(ui_app: Fla
     sent = client.post(path, data={**fields, "summary": "字" * ui_app.config["MAX_CONTENT_LENGTH"]})
     assert sent.status_code == 413 and "一次发送的内容太多" in text(sent)
     assert log_position(ui_app) == position
+
+
+def test_a_summary_over_the_limit_is_refused_beside_its_field_kept_whole_and_nothing_recorded(ui_app: Flask) -> None:
+    scene = handover_scene(ui_app)
+    open_account(ui_app, "coordinator", "coordinator")
+    client = browser(ui_app, "coordinator")
+    path = f"/families/{scene.family}/concerns/new"
+    form = client.get(path)
+    drawn = re.search(r'<textarea id="summary"[^>]*>', text(form))
+    assert drawn and "maxlength" not in drawn.group(0)  # a browser would cut a pasted summary to fit
+    assert "最多 4000 个字" in text(form)
+    long_summary = ("孩子说想念离开的义工。" * 1260)[:12600]
+    assert len(long_summary) == 12600
+    position = log_position(ui_app)
+    fields = {**preset_times(form), "csrf_token": form_token(form), "category": "education", "level": "low"}
+    sent = client.post(path, data={**fields, "summary": long_summary})
+    page = text(sent)
+    assert sent.status_code == 422
+    error = re.search(r'<p class="error" id="summary-error">([^<]*)</p>', page)
+    assert error and "4000" in error.group(1)
+    assert long_summary in page  # kept whole in the form, to be shortened by the writer
+    assert log_position(ui_app) == position
+    at_limit = client.post(path, data={**fields, "summary": long_summary[:4000]})
+    assert at_limit.status_code == 303 and log_position(ui_app) == position + 1
