@@ -140,3 +140,9 @@ def test_flasks_own_json_reader_is_the_strict_one(api_app: Flask) -> None:
         from flask import request
 
         assert request.get_json(silent=True) is None
+
+
+def test_the_size_limit_is_documented_on_every_post(api_app: Flask) -> None:
+    spec = api_app.test_client().get("/api/v1/openapi.json").get_json()
+    posts = [operation for methods in spec["paths"].values() for m, operation in methods.items() if m == "post"]
+    assert posts and all("413" in operation["responses"] for operation in posts)
