@@ -35,7 +35,7 @@ def fact_id_text(originator_id: UUID, version: int) -> str:
 
 def check_actor(checks: Checks, recorded_by: Any) -> str:
     """Who records a fact: a user name, required on every command."""
-    return checks.text("recorded_by", recorded_by, limit=100)
+    return checks.text("recorded_by", recorded_by)
 
 
 class PeibanAggregate(Aggregate):

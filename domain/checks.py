@@ -7,6 +7,7 @@ caller learns about every bad field in one answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -14,15 +15,20 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain.errors import InvalidInput, Problem
+from domain.limits import text_limit
 
 E = TypeVar("E", bound=Enum)
 
 #: How far in the future an ``occurred_at`` may be, for phones with a fast clock.
 CLOCK_SKEW = timedelta(minutes=5)
-SHORT_TEXT = 200
-LONG_TEXT = 4000
-LETTER_TEXT = 20000
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: What no store can keep: NUL (PostgreSQL text) and lone surrogates (not encodable as UTF-8).
+BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def has_bad_character(text: str) -> bool:
+    """Whether ``text`` holds a character no store can keep (NUL, or half of a surrogate pair)."""
+    return BAD_CHARACTER.search(text) is not None
 
 
 def _required() -> Problem:
@@ -45,8 +51,10 @@ class Checks:
         if self.errors:
             raise InvalidInput(self.errors)
 
-    def text(self, field: str, value: Any, *, limit: int = SHORT_TEXT, required: bool = True) -> str:
-        """A trimmed string of at most ``limit`` characters; empty only if optional."""
+    def text(self, field: str, value: Any, *, limit: int | None = None, required: bool = True) -> str:
+        """A trimmed string of at most ``limit`` characters (by default the field's, ``domain.limits``);
+        empty only if optional. Over the limit it is refused, never cut."""
+        limit = limit or text_limit(field)
         if value is None:
             value = ""
         if not isinstance(value, str):
@@ -57,11 +65,11 @@ class Checks:
             self.add(field, Problem("blank", "不能为空", "must not be empty"))
         elif len(text) > limit:
             self.add(field, Problem("too_long", f"不能超过 {limit} 个字", f"must be at most {limit} characters"))
-        elif "\x00" in text:
+        elif has_bad_character(text):
             self.add(field, Problem("control", "含有无效字符", "contains an invalid character"))
         return text
 
-    def texts(self, field: str, values: Any, *, limit: int = SHORT_TEXT, most: int = 20) -> list[str]:
+    def texts(self, field: str, values: Any, *, limit: int | None = None, most: int = 20) -> list[str]:
         """A list of short non-empty texts (activities, promised follow-ups)."""
         if values is None:
             return []
@@ -141,10 +149,13 @@ class Checks:
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             self.add(field, Problem("aware", "应为带时区的时间", "must be a date-time with a time zone"))
             return now
-        moment: datetime = value.astimezone(UTC)
+        try:
+            moment: datetime = value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59-14:00 is past the calendar's end in UTC
+            self.add(field, Problem("range", "时间超出范围", "is out of range"))
+            return now
         if moment > now + CLOCK_SKEW:
             self.add(field, Problem("future", "不能是将来的时间", "must not be in the future"))
         elif moment < not_before:
-            when = not_before.isoformat(timespec="minutes")
-            self.add(field, Problem("too_early", f"不能早于 {when}", f"must not be before {when}"))
+            self.add(field, Problem("too_early", "不能早于 {when}", "must not be before {when}", {"when": not_before}))
         return moment

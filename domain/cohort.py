@@ -54,7 +54,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         """Open a cohort: its name, intake date and expected end date."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
-        name = checks.text("name", name, limit=100)
+        name = checks.text("name", name)
         intake_on = checks.day("intake_on", intake_on)
         expected_end_on = checks.day("expected_end_on", expected_end_on)
         if date.min < intake_on and date.min < expected_end_on <= intake_on:

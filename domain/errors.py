@@ -7,17 +7,34 @@ re-implementing the wording.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar
+
+
+def plain(value: Any) -> Any:
+    """How a value reads in a message unless the reader's side says otherwise: a moment in UTC, to the
+    minute. The domain knows no display time zone; the web layer renders moments in it."""
+    return value.astimezone(UTC).isoformat(timespec="minutes") if isinstance(value, datetime) else value
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One field-level problem, worded in both languages."""
+    """One field-level problem, worded in both languages; with ``params``, ``zh`` and ``en`` are templates
+    (``"must not be before {when}"``) and the values are kept as they are (a moment stays a datetime)."""
 
     code: str
     zh: str
     en: str
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def worded(self, render: Callable[[Any], Any] = plain) -> tuple[str, str]:
+        """(Chinese, English), each value shown by ``render``."""
+        if not self.params:
+            return self.zh, self.en
+        shown = {name: render(value) for name, value in self.params.items()}
+        return self.zh.format(**shown), self.en.format(**shown)
 
 
 class DomainError(Exception):
@@ -31,13 +48,18 @@ class DomainError(Exception):
         self.params = params
         super().__init__(self.message)
 
+    def worded(self, render: Callable[[Any], Any] = plain) -> tuple[str, str]:
+        """(Chinese, English), each parameter shown by ``render`` (a moment in the reader's time zone)."""
+        shown = {name: render(value) for name, value in self.params.items()}
+        return self.zh.format(**shown), self.en.format(**shown)
+
     @property
     def message_zh(self) -> str:
-        return self.zh.format(**self.params)
+        return self.worded()[0]
 
     @property
     def message_en(self) -> str:
-        return self.en.format(**self.params)
+        return self.worded()[1]
 
     @property
     def message(self) -> str:
@@ -57,7 +79,7 @@ class InvalidInput(DomainError):
 
     @property
     def message(self) -> str:
-        details = "; ".join(f"{field}: {p.zh} / {p.en}" for field, ps in self.errors.items() for p in ps)
+        details = "; ".join(f"{field}: {' / '.join(p.worded())}" for field, ps in self.errors.items() for p in ps)
         return f"{self.message_zh} / {self.message_en} ({details})"
 
 

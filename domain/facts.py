@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from domain.checks import LONG_TEXT, SHORT_TEXT, Checks
+from domain.checks import Checks
 from domain.errors import Problem
 from domain.values import (
     Channel,
@@ -28,11 +28,11 @@ FieldCheck = Callable[[Checks, str, Any], Any]
 
 
 def _long(c: Checks, f: str, v: Any) -> Any:
-    return c.text(f, v, limit=LONG_TEXT)
+    return c.text(f, v)
 
 
 def _short_optional(c: Checks, f: str, v: Any) -> Any:
-    return c.text(f, v, limit=SHORT_TEXT, required=False)
+    return c.text(f, v, required=False)
 
 
 def _texts(c: Checks, f: str, v: Any) -> Any:

@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from domain.aggregate import PeibanAggregate, check_actor, fact_id
-from domain.checks import LETTER_TEXT, LONG_TEXT, SHORT_TEXT, Checks
+from domain.checks import Checks
 from domain.errors import FactNotFound, HandoverNotFound, Problem
 from domain.facts import FIELDS, check_changes, check_fields
 from domain.family_profile import check_consent, check_household
@@ -365,9 +365,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by = check_actor(checks, recorded_by)
         values = dict(
-            display_name=checks.text("display_name", display_name, limit=50),
-            community=checks.text("community", community, limit=100),
-            referral_source=checks.text("referral_source", referral_source, limit=SHORT_TEXT, required=False),
+            display_name=checks.text("display_name", display_name),
+            community=checks.text("community", community),
+            referral_source=checks.text("referral_source", referral_source, required=False),
             household=check_household(checks, household, now),
             circumstances=checks.choices("circumstances", circumstances, Circumstance),
             consent=check_consent(checks, consent, now),
@@ -403,8 +403,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         known: dict[str, Callable[[Any], Any]] = {
-            "display_name": lambda v: checks.text("display_name", v, limit=50),
-            "community": lambda v: checks.text("community", v, limit=100),
+            "display_name": lambda v: checks.text("display_name", v),
+            "community": lambda v: checks.text("community", v),
             "referral_source": lambda v: checks.text("referral_source", v, required=False),
             "household": lambda v: check_household(checks, v, now),
             "circumstances": lambda v: checks.choices("circumstances", v, Circumstance),
@@ -433,7 +433,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         withdrawn = checks.choices("scopes", scopes, ConsentScope, required=True)
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         checks.done()
         return self._record(
             self.ConsentWithdrawn, now=now, recorded_by=by, occurred_at=when, scopes=withdrawn, reason=why
@@ -444,7 +444,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now, seen=tuple(UUID(v) for v in self.last_seen))
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         checks.done()
         if self.is_closed:
             raise FamilyAlreadyClosed()
@@ -457,7 +457,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now)
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         checks.done()
         if not self.is_closed:
             raise FamilyNotClosed()
@@ -500,7 +500,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now, seen=(volunteer_id,))
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         assignment = self.roster.current_of(volunteer_id)
         if assignment is not None:
             checks.moment("occurred_at", when, now=now, not_before=assignment.started_at)
@@ -532,7 +532,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             raise FamilyClosed()  # a visit from before the closure, written up late, is still welcome
         for volunteer in volunteers:
             if not (volunteer.was_present_at(when) and self.roster.on_family_at(volunteer.volunteer_id, when)):
-                raise VolunteerNotOnFamily(name=volunteer.name, when=when.isoformat(timespec="minutes"))
+                raise VolunteerNotOnFamily(name=volunteer.name, when=when)
         ids = list(dict.fromkeys(v.volunteer_id for v in volunteers))
         handover = self.roster.joint_handover_at(ids, when)
         return self._record(
@@ -577,7 +577,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now, after=incoming.active_since)
         target = checks.day("planned_on", planned_on)
-        text = checks.text("letter", letter, limit=LETTER_TEXT, required=False)
+        text = checks.text("letter", letter, required=False)
         checks.done()
         if self.is_closed:
             raise FamilyClosed()
@@ -618,7 +618,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now)
-        text = checks.text("note", note, limit=LONG_TEXT, required=False)
+        text = checks.text("note", note, required=False)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
             self.HandoverAgreed, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, note=text
@@ -638,7 +638,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, limit=LONG_TEXT, required=False)
+        reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
         if not isinstance(keep_in_touch, bool):
             checks.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
         known = self.roster.handover(handover_id)
@@ -671,7 +671,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         self._roster_change(checks, when, now)
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
             self.HandoverCancelled, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, reason=why
@@ -692,7 +692,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Resolve an open concern, saying how."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        text = checks.text("resolution", resolution, limit=LONG_TEXT)
+        text = checks.text("resolution", resolution)
         checks.done()
         self._live_fact(concern_id, "concern")
         if concern_id not in self.open_concerns:
@@ -752,7 +752,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Mark a scheduled follow-up as done."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        text = checks.text("note", note, limit=LONG_TEXT, required=False)
+        text = checks.text("note", note, required=False)
         checks.done()
         self._live_fact(follow_up_id, "follow_up")
         if follow_up_id not in self.open_follow_ups:
@@ -765,7 +765,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Amend descriptive fields of a recorded fact; the original stays visible."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         fact = self._live_fact(target_event_id)
         checked = check_changes(checks, fact.kind, changes)
         checks.done()
@@ -783,7 +783,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
-        why = checks.text("reason", reason, limit=LONG_TEXT)
+        why = checks.text("reason", reason)
         checks.done()
         self._live_fact(target_event_id)
         return self._record(

@@ -33,7 +33,7 @@ def check_household(checks: Checks, value: Any, now: datetime) -> list[Household
                 birth_year=checks.whole(
                     f"household.{i}.birth_year", item.get("birth_year"), low=1900, high=latest_today(now).year
                 ),
-                alias=checks.text(f"household.{i}.alias", item.get("alias", ""), limit=50, required=False),
+                alias=checks.text(f"household.{i}.alias", item.get("alias", ""), required=False),
             )
         )
     if len(members) > 30:

@@ -142,10 +142,10 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         checks = Checks()
         by = check_actor(checks, recorded_by)
         values = dict(
-            name=checks.text("name", name, limit=100),
-            contact=checks.text("contact", contact, limit=100),
-            school=checks.text("school", school, limit=100, required=False),
-            major=checks.text("major", major, limit=100, required=False),
+            name=checks.text("name", name),
+            contact=checks.text("contact", contact),
+            school=checks.text("school", school, required=False),
+            major=checks.text("major", major, required=False),
         )
         when = checks.moment("occurred_at", occurred_at, now=now)
         checks.done()

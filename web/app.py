@@ -13,8 +13,10 @@ from domain import Peiban
 from projections.read_models import ReadModels
 from web.access import guard
 from web.api import register_api
+from web.api.body import StrictJSONProvider
 from web.config import Settings, from_environment
 from web.pages import register_pages
+from web.request import StrictRequest
 from web.store import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
 
 
@@ -22,7 +24,13 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     """Build the web app on the configured store, with one Peiban application per process."""
     settings = settings or from_environment()
     app = Flask(__name__)
-    app.config.from_mapping(SECRET_KEY=settings.secret_key or secrets.token_hex(32), PEIBAN_SETTINGS=settings)
+    app.request_class = StrictRequest
+    app.json = StrictJSONProvider(app)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key or secrets.token_hex(32),
+        PEIBAN_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
     if test_config:
         app.config.from_mapping(test_config)
     peiban = open_application(settings)

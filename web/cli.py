@@ -16,7 +16,7 @@ from web.config import Settings, from_environment
 from web.facts_text import fact_line
 from web.progress import Progress
 from web.seal_keys import create_key
-from web.store import open_application
+from web.store import open_application, prepare
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,8 +65,7 @@ def load_demo_with_progress(settings: Settings) -> None:
     """Load the demo story into an empty store, with a progress bar."""
     from web.demo import DemoStoreNotEmpty, load_demo
 
-    if settings.store.backend == "sqlite":
-        settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare(settings)
     with Progress("载入示例数据 / Loading demo") as progress:
         try:
             summary = load_demo(settings.store.env(Peiban.name), progress=progress)

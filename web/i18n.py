@@ -75,6 +75,16 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
+def local_moment(value: Any) -> Any:
+    """A value in a page's message: a moment as local date and time, anything else as it is."""
+    return local_time(value) if isinstance(value, datetime) else value
+
+
+def zoned_moment(value: Any) -> Any:
+    """A value in the API's message: a moment as ISO 8601 in the display time zone (``2025-03-01T15:00+08:00``)."""
+    return value.astimezone(zone()).isoformat(timespec="minutes") if isinstance(value, datetime) else value
+
+
 def local_date(moment: datetime | date | None) -> str:
     """A moment's local calendar day (or a day as it is), ``2025-03-01``."""
     if moment is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from domain import Peiban
 from domain.accounts import Accounts
 from domain.app_base import utc_now
@@ -14,30 +16,48 @@ from web.access.sessions import SessionStore
 from web.config import Settings
 from web.seal_keys import load_key
 
+#: Only the account that runs Peiban may read its data: the log holds compartment facts, the accounts
+#: store password hashes and TOTP secrets.
+PRIVATE_DIRECTORY, PRIVATE_FILE, PRIVATE_UMASK = 0o700, 0o600, 0o077
 
-def _prepare(settings: Settings) -> None:
-    if settings.store.backend == "sqlite":
-        settings.store.data_dir.mkdir(parents=True, exist_ok=True)
+
+def prepare(settings: Settings) -> None:
+    """Make the data directory private (0700), and every file created in it from now on (0600).
+
+    SQLite creates a database as 0644 less the umask, and its ``-wal`` and ``-shm`` files with the
+    database's own permissions; stores, views, rebuilt views and their journals are all created by
+    this process after this call, so the umask set here keeps each of them private. Files left by an
+    older version are made private too.
+    """
+    if settings.store.backend != "sqlite":
+        return
+    os.umask(PRIVATE_UMASK)
+    data_dir = settings.store.data_dir
+    data_dir.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
+    data_dir.chmod(PRIVATE_DIRECTORY)
+    for path in data_dir.iterdir():
+        if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o777 != PRIVATE_FILE:
+            path.chmod(PRIVATE_FILE)
 
 
 def open_application(settings: Settings) -> Peiban:
     """The Peiban application on the configured store (creating the data directory for SQLite)."""
-    _prepare(settings)
+    prepare(settings)
     return Peiban(settings.store.env(Peiban.name))
 
 
 def open_accounts(settings: Settings) -> Accounts:
-    _prepare(settings)
+    prepare(settings)
     return Accounts(settings.store.env(Accounts.name), clock=utc_now)
 
 
 def open_audit(settings: Settings) -> AuditTrail:
-    _prepare(settings)
+    prepare(settings)
     return AuditTrail(settings.store.env(AuditTrail.name), clock=utc_now)
 
 
 def open_sessions(settings: Settings) -> SessionStore:
-    _prepare(settings)
+    prepare(settings)
     return SessionStore(view_database(settings.store, "access"))
 
 

@@ -26,9 +26,11 @@ def common_passwords() -> frozenset[str]:
 
 
 def check_new_password(password: str, user_name: str = "", field: str = "password") -> None:
-    """Refuse a password that is too short, too long, common, or the user's own name."""
+    """Refuse a password that is only spaces, too short, too long, common, or the user's own name."""
     problems = []
-    if len(password) < MIN_LENGTH:
+    if not password.strip():
+        problems.append(Problem("blank", "密码不能只有空白", "must not be only spaces"))
+    elif len(password) < MIN_LENGTH:
         problems.append(
             Problem("too_short", f"密码至少 {MIN_LENGTH} 个字符", f"must be at least {MIN_LENGTH} characters")
         )

@@ -7,19 +7,18 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from projections.access_log import reads
 from projections.engine import Projection
 from projections.plain import iso
-from web.api.common import Strict
+from web.api.common import Blueprint, Strict, Whole
 
 blp = Blueprint("access", __name__, url_prefix="", description="查阅记录 / Access log")
 
 
 class Before(Strict):
     before = ma.fields.String(load_default="9999", metadata={"description": "the `next` of the previous page"})
-    limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
+    limit = Whole(load_default=100, validate=ma.validate.Range(min=1, max=500))
 
 
 class AccessRecordOut(ma.Schema):

@@ -6,11 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from domain.checks import LONG_TEXT
 from domain.values import Role
-from web.api.common import Strict, choice, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, Strict, choice, current_actor, occurred_at, peiban, text
 
 blp = Blueprint("assignments", __name__, url_prefix="/families", description="分配义工 / Assignments")
 
@@ -22,7 +20,7 @@ class AssignmentIn(Strict):
 
 
 class AssignmentEndIn(Strict):
-    reason = text(limit=LONG_TEXT, metadata={"description": "解除原因 / why the assignment ends"})
+    reason = text("reason", metadata={"description": "解除原因 / why the assignment ends"})
     occurred_at = occurred_at()
 
 

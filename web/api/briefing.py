@@ -7,9 +7,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from web.api.common import now, read_models
+from web.api.common import Blueprint, now, read_models
 
 blp = Blueprint("briefing", __name__, url_prefix="/families", description="首次探访前的简报 / Briefings")
 

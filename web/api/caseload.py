@@ -6,11 +6,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.values import Role, VolunteerStatus
 from projections.caseload import Caseload
-from web.api.common import now, read_models
+from web.api.common import Blueprint, now, read_models
 
 blp = Blueprint("caseload", __name__, url_prefix="/volunteers", description="义工的陪伴家庭 / Volunteer caseloads")
 

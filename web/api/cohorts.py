@@ -7,11 +7,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.errors import CohortNotFound
 from projections.directory import CohortRow, cohorts
-from web.api.common import Strict, current_actor, peiban, read_models, text
+from web.api.common import Blueprint, Strict, current_actor, peiban, read_models, text
 from web.api.errors import api_field_names
 
 blp = Blueprint("cohorts", __name__, url_prefix="/cohorts", description="义工期次 / Cohorts")
@@ -23,7 +22,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 class CohortIn(Strict):
-    name = text(limit=100, metadata={"description": "期次名称 / name, e.g. 2025级"})
+    name = text("name", metadata={"description": "期次名称 / name, e.g. 2025级"})
     starts_on = ma.fields.Date(
         required=True,
         validate=ma.validate.Range(min=EARLIEST, max=LATEST),

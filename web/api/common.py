@@ -6,15 +6,19 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
+import flask_smorest
 import marshmallow as ma
 from flask import current_app, g
 
 from domain import Peiban
+from domain.limits import text_limit
 from projections.read_models import ReadModels
+from web.api.body import StrictParser
 
 E = TypeVar("E", bound=Enum)
 
@@ -58,6 +62,42 @@ def now() -> datetime:
     return datetime.now(tz=UTC)
 
 
+class Blueprint(flask_smorest.Blueprint):
+    """A resource's blueprint: its arguments read by the strict parser (``web.api.body``)."""
+
+    ARGUMENTS_PARSER = StrictParser()
+
+
+#: A whole number as text: ASCII digits only, and no more than any field can take.
+WHOLE = re.compile(r"-?[0-9]{1,18}")
+
+
+class Whole(ma.fields.Integer):
+    """A whole number; given as text (a query parameter), ASCII digits only: ``int()`` alone would
+    also read ``५`` (a Devanagari five) and ``5\x85`` (a trailing next-line), and fail on 5,000 digits."""
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, str) and not WHOLE.fullmatch(value):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class Moment(ma.fields.AwareDateTime):
+    """A timezone-aware moment, given in UTC: one that has no UTC reading
+    (``9999-12-31T23:59:59-14:00`` falls after the calendar's last day) is refused."""
+
+    default_error_messages: ClassVar[dict[str, str | list[Any] | dict[Any, Any]]] = {
+        "range": "时间超出范围 / date-time out of range"
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("range") from None
+
+
 class Strict(ma.Schema):
     """Input schemas: unknown fields are errors."""
 
@@ -65,10 +105,10 @@ class Strict(ma.Schema):
         unknown = ma.RAISE
 
 
-def text(*, required: bool = True, limit: int = 200, **kwargs: Any) -> ma.fields.String:
-    return ma.fields.String(
-        required=required, validate=ma.validate.Length(min=1 if required else 0, max=limit), **kwargs
-    )
+def text(field: str, *, required: bool = True, **kwargs: Any) -> ma.fields.String:
+    """A text the domain calls ``field``, held to the domain's limit for it (``domain.limits``)."""
+    limit = ma.validate.Length(min=1 if required else 0, max=text_limit(field))
+    return ma.fields.String(required=required, validate=limit, **kwargs)
 
 
 def _cursor_key() -> bytes:
@@ -109,7 +149,7 @@ class PageQuery(Strict):
     """Cursor pagination: ``after`` is the ``next`` of the previous page."""
 
     after = ma.fields.String(load_default=None)
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+    limit = Whole(load_default=50, validate=ma.validate.Range(min=1, max=500))
 
 
 def page(items: list[Any], limit: int, position_of: Any) -> dict[str, Any]:
@@ -119,9 +159,9 @@ def page(items: list[Any], limit: int, position_of: Any) -> dict[str, Any]:
     return {"items": items, "next": encode_cursor(position_of(items[-1])) if more and items else None}
 
 
-def occurred_at(*, required: bool = False) -> ma.fields.AwareDateTime:
+def occurred_at(*, required: bool = False) -> Moment:
     """When a fact happened: timezone-aware ISO 8601 (naive times are refused); omitted means now."""
-    return ma.fields.AwareDateTime(
+    return Moment(
         required=required, metadata={"description": "发生时间（须带时区）/ when it happened, with a time zone"}
     )
 

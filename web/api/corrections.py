@@ -7,11 +7,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from domain.checks import LONG_TEXT, SHORT_TEXT
 from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
-from web.api.common import FactRecorded, Strict, choice, current_actor, peiban, text
+from web.api.common import Blueprint, FactRecorded, Strict, Whole, choice, current_actor, peiban, text
 
 blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
 
@@ -25,27 +23,27 @@ class ChangesIn(Strict):
     """The descriptive fields of a visit, message, concern, referral or follow-up; only the target's own apply."""
 
     place = choice(Place)
-    duration_minutes = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=12 * 60))
-    summary = text(required=False, limit=LONG_TEXT)
+    duration_minutes = Whole(strict=True, validate=ma.validate.Range(min=1, max=12 * 60))
+    summary = text("summary", required=False)
     wellbeing = choice(Wellbeing, allow_none=True)
-    activities = ma.fields.List(text(limit=SHORT_TEXT), validate=ma.validate.Length(max=20))
-    follow_ups_promised = ma.fields.List(text(limit=SHORT_TEXT), validate=ma.validate.Length(max=20))
-    social_worker = text(required=False, limit=SHORT_TEXT)
+    activities = ma.fields.List(text("activities"), validate=ma.validate.Length(max=20))
+    follow_ups_promised = ma.fields.List(text("follow_ups_promised"), validate=ma.validate.Length(max=20))
+    social_worker = text("social_worker", required=False)
     service_line = choice(ServiceLine, allow_none=True)
     direction = choice(Direction)
     channel = choice(Channel)
-    family_member = text(required=False, limit=SHORT_TEXT)
+    family_member = text("family_member", required=False)
     category = choice(ConcernCategory)
     level = choice(ConcernLevel)
-    reason = text(required=False, limit=LONG_TEXT)
-    action = text(required=False, limit=LONG_TEXT)
+    reason = text("reason", required=False)
+    action = text("action", required=False)
     due_on = ma.fields.Date()
 
 
 class CorrectionIn(Strict):
     target_event_id = ma.fields.UUID(required=True, metadata={"description": "要更正的事实 / the fact corrected"})
     action = choice(Action, required=True)
-    reason = text(limit=LONG_TEXT, metadata={"description": "更正原因 / why"})
+    reason = text("reason", metadata={"description": "更正原因 / why"})
     changes = ma.fields.Nested(
         ChangesIn,
         metadata={"description": "更正的字段：amend 必填，retract 不可有 / required to amend, not to retract"},

@@ -6,22 +6,21 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.values import HandoverState
 from projections.dashboard import Dashboard
-from web.api.common import Strict, cleared_for_sensitive, now, read_models
+from web.api.common import Blueprint, Strict, Whole, cleared_for_sensitive, now, read_models
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", description="连续性看板 / Continuity dashboard")
 
 
 class DashboardQuery(Strict):
-    cliff_days = ma.fields.Integer(
+    cliff_days = Whole(
         load_default=60,
         validate=ma.validate.Range(min=0, max=3650),
         metadata={"description": "主责义工的期次在几天内结束算“断崖” / lead's cohort ends within N days"},
     )
-    quiet_days = ma.fields.Integer(
+    quiet_days = Whole(
         load_default=30,
         validate=ma.validate.Range(min=1, max=3650),
         metadata={"description": "几天没有探访或消息算“沉寂” / no visit or message for N days"},

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from domain.rules import HandoverSameVolunteer
+from web.i18n import zoned_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,7 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     404: ("未找到", "Not found"),
     405: ("不支持这个操作", "Method not allowed"),
     409: ("与当前记录冲突", "Conflict"),
+    413: ("请求太大", "Request too large"),
     415: ("请以 JSON 发送", "Send JSON"),
     422: ("输入有误，请检查标出的字段", "Some fields are invalid"),
     429: ("请求太频繁，请稍后再试", "Too many requests; try again later"),
@@ -101,9 +103,10 @@ def domain_error(error: DomainError) -> ResponseReturnValue:
     if isinstance(error, InvalidInput):
         names = g.get("api_field_names", {})
         errors = {
-            _renamed(field, names): [f"{p.zh} / {p.en}" for p in problems] for field, problems in error.errors.items()
+            _renamed(field, names): [" / ".join(p.worded(zoned_moment)) for p in problems]
+            for field, problems in error.errors.items()
         }
-    message = f"{error.message_zh} / {error.message_en}"
+    message = " / ".join(error.worded(zoned_moment))
     return payload(status, message, errors, error.code), status
 
 

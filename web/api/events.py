@@ -6,11 +6,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.aggregate import PeibanAggregate
 from projections.plain import fact_fields
-from web.api.common import PageQuery, bad_query, decode_cursor, encode_cursor, peiban
+from web.api.common import Blueprint, PageQuery, bad_query, decode_cursor, encode_cursor, peiban
 
 blp = Blueprint("events", __name__, url_prefix="/families", description="原始事实日志 / Raw facts, for auditors")
 

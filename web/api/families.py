@@ -8,18 +8,19 @@ from typing import Any
 import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from domain.checks import LONG_TEXT, SHORT_TEXT
 from domain.errors import FamilyNotFound
+from domain.limits import text_limit
 from domain.values import Circumstance, ConsentScope, FamilyStatus, Relation
 from projections.directory import FamilyRow, families, family
 from projections.family_facts import family_profile
 from web.access.guard import visible_families
 from web.api.common import (
+    Blueprint,
     FactRecorded,
     PageQuery,
     Strict,
+    Whole,
     choice,
     current_actor,
     keyset_after,
@@ -33,18 +34,18 @@ from web.api.errors import api_field_names
 
 blp = Blueprint("families", __name__, url_prefix="/families", description="家庭 / Families")
 
-DISPLAY_NAME, COMMUNITY, ALIAS, MOST_MEMBERS = 50, 100, 50, 30
+MOST_MEMBERS = 30
 
 
-def _changed_text(limit: int) -> ma.fields.String:
+def _changed_text(field: str) -> ma.fields.String:
     """A text that may be left out, but not emptied."""
-    return ma.fields.String(validate=ma.validate.Length(min=1, max=limit))
+    return ma.fields.String(validate=ma.validate.Length(min=1, max=text_limit(field)))
 
 
 class HouseholdMemberIn(Strict):
     relation = choice(Relation, required=True, metadata={"description": "与儿童的关系"})
-    birth_year = ma.fields.Integer(strict=True, required=True, validate=ma.validate.Range(min=1900, max=2100))
-    alias = text(required=False, limit=ALIAS, metadata={"description": "称呼，勿用真名 / alias, never a legal name"})
+    birth_year = Whole(strict=True, required=True, validate=ma.validate.Range(min=1900, max=2100))
+    alias = text("alias", required=False, metadata={"description": "称呼，勿用真名 / alias, never a legal name"})
 
 
 def _household(required: bool) -> ma.fields.List[Any]:
@@ -67,9 +68,9 @@ class ConsentIn(Strict):
 
 
 class FamilyIn(Strict):
-    display_name = text(limit=DISPLAY_NAME, metadata={"description": "显示名称（化名）/ name shown, an alias"})
-    community = text(limit=COMMUNITY, metadata={"description": "社区 / community"})
-    referral_source = text(required=False, limit=SHORT_TEXT)
+    display_name = text("display_name", metadata={"description": "显示名称（化名）/ name shown, an alias"})
+    community = text("community", metadata={"description": "社区 / community"})
+    referral_source = text("referral_source", required=False)
     household = _household(required=True)
     circumstances = _circumstances(required=True)
     consent = ma.fields.Nested(ConsentIn, required=True, metadata={"description": "监护人同意 / guardian consent"})
@@ -79,9 +80,9 @@ class FamilyIn(Strict):
 class ProfileChangesIn(Strict):
     """Only the fields that change; at least one."""
 
-    display_name = _changed_text(DISPLAY_NAME)
-    community = _changed_text(COMMUNITY)
-    referral_source = text(required=False, limit=SHORT_TEXT)
+    display_name = _changed_text("display_name")
+    community = _changed_text("community")
+    referral_source = text("referral_source", required=False)
     household = _household(required=False)
     circumstances = _circumstances(required=False)
     occurred_at = occurred_at()
@@ -93,12 +94,12 @@ class ConsentRecordIn(ConsentIn):
 
 class ConsentWithdrawalIn(Strict):
     scopes = ma.fields.List(choice(ConsentScope), required=True)
-    reason = text(limit=LONG_TEXT)
+    reason = text("reason")
     occurred_at = occurred_at()
 
 
 class FamilyReasonIn(Strict):
-    reason = text(limit=LONG_TEXT)
+    reason = text("reason")
     occurred_at = occurred_at()
 
 

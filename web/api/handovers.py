@@ -6,11 +6,9 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from domain.checks import LETTER_TEXT, LONG_TEXT
 from domain.values import HandoverState
-from web.api.common import Strict, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, Strict, current_actor, occurred_at, peiban, text
 
 blp = Blueprint("handovers", __name__, url_prefix="/families", description="交接 / Handovers")
 
@@ -19,12 +17,12 @@ class HandoverIn(Strict):
     outgoing_volunteer_id = ma.fields.UUID(required=True, metadata={"description": "交出的义工 / outgoing"})
     incoming_volunteer_id = ma.fields.UUID(required=True, metadata={"description": "接手的义工 / incoming"})
     planned_on = ma.fields.Date(required=True, metadata={"description": "计划交接日期 / planned day"})
-    letter = text(limit=LETTER_TEXT, metadata={"description": "交接信 / the outgoing volunteer's letter"})
+    letter = text("letter", metadata={"description": "交接信 / the outgoing volunteer's letter"})
     occurred_at = occurred_at()
 
 
 class AgreementIn(Strict):
-    note = text(required=False, limit=LONG_TEXT)
+    note = text("note", required=False)
     occurred_at = occurred_at()
 
 
@@ -33,13 +31,15 @@ class CompletionIn(Strict):
         required=True, metadata={"description": "家庭同意与交出的义工保持联系 / the family keeps in touch"}
     )
     no_joint_visit_reason = text(
-        required=False, limit=LONG_TEXT, metadata={"description": "未能共同探访的原因 / why there was no joint visit"}
+        "no_joint_visit_reason",
+        required=False,
+        metadata={"description": "未能共同探访的原因 / why there was no joint visit"},
     )
     occurred_at = occurred_at()
 
 
 class CancellationIn(Strict):
-    reason = text(limit=LONG_TEXT)
+    reason = text("reason")
     occurred_at = occurred_at()
 
 

@@ -6,8 +6,8 @@ rule instead of on each view:
 
 - 404 wherever the path or the request body names something by id (an unknown id; in
   a path, also one that is not a UUID);
-- on every POST: 400 (a body that is not JSON), 409 (a broken domain rule, an
-  optimistic conflict, or the same ``Idempotency-Key`` still being answered) and 422
+- on every POST: 400 (a body that is not strict JSON), 413 (a body over the size limit),
+  409 (a broken domain rule, an optimistic conflict, or the same ``Idempotency-Key`` still being answered) and 422
   (invalid fields, or an ``Idempotency-Key`` reused for another request), and the
   ``Idempotency-Key`` header itself;
 - 422 wherever query parameters are read (flask-smorest adds it for ``@blp.arguments``).
@@ -49,13 +49,23 @@ def errors_of(method: str, path: str, operation: dict[str, Any], names_an_id: bo
     """The error statuses an operation can answer with, by the rules above."""
     statuses = []
     if path.endswith("/session"):
-        sign_in = [HTTPStatus.BAD_REQUEST, HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.UNPROCESSABLE_ENTITY]
+        sign_in = [
+            HTTPStatus.BAD_REQUEST,
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.TOO_MANY_REQUESTS,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ]
         return [HTTPStatus.UNAUTHORIZED] + (sign_in if method == "post" else [])
     statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
     if "{" in path or names_an_id:
         statuses.append(HTTPStatus.NOT_FOUND)
     if method == "post":
-        statuses += [HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY]
+        statuses += [
+            HTTPStatus.BAD_REQUEST,
+            HTTPStatus.CONFLICT,
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+        ]
     if any(isinstance(p, dict) and p.get("in") == "query" for p in operation.get("parameters", [])):
         statuses.append(HTTPStatus.UNPROCESSABLE_ENTITY)
     return statuses

@@ -6,21 +6,30 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from domain.checks import LONG_TEXT, SHORT_TEXT
 from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
 from projections.family_facts import joint_visit_of
-from web.api.common import FactRecorded, Strict, choice, current_actor, occurred_at, peiban, read_models, text
+from web.api.common import (
+    Blueprint,
+    FactRecorded,
+    Strict,
+    Whole,
+    choice,
+    current_actor,
+    occurred_at,
+    peiban,
+    read_models,
+    text,
+)
 
 blp = Blueprint("records", __name__, url_prefix="/families", description="探访、消息与关注 / Family records")
 
 MOST_ITEMS, LONGEST_VISIT = 20, 12 * 60
 
 
-def _texts(description: str) -> ma.fields.List[Any]:
+def _texts(field: str, description: str) -> ma.fields.List[Any]:
     return ma.fields.List(
-        text(limit=SHORT_TEXT), validate=ma.validate.Length(max=MOST_ITEMS), metadata={"description": description}
+        text(field), validate=ma.validate.Length(max=MOST_ITEMS), metadata={"description": description}
     )
 
 
@@ -40,15 +49,13 @@ class VisitIn(Strict):
         validate=ma.validate.Length(min=1, max=MOST_ITEMS),
         metadata={"description": "在场的义工 / volunteers present"},
     )
-    duration_minutes = ma.fields.Integer(
-        strict=True, required=True, validate=ma.validate.Range(min=1, max=LONGEST_VISIT)
-    )
-    summary = text(limit=LONG_TEXT)
+    duration_minutes = Whole(strict=True, required=True, validate=ma.validate.Range(min=1, max=LONGEST_VISIT))
+    summary = text("summary")
     place = choice(Place, required=True)
     wellbeing = choice(Wellbeing, allow_none=True)
-    activities = _texts("活动 / activities")
-    follow_ups_promised = _texts("答应家庭的跟进 / follow-ups promised to the family")
-    social_worker = text(required=False, limit=SHORT_TEXT, metadata={"description": "督导社工 / supervising worker"})
+    activities = _texts("activities", "活动 / activities")
+    follow_ups_promised = _texts("follow_ups_promised", "答应家庭的跟进 / follow-ups promised to the family")
+    social_worker = text("social_worker", required=False, metadata={"description": "督导社工 / supervising worker"})
     service_line = _service_line()
 
 
@@ -57,33 +64,33 @@ class MessageIn(Strict):
     volunteer_id = ma.fields.UUID(required=True)
     direction = choice(Direction, required=True)
     channel = choice(Channel, required=True)
-    summary = text(limit=LONG_TEXT)
-    family_member = text(required=False, limit=SHORT_TEXT, metadata={"description": "家庭中的哪一位 / who"})
+    summary = text("summary")
+    family_member = text("family_member", required=False, metadata={"description": "家庭中的哪一位 / who"})
     service_line = _service_line()
 
 
 class ConcernIn(Strict):
     category = choice(ConcernCategory, required=True)
     level = choice(ConcernLevel, required=True)
-    summary = text(limit=LONG_TEXT)
+    summary = text("summary")
     service_line = _service_line()
     occurred_at = occurred_at()
 
 
 class ResolutionIn(Strict):
-    resolution = text(limit=LONG_TEXT, metadata={"description": "如何解决 / how it was resolved"})
+    resolution = text("resolution", metadata={"description": "如何解决 / how it was resolved"})
     occurred_at = occurred_at()
 
 
 class ReferralIn(Strict):
     service_line = choice(ServiceLine, required=True)
-    reason = text(limit=LONG_TEXT)
+    reason = text("reason")
     concern_id = ma.fields.UUID(allow_none=True, metadata={"description": "因哪项关注转介 / the concern behind it"})
     occurred_at = occurred_at()
 
 
 class FollowUpIn(Strict):
-    action = text(limit=LONG_TEXT, metadata={"description": "要做什么 / what is to be done"})
+    action = text("action", metadata={"description": "要做什么 / what is to be done"})
     due_on = ma.fields.Date(required=True)
     volunteer_id = ma.fields.UUID(allow_none=True, metadata={"description": "由谁跟进 / who follows up"})
     concern_id = ma.fields.UUID(allow_none=True)
@@ -91,7 +98,7 @@ class FollowUpIn(Strict):
 
 
 class FollowUpDoneIn(Strict):
-    note = text(required=False, limit=LONG_TEXT)
+    note = text("note", required=False)
     occurred_at = occurred_at()
 
 

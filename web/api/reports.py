@@ -7,11 +7,10 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from projections.plain import local_day
 from projections.reports import CohortReport, cohort_report_csv
-from web.api.common import Strict, now, read_models
+from web.api.common import Blueprint, Strict, now, read_models
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="资助方报告 / Reports for funders")
 

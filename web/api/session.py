@@ -7,11 +7,11 @@ from typing import Any
 import marshmallow as ma
 from flask import g, make_response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from web.access.guard import Caller, authenticate
 from web.access.signin import OpenedSession, Refusal, set_session_cookie, sign_in, sign_out
-from web.api.common import Strict
+from web.api.common import Blueprint, Strict
 
 blp = Blueprint("session", __name__, url_prefix="/session", description="登录 / Sign-in")
 

@@ -7,11 +7,21 @@ from typing import Any, NamedTuple
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from projections.plain import iso
 from projections.timeline import Entry, Timeline
-from web.api.common import PageQuery, bad_query, cleared_for_sensitive, decode_cursor, encode_cursor, now, read_models
+from web.api.common import (
+    Blueprint,
+    Moment,
+    PageQuery,
+    Whole,
+    bad_query,
+    cleared_for_sensitive,
+    decode_cursor,
+    encode_cursor,
+    now,
+    read_models,
+)
 
 blp = Blueprint("timeline", __name__, url_prefix="/families", description="家庭陪伴时间线 / Family timelines")
 
@@ -21,14 +31,14 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class TimelineQuery(PageQuery):
-    as_of = ma.fields.AwareDateTime(
+    as_of = Moment(
         load_default=None,
         validate=ma.validate.Range(min=EARLIEST, max=LATEST),
         metadata={
             "description": "按记录时间回放：只看此刻之前记录的事实 / replay the record as it stood at this moment"
         },
     )
-    limit = ma.fields.Integer(load_default=200, validate=ma.validate.Range(min=1, max=500))
+    limit = Whole(load_default=200, validate=ma.validate.Range(min=1, max=500))
 
 
 class CorrectionOut(ma.Schema):

@@ -7,12 +7,12 @@ from typing import Any
 import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.errors import VolunteerNotFound
 from domain.values import DepartureReason, VolunteerStatus
 from projections.directory import VolunteerRow, volunteer, volunteers
 from web.api.common import (
+    Blueprint,
     PageQuery,
     Strict,
     choice,
@@ -29,11 +29,11 @@ blp = Blueprint("volunteers", __name__, url_prefix="/volunteers", description="�
 
 
 class VolunteerIn(Strict):
-    name = text(limit=100, metadata={"description": "姓名 / name"})
+    name = text("name", metadata={"description": "姓名 / name"})
     cohort_id = ma.fields.UUID(required=True, metadata={"description": "所属期次 / cohort"})
-    contact = text(limit=100, metadata={"description": "联系方式 / phone or WeChat"})
-    school = text(required=False, limit=100)
-    major = text(required=False, limit=100)
+    contact = text("contact", metadata={"description": "联系方式 / phone or WeChat"})
+    school = text("school", required=False)
+    major = text("major", required=False)
     occurred_at = occurred_at()
 
 

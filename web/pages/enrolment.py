@@ -15,9 +15,8 @@ from typing import Any
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
-from domain.checks import SHORT_TEXT
 from domain.values import Circumstance, ConsentScope, Relation
-from web.api.families import ALIAS, COMMUNITY, DISPLAY_NAME, FamilyIn
+from web.api.families import FamilyIn
 from web.i18n import _
 from web.pages.forms import Field, Filled, local_now, page_message, read
 from web.pages.labels import CIRCUMSTANCES, CONSENT_SCOPES, RELATIONS, choices
@@ -67,11 +66,10 @@ def enrolment_form() -> EnrolmentForm:
             "display_name",
             _("Name shown"),
             required=True,
-            limit=DISPLAY_NAME,
             hint=_("An alias such as 小林家, never the family's real names."),
         ),
-        Field("community", _("Community"), required=True, limit=COMMUNITY),
-        Field("referral_source", _("Referred by"), limit=SHORT_TEXT, hint=_("Optional: a school, a neighbour…")),
+        Field("community", _("Community"), required=True),
+        Field("referral_source", _("Referred by"), hint=_("Optional: a school, a neighbour…")),
         Field(
             "circumstances",
             _("Circumstances"),
@@ -84,7 +82,7 @@ def enrolment_form() -> EnrolmentForm:
         [
             Field(member(row, "relation"), _("Relation to the child"), "select", choices=relations),
             Field(member(row, "birth_year"), _("Year of birth"), "integer"),
-            Field(member(row, "alias"), _("Called"), limit=ALIAS),
+            Field(member(row, "alias"), _("Called"), about="alias"),
         ]
         for row in range(MEMBER_ROWS)
     ]

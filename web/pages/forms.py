@@ -10,7 +10,6 @@ everything typed and records nothing: the command never ran, or it raised before
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,14 +21,17 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from domain import DomainError, InvalidInput
+from domain.limits import text_limit
 from web.api.errors import MESSAGES_ZH, status_of
-from web.i18n import _, chosen_language, local_time, zone
+from web.i18n import _, chosen_language, local_moment, zone
 
 #: How an input is drawn and read: text, textarea, lines (a textarea, one item a line), datetime
 #: (local date and time), date, integer, select, radio, checkboxes (several values), yes_no.
 KINDS = frozenset(
     {"text", "textarea", "lines", "datetime", "date", "integer", "select", "radio", "checkboxes", "yes_no"}
 )
+#: The kinds a person types text into.
+TEXTS = frozenset({"text", "textarea", "lines"})
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 EARLIEST_YEAR = 1900
 #: Beside a date-and-time input, the value the form showed: sent back unchanged, it means "now".
@@ -46,13 +48,23 @@ class Field:
     required: bool = False
     choices: list[tuple[str, str]] = field(default_factory=list)
     hint: str = ""
-    limit: int | None = None
     #: Shown before anything is typed (a raw form value, or a list of them for checkboxes).
     default: Any = None
+    #: The domain's name for what the input holds, where the input's own name differs (``household-0-alias``).
+    about: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown field kind {self.kind!r}")
+
+    @property
+    def limit(self) -> int | None:
+        """The most characters a text input takes (of a ``lines`` input: each line), as the domain declares it
+        for what the input holds. Drawn as a hint, never as ``maxlength``: a browser cuts pasted text to fit
+        one, and the text is saved mid-sentence; over the limit, the form is refused and keeps the text."""
+        if self.kind not in TEXTS:
+            return None
+        return text_limit(self.about or self.name)
 
 
 @dataclass
@@ -164,17 +176,10 @@ def page_message(message: str) -> str:
     return message
 
 
-#: A moment as the domain writes it into a message (ISO 8601, UTC).
-ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:\+00:00|Z)")
-
-
-def readable(message: str) -> str:
-    """A domain message with its moments in local time, as the reader typed them (2025-03-01 18:30)."""
-    return ISO_MOMENT.sub(lambda m: local_time(datetime.fromisoformat(m.group(0).replace("Z", "+00:00"))), message)
-
-
 def domain_message(error: DomainError) -> str:
-    return readable(error.message_zh if chosen_language() == "zh_Hans" else error.message_en)
+    """A domain error in the reader's language, its moments in local time (as the reader typed them)."""
+    zh, en = error.worded(local_moment)
+    return zh if chosen_language() == "zh_Hans" else en
 
 
 def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | None = None) -> Any:
@@ -185,7 +190,8 @@ def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | No
         zh_first = chosen_language() == "zh_Hans"
         for domain_name, problems in invalid.errors.items():
             name = (renamed or {}).get(domain_name, domain_name.partition(".")[0])
-            shown = readable(problems[0].zh if zh_first else problems[0].en)
+            zh, en = problems[0].worded(local_moment)
+            shown = zh if zh_first else en
             filled.errors.setdefault(name if name in filled.values else "form", shown)
         filled.errors.setdefault("form", domain_message(invalid))
         filled.status = int(status_of(invalid))

@@ -206,7 +206,7 @@ def open_cohorts() -> list[CohortRow]:
 def volunteer_fields(open_now: list[CohortRow]) -> list[Field]:
     chosen = request.args.get("cohort_id", "")
     return [
-        Field("name", _("Name"), required=True, limit=100),
+        Field("name", _("Name"), required=True),
         Field(
             "cohort_id",
             _("Cohort"),
@@ -215,9 +215,9 @@ def volunteer_fields(open_now: list[CohortRow]) -> list[Field]:
             choices=[(c.cohort_id, c.name) for c in open_now],
             default=chosen if chosen in {c.cohort_id for c in open_now} else None,
         ),
-        Field("contact", _("Phone or WeChat"), required=True, limit=100),
-        Field("school", _("School"), limit=100),
-        Field("major", _("Major"), limit=100),
+        Field("contact", _("Phone or WeChat"), required=True),
+        Field("school", _("School")),
+        Field("major", _("Major")),
         Field("occurred_at", _("Registered on"), "datetime", required=True, default=local_now()),
     ]
 
@@ -261,7 +261,7 @@ def cohort_list() -> ResponseReturnValue:
 def open_cohort() -> ResponseReturnValue:
     """Open a cohort: its name, intake day and expected end."""
     fields = [
-        Field("name", _("Cohort name"), required=True, limit=100, hint=_("For example 2025级.")),
+        Field("name", _("Cohort name"), required=True, hint=_("For example 2025级.")),
         Field("starts_on", _("Intake day"), "date", required=True),
         Field("ends_on", _("Expected end"), "date", required=True, hint=_("When the cohort is expected to graduate.")),
     ]

@@ -24,6 +24,12 @@ SIGNIN_CSRF_COOKIE = "peiban_signin"
 LIMITS = {"user_name": 50, "password": 200, "one_time_code": 10}
 
 
+def malformed_next(target: str | None) -> bool:
+    """Whether a ``next`` holds what no link of this site does: a line break would split the redirect's
+    header, and browsers drop tabs and line breaks from an address (``/\t/evil.example`` leads off-site)."""
+    return bool(target) and any(c.isspace() or not c.isprintable() for c in str(target))
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site only (never another site)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -58,7 +64,10 @@ def _checked(given: dict[str, str]) -> dict[str, str]:
 def sign_in_page() -> ResponseReturnValue:
     """The sign-in form, and signing in from it."""
     if request.method == "GET":
-        return _form(200, {"user_name": "", "next": request.args.get("next", "")}, {})
+        target = request.args.get("next", "")
+        if malformed_next(target):
+            return _form(400, {"user_name": "", "next": ""}, {"form": _("The address to go back to is not valid.")})
+        return _form(200, {"user_name": "", "next": target}, {})
     return _submitted()
 
 
@@ -70,6 +79,9 @@ def _submitted() -> ResponseReturnValue:
     if not expected or not hmac.compare_digest(offered.encode(), expected.encode()):
         return _form(400, kept, {"form": _("The form has expired; please sign in again.")})
     errors = _checked(given)
+    if malformed_next(given["next"]):
+        errors["form"] = _("The address to go back to is not valid.")
+        kept["next"] = ""
     if errors:
         return _form(422, kept, errors)
     outcome = sign_in(given["user_name"], given["password"], given["one_time_code"])

@@ -156,3 +156,16 @@ def test_tokens_are_only_made_for_accounts_that_exist(data_dir: Path) -> None:
     result = peiban_command(data_dir, "token", "create", "nobody")
 
     assert result.exit_code == 1 and "未找到该账号" in result.output
+
+
+def test_a_password_of_only_whitespace_is_refused_at_init_add_and_reset(web: Flask, data_dir: Path) -> None:
+    blank = " " * 12
+    init = peiban_command(data_dir, "init", "--coordinator", "alice", "--password-stdin", stdin=f"{blank}\n")
+    assert init.exit_code == 1 and "must not be only spaces" in init.output
+    code, said = add(data_dir, "li", "--role", "auditor", password="\t\t " + blank)
+    assert code == 1 and "must not be only spaces" in said
+    assert "li" not in listed(data_dir)
+    add(data_dir, "zhang", "--role", "coordinator")
+    reset = peiban_command(data_dir, "user", "reset-password", "zhang", "--password-stdin", stdin=f"{blank}\n")
+    assert reset.exit_code == 1 and "密码不能只有空白" in reset.output
+    assert sign_in(web.test_client(), "zhang").status_code == 200

@@ -107,7 +107,7 @@ def test_a_visit_form_with_mistakes_shows_each_error_beside_its_field_keeps_the_
     assert field_error(page, "volunteer_ids") == "必填"
     assert field_error(page, "summary") == "必填"
     assert field_error(page, "duration_minutes") == "应为整数"
-    assert 'aria-invalid="true" aria-describedby="summary-error"' in page
+    assert 'aria-invalid="true" aria-describedby="summary-hint summary-error"' in page
     assert 'role="alert"' in page
     # what was typed is still there
     assert 'value="an hour"' in page and 'value="王社工"' in page and 'value="home"\n              checked' in page

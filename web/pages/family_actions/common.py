@@ -143,7 +143,7 @@ def field_of(name: str, here: OnFamily) -> Field:
         "duration_minutes": lambda: Field(
             "duration_minutes", _("How long (minutes)"), "integer", required=True, default="60"
         ),
-        "summary": lambda: Field("summary", _("What happened"), "textarea", required=True, limit=2000),
+        "summary": lambda: Field("summary", _("What happened"), "textarea", required=True),
         "wellbeing": lambda: Field(
             "wellbeing", _("How the child seemed"), "select", choices=choices(Wellbeing, WELLBEING)
         ),
@@ -153,7 +153,7 @@ def field_of(name: str, here: OnFamily) -> Field:
         "follow_ups_promised": lambda: Field(
             "follow_ups_promised", _("What was promised to the family"), "lines", hint=_("One per line.")
         ),
-        "social_worker": lambda: Field("social_worker", _("Supervising social worker"), limit=200),
+        "social_worker": lambda: Field("social_worker", _("Supervising social worker")),
         "service_line": lambda: Field(
             "service_line",
             _("Service line"),
@@ -167,13 +167,13 @@ def field_of(name: str, here: OnFamily) -> Field:
             "direction", _("Direction"), "radio", required=True, choices=choices(Direction, DIRECTIONS)
         ),
         "channel": lambda: Field("channel", _("Channel"), "select", required=True, choices=choices(Channel, CHANNELS)),
-        "family_member": lambda: Field("family_member", _("Who in the family"), limit=200),
+        "family_member": lambda: Field("family_member", _("Who in the family")),
         "category": lambda: Field(
             "category", _("Category"), "select", required=True, choices=choices(ConcernCategory, CATEGORIES)
         ),
         "level": lambda: Field("level", _("Level"), "radio", required=True, choices=choices(ConcernLevel, LEVELS)),
-        "reason": lambda: Field("reason", _("Reason"), "textarea", required=True, limit=2000),
-        "action": lambda: Field("action", _("What is to be done"), "textarea", required=True, limit=2000),
+        "reason": lambda: Field("reason", _("Reason"), "textarea", required=True),
+        "action": lambda: Field("action", _("What is to be done"), "textarea", required=True),
         "due_on": lambda: Field("due_on", _("Due on"), "date", required=True),
     }
     return library[name]()

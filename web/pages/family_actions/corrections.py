@@ -9,7 +9,6 @@ import marshmallow as ma
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from domain.checks import LONG_TEXT
 from domain.facts import FIELDS
 from projections.timeline import Entry
 from web.api.common import peiban, text
@@ -32,7 +31,7 @@ class CorrectionForm(ma.Schema):
         unknown = ma.RAISE
 
     correction = ma.fields.String(required=True, validate=ma.validate.OneOf(["amend", "retract"]))
-    correction_reason = text(limit=LONG_TEXT)
+    correction_reason = text("reason")
 
 
 def as_typed(value: Any) -> Any:
@@ -72,7 +71,7 @@ def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
                 ("retract", _("Retract: it should not have been recorded")),
             ],
         ),
-        Field("correction_reason", _("Why"), "textarea", required=True, limit=LONG_TEXT),
+        Field("correction_reason", _("Why"), "textarea", required=True, about="reason"),
         *change_fields,
     ]
     row = entry_row(entry, here.timeline.names)

@@ -131,7 +131,7 @@ def open_item(items: list[Pending], event_id: UUID) -> Pending:
 def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
     """Resolve an open concern: how it was resolved."""
     concern = open_item(here.open_items()[0], concern_id)
-    fields = [Field("resolution", _("How it was resolved"), "textarea", required=True, limit=2000), when_field()]
+    fields = [Field("resolution", _("How it was resolved"), "textarea", required=True), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().resolve_concern(here.family_id, concern_id=concern_id, recorded_by=actor(), **given)
@@ -144,7 +144,7 @@ def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
 def follow_up_done_form(here: OnFamily, follow_up_id: UUID) -> Action:
     """Mark a scheduled follow-up done."""
     follow_up = open_item([p for p in here.open_items()[1] if p.kind == "scheduled"], follow_up_id)
-    fields = [Field("note", _("Note"), "textarea", limit=2000), when_field()]
+    fields = [Field("note", _("Note"), "textarea"), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().complete_follow_up(here.family_id, follow_up_id=follow_up_id, recorded_by=actor(), **given)

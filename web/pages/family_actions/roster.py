@@ -77,7 +77,6 @@ def handover_form(here: OnFamily) -> Action:
             _("Handover letter"),
             "textarea",
             required=True,
-            limit=8000,
             hint=_("What the next volunteer should know: the family's story, what works, what was promised."),
         ),
         when_field(_("When the plan was made")),
@@ -101,7 +100,7 @@ def handover_context(here: OnFamily, handover_id: UUID) -> list[tuple[str, str]]
 def agreement_form(here: OnFamily, handover_id: UUID) -> Action:
     """Record that the family agreed to the incoming volunteer."""
     context = handover_context(here, handover_id)
-    fields = [Field("note", _("Note"), "textarea", limit=2000), when_field()]
+    fields = [Field("note", _("Note"), "textarea"), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().record_family_agreement(here.family_id, handover_id=handover_id, recorded_by=actor(), **given)
@@ -130,7 +129,6 @@ def completion_form(here: OnFamily, handover_id: UUID) -> Action:
             _("Why there was no joint visit"),
             "textarea",
             required=True,
-            limit=2000,
             hint=_("The two volunteers did not visit together: say why, for whoever reads this later."),
         )
         fields.insert(1, reason)
