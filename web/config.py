@@ -33,6 +33,7 @@ class Settings:
     def seal_key_path(self) -> Path:
         """Where the seal's private signing key is kept: never in the event store."""
         return self.seal_key_file or self.store.data_dir / "seal-signing-key.pem"
+
     #: The largest request body taken (larger ones answer 413): a handover letter at its limit fits many times.
     max_body_bytes: int = 1024 * 1024
 

@@ -68,7 +68,7 @@ def access_log(settings: Settings, audit: AuditTrail) -> Projection:
 
 def open_seal(settings: Settings, app: Peiban) -> SealStore:
     """The seal over ``app``'s log, signing with the configured key (if ``peiban init`` made one)."""
-    _prepare(settings)
+    prepare(settings)
     key = load_key(settings.seal_key_path())
     db = seal_database(settings.store)
     return SealStore(app, db, key=key, clock=utc_now, checkpoint_every=settings.seal_checkpoint_every)
