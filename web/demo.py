@@ -99,11 +99,6 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
-def _add_months(day: date, months: int) -> date:
-    years, month = divmod(day.month - 1 + months, 12)
-    return date(day.year + years, month + 1, min(day.day, 28))
-
-
 def _fill(value: Any, words: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return value.format(**words)
@@ -132,9 +127,10 @@ class Story:
         self.rng = random.Random(SEED)
         self.today = today
         self.steps: list[Step] = []
-        first = _add_months(today, -41) + 15 * DAY  # so that the third cohort ends about 45 days after today
-        self.intakes = [_add_months(first, 12 * k) for k in range(len(d.VOLUNTEERS))]
-        self.ends = [_add_months(intake, 18) for intake in self.intakes]
+        # Counted back in days from the end of the leaving cohort, so that every day tells the same story.
+        leaving = today + (d.LEAVING_IN - d.COHORT_TERM) * DAY
+        self.intakes = [leaving + (k - d.LEAVING_COHORT) * d.INTAKE_EVERY * DAY for k in range(len(d.VOLUNTEERS))]
+        self.ends = [intake + d.COHORT_TERM * DAY for intake in self.intakes]
         self.withdrawn: set[str] = set()
         self.kept: set[str] = set()  # left a family that agreed to keep in touch
         self.alumni: set[str] = set()  # opted into alumni contact
@@ -218,7 +214,7 @@ class Story:
             if i == d.REOPENED and j == 0:
                 lead_from = self.close_and_reopen(i, out, inc, lead_from)
                 continue
-            plan_on = self.ends[wave + j] - timedelta(days=self.rng.randint(75, 140))
+            plan_on = self.handover_planned_on(i, wave + j)
             self.tenure(i, j, out, lead_from, _at(plan_on, 9))
             lead_from = self.handover(i, j, out, inc, plan_on)
         j, last = len(leads) - 1, _vol(wave + len(leads) - 1, leads[-1])
@@ -233,6 +229,13 @@ class Story:
             self.withdrawn.add(last)
         else:
             self.tenure(i, j, last, lead_from, _at(self.today - (80 if i == d.QUIET else 0) * DAY, 0))
+
+    def handover_planned_on(self, i: int, cohort: int) -> date:
+        """When the handover from the family's lead in ``cohort`` is planned: some weeks before the cohort ends,
+        or, for the leaving cohort's showcase families, a set number of days before the story's last day."""
+        if cohort == d.LEAVING_COHORT and i in d.UNDER_WAY:
+            return self.today - d.UNDER_WAY[i] * DAY
+        return self.ends[cohort] - timedelta(days=self.rng.randint(75, 140))
 
     def profile(self, seed: d.FamilySeed, on: date) -> dict[str, Any]:
         """The enrolment fields: household with birth years and aliases, and the main carer's consent."""
@@ -314,7 +317,7 @@ class Story:
             self.fact(COORD, "assign_volunteer", f, _at(plan_on - 14 * DAY, 10), volunteer_id=inc, role="shadow")
         handover = self.plan_handover(i, out, inc, plan_on, f"{f}:handover:{j}")
         without_joint_visit = i == d.NO_JOINT_VISIT and j == 0
-        joint = 0 if without_joint_visit else self.rng.randint(1, 3)
+        joint = 0 if without_joint_visit else 3 if i in d.UNDER_WAY else self.rng.randint(1, 3)
         for n in range(joint):
             visit = {**d.JOINT_VISIT, "summary": d.JOINT_VISIT_SUMMARIES[n]}
             at = _at(plan_on + timedelta(days=10 + 18 * n), 16)
