@@ -56,6 +56,10 @@ class DemoSummary:
     closed_family_id: UUID  # closed soon after its handover
     uncovered_family_id: UUID  # has no lead now
     cliff_family_id: UUID  # its lead's cohort ends soon, and no handover is planned
+    quiet_family_id: UUID  # no visit or message for over two months
+    planned_family_id: UUID  # a handover planned, its first joint visit still to come
+    joint_visits_family_id: UUID  # a handover under way: a joint visit done, more to come
+    compartment_family_id: UUID  # holds a concern on the anti-domestic-violence line
 
 
 class SimulatedClock:
@@ -481,4 +485,8 @@ def _summary(ids: dict[str, UUID], facts: int) -> DemoSummary:
         closed_family_id=ids[_fam(d.LOST_AT_HANDOVER)],
         uncovered_family_id=ids[_fam(d.WITHDRAWN_LEAD)],
         cliff_family_id=ids[_fam(d.REOPENED)],
+        quiet_family_id=ids[_fam(d.QUIET)],
+        planned_family_id=ids[_fam(d.JUST_PLANNED)],
+        joint_visits_family_id=ids[_fam(d.IN_JOINT_VISITS)],
+        compartment_family_id=ids[_fam(d.SENSITIVE)],
     )
