@@ -4,7 +4,9 @@ The whole story is planned first as steps, one command each at a moment of a sim
 steps are sorted by when they were recorded and replayed through the application's public commands,
 so every rule applies and the log reads as if staff had typed it over the years. Steps recorded after
 the story's end (the start of ``today``) are left out, which is why the cohort leaving now is caught
-mid-handover. The story is seeded: two loads for the same ``today`` record the same facts.
+mid-handover. The calendar is counted in days back from ``today``, and the showcase handovers are placed
+relative to it, so every day shows the same situations. The story is seeded: two loads for the same
+``today`` record the same facts.
 """
 
 from __future__ import annotations
