@@ -6,10 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from domain import Peiban
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_today(offset: int = 0) -> date:
+    """The programme's calendar day ``offset`` days from today, counted in Asia/Shanghai as the app counts
+    days (never the machine's own zone, which is a day behind Shanghai for hours every day)."""
+    return datetime.now(SHANGHAI).date() + timedelta(days=offset)
 
 
 class StepClock:

@@ -4,7 +4,9 @@ The whole story is planned first as steps, one command each at a moment of a sim
 steps are sorted by when they were recorded and replayed through the application's public commands,
 so every rule applies and the log reads as if staff had typed it over the years. Steps recorded after
 the story's end (the start of ``today``) are left out, which is why the cohort leaving now is caught
-mid-handover. The story is seeded: two loads for the same ``today`` record the same facts.
+mid-handover. The calendar is counted in days back from ``today``, and the showcase handovers are placed
+relative to it, so every day shows the same situations. The story is seeded: two loads for the same
+``today`` record the same facts.
 """
 
 from __future__ import annotations
@@ -56,6 +58,10 @@ class DemoSummary:
     closed_family_id: UUID  # closed soon after its handover
     uncovered_family_id: UUID  # has no lead now
     cliff_family_id: UUID  # its lead's cohort ends soon, and no handover is planned
+    quiet_family_id: UUID  # no visit or message for over two months
+    planned_family_id: UUID  # a handover planned, its first joint visit still to come
+    joint_visits_family_id: UUID  # a handover under way: a joint visit done, more to come
+    compartment_family_id: UUID  # holds a concern on the anti-domestic-violence line
 
 
 class SimulatedClock:
@@ -99,11 +105,6 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
 
 
-def _add_months(day: date, months: int) -> date:
-    years, month = divmod(day.month - 1 + months, 12)
-    return date(day.year + years, month + 1, min(day.day, 28))
-
-
 def _fill(value: Any, words: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return value.format(**words)
@@ -132,9 +133,10 @@ class Story:
         self.rng = random.Random(SEED)
         self.today = today
         self.steps: list[Step] = []
-        first = _add_months(today, -41) + 15 * DAY  # so that the third cohort ends about 45 days after today
-        self.intakes = [_add_months(first, 12 * k) for k in range(len(d.VOLUNTEERS))]
-        self.ends = [_add_months(intake, 18) for intake in self.intakes]
+        # Counted back in days from the end of the leaving cohort, so that every day tells the same story.
+        leaving = today + (d.LEAVING_IN - d.COHORT_TERM) * DAY
+        self.intakes = [leaving + (k - d.LEAVING_COHORT) * d.INTAKE_EVERY * DAY for k in range(len(d.VOLUNTEERS))]
+        self.ends = [intake + d.COHORT_TERM * DAY for intake in self.intakes]
         self.withdrawn: set[str] = set()
         self.kept: set[str] = set()  # left a family that agreed to keep in touch
         self.alumni: set[str] = set()  # opted into alumni contact
@@ -218,7 +220,7 @@ class Story:
             if i == d.REOPENED and j == 0:
                 lead_from = self.close_and_reopen(i, out, inc, lead_from)
                 continue
-            plan_on = self.ends[wave + j] - timedelta(days=self.rng.randint(75, 140))
+            plan_on = self.handover_planned_on(i, wave + j)
             self.tenure(i, j, out, lead_from, _at(plan_on, 9))
             lead_from = self.handover(i, j, out, inc, plan_on)
         j, last = len(leads) - 1, _vol(wave + len(leads) - 1, leads[-1])
@@ -233,6 +235,13 @@ class Story:
             self.withdrawn.add(last)
         else:
             self.tenure(i, j, last, lead_from, _at(self.today - (80 if i == d.QUIET else 0) * DAY, 0))
+
+    def handover_planned_on(self, i: int, cohort: int) -> date:
+        """When the handover from the family's lead in ``cohort`` is planned: some weeks before the cohort ends,
+        or, for the leaving cohort's showcase families, a set number of days before the story's last day."""
+        if cohort == d.LEAVING_COHORT and i in d.UNDER_WAY:
+            return self.today - d.UNDER_WAY[i] * DAY
+        return self.ends[cohort] - timedelta(days=self.rng.randint(75, 140))
 
     def profile(self, seed: d.FamilySeed, on: date) -> dict[str, Any]:
         """The enrolment fields: household with birth years and aliases, and the main carer's consent."""
@@ -314,7 +323,7 @@ class Story:
             self.fact(COORD, "assign_volunteer", f, _at(plan_on - 14 * DAY, 10), volunteer_id=inc, role="shadow")
         handover = self.plan_handover(i, out, inc, plan_on, f"{f}:handover:{j}")
         without_joint_visit = i == d.NO_JOINT_VISIT and j == 0
-        joint = 0 if without_joint_visit else self.rng.randint(1, 3)
+        joint = 0 if without_joint_visit else 3 if i in d.UNDER_WAY else self.rng.randint(1, 3)
         for n in range(joint):
             visit = {**d.JOINT_VISIT, "summary": d.JOINT_VISIT_SUMMARIES[n]}
             at = _at(plan_on + timedelta(days=10 + 18 * n), 16)
@@ -478,4 +487,8 @@ def _summary(ids: dict[str, UUID], facts: int) -> DemoSummary:
         closed_family_id=ids[_fam(d.LOST_AT_HANDOVER)],
         uncovered_family_id=ids[_fam(d.WITHDRAWN_LEAD)],
         cliff_family_id=ids[_fam(d.REOPENED)],
+        quiet_family_id=ids[_fam(d.QUIET)],
+        planned_family_id=ids[_fam(d.JUST_PLANNED)],
+        joint_visits_family_id=ids[_fam(d.IN_JOINT_VISITS)],
+        compartment_family_id=ids[_fam(d.SENSITIVE)],
     )

@@ -103,6 +103,10 @@ JOURNEYS: tuple[tuple[int, tuple[int, ...]], ...] = (
     (2, (0, 0)),
 )
 
+#: The calendar, anchored on the story's last day: the cohort leaving now ends LEAVING_IN days later, a new
+#: cohort is recruited every INTAKE_EVERY days, and each cohort serves for COHORT_TERM days (a year and a half).
+LEAVING_COHORT, LEAVING_IN, INTAKE_EVERY, COHORT_TERM = 2, 45, 365, 548
+
 # Who is who in the story (indexes into FAMILIES, and (cohort, volunteer) into VOLUNTEERS).
 ALUMNI = 0  # the first volunteer keeps in touch after leaving: "天冷了，注意身体"
 NO_JOINT_VISIT = 1  # the first handover completes without a joint visit, for a recorded reason
@@ -116,6 +120,11 @@ SHADOWED = 8  # the incoming volunteer shadows the lead before the handover
 CO_LED = 9  # a second volunteer helps as co
 WITHDRAWN_LEAD = 10  # its lead withdrew a few weeks ago: no lead now
 QUIET = 11  # no visit or message for over two months
+#: The leaving cohort's handovers caught under way on the story's last day, whatever day that is: family ->
+#: days since the handover was planned. Joint visits come ten days after planning, then every eighteen days.
+JUST_PLANNED = 12  # planned a few days ago: the first joint visit is still to come
+IN_JOINT_VISITS = 13  # one joint visit done and the family's agreement, more joint visits to come
+UNDER_WAY: Mapping[int, int] = {JUST_PLANNED: 4, IN_JOINT_VISITS: 20}
 CANCELLED_NEWCOMER = (1, 5)  # the newcomer who withdraws, cancelling CANCELLED's first handover
 CO_VOLUNTEER = (1, 3)  # CO_LED's co volunteer
 

@@ -1,15 +1,20 @@
-"""The demo story: loaded once into a SQLite file, then read back through the application like any store."""
+"""The demo story: loaded into a SQLite file, then read back through the application and its views like any
+store. The story ends on the day it is loaded, so each load is pinned to a day of its own (the machine's clock
+travels there): the day the suite once went red, a leap day, a year's end.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from domain import Peiban, StoreSettings
 from domain.aggregate import PeibanAggregate
@@ -17,9 +22,12 @@ from domain.cohort import Cohort
 from domain.family import Family
 from domain.values import HandoverState, ServiceLine, VolunteerStatus
 from domain.volunteer import Volunteer
+from projections.read_models import ReadModels
 from web.demo import DemoStoreNotEmpty, DemoSummary, load_demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: The days the demo is loaded on, each at noon in Shanghai (the same calendar day in UTC).
+PINNED_DAYS = (date(2026, 11, 30), date(2028, 2, 29), date(2030, 12, 31))
 E = TypeVar("E", bound=PeibanAggregate.Event)
 
 
@@ -28,7 +36,9 @@ class Loaded:
     """A store holding the demo, an app reading it, and what the load reported along the way."""
 
     env: dict[str, str]
+    settings: StoreSettings
     today: date
+    now: datetime
     summary: DemoSummary
     progress: list[tuple[int, int]]
     app: Peiban
@@ -41,8 +51,12 @@ class Loaded:
         return self.app.family_facts(family_id)
 
 
+def sqlite_settings(folder: Path) -> StoreSettings:
+    return StoreSettings(backend="sqlite", data_dir=folder)
+
+
 def sqlite_env(folder: Path) -> dict[str, str]:
-    return StoreSettings(backend="sqlite", data_dir=folder).env(Peiban.name)
+    return sqlite_settings(folder).env(Peiban.name)
 
 
 def read_log(env: dict[str, str]) -> list[tuple[str, PeibanAggregate.Event]]:
@@ -55,14 +69,18 @@ def read_log(env: dict[str, str]) -> list[tuple[str, PeibanAggregate.Event]]:
     return [(topic, fact) for topic, fact in log if isinstance(fact, PeibanAggregate.Event)]
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    env, today = sqlite_env(tmp_path_factory.mktemp("demo")), datetime.now(UTC).date()
-    calls: list[tuple[int, int]] = []
-    summary = load_demo(env, progress=lambda done, total: calls.append((done, total)), today=today)
-    app = Peiban(env)
-    yield Loaded(env, today, summary, calls, app, read_log(env))
-    app.close()
+@pytest.fixture(scope="module", params=PINNED_DAYS, ids=date.isoformat)
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    """The demo loaded on a pinned day, with the clock held at noon that day while its tests run."""
+    today: date = request.param
+    now = datetime.combine(today, time(12), SHANGHAI)
+    with time_machine.travel(now, tick=False):
+        settings = sqlite_settings(tmp_path_factory.mktemp("demo"))
+        env, calls = settings.env(Peiban.name), []
+        summary = load_demo(env, progress=lambda done, total: calls.append((done, total)))
+        app = Peiban(env)
+        yield Loaded(env, settings, today, now, summary, calls, app, read_log(env))
+        app.close()
 
 
 def test_the_demo_spans_three_years_of_cohorts_volunteers_and_families(loaded: Loaded) -> None:
@@ -73,7 +91,7 @@ def test_the_demo_spans_three_years_of_cohorts_volunteers_and_families(loaded: L
     assert loaded.summary.families == len(loaded.facts(Family.Enrolled)) >= 12
     assert loaded.summary.facts == len(loaded.log)
     first = min(fact.occurred_at for _, fact in loaded.log)
-    assert timedelta(days=3 * 365 - 60) < datetime.now(UTC) - first < timedelta(days=4 * 365)
+    assert timedelta(days=3 * 365 - 60) < loaded.now - first < timedelta(days=4 * 365)
     # and the oldest cohort has left, graduating or withdrawing, and has been closed
     oldest = loaded.facts(Cohort.Opened)[0]
     assert not loaded.app.get_cohort(oldest.originator_id).is_open
@@ -165,7 +183,7 @@ def test_facts_are_recorded_in_order_after_they_happened_and_before_now(loaded: 
     # then they were recorded in time order, none before it happened, none in the future
     assert recorded == sorted(recorded)
     assert all(fact.recorded_at >= fact.occurred_at for _, fact in loaded.log)
-    assert recorded[-1] <= datetime.now(UTC)
+    assert recorded[-1] < datetime.combine(loaded.today, time(), UTC) <= loaded.now
     # and most were written up the same day
     same_day = [f for _, f in loaded.log if f.recorded_at - f.occurred_at < timedelta(hours=12)]
     assert len(same_day) > 0.8 * len(loaded.log)
@@ -222,10 +240,43 @@ def test_the_demo_tells_the_same_story_every_time(loaded: Loaded, tmp_path: Path
     assert [(t, f.occurred_at) for t, f in again] == [(t, f.occurred_at) for t, f in loaded.log]
 
 
+@time_machine.travel(datetime(2026, 11, 30, 23, 30, tzinfo=SHANGHAI), tick=False)
 def test_the_demo_story_cannot_end_in_the_future(tmp_path: Path) -> None:
-    # given an empty store
+    # given an empty store, late on 30 November in Shanghai (still the 30th in UTC)
     env = sqlite_env(tmp_path)
-    # when the demo is asked to end tomorrow, then it refuses before recording anything
+    # when the demo is asked to end on a day that has not begun in UTC, then it refuses before recording anything
     with pytest.raises(ValueError, match="future"):
-        load_demo(env, today=datetime.now(UTC).date() + timedelta(days=2))
+        load_demo(env, today=date(2026, 12, 1))
     assert read_log(env) == []
+
+
+def test_the_coordinators_dashboard_shows_every_showcase_situation(loaded: Loaded) -> None:
+    # given the views of the demo store, caught up
+    models = ReadModels(loaded.app, loaded.settings)
+    try:
+        models.catch_up()
+        # when the coordinator's dashboard is drawn on the day the story ends
+        board = models.dashboard(now=loaded.now)
+        corrected = models.timeline(loaded.summary.corrected_family_id)
+        compartment = models.timeline(loaded.summary.compartment_family_id)
+        uncleared = models.timeline(loaded.summary.compartment_family_id, include_sensitive=False)
+    finally:
+        models.close()
+    demo = loaded.summary
+    rows = {UUID(row.family_id): row for row in board.families}
+    # then a family is on the cliff, one is uncovered, one is quiet
+    assert demo.cliff_family_id in {UUID(r.family_id) for r in board.cliff}
+    assert demo.uncovered_family_id in {UUID(r.family_id) for r in board.uncovered}
+    assert demo.quiet_family_id in {UUID(r.family_id) for r in board.quiet}
+    # and one handover is planned with no joint visit yet, another has had a joint visit and the family's word
+    planned, under_way = rows[demo.planned_family_id].handover, rows[demo.joint_visits_family_id].handover
+    assert planned is not None and planned.joint_visits == 0
+    assert under_way is not None and under_way.joint_visits >= 1 and under_way.family_agreed
+    # and a handover completed without a joint visit, saying why
+    assert [h for h in board.without_joint_visit if h.reason]
+    # and the corrected family's record shows an amendment and a retraction
+    actions = {c.action for entry in corrected.entries for c in entry.corrections}
+    assert {"amend", "retract"} <= actions
+    # and the compartment record is there for the cleared, and not for the uncleared
+    assert [e for e in compartment.entries if e.sensitive]
+    assert not [e for e in uncleared.entries if e.sensitive]

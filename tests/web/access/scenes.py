@@ -8,7 +8,7 @@ from enum import Enum
 from uuid import UUID, uuid4
 
 from domain import Peiban
-from tests.builders import family_profile, message, visit
+from tests.builders import family_profile, local_today, message, visit
 
 BY = "场景"
 MISSING = "00000000-0000-0000-0000-000000000000"
@@ -29,7 +29,7 @@ def ago(**delta: float) -> datetime:
 
 
 def day(offset: int) -> date:
-    return date.today() + timedelta(days=offset)
+    return local_today(offset)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from domain import Peiban, StoreSettings
 from domain.accounts import AccountNotFound
+from tests.builders import local_today
 from web.access.passwords import hash_password
 from web.access.tokens import new_token
 from web.app import create_app, shutdown
@@ -87,6 +88,6 @@ def post(client: FlaskClient, path: str, body: dict[str, Any], status: int = 201
 
 
 def cohort(client: FlaskClient, name: str = "2025级") -> str:
-    today = date.today()
+    today = local_today()
     body = {"name": name, "starts_on": str(today - timedelta(days=400)), "ends_on": str(today + timedelta(days=140))}
     return str(post(client, "/cohorts", body)["id"])

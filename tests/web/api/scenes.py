@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from domain import StoreSettings
 from domain.aggregate import fact_id
+from tests.builders import local_today
 from tests.web.api.conftest import ago, cohort, log_position, post, signed_in
 from web.app import create_app
 from web.config import Settings
@@ -29,7 +30,7 @@ def ahead(**delta: float) -> str:
 
 
 def day(offset: int = 0) -> str:
-    return str(date.today() + timedelta(days=offset))
+    return str(local_today(offset))
 
 
 def volunteer(client: FlaskClient, cohort_id: str, name: str, *, active: bool = True) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 
 from flask import Flask
 
+from tests.builders import local_today
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, volunteer
 from tests.web.ui.conftest import browser, handover_scene, open_account, text
@@ -29,8 +29,8 @@ def test_a_coordinator_sees_each_continuity_list_leading_to_its_families(ui_app:
     # given: 张家 whose lead's cohort ends in 20 days, 刘家 without a lead (and never contacted),
     # 陈家 handed over without a joint visit
     api = signed_in(ui_app, "coordinator")
-    ending = {"name": "2023级", "starts_on": str(date.today() - timedelta(days=500))}
-    leaving = post(api, "/cohorts", {**ending, "ends_on": str(date.today() + timedelta(days=20))})["id"]
+    ending = {"name": "2023级", "starts_on": str(local_today(-500))}
+    leaving = post(api, "/cohorts", {**ending, "ends_on": str(local_today(20))})["id"]
     staying = cohort(api, "2025级")
     old, new = volunteer(api, leaving, "老义工"), volunteer(api, staying, "新义工")
     zhang, liu, chen = family(api, "张家"), family(api, "刘家"), family(api, "陈家")
@@ -50,7 +50,7 @@ def test_a_coordinator_sees_each_continuity_list_leading_to_its_families(ui_app:
     assert linked_families(section(page, "without-joint-visit")) == {chen}
     # and the cohort end dates are at a glance
     cohorts = section(page, "cohorts")
-    assert "2023级" in cohorts and str(date.today() + timedelta(days=20)) in cohorts
+    assert "2023级" in cohorts and str(local_today(20)) in cohorts
 
 
 def test_a_volunteer_sees_only_their_families_and_others_are_not_found(ui_app: Flask) -> None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from tests.builders import local_today
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
 from tests.web.ui.conftest import browser, form_token, handover_scene, log_position, open_account, preset_times, text
 from tests.web.ui.test_page_safety import assert_safe
-
-TODAY = date.today()
 
 
 def linked_families(page: str) -> set[str]:
@@ -167,8 +165,8 @@ def good_enrolment() -> dict[str, Any]:
         "household-2-birth_year": "1988",
         "consent-guardian_relation": "mother",
         "consent-scopes": ["records", "home_visits"],
-        "consent-given_on": str(TODAY - timedelta(days=2)),
-        "occurred_at": (TODAY - timedelta(days=1)).strftime("%Y-%m-%dT10:00"),
+        "consent-given_on": str(local_today(-2)),
+        "occurred_at": local_today(-1).strftime("%Y-%m-%dT10:00"),
     }
 
 
@@ -340,7 +338,7 @@ def test_opening_a_cohort_lists_it_with_its_dates_and_volunteers(ui_app: Flask) 
     volunteer(api, older, "乙")
     client = coordinator(ui_app)
 
-    starts, ends = TODAY - timedelta(days=3), TODAY + timedelta(days=540)
+    starts, ends = local_today(-3), local_today(540)
     sent = send(client, "/cohorts/new", {"name": "2026级", "starts_on": str(starts), "ends_on": str(ends)})
 
     assert sent.status_code == 303
@@ -358,13 +356,13 @@ def test_a_rejected_cohort_shows_the_error_beside_the_date_and_records_nothing(u
     before = log_position(ui_app)
 
     # when the expected end comes before the intake
-    fields = {"name": "2026级", "starts_on": str(TODAY), "ends_on": str(TODAY - timedelta(days=1))}
+    fields = {"name": "2026级", "starts_on": str(local_today()), "ends_on": str(local_today(-1))}
     sent = send(client, "/cohorts/new", fields)
 
     page = text(sent)
     assert sent.status_code == 422
     assert error_beside(page, "ends_on") == "结束日期应晚于招募日期"
-    assert value_of(page, "name") == "2026级" and value_of(page, "ends_on") == str(TODAY - timedelta(days=1))
+    assert value_of(page, "name") == "2026级" and value_of(page, "ends_on") == str(local_today(-1))
     assert log_position(ui_app) == before
 
     # and dates no cohort has (a slip of the keyboard) are refused too
@@ -390,7 +388,7 @@ def test_forms_sent_without_the_csrf_token_are_refused_and_record_nothing(ui_app
             "/families/new": good_enrolment(),
             "/volunteers/new": {"name": "周同学", "cohort_id": open_cohort, "contact": "微信"},
             f"/volunteers/{registered}/activate": {},
-            "/cohorts/new": {"name": "2026级", "starts_on": str(TODAY), "ends_on": str(TODAY + timedelta(days=9))},
+            "/cohorts/new": {"name": "2026级", "starts_on": str(local_today()), "ends_on": str(local_today(9))},
         }.items()
     }
 
