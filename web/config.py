@@ -25,6 +25,8 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
+    #: How many reverse proxies (terminating TLS) stand in front and set ``X-Forwarded-*`` (0: trust no such header).
+    trust_proxy: int = 0
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,4 +53,13 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         store=store,
         secret_key=env.get("PEIBAN_SECRET_KEY", ""),
         timezone=env.get("PEIBAN_TIMEZONE", "Asia/Shanghai"),
+        trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
     )
+
+
+def proxies(value: object) -> int:
+    """The number of trusted proxies: ASCII digits only, 0 to 5."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= 5):
+        raise ValueError(f"PEIBAN_TRUST_PROXY must be a number of proxies from 0 to 5 (got {value!r})")
+    return int(text)
