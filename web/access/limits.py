@@ -1,16 +1,19 @@
 """Sign-in limits that hold under concurrency and that no outsider can turn into a lock-out.
 
-The policy (failed sign-ins within a 15-minute window):
+The policy (failed sign-ins within a 15-minute window; an IPv6 address counts as its /64 network,
+which one subscriber usually holds whole):
 
-- per (account, address): after 5, that address may not sign in to that account, not even with
-  the right password — this is what stops one guesser;
-- per address: after 20, over any accounts, that address may not sign in at all — this stops one
-  guesser trying many names;
-- per account: after 30 from anywhere (more than one address can reach: it takes a guesser at
-  least six addresses), only *known* clients may still try — an address this account signed in
-  from, or a browser holding a device cookie of this account, within the last 90 days. Others are
-  told to wait. So a guesser elsewhere never stops the user at their own address or browser, and a
-  spread-out guess at one account gets at most ~30 tries per window from strangers.
+- A browser holding a device cookie of the account (given at each successful sign-in, kept 90
+  days) is counted on its own: after 5 failures that browser waits. Nothing anyone does elsewhere
+  (even at the same shared address: a centre's one NAT) stops it.
+- Any other client is counted per (account, address): after 5, that address may not sign in to
+  that account, not even with the right password — this stops one guesser;
+- and per address: after 20, over any accounts, that address may not sign in at all — this stops
+  one guesser trying many names;
+- and per account: after 30 from anywhere (more than one address can reach alone: it takes a
+  guesser at least six), only an address this account signed in from within 90 days may still try;
+  other strangers wait. So a spread-out guess at one account gets ~30 tries per window, and still
+  does not stop the user at their own address or in their own browser.
 
 Each try is *reserved* before the password is checked: the counts are read, compared and raised in
 one write transaction (SQLite's ``BEGIN IMMEDIATE``, PostgreSQL's advisory lock: across threads and
@@ -27,6 +30,7 @@ account-wide limit. The rows below are few and live beside the sessions.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +55,19 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def client_address(address: str) -> str:
+    """The address a client is counted by: IPv4 as it is, IPv6 by its /64 network."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One sign-in try: the account the name resolves to, the caller's address, its device cookie."""
@@ -60,16 +77,18 @@ class Attempt:
     device: str = ""
 
     @property
-    def keys(self) -> tuple[str, str, str]:
-        """The counters it counts towards: (account, address) pair, address, account."""
-        address = self.address[:100]
-        return f"pair:{self.account_id}|{address}", f"address:{address}", f"account:{self.account_id}"
+    def counted_as(self) -> str:
+        return client_address(self.address)
 
     @property
-    def markers(self) -> list[str]:
-        """What would make this caller known to the account: its address, and its device cookie if any."""
-        found = [f"address:{self.address[:100]}"]
-        return [*found, f"device:{_digest(self.device)}"] if self.device else found
+    def device_key(self) -> str:
+        return f"device:{self.account_id}|{_digest(self.device)}"
+
+    @property
+    def stranger_keys(self) -> tuple[str, str, str]:
+        """The counters a client without a device cookie counts towards: (account, address), address, account."""
+        address = self.counted_as
+        return f"pair:{self.account_id}|{address}", f"address:{address}", f"account:{self.account_id}"
 
 
 class SignInLimits:
@@ -81,28 +100,32 @@ class SignInLimits:
             for statement in TABLES:
                 tx.execute(statement)
 
-    def reserve(self, attempt: Attempt, now: datetime) -> bool:
-        """Count the try as a failure if the limits allow it (atomically); False: throttled, not counted."""
-        pair, address, account = attempt.keys
+    def reserve(self, attempt: Attempt, now: datetime) -> tuple[str, ...] | None:
+        """Count the try as a failure if the limits allow it (atomically): the counters raised; None: throttled."""
         with self.db.write() as tx:
-            if _count(tx, pair, now) >= PER_PAIR or _count(tx, address, now) >= PER_ADDRESS:
-                return False
-            if _count(tx, account, now) >= PER_ACCOUNT and not _known(tx, attempt, now):
-                return False
-            for key in attempt.keys:
+            if attempt.device and _known(tx, attempt.account_id, f"device:{_digest(attempt.device)}", now):
+                keys: tuple[str, ...] = (attempt.device_key,)
+                allowed = _count(tx, attempt.device_key, now) < PER_PAIR
+            else:
+                keys = pair, address, account = attempt.stranger_keys
+                allowed = _count(tx, pair, now) < PER_PAIR and _count(tx, address, now) < PER_ADDRESS
+                if allowed and _count(tx, account, now) >= PER_ACCOUNT:
+                    allowed = _known(tx, attempt.account_id, f"address:{attempt.counted_as}", now)
+            if not allowed:
+                return None
+            for key in keys:
                 _add(tx, key, now, 1)
-        return True
+        return keys
 
-    def succeeded(self, attempt: Attempt, now: datetime) -> str:
-        """Give the reservation back, forget this pair's failures, and remember the client; a new device token."""
+    def succeeded(self, attempt: Attempt, reserved: tuple[str, ...], now: datetime) -> str:
+        """Give the reservation back (clearing the client's own count) and remember the client; a new device token."""
         device = secrets.token_urlsafe(32)
-        pair, address, account = attempt.keys
         with self.db.write() as tx:
-            tx.execute("DELETE FROM access_attempt WHERE attempt_key = ?", [pair])
-            _add(tx, address, now, -1)
-            _add(tx, account, now, -1)
+            tx.execute("DELETE FROM access_attempt WHERE attempt_key = ?", [reserved[0]])
+            for key in reserved[1:]:
+                _add(tx, key, now, -1)
             tx.execute("DELETE FROM access_known WHERE account_id = ? AND seen_at < ?", [attempt.account_id, _old(now)])
-            for marker in [f"address:{attempt.address[:100]}", f"device:{_digest(device)}"]:
+            for marker in (f"address:{attempt.counted_as}", f"device:{_digest(device)}"):
                 tx.execute(
                     "INSERT INTO access_known VALUES (?, ?, ?)"
                     " ON CONFLICT (account_id, marker) DO UPDATE SET seen_at = excluded.seen_at",
@@ -137,11 +160,9 @@ def _add(tx: Tx, key: str, now: datetime, step: int) -> None:
         )
 
 
-def _known(tx: Tx, attempt: Attempt, now: datetime) -> bool:
-    markers = attempt.markers
-    places = ", ".join("?" * len(markers))
+def _known(tx: Tx, account_id: str, marker: str, now: datetime) -> bool:
     row = tx.one(
-        f"SELECT 1 FROM access_known WHERE account_id = ? AND seen_at >= ? AND marker IN ({places})",
-        [attempt.account_id, _old(now), *markers],
+        "SELECT 1 FROM access_known WHERE account_id = ? AND marker = ? AND seen_at >= ?",
+        [account_id, marker, _old(now)],
     )
     return row is not None

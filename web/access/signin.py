@@ -53,14 +53,15 @@ def sign_in(user_name: str, password: str, one_time_code: str = "") -> OpenedSes
     sessions: SessionStore = current_app.extensions["peiban.sessions"]
     # The limits count by the account the name resolves to, so every spelling of one name counts as one.
     attempt = Attempt(str(account_id(user_name)), request.remote_addr or "", request.cookies.get(DEVICE_COOKIE, ""))
-    if not limits.reserve(attempt, now()):
+    reserved = limits.reserve(attempt, now())
+    if reserved is None:
         return Refusal.THROTTLED
     account = _account(user_name)
     # Verify against a dummy hash for unknown names too, so that timing tells nothing.
     valid = verify_password(account.password_hash if account else DUMMY_HASH, password)
     if account is None or not valid or account.disabled or not second_factor_holds(account, one_time_code, now()):
         return Refusal.WRONG
-    device = limits.succeeded(attempt, now())
+    device = limits.succeeded(attempt, reserved, now())
     session_id, session = sessions.open(str(account.id), attempt.address, now())
     volunteer = str(account.volunteer_id) if account.volunteer_id else None
     caller = Caller(

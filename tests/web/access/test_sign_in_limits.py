@@ -17,7 +17,7 @@ import web.access.signin
 from tests.web.access.conftest import PASSWORD, open_account, sign_in
 from tests.web.api.live_server import serving
 from web.access.guard import COOKIE
-from web.access.limits import PER_ACCOUNT, PER_PAIR
+from web.access.limits import PER_ACCOUNT, PER_ADDRESS, PER_PAIR
 from web.access.passwords import verify_password
 from web.access.signin import DEVICE_COOKIE
 
@@ -111,6 +111,8 @@ def test_guesses_spread_over_many_addresses_slow_strangers_but_not_the_owners_ad
     phone_elsewhere.set_cookie(DEVICE_COOKIE, device.value)
 
     assert answers == [401] * len(answers) and len(answers) >= PER_ACCOUNT
+    home.delete_cookie(DEVICE_COOKIE)  # the address alone, without the browser's cookie
+
     assert stranger.status_code == 429, "past the account-wide limit, an unknown client waits"
     assert sign_in(home, "wang").status_code == 200, "the address the owner signed in from still signs in"
     assert sign_in(phone_elsewhere, "wang").status_code == 200, "so does the owner's browser, from anywhere"
@@ -129,6 +131,33 @@ def test_a_stolen_device_cookie_does_not_lift_the_limits_of_its_address(web: Fla
     answers = [sign_in(thief, "wang", f"guess-{i}-wrong").status_code for i in range(PER_PAIR + 1)]
 
     assert answers == [401] * PER_PAIR + [429]
+
+
+def test_a_guesser_at_the_owners_own_shared_address_does_not_stop_the_owners_browser(web: Flask) -> None:
+    open_account(web, "wang", "coordinator")
+    owner = client_at(web, "10.1.0.1")  # a centre's one NAT address, shared by staff and guests
+    assert sign_in(owner, "wang").status_code == 200
+    guesser = client_at(web, "10.1.0.1")
+
+    at_wang = [sign_in(guesser, " WANG", f"guess-{i}-wrong").status_code for i in range(PER_PAIR + 1)]
+    at_others = [sign_in(guesser, f"name{i}", "guessed-password").status_code for i in range(PER_ADDRESS)]
+
+    assert at_wang == [401] * PER_PAIR + [429] and at_others[-1] == 429
+    assert sign_in(owner, "wang").status_code == 200, "the owner's browser carries its device cookie"
+
+
+def test_an_ipv6_guesser_cannot_escape_the_address_limit_by_moving_within_its_network(web: Flask) -> None:
+    open_account(web, "wang", "coordinator")
+    guesses = [
+        sign_in(client_at(web, f"2001:db8:0:1::{n:x}"), f"name{n}", "guessed-password").status_code
+        for n in range(1, PER_ADDRESS + 1)
+    ]
+
+    same_network = sign_in(client_at(web, "2001:db8:0:1:ffff::1"), "wang")
+    next_network = sign_in(client_at(web, "2001:db8:0:2::1"), "wang")
+
+    assert guesses == [401] * PER_ADDRESS
+    assert (same_network.status_code, next_network.status_code) == (429, 200)
 
 
 def test_a_success_gives_back_its_try_so_a_user_who_mistypes_is_not_throttled(web: Flask) -> None:
