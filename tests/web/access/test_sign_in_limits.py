@@ -6,20 +6,24 @@ import http.client
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
 import web.access.signin
+from tests.stores import store
 from tests.web.access.conftest import PASSWORD, open_account, sign_in
 from tests.web.api.live_server import serving
 from web.access.guard import COOKIE
 from web.access.limits import PER_ACCOUNT, PER_ADDRESS, PER_PAIR
 from web.access.passwords import verify_password
 from web.access.signin import DEVICE_COOKIE
+from web.app import create_app, shutdown
+from web.config import Settings
 
 SESSION = "/api/v1/session"
 #: Spellings that the accounts store resolves to the account "wang": one account, one limit.
@@ -64,9 +68,19 @@ def password_checks(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counted
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def on_each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The app on a SQLite store, then on a PostgreSQL one."""
+    with store(request.param, tmp_path) as settings:
+        app = create_app(Settings(store=settings), {"TESTING": True})
+        yield app
+        shutdown(app)
+
+
 def test_forty_parallel_guesses_get_five_password_checks_and_the_owner_still_signs_in_from_elsewhere(
-    web: Flask, password_checks: Counter[str]
+    on_each_store: Flask, password_checks: Counter[str]
 ) -> None:
+    web = on_each_store
     open_account(web, "wang", "coordinator")
 
     with serving(web, threads=8) as port:
