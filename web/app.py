@@ -8,10 +8,12 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain import Peiban
 from projections.read_models import ReadModels
 from web.access import guard
+from web.access.limits import SignInLimits
 from web.api import register_api
 from web.api.body import StrictJSONProvider
 from web.config import Settings, from_environment
@@ -35,12 +37,14 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         app.config.from_mapping(test_config)
     peiban = open_application(settings)
     audit = open_audit(settings)
+    sessions = open_sessions(settings)
     app.extensions.update(
         {
             "peiban": peiban,
             "peiban.read_models": ReadModels(peiban, settings.store),
             "peiban.accounts": open_accounts(settings),
-            "peiban.sessions": open_sessions(settings),
+            "peiban.sessions": sessions,
+            "peiban.limits": SignInLimits(sessions.db),
             "peiban.audit": audit,
             "peiban.access_log": access_log(settings, audit),
             "peiban.seal": open_seal(settings, peiban),
@@ -52,6 +56,11 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     app.after_request(security_headers)
     app.after_request(seal_new_facts)
     app.add_url_rule("/healthz", "health", health)
+    if settings.trust_proxy:
+        # Behind N proxies, take the client's address, scheme, host and port from the headers each appended;
+        # without this option (the default) those headers are ignored, so nobody can forge their address.
+        n = settings.trust_proxy
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
     return app
 
 
@@ -63,8 +72,9 @@ def application() -> Peiban:
 
 
 def health() -> ResponseReturnValue:
-    """Liveness and the log position, for monitoring."""
-    return jsonify(status="ok", facts=application().log_position())
+    """Liveness for monitoring: the log answers. Nothing else (anyone may ask): no version, counts or paths."""
+    application().log_position()
+    return jsonify(status="ok")
 
 
 def security_headers(response: Response) -> Response:
@@ -79,6 +89,8 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    if current_app.config["PEIBAN_SETTINGS"].trust_proxy:  # served over HTTPS by the proxy: browsers must stay there
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     if not request.path.startswith(("/static/", "/api/v1/docs/assets/")):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,7 @@ from domain.aggregate import PeibanAggregate
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
-from web.config import Settings, from_environment
+from web.config import Settings, from_environment, proxies
 from web.facts_text import fact_line
 from web.progress import Progress
 from web.seal_keys import create_key
@@ -91,12 +92,21 @@ def demo(settings: Settings) -> None:
 @click.option(
     "--demo", "with_demo", is_flag=True, help="存储为空时先载入示例数据 / load the demo first if the store is empty"
 )
+@click.option(
+    "--trust-proxy",
+    type=click.IntRange(0, 5),
+    help="前面有几层 TLS 反向代理，信任其 X-Forwarded-* 头 / how many TLS reverse proxies in front to trust"
+    " X-Forwarded-* from (PEIBAN_TRUST_PROXY, default 0: none)",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, threads: int, with_demo: bool) -> None:
+def serve(settings: Settings, host: str, port: int, threads: int, with_demo: bool, trust_proxy: int | None) -> None:
     """用生产级 WSGI 服务器（waitress）运行网页 / Serve the web app with a production WSGI server (waitress)."""
     import waitress
 
     from web.app import create_app
+
+    if trust_proxy is not None:
+        settings = replace(settings, trust_proxy=proxies(trust_proxy))
 
     if create_key(settings.seal_key_path()):
         click.echo(f"封印签名密钥已新建 / seal signing key created: {settings.seal_key_path()}")

@@ -36,6 +36,8 @@ class Settings:
 
     #: The largest request body taken (larger ones answer 413): a handover letter at its limit fits many times.
     max_body_bytes: int = 1024 * 1024
+    #: How many reverse proxies (terminating TLS) stand in front and set ``X-Forwarded-*`` (0: trust no such header).
+    trust_proxy: int = 0
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -64,4 +66,13 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         timezone=env.get("PEIBAN_TIMEZONE", "Asia/Shanghai"),
         seal_key_file=Path(env["PEIBAN_SEAL_KEY_FILE"]) if env.get("PEIBAN_SEAL_KEY_FILE") else None,
         seal_checkpoint_every=int(env.get("PEIBAN_SEAL_CHECKPOINT_EVERY", "1000")),
+        trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
     )
+
+
+def proxies(value: object) -> int:
+    """The number of trusted proxies: ASCII digits only, 0 to 5."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= 5):
+        raise ValueError(f"PEIBAN_TRUST_PROXY must be a number of proxies from 0 to 5 (got {value!r})")
+    return int(text)

@@ -6,6 +6,12 @@ field), asks the policy table whether the caller's role may take the endpoint's 
 and on which families, and afterwards records every successful read of a family's
 record in the read audit. API requests are refused in the API's JSON shape, pages
 with a page (see ``web.access.refusals``).
+
+The CSRF check is hand-written rather than Flask-WTF's CSRFProtect, on purpose: the token
+belongs to the server-side session (it dies at sign-out and when the account is disabled,
+and holds across processes and restarts without a shared SECRET_KEY), bearer-token writes
+need none (CSRFProtect exempts by view, not by how the caller authenticated), and refusals
+must come in the API's one JSON shape. What it does is one constant-time comparison.
 """
 
 from __future__ import annotations

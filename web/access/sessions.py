@@ -1,8 +1,19 @@
-"""Server-side sessions and sign-in attempts, kept in a store of their own.
+"""Server-side sessions, and the last one-time-code step each account used, kept in a store of their own.
 
 A session id lives only in the user's cookie; the store keeps its SHA-256, so a
 copy of the store opens no session. Signing out or disabling an account deletes
 its rows, so a cookie copied before that no longer works.
+
+Hand-written rather than Flask-Session (or Flask's signed-cookie session): an account's
+sessions must all end at once when it is disabled or its password reset, which needs
+them findable by account on the server, in the store Peiban already runs.
+
+The time step of the last one-time code accepted for each account lives here too, not as
+a fact in the accounts log: it changes at every sign-in and must be checked and raised
+in one transaction across processes (a conditional write here does that), while the
+accounts log records grants and changes people read later — a fact per sign-in would
+also make every sign-in race administrators' changes for the account's next version.
+It survives restarts like the sessions do (a file, or a PostgreSQL schema).
 """
 
 from __future__ import annotations
@@ -16,15 +27,13 @@ from projections.db import ViewDatabase
 
 SESSION_LIFETIME = timedelta(hours=12)
 IDLE_LIFETIME = timedelta(hours=2)
-ATTEMPT_WINDOW = timedelta(minutes=15)
 
 TABLES = (
     "CREATE TABLE IF NOT EXISTS access_session ("
     " session_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL, csrf_token TEXT NOT NULL,"
     " created_at TEXT NOT NULL, seen_at TEXT NOT NULL, address TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS access_session_account ON access_session (account_id)",
-    "CREATE TABLE IF NOT EXISTS access_attempt ("
-    " attempt_key TEXT PRIMARY KEY, window_start TEXT NOT NULL, failures INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS access_second_factor (account_id TEXT PRIMARY KEY, last_step BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS access_secret (name TEXT PRIMARY KEY, secret TEXT NOT NULL)",
 )
 
@@ -94,30 +103,15 @@ class SessionStore:
         with self.db.write() as tx:
             tx.execute("DELETE FROM access_session WHERE account_id = ?", [account_id])
 
-    def failures(self, keys: list[str], now: datetime) -> int:
-        """The most failed sign-ins within the window among ``keys`` (an account, an address)."""
-        worst = 0
-        with self.db.read() as tx:
-            for key in keys:
-                row = tx.one("SELECT window_start, failures FROM access_attempt WHERE attempt_key = ?", [key])
-                if row and now - datetime.fromisoformat(row[0]) < ATTEMPT_WINDOW:
-                    worst = max(worst, int(row[1]))
-        return worst
-
-    def failed(self, keys: list[str], now: datetime) -> None:
+    def claim_step(self, account_id: str, step: int) -> bool:
+        """Accept a one-time code's time step once: True if it is later than the last step accepted (atomically)."""
         with self.db.write() as tx:
-            for key in keys:
-                row = tx.one("SELECT window_start, failures FROM access_attempt WHERE attempt_key = ?", [key])
-                if row is None:
-                    tx.execute("INSERT INTO access_attempt VALUES (?, ?, 1)", [key, now.isoformat()])
-                elif now - datetime.fromisoformat(row[0]) >= ATTEMPT_WINDOW:
-                    tx.execute(
-                        "UPDATE access_attempt SET window_start = ?, failures = 1 WHERE attempt_key = ?",
-                        [now.isoformat(), key],
-                    )
-                else:
-                    tx.execute("UPDATE access_attempt SET failures = failures + 1 WHERE attempt_key = ?", [key])
-
-    def succeeded(self, key: str) -> None:
-        with self.db.write() as tx:
-            tx.execute("DELETE FROM access_attempt WHERE attempt_key = ?", [key])
+            row = tx.one("SELECT last_step FROM access_second_factor WHERE account_id = ?", [account_id])
+            if row is not None and int(row[0]) >= step:
+                return False
+            tx.execute(
+                "INSERT INTO access_second_factor VALUES (?, ?)"
+                " ON CONFLICT (account_id) DO UPDATE SET last_step = excluded.last_step",
+                [account_id, step],
+            )
+        return True

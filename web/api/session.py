@@ -65,7 +65,7 @@ class Session(MethodView):
         assert isinstance(outcome, OpenedSession)
         g.actor = outcome.caller.user_name
         response = make_response(SignedIn().dump(_signed_in(outcome.caller)), 200)
-        return set_session_cookie(response, outcome.session_id)
+        return set_session_cookie(response, outcome)
 
     @blp.response(204)
     def delete(self) -> Any:

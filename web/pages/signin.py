@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from web.access.signin import OpenedSession, Refusal, set_session_cookie, sign_in, sign_out
+from web.access.signin import OpenedSession, Refusal, secure_cookies, set_session_cookie, sign_in, sign_out
 from web.i18n import _
 
 bp = Blueprint("signin", __name__)
@@ -43,7 +43,7 @@ def _form(status: int, given: dict[str, str], errors: dict[str, str], token: str
     page = render_template("signin.html", given=given, errors=errors, csrf_token=token, next=given.get("next", ""))
     response = make_response(page, status)
     response.set_cookie(
-        SIGNIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure, path="/signin"
+        SIGNIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=secure_cookies(), path="/signin"
     )
     return response
 
@@ -92,7 +92,7 @@ def _submitted() -> ResponseReturnValue:
     g.actor = outcome.caller.user_name
     response = redirect(safe_next(given["next"]), 303)
     response.delete_cookie(SIGNIN_CSRF_COOKIE, path="/signin")
-    return set_session_cookie(response, outcome.session_id)
+    return set_session_cookie(response, outcome)
 
 
 @bp.route("/signout", methods=["POST"], endpoint="sign_out")
