@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as AnyResponse
 
 from domain.accounts import AccountNotFound, AccountRole, Accounts
 from domain.audit import AuditTrail, ReadKind
-from projections.directory import sensitive_facts, volunteer_families
+from projections.directory import volunteer_families
 from projections.engine import Projection
 from projections.read_models import ReadModels
 from web.access.policy import Action, Scope, may, scope_of
@@ -131,29 +131,9 @@ def guard() -> AnyResponse | None:
         return refuse(Refused.FAMILY_NOT_FOUND)
     if scope is Scope.SELF and str(args.get("volunteer_id")) != caller.volunteer_id:
         return refuse(Refused.VOLUNTEER_NOT_FOUND)
-    if not may(caller.role, Action.READ_SENSITIVE) and names_a_compartment_fact():
-        return refuse(Refused.FACT_NOT_FOUND)
+    # Whether the caller may name a fact of a compartment is decided where facts are resolved (the family
+    # aggregate, given the caller's clearance): see domain.compartments.
     return None
-
-
-#: Where a request may name a fact of a compartment: path parameters and body fields.
-NAMED_FACTS = ("concern_id", "follow_up_id", "event_id", "target_event_id")
-
-
-def names_a_compartment_fact() -> bool:
-    """Whether the request names a concern or follow-up of a sensitive compartment; to a caller who
-    may not see them, such facts answer exactly like facts that do not exist."""
-    named = [str(v) for k, v in (request.view_args or {}).items() if k in NAMED_FACTS]
-    body = request.get_json(silent=True) if request.method not in SAFE_METHODS else None
-    if isinstance(body, dict):
-        named += [str(body[k]) for k in NAMED_FACTS if isinstance(body.get(k), str)]
-    if request.method not in SAFE_METHODS and request.mimetype in FORMS:
-        named += [request.form[k] for k in NAMED_FACTS if request.form.get(k)]
-    if not named:
-        return False
-    models: ReadModels = extension("peiban.read_models")
-    with models["continuity"].reading() as tx:
-        return sensitive_facts(tx, named)
 
 
 def record_read(response: Response) -> Response:

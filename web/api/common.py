@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask import current_app, g
 
 from domain import Peiban
+from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from projections.read_models import ReadModels
 
 E = TypeVar("E", bound=Enum)
@@ -44,6 +45,11 @@ def cleared_for_sensitive() -> bool:
     from web.access.guard import cleared_for_sensitive as by_policy
 
     return by_policy()
+
+
+def clearance() -> Clearance:
+    """The compartments the caller may see: every command that names an earlier fact is given it."""
+    return EVERY_COMPARTMENT if cleared_for_sensitive() else NO_COMPARTMENT
 
 
 def bad_query(parameter: str, message: str) -> NoReturn:

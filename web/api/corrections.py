@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from domain.checks import LONG_TEXT, SHORT_TEXT
 from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
-from web.api.common import FactRecorded, Strict, choice, current_actor, peiban, text
+from web.api.common import FactRecorded, Strict, choice, clearance, current_actor, peiban, text
 
 blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
 
@@ -75,6 +75,7 @@ class Corrections(MethodView):
             "target_event_id": given["target_event_id"],
             "reason": given["reason"],
             "recorded_by": current_actor(),
+            "clearance": clearance(),
         }
         if given["action"] is Action.AMEND:
             event_id = peiban().amend_fact(family_id, changes=given["changes"], **common)
