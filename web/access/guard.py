@@ -163,6 +163,13 @@ def cleared_for_sensitive() -> bool:
     return caller is not None and may(caller.role, Action.READ_SENSITIVE)
 
 
+def counts_compartments_of(volunteer_id: object) -> bool:
+    """Whether a volunteer's figures may count the compartments' visits they were on: for cleared readers, and
+    for the volunteer themselves (who was there); to anyone else those visits count for nothing."""
+    caller: Caller | None = g.get("caller")
+    return cleared_for_sensitive() or (caller is not None and caller.volunteer_id == str(volunteer_id))
+
+
 def visible_families() -> set[str] | None:
     """The families the caller may see in lists (None: all)."""
     scoped: set[str] | None = g.get("families_in_scope")

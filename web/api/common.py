@@ -47,6 +47,13 @@ def cleared_for_sensitive() -> bool:
     return by_policy()
 
 
+def counts_compartments_of(volunteer_id: object) -> bool:
+    """Whether this volunteer's figures may count the compartments' visits they were on (see web.access.guard)."""
+    from web.access.guard import counts_compartments_of as by_policy
+
+    return by_policy(volunteer_id)
+
+
 def clearance() -> Clearance:
     """The compartments the caller may see: every command that names an earlier fact is given it."""
     return EVERY_COMPARTMENT if cleared_for_sensitive() else NO_COMPARTMENT
