@@ -143,7 +143,7 @@ def record_read(response: Response) -> Response:
     family_id = (request.view_args or {}).get("family_id")
     if caller is None or family_id is None or endpoint not in AUDITED or not 200 <= response.status_code < 300:
         return response
-    what = ReadKind.AS_OF if "as_of" in request.args else AUDITED[endpoint]
+    what = ReadKind.AS_OF if "as_of" in request.args or g.get("replayed") else AUDITED[endpoint]
     audit: AuditTrail = extension("peiban.audit")
     detail = request.query_string.decode()[:200]
     audit.record_read(
@@ -161,6 +161,12 @@ def cleared_for_sensitive() -> bool:
     """May the caller see the sensitive compartments (anti-domestic-violence, shelter)?"""
     caller: Caller | None = g.get("caller")
     return caller is not None and may(caller.role, Action.READ_SENSITIVE)
+
+
+def may_replay() -> bool:
+    """May the caller replay a family's record as it stood at an earlier moment (``as_of``, see routes.REFINED)?"""
+    caller: Caller | None = g.get("caller")
+    return caller is not None and may(caller.role, Action.READ_RAW_FACTS)
 
 
 def counts_compartments_of(volunteer_id: object) -> bool:

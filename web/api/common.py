@@ -54,6 +54,23 @@ def counts_compartments_of(volunteer_id: object) -> bool:
     return by_policy(volunteer_id)
 
 
+def may_replay() -> bool:
+    """Whether the caller may replay a family's record as it stood at an earlier moment (see web.access.guard)."""
+    from web.access.guard import may_replay as by_policy
+
+    return by_policy()
+
+
+def forbidden() -> NoReturn:
+    """Refuse the request exactly as the guard refuses what the policy does not allow."""
+    from flask import abort
+
+    from web.access.refusals import Refused, refuse
+
+    abort(refuse(Refused.FORBIDDEN))
+    raise AssertionError("abort raises")
+
+
 def clearance() -> Clearance:
     """The compartments the caller may see: every command that names an earlier fact is given it."""
     return EVERY_COMPARTMENT if cleared_for_sensitive() else NO_COMPARTMENT
