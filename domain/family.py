@@ -662,8 +662,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
-        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
+        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch.
+        Only joint visits the caller may see count: a joint visit of a compartment must not be told by a
+        completion that needs no reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, limit=LONG_TEXT, required=False)
@@ -673,7 +676,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if known is not None:
             self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id))
         handover = self._open_handover(checks, handover_id, when, now)
-        if not handover.joint_visit_ids and not reason:
+        seen = [v for v in handover.joint_visit_ids if clearance.sees(compartment_of(v, self.facts, self.traces))]
+        if not seen and not reason:
             raise HandoverNeedsJointVisit()
         if incoming.status is not VolunteerStatus.ACTIVE:
             raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())

@@ -209,3 +209,28 @@ def test_cleared_readers_see_the_compartments_in_the_same_figures(
     expected = {"/reports/cohorts", "/reports/cohorts.csv", f"{API}/reports/cohorts", f"{API}/dashboard/continuity"}
     assert differing >= expected
     assert any(a.endswith("/caseload") for a in differing) and any(a.startswith("/volunteers/") for a in differing)
+
+
+def test_a_joint_visit_of_a_compartment_is_not_one_to_readers_not_cleared(frozen: None, tmp_path: Path) -> None:
+    # given the open handover, whose only joint visit is in the shelter compartment
+    app = app_on(tmp_path / "data")
+    try:
+        p = programme(app)
+        record_the_compartments(p)
+        family = p.families["open"]
+        bridges = signed_in(app, "social_worker").get(f"{API}/families/{family}/timeline").get_json()["bridges"]
+        (handover,) = [b["handover_id"] for b in bridges if b["state"] == "planned" and b["joint_visits"] == 1]
+        path = f"/families/{family}/handovers/{handover}/complete"
+        coordinator = reader(p, "coordinator")
+
+        # when the coordinator completes it without saying why there was no joint visit
+        form = coordinator.get(path).get_data(as_text=True)
+        refused = signed_in(app, "coordinator").post(f"{API}{path}", json={"keep_in_touch": False})
+
+        # then, to them, there was none: the form asks why, and the completion is refused as without one
+        assert 'name="no_joint_visit_reason"' in form
+        assert (refused.status_code, refused.get_json()["error"]) == (409, "handover_needs_joint_visit")
+        # (for the programme's own tools, cleared for every compartment, the joint visit counts)
+        assert peiban(app).complete_handover(family, handover_id=handover, keep_in_touch=False, recorded_by=BY)
+    finally:
+        shutdown(app)
