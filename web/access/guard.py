@@ -136,6 +136,11 @@ def guard() -> AnyResponse | None:
     return None
 
 
+#: What the read audit keeps of a query: the moment a replay asked for. Nothing else: a cursor, or the fact just
+#: recorded (``?recorded=``), may name a fact of a compartment, and coordinators read the audit.
+AUDITED_QUERY = frozenset({"as_of", "day"})
+
+
 def record_read(response: Response) -> Response:
     """After a successful read of a family's record: who, what, when, from where."""
     caller: Caller | None = g.get("caller")
@@ -145,7 +150,8 @@ def record_read(response: Response) -> Response:
         return response
     what = ReadKind.AS_OF if "as_of" in request.args or g.get("replayed") else AUDITED[endpoint]
     audit: AuditTrail = extension("peiban.audit")
-    detail = request.query_string.decode()[:200]
+    asked = request.query_string.decode(errors="replace").split("&")
+    detail = "&".join(part for part in asked if part.partition("=")[0] in AUDITED_QUERY)[:200]
     audit.record_read(
         reader=caller.user_name,
         role=caller.role.value,

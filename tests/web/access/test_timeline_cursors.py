@@ -116,3 +116,20 @@ def test_every_page_asks_the_volunteers_scope_again(web: Flask) -> None:
     followed = timeline(volunteer, c.family, after=cursor)
     missing = timeline(volunteer, c.other_family)
     assert (followed.status_code, followed.get_data()) == (404, missing.get_data())
+
+
+def test_the_read_audit_keeps_neither_a_cursor_nor_the_fact_just_recorded(web: Flask) -> None:
+    # given a social worker walking the timeline by cursor, and opening the family page at a fact they recorded
+    c = build(web)
+    worker = c.as_("social_worker")
+    cursor = first_cursor(worker, c.family)
+    assert timeline(worker, c.family, after=cursor).status_code == 200
+    assert worker.get(f"/families/{c.family}", query_string={"recorded": c.open_concern}).status_code == 200
+
+    # when the coordinator reads who read the family
+    log = c.as_("coordinator").get(f"{API}/families/{c.family}/readers", query_string={"limit": "500"})
+
+    # then the audit says who read what and when, but holds nothing that names a fact of the compartment
+    details = [r["detail"] for r in log.get_json()["items"] if r["reader"].startswith("test-social_worker")]
+    assert len(details) >= 3 and set(details) == {""}
+    assert found(c, {"readers": log}) == []
