@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.app_base import PeibanBase, parse_id
+from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.family import Family
 
 
@@ -125,8 +126,10 @@ class FamilyCommands(PeibanBase):
         no_joint_visit_reason: Any = "",
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
-        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
+        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch
+        (only the joint visits the caller may see count)."""
         hid = parse_id(handover_id, "handover_id")
         incoming = self._standing(self.get_family(family_id).handover(hid).incoming_id)
         return self._on_family(
@@ -138,6 +141,7 @@ class FamilyCommands(PeibanBase):
                 keep_in_touch=keep_in_touch,
                 no_joint_visit_reason=no_joint_visit_reason,
                 recorded_by=recorded_by,
+                clearance=clearance,
                 **at,
             ),
         )

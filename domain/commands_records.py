@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.app_base import PeibanBase, parse_id
 from domain.checks import Checks
+from domain.compartments import EVERY_COMPARTMENT, Clearance
 
 
 def _optional_id(value: Any, field: str) -> UUID | None:
@@ -15,6 +16,10 @@ def _optional_id(value: Any, field: str) -> UUID | None:
 
 
 class RecordCommands(PeibanBase):
+    """Commands that name an earlier fact take the caller's ``clearance``: a fact of a compartment the caller is
+    not cleared for answers as one that does not exist. The default, every compartment, is for the programme's
+    own tools (the CLI, the demo); the web passes each caller's own."""
+
     def log_visit(
         self,
         family_id: Any,
@@ -61,14 +66,23 @@ class RecordCommands(PeibanBase):
         )
 
     def resolve_concern(
-        self, family_id: Any, *, concern_id: Any, resolution: Any, recorded_by: Any, occurred_at: datetime | None = None
+        self,
+        family_id: Any,
+        *,
+        concern_id: Any,
+        resolution: Any,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Resolve an open concern, saying how."""
         cid = parse_id(concern_id, "concern_id")
         return self._on_family(
             family_id,
             occurred_at,
-            lambda f, at: f.resolve_concern(concern_id=cid, resolution=resolution, recorded_by=recorded_by, **at),
+            lambda f, at: f.resolve_concern(
+                concern_id=cid, resolution=resolution, recorded_by=recorded_by, clearance=clearance, **at
+            ),
         )
 
     def make_referral(
@@ -78,6 +92,7 @@ class RecordCommands(PeibanBase):
         concern_id: Any = None,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
         **fields: Any,
     ) -> UUID:
         """Refer the family to a service line; returns the referral's id."""
@@ -85,7 +100,7 @@ class RecordCommands(PeibanBase):
         return self._on_family(
             family_id,
             occurred_at,
-            lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, **at, **fields),
+            lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, clearance=clearance, **at, **fields),
         )
 
     def schedule_follow_up(
@@ -96,6 +111,7 @@ class RecordCommands(PeibanBase):
         concern_id: Any = None,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
         **fields: Any,
     ) -> UUID:
         """Schedule a follow-up (action, due date; optionally who and for which concern); returns its id."""
@@ -105,7 +121,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.schedule_follow_up(
-                volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, **at, **fields
+                volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, clearance=clearance, **at, **fields
             ),
         )
 
@@ -117,29 +133,56 @@ class RecordCommands(PeibanBase):
         note: Any = "",
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Mark a follow-up as done."""
         fid = parse_id(follow_up_id, "follow_up_id")
         return self._on_family(
             family_id,
             occurred_at,
-            lambda f, at: f.complete_follow_up(follow_up_id=fid, note=note, recorded_by=recorded_by, **at),
+            lambda f, at: f.complete_follow_up(
+                follow_up_id=fid, note=note, recorded_by=recorded_by, clearance=clearance, **at
+            ),
         )
 
-    def amend_fact(self, family_id: Any, *, target_event_id: Any, changes: Any, reason: Any, recorded_by: Any) -> UUID:
+    def amend_fact(
+        self,
+        family_id: Any,
+        *,
+        target_event_id: Any,
+        changes: Any,
+        reason: Any,
+        recorded_by: Any,
+        clearance: Clearance = EVERY_COMPARTMENT,
+    ) -> UUID:
         """Amend descriptive fields of a recorded fact; returns the amendment's id."""
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
             lambda f: f.amend(
-                target_event_id=target, changes=changes, reason=reason, recorded_by=recorded_by, now=self.clock()
+                target_event_id=target,
+                changes=changes,
+                reason=reason,
+                recorded_by=recorded_by,
+                now=self.clock(),
+                clearance=clearance,
             ),
         )
 
-    def retract_fact(self, family_id: Any, *, target_event_id: Any, reason: Any, recorded_by: Any) -> UUID:
+    def retract_fact(
+        self,
+        family_id: Any,
+        *,
+        target_event_id: Any,
+        reason: Any,
+        recorded_by: Any,
+        clearance: Clearance = EVERY_COMPARTMENT,
+    ) -> UUID:
         """Retract a recorded fact, which stays visible to auditors; returns the retraction's id."""
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
-            lambda f: f.retract(target_event_id=target, reason=reason, recorded_by=recorded_by, now=self.clock()),
+            lambda f: f.retract(
+                target_event_id=target, reason=reason, recorded_by=recorded_by, now=self.clock(), clearance=clearance
+            ),
         )

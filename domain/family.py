@@ -17,6 +17,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from domain.aggregate import PeibanAggregate, check_actor, fact_id
 from domain.checks import Checks
+from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
 from domain.errors import FactNotFound, HandoverNotFound, Problem
 from domain.facts import FIELDS, check_changes, check_fields
 from domain.family_profile import check_consent, check_household
@@ -48,6 +49,7 @@ from domain.values import (
     HandoverState,
     HouseholdMember,
     Role,
+    ServiceLine,
     VolunteerStatus,
 )
 from domain.volunteer import VolunteerStanding
@@ -149,7 +151,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         def apply(self, family: Family) -> None:
             for volunteer_id in self.volunteer_ids:
                 family.saw(volunteer_id, self.occurred_at)
-            family.facts[self.event_id.hex] = Fact("visit")
+            family.facts[self.event_id.hex] = Fact("visit", service_line=self.service_line, folded=True)
             handover = family.roster.handover(self.handover_id) if self.handover_id else None
             if handover is not None:
                 handover.joint_visit_ids.append(self.event_id)
@@ -165,7 +167,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.saw(self.volunteer_id, self.occurred_at)
-            family.facts[self.event_id.hex] = Fact("message")
+            family.facts[self.event_id.hex] = Fact("message", service_line=self.service_line, folded=True)
 
     class HandoverPlanned(Event):
         TOPIC = "peiban.Family.HandoverPlanned"
@@ -232,7 +234,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         summary: str
 
         def apply(self, family: Family) -> None:
-            family.facts[self.event_id.hex] = Fact("concern")
+            family.facts[self.event_id.hex] = Fact("concern", service_line=self.service_line, folded=True)
             family.open_concerns.append(self.event_id)
 
     class ConcernResolved(Event):
@@ -242,6 +244,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.open_concerns.remove(self.concern_id)
+            family.trace(self.event_id, self.concern_id)
 
     class ReferralMade(Event):
         TOPIC = "peiban.Family.ReferralMade"
@@ -250,7 +253,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         concern_id: UUID | None
 
         def apply(self, family: Family) -> None:
-            family.facts[self.event_id.hex] = Fact("referral")
+            family.facts[self.event_id.hex] = Fact(
+                "referral", service_line=self.service_line, follows=self.concern_id, folded=True
+            )
 
     class FollowUpScheduled(Event):
         TOPIC = "peiban.Family.FollowUpScheduled"
@@ -260,7 +265,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         concern_id: UUID | None
 
         def apply(self, family: Family) -> None:
-            family.facts[self.event_id.hex] = Fact("follow_up")
+            family.facts[self.event_id.hex] = Fact("follow_up", follows=self.concern_id, folded=True)
             family.open_follow_ups.append(self.event_id)
 
     class FollowUpDone(Event):
@@ -270,6 +275,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.open_follow_ups.remove(self.follow_up_id)
+            family.trace(self.event_id, self.follow_up_id)
 
     class FactAmended(Event):
         TOPIC = "peiban.Family.FactAmended"
@@ -277,12 +283,19 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         changes: dict[str, Any]
         reason: str
 
+        def apply(self, family: Family) -> None:
+            family.trace(self.event_id, self.target_event_id)
+            if "service_line" in self.changes:  # an amendment may move a fact into a compartment, or out of one
+                line = self.changes["service_line"]
+                family.facts[self.target_event_id.hex].service_line = ServiceLine(line) if line else None
+
     class FactRetracted(Event):
         TOPIC = "peiban.Family.FactRetracted"
         target_event_id: UUID
         reason: str
 
         def apply(self, family: Family) -> None:
+            family.trace(self.event_id, self.target_event_id)
             family.facts[self.target_event_id.hex].retracted = True
             for handover in family.roster.handovers:
                 if self.target_event_id in handover.joint_visit_ids:
@@ -293,6 +306,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
     class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Family.Snapshot"
+
+    #: 2: facts keep their service line and what they follow from, and traces are kept (see domain.compartments)
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot from before compartments were folded: what it cannot tell is taken as sensitive."""
+        state["traces"] = None
 
     def __init__(
         self,
@@ -320,6 +341,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self.last_seen: dict[str, datetime] = {}
         self.roster = Roster()
         self.facts: dict[str, Fact] = {}
+        #: fact -> the fact it resolves, completes or corrects (None: not kept, in a snapshot older than that)
+        self.traces: dict[str, UUID] | None = {}
         self.open_concerns: list[UUID] = []
         self.open_follow_ups: list[UUID] = []
 
@@ -338,6 +361,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if handover is None:
             raise HandoverNotFound()
         return handover
+
+    def trace(self, event_id: UUID, target: UUID) -> None:
+        """Keep which fact a resolution, completion or correction points at: it shares that fact's compartment."""
+        if self.traces is not None:
+            self.traces[event_id.hex] = target
 
     def volunteers_involved(self) -> set[UUID]:
         """Everyone the family has ever had: assigned, in a handover, or alumni."""
@@ -634,8 +662,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
-        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch."""
+        """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch.
+        Only joint visits the caller may see count: a joint visit of a compartment must not be told by a
+        completion that needs no reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
@@ -645,7 +676,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if known is not None:
             self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id))
         handover = self._open_handover(checks, handover_id, when, now)
-        if not handover.joint_visit_ids and not reason:
+        seen = [v for v in handover.joint_visit_ids if clearance.sees(compartment_of(v, self.facts, self.traces))]
+        if not seen and not reason:
             raise HandoverNeedsJointVisit()
         if incoming.status is not VolunteerStatus.ACTIVE:
             raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())
@@ -687,14 +719,21 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(self.ConcernRaised, now=now, recorded_by=by, occurred_at=when, **values)
 
     def resolve_concern(
-        self, *, concern_id: UUID, resolution: Any, recorded_by: Any, occurred_at: Any, now: datetime
+        self,
+        *,
+        concern_id: UUID,
+        resolution: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Resolve an open concern, saying how."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         text = checks.text("resolution", resolution)
         checks.done()
-        self._live_fact(concern_id, "concern")
+        self._live_fact(concern_id, "concern", clearance)
         if concern_id not in self.open_concerns:
             raise ConcernAlreadyResolved()
         return self._record(
@@ -702,7 +741,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def make_referral(
-        self, *, concern_id: UUID | None = None, recorded_by: Any, occurred_at: Any, now: datetime, **fields: Any
+        self,
+        *,
+        concern_id: UUID | None = None,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
+        **fields: Any,
     ) -> UUID:
         """Refer the family to one of the centre's service lines."""
         checks = Checks()
@@ -711,7 +757,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self._reject_unknown(checks, fields, "referral")
         checks.done()
         if concern_id is not None:
-            self._live_fact(concern_id, "concern")
+            self._live_fact(concern_id, "concern", clearance)
         return self._record(
             self.ReferralMade, now=now, recorded_by=by, occurred_at=when, concern_id=concern_id, **values
         )
@@ -724,6 +770,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
         **fields: Any,
     ) -> UUID:
         """Schedule a follow-up: what, by when, and optionally by whom and for which concern."""
@@ -733,7 +780,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self._reject_unknown(checks, fields, "follow_up")
         checks.done()
         if concern_id is not None:
-            self._live_fact(concern_id, "concern")
+            self._live_fact(concern_id, "concern", clearance)
         if volunteer_id is not None and volunteer_id not in self.volunteers_involved():
             raise NotAssigned()
         return self._record(
@@ -747,26 +794,42 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def complete_follow_up(
-        self, *, follow_up_id: UUID, note: Any, recorded_by: Any, occurred_at: Any, now: datetime
+        self,
+        *,
+        follow_up_id: UUID,
+        note: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Mark a scheduled follow-up as done."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         text = checks.text("note", note, required=False)
         checks.done()
-        self._live_fact(follow_up_id, "follow_up")
+        self._live_fact(follow_up_id, "follow_up", clearance)
         if follow_up_id not in self.open_follow_ups:
             raise FollowUpAlreadyDone()
         return self._record(
             self.FollowUpDone, now=now, recorded_by=by, occurred_at=when, follow_up_id=follow_up_id, note=text
         )
 
-    def amend(self, *, target_event_id: UUID, changes: Any, reason: Any, recorded_by: Any, now: datetime) -> UUID:
+    def amend(
+        self,
+        *,
+        target_event_id: UUID,
+        changes: Any,
+        reason: Any,
+        recorded_by: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
+    ) -> UUID:
         """Amend descriptive fields of a recorded fact; the original stays visible."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
         why = checks.text("reason", reason)
-        fact = self._live_fact(target_event_id)
+        fact = self._live_fact(target_event_id, clearance=clearance)
         checked = check_changes(checks, fact.kind, changes)
         checks.done()
         return self._record(
@@ -779,21 +842,32 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             reason=why,
         )
 
-    def retract(self, *, target_event_id: UUID, reason: Any, recorded_by: Any, now: datetime) -> UUID:
+    def retract(
+        self,
+        *,
+        target_event_id: UUID,
+        reason: Any,
+        recorded_by: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
+    ) -> UUID:
         """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
         why = checks.text("reason", reason)
         checks.done()
-        self._live_fact(target_event_id)
+        self._live_fact(target_event_id, clearance=clearance)
         return self._record(
             self.FactRetracted, now=now, recorded_by=by, occurred_at=now, target_event_id=target_event_id, reason=why
         )
 
     # ---- helpers -------------------------------------------------------------
 
-    def _live_fact(self, event_id: UUID, kind: str | None = None) -> Fact:
-        """The correctable fact with this id, not retracted (and of ``kind``, if given)."""
+    def _live_fact(self, event_id: UUID, kind: str | None = None, clearance: Clearance = EVERY_COMPARTMENT) -> Fact:
+        """The correctable fact with this id, not retracted (and of ``kind``, if given). A fact of a compartment
+        the caller is not cleared for is, to them, not there: it answers as a fact that does not exist."""
+        if not clearance.sees(compartment_of(event_id, self.facts, self.traces)):
+            raise FactNotFound()
         fact = self.facts.get(event_id.hex)
         if fact is None or (kind is not None and fact.kind != kind):
             if (

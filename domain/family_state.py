@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.values import HandoverState, Role
+from domain.values import HandoverState, Role, ServiceLine
 
 
 @dataclass
@@ -67,10 +67,15 @@ class AlumniContact:
 
 @dataclass
 class Fact:
-    """A correctable fact: what kind it is and whether it has been retracted."""
+    """A correctable fact: what kind it is, whether it has been retracted, its service line (as amended) and the
+    concern (or follow-up) it follows from, which decide its compartment."""
 
     kind: str
     retracted: bool = False
+    service_line: ServiceLine | None = None
+    follows: UUID | None = None
+    #: False only for facts restored from a snapshot taken before service lines were kept here
+    folded: bool = False
 
 
 @dataclass

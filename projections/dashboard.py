@@ -83,10 +83,16 @@ class Dashboard:
     without_joint_visit: tuple[HandoverWithoutJointVisit, ...]
 
 
-def _open_handovers(tx: Tx) -> dict[str, OpenHandover]:
+def _shown(sensitive: bool) -> str:
+    """The condition a contact or concern must meet to count: none, or being outside the compartments."""
+    return "" if sensitive else " AND sensitive = 0"
+
+
+def _open_handovers(tx: Tx, sensitive: bool) -> dict[str, OpenHandover]:
     rows = tx.query(
         "SELECT h.family_id, h.handover_id, h.outgoing_id, h.incoming_id, v.name, h.planned_on, h.family_agreed,"
-        " (SELECT COUNT(*) FROM continuity_contact c WHERE c.handover_id = h.handover_id AND c.retracted = 0)"
+        " (SELECT COUNT(*) FROM continuity_contact c WHERE c.handover_id = h.handover_id AND c.retracted = 0"
+        f"{_shown(sensitive)})"
         " FROM continuity_handover h JOIN continuity_volunteer v ON v.volunteer_id = h.incoming_id"
         " WHERE h.state = ?",
         [HandoverState.PLANNED.value],
@@ -97,14 +103,14 @@ def _open_handovers(tx: Tx) -> dict[str, OpenHandover]:
     }
 
 
-def _without_joint_visit(tx: Tx, only: str | None) -> tuple[HandoverWithoutJointVisit, ...]:
+def _without_joint_visit(tx: Tx, only: str | None, sensitive: bool) -> tuple[HandoverWithoutJointVisit, ...]:
     rows = tx.query(
         "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.closed_at, h.no_joint_visit_reason"
         " FROM continuity_handover h JOIN continuity_family f ON f.family_id = h.family_id"
         " JOIN continuity_volunteer o ON o.volunteer_id = h.outgoing_id"
         " JOIN continuity_volunteer i ON i.volunteer_id = h.incoming_id"
         " WHERE h.state = ? AND NOT EXISTS (SELECT 1 FROM continuity_contact c"
-        " WHERE c.handover_id = h.handover_id AND c.retracted = 0)"
+        f" WHERE c.handover_id = h.handover_id AND c.retracted = 0{_shown(sensitive)})"
         f"{' AND h.family_id = ?' if only else ''} ORDER BY h.closed_at, h.handover_id",
         [HandoverState.COMPLETED.value, *([only] if only else [])],
     )
@@ -114,7 +120,7 @@ def _without_joint_visit(tx: Tx, only: str | None) -> tuple[HandoverWithoutJoint
 def _last_contacts(tx: Tx, until: str, sensitive: bool) -> dict[str, str]:
     rows = tx.query(
         "SELECT family_id, MAX(occurred_at) FROM continuity_contact WHERE retracted = 0 AND occurred_at <= ?"
-        f"{'' if sensitive else ' AND sensitive = 0'} GROUP BY family_id",
+        f"{_shown(sensitive)} GROUP BY family_id",
         [until],
     )
     return {r[0]: r[1] for r in rows}
@@ -123,7 +129,7 @@ def _last_contacts(tx: Tx, until: str, sensitive: bool) -> dict[str, str]:
 def _open_concerns(tx: Tx, until: str, sensitive: bool) -> dict[str, int]:
     rows = tx.query(
         "SELECT family_id, COUNT(*) FROM continuity_concern WHERE retracted = 0 AND resolved_at IS NULL"
-        f" AND raised_at <= ?{'' if sensitive else ' AND sensitive = 0'} GROUP BY family_id",
+        f" AND raised_at <= ?{_shown(sensitive)} GROUP BY family_id",
         [until],
     )
     return {r[0]: int(r[1]) for r in rows}
@@ -141,7 +147,7 @@ def _families(tx: Tx, now: datetime, only: str | None, sensitive: bool) -> list[
         " ORDER BY f.display_name COLLATE pinyin, f.family_id",
         [Role.LEAD.value, FamilyStatus.OPEN.value, *([only] if only else [])],
     )
-    handovers = _open_handovers(tx)
+    handovers = _open_handovers(tx, sensitive)
     last_contacts, concerns = _last_contacts(tx, until, sensitive), _open_concerns(tx, until, sensitive)
     rows = []
     for fid, name, enrolled, lead, lead_name, departed, cohort_id, cohort, ends in families:
@@ -194,5 +200,5 @@ def continuity_dashboard(
         uncovered=tuple(r for r in rows if not r.is_covered),
         cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, pinyin_key(r.display_name)))),
         quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, pinyin_key(r.display_name)))),
-        without_joint_visit=_without_joint_visit(tx, only),
+        without_joint_visit=_without_joint_visit(tx, only, include_sensitive),
     )

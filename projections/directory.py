@@ -192,16 +192,3 @@ def volunteer_families(tx: Tx, volunteer_id: str) -> tuple[set[str], set[str]]:
         [volunteer_id],
     )
     return {str(r[0]) for r in own}, {str(r[0]) for r in alumni}
-
-
-def sensitive_facts(tx: Tx, event_ids: list[str]) -> bool:
-    """Whether any of these visits, messages, concerns or follow-ups belongs to a sensitive compartment
-    (as they stand now)."""
-    marks = ", ".join("?" for _ in event_ids)
-    rows = tx.query(
-        f"SELECT event_id FROM continuity_concern WHERE sensitive = 1 AND event_id IN ({marks})"
-        f" UNION SELECT event_id FROM continuity_follow_up WHERE sensitive = 1 AND event_id IN ({marks})"
-        f" UNION SELECT event_id FROM continuity_contact WHERE sensitive = 1 AND event_id IN ({marks})",
-        [*event_ids, *event_ids, *event_ids],
-    )
-    return bool(rows)

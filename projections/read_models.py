@@ -83,20 +83,22 @@ class ReadModels:
                 include_sensitive=include_sensitive,
             )
 
-    def caseload(self, volunteer_id: Any, *, now: datetime) -> Caseload:
-        """A volunteer's families, roles, last visits, and visits and hours this month and term."""
+    def caseload(self, volunteer_id: Any, *, now: datetime, include_sensitive: bool = True) -> Caseload:
+        """A volunteer's families, roles, last visits, and visits and hours this month and term (the sensitive
+        compartments' visits counted only if ``include_sensitive``: for the volunteer, and for cleared readers)."""
         with self["continuity"].reading() as tx:
-            found = volunteer_caseload(tx, str(volunteer_id), now=now)
+            found = volunteer_caseload(tx, str(volunteer_id), now=now, include_sensitive=include_sensitive)
         if found is None:
             raise VolunteerNotFound()
         return found
 
-    def cohort_report(self) -> CohortReport:
-        """The cohort continuity report: per cohort transition and per quarter."""
+    def cohort_report(self, *, include_sensitive: bool = True) -> CohortReport:
+        """The cohort continuity report: per cohort transition and per quarter (the sensitive compartments'
+        contacts counted only if ``include_sensitive``)."""
         with self["continuity"].reading() as tx:
-            return cohort_report(tx)
+            return cohort_report(tx, include_sensitive=include_sensitive)
 
-    def visits_per_month(self) -> tuple[MonthVisits, ...]:
+    def visits_per_month(self, *, include_sensitive: bool = True) -> tuple[MonthVisits, ...]:
         """Visits in each calendar month, oldest first (the cohort report's service over time)."""
         with self["continuity"].reading() as tx:
-            return visits_per_month(tx)
+            return visits_per_month(tx, include_sensitive=include_sensitive)

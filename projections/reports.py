@@ -5,6 +5,10 @@ it. Gap at handover: calendar days (Asia/Shanghai) between the outgoing voluntee
 visit to the family up to completion and the incoming volunteer's first visit from
 completion on; a handover whose newcomer has not visited yet has no gap yet. Quarters
 are calendar quarters in Asia/Shanghai; volunteer hours count each volunteer present.
+
+Without ``include_sensitive``, contacts of the sensitive compartments count for nothing (the
+flag is folded into the continuity view when the fact arrives, and kept current by amendments):
+a reader not cleared for them must not learn from a count, an hour or a gap that they exist.
 """
 
 from __future__ import annotations
@@ -80,10 +84,16 @@ def _gap(visits: list[tuple[str, str]], handover: _Handover) -> int | None:
     return (local_day(from_iso(first_in)) - local_day(from_iso(last_out))).days
 
 
-def _transitions(tx: Tx) -> tuple[CohortTransition, ...]:
+def _shown(sensitive: bool, alias: str = "c") -> str:
+    """The condition a contact must meet to count: none, or (for readers not cleared) being outside the compartments."""
+    return "" if sensitive else f" AND {alias}.sensitive = 0"
+
+
+def _transitions(tx: Tx, sensitive: bool) -> tuple[CohortTransition, ...]:
     rows = tx.query(
         "SELECT c.cohort_id, c.name, c.expected_end_on, h.family_id, h.outgoing_id, h.incoming_id, h.closed_at,"
-        " (SELECT COUNT(*) FROM continuity_contact j WHERE j.handover_id = h.handover_id AND j.retracted = 0)"
+        " (SELECT COUNT(*) FROM continuity_contact j WHERE j.handover_id = h.handover_id AND j.retracted = 0"
+        f"{_shown(sensitive, 'j')})"
         " FROM continuity_handover h JOIN continuity_volunteer v ON v.volunteer_id = h.outgoing_id"
         " JOIN continuity_cohort c ON c.cohort_id = v.cohort_id WHERE h.state = ?"
         " ORDER BY c.expected_end_on, c.name, c.cohort_id, h.closed_at, h.handover_id",
@@ -93,6 +103,7 @@ def _transitions(tx: Tx) -> tuple[CohortTransition, ...]:
     for family_id, at, volunteer_id in tx.query(
         "SELECT c.family_id, c.occurred_at, cv.volunteer_id FROM continuity_contact c"
         " JOIN continuity_contact_volunteer cv ON cv.event_id = c.event_id WHERE c.kind = 'visit' AND c.retracted = 0"
+        f"{_shown(sensitive)}"
     ):
         visits[family_id].append((at, volunteer_id))
     closures: dict[str, list[datetime]] = defaultdict(list)
@@ -105,7 +116,7 @@ def _transitions(tx: Tx) -> tuple[CohortTransition, ...]:
             " JOIN continuity_contact_volunteer cv ON cv.event_id = c.event_id"
             " JOIN continuity_volunteer v ON v.volunteer_id = cv.volunteer_id"
             " WHERE c.kind = 'message' AND c.retracted = 0 AND v.departed_at IS NOT NULL"
-            " AND c.occurred_at > v.departed_at"
+            f" AND c.occurred_at > v.departed_at{_shown(sensitive)}"
         )
     }
     cohorts: dict[tuple[str, str, str], list[_Handover]] = defaultdict(list)
@@ -151,11 +162,11 @@ def _quarter(day: date) -> tuple[str, date, date]:
     return f"{day.year}Q{index + 1}", starts, following - timedelta(days=1)
 
 
-def _periods(tx: Tx) -> tuple[PeriodFigures, ...]:
+def _periods(tx: Tx, sensitive: bool) -> tuple[PeriodFigures, ...]:
     rows = tx.query(
         "SELECT c.family_id, c.occurred_at, c.kind, c.minutes,"
         " (SELECT COUNT(*) FROM continuity_contact_volunteer cv WHERE cv.event_id = c.event_id)"
-        " FROM continuity_contact c WHERE c.retracted = 0"
+        f" FROM continuity_contact c WHERE c.retracted = 0{_shown(sensitive)}"
     )
     families: dict[tuple[str, date, date], set[str]] = defaultdict(set)
     counts: dict[tuple[str, date, date], dict[str, int]] = defaultdict(lambda: {"visit": 0, "message": 0, "minutes": 0})
@@ -178,19 +189,23 @@ class MonthVisits:
     visits: int
 
 
-def visits_per_month(tx: Tx) -> tuple[MonthVisits, ...]:
+def visits_per_month(tx: Tx, *, include_sensitive: bool = True) -> tuple[MonthVisits, ...]:
     """Visits in each calendar month from the first visit's to the latest's, months without a visit included."""
     counted: Counter[int] = Counter()
-    for (at,) in tx.query("SELECT occurred_at FROM continuity_contact WHERE kind = 'visit' AND retracted = 0"):
+    shown = _shown(include_sensitive)
+    for (at,) in tx.query(
+        f"SELECT occurred_at FROM continuity_contact c WHERE kind = 'visit' AND retracted = 0{shown}"
+    ):
         day = local_day(from_iso(at))
         counted[day.year * 12 + day.month - 1] += 1
     months = range(min(counted), max(counted) + 1) if counted else range(0)
     return tuple(MonthVisits(f"{m // 12}-{m % 12 + 1:02d}", counted[m]) for m in months)
 
 
-def cohort_report(tx: Tx) -> CohortReport:
-    """Each cohort's handovers (joint visits, gaps, families lost, alumni in touch) and each quarter's service."""
-    return CohortReport(_transitions(tx), _periods(tx))
+def cohort_report(tx: Tx, *, include_sensitive: bool = True) -> CohortReport:
+    """Each cohort's handovers (joint visits, gaps, families lost, alumni in touch) and each quarter's service
+    (contacts of the sensitive compartments counted only if ``include_sensitive``)."""
+    return CohortReport(_transitions(tx, include_sensitive), _periods(tx, include_sensitive))
 
 
 TRANSITION_COLUMNS = (

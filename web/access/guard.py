@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as AnyResponse
 
 from domain.accounts import AccountNotFound, AccountRole, Accounts
 from domain.audit import AuditTrail, ReadKind
-from projections.directory import sensitive_facts, volunteer_families
+from projections.directory import volunteer_families
 from projections.engine import Projection
 from projections.read_models import ReadModels
 from web.access.policy import Action, Scope, may, scope_of
@@ -137,29 +137,14 @@ def guard() -> AnyResponse | None:
         return refuse(Refused.FAMILY_NOT_FOUND)
     if scope is Scope.SELF and str(args.get("volunteer_id")) != caller.volunteer_id:
         return refuse(Refused.VOLUNTEER_NOT_FOUND)
-    if not may(caller.role, Action.READ_SENSITIVE) and names_a_compartment_fact():
-        return refuse(Refused.FACT_NOT_FOUND)
+    # Whether the caller may name a fact of a compartment is decided where facts are resolved (the family
+    # aggregate, given the caller's clearance): see domain.compartments.
     return None
 
 
-#: Where a request may name a fact of a compartment: path parameters and body fields.
-NAMED_FACTS = ("concern_id", "follow_up_id", "event_id", "target_event_id")
-
-
-def names_a_compartment_fact() -> bool:
-    """Whether the request names a concern or follow-up of a sensitive compartment; to a caller who
-    may not see them, such facts answer exactly like facts that do not exist."""
-    named = [str(v) for k, v in (request.view_args or {}).items() if k in NAMED_FACTS]
-    body = request.get_json(silent=True) if request.method not in SAFE_METHODS else None
-    if isinstance(body, dict):
-        named += [str(body[k]) for k in NAMED_FACTS if isinstance(body.get(k), str)]
-    if request.method not in SAFE_METHODS and request.mimetype in FORMS:
-        named += [request.form[k] for k in NAMED_FACTS if request.form.get(k)]
-    if not named:
-        return False
-    models: ReadModels = extension("peiban.read_models")
-    with models["continuity"].reading() as tx:
-        return sensitive_facts(tx, named)
+#: What the read audit keeps of a query: the moment a replay asked for. Nothing else: a cursor, or the fact just
+#: recorded (``?recorded=``), may name a fact of a compartment, and coordinators read the audit.
+AUDITED_QUERY = frozenset({"as_of", "day"})
 
 
 def record_read(response: Response) -> Response:
@@ -169,9 +154,10 @@ def record_read(response: Response) -> Response:
     family_id = (request.view_args or {}).get("family_id")
     if caller is None or family_id is None or endpoint not in AUDITED or not 200 <= response.status_code < 300:
         return response
-    what = ReadKind.AS_OF if "as_of" in request.args else AUDITED[endpoint]
+    what = ReadKind.AS_OF if "as_of" in request.args or g.get("replayed") else AUDITED[endpoint]
     audit: AuditTrail = extension("peiban.audit")
-    detail = request.query_string.decode()[:200]
+    asked = request.query_string.decode(errors="replace").split("&")
+    detail = "&".join(part for part in asked if part.partition("=")[0] in AUDITED_QUERY)[:200]
     audit.record_read(
         reader=caller.user_name,
         role=caller.role.value,
@@ -187,6 +173,19 @@ def cleared_for_sensitive() -> bool:
     """May the caller see the sensitive compartments (anti-domestic-violence, shelter)?"""
     caller: Caller | None = g.get("caller")
     return caller is not None and may(caller.role, Action.READ_SENSITIVE)
+
+
+def may_replay() -> bool:
+    """May the caller replay a family's record as it stood at an earlier moment (``as_of``, see routes.REFINED)?"""
+    caller: Caller | None = g.get("caller")
+    return caller is not None and may(caller.role, Action.READ_RAW_FACTS)
+
+
+def counts_compartments_of(volunteer_id: object) -> bool:
+    """Whether a volunteer's figures may count the compartments' visits they were on: for cleared readers, and
+    for the volunteer themselves (who was there); to anyone else those visits count for nothing."""
+    caller: Caller | None = g.get("caller")
+    return cleared_for_sensitive() or (caller is not None and caller.volunteer_id == str(volunteer_id))
 
 
 def visible_families() -> set[str] | None:

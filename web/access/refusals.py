@@ -25,7 +25,6 @@ class Refused(Enum):
     FORBIDDEN = (403, "没有权限进行这个操作", "You may not do this", "forbidden")
     FAMILY_NOT_FOUND = (404, "未找到该家庭", "Family not found", "family_not_found")
     VOLUNTEER_NOT_FOUND = (404, "未找到该义工", "Volunteer not found", "volunteer_not_found")
-    FACT_NOT_FOUND = (404, "该家庭没有这条记录", "This family has no such record", "fact_not_found")
 
 
 #: What a page says for each status: a title and a sentence (English msgids, translated when shown).

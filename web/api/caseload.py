@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from domain.values import Role, VolunteerStatus
 from projections.caseload import Caseload
-from web.api.common import Blueprint, now, read_models
+from web.api.common import Blueprint, counts_compartments_of, now, read_models
 
 blp = Blueprint("caseload", __name__, url_prefix="/volunteers", description="义工的陪伴家庭 / Volunteer caseloads")
 
@@ -46,4 +46,4 @@ class VolunteerCaseload(MethodView):
     @blp.response(200, CaseloadOut)
     def get(self, volunteer_id: Any) -> Caseload:
         """A volunteer's families and roles, last visits, visits and hours / 义工的陪伴家庭"""
-        return read_models().caseload(volunteer_id, now=now())
+        return read_models().caseload(volunteer_id, now=now(), include_sensitive=counts_compartments_of(volunteer_id))

@@ -16,6 +16,7 @@ import marshmallow as ma
 from flask import current_app, g
 
 from domain import Peiban
+from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from domain.limits import text_limit
 from projections.read_models import ReadModels
 from web.api.body import StrictParser
@@ -48,6 +49,35 @@ def cleared_for_sensitive() -> bool:
     from web.access.guard import cleared_for_sensitive as by_policy
 
     return by_policy()
+
+
+def counts_compartments_of(volunteer_id: object) -> bool:
+    """Whether this volunteer's figures may count the compartments' visits they were on (see web.access.guard)."""
+    from web.access.guard import counts_compartments_of as by_policy
+
+    return by_policy(volunteer_id)
+
+
+def may_replay() -> bool:
+    """Whether the caller may replay a family's record as it stood at an earlier moment (see web.access.guard)."""
+    from web.access.guard import may_replay as by_policy
+
+    return by_policy()
+
+
+def forbidden() -> NoReturn:
+    """Refuse the request exactly as the guard refuses what the policy does not allow."""
+    from flask import abort
+
+    from web.access.refusals import Refused, refuse
+
+    abort(refuse(Refused.FORBIDDEN))
+    raise AssertionError("abort raises")
+
+
+def clearance() -> Clearance:
+    """The compartments the caller may see: every command that names an earlier fact is given it."""
+    return EVERY_COMPARTMENT if cleared_for_sensitive() else NO_COMPARTMENT
 
 
 def bad_query(parameter: str, message: str) -> NoReturn:

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
-from web.api.common import Blueprint, FactRecorded, Strict, Whole, choice, current_actor, peiban, text
+from web.api.common import Blueprint, FactRecorded, Strict, Whole, choice, clearance, current_actor, peiban, text
 
 blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
 
@@ -73,6 +73,7 @@ class Corrections(MethodView):
             "target_event_id": given["target_event_id"],
             "reason": given["reason"],
             "recorded_by": current_actor(),
+            "clearance": clearance(),
         }
         if given["action"] is Action.AMEND:
             event_id = peiban().amend_fact(family_id, changes=given["changes"], **common)

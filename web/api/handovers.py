@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from domain.values import HandoverState
-from web.api.common import Blueprint, Strict, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, Strict, clearance, current_actor, occurred_at, peiban, text
 
 blp = Blueprint("handovers", __name__, url_prefix="/families", description="交接 / Handovers")
 
@@ -91,7 +91,9 @@ class Completion(MethodView):
     @blp.response(200, HandoverStep)
     def post(self, given: dict[str, Any], family_id: Any, handover_id: Any) -> dict[str, Any]:
         """Complete a handover after a joint visit (or say why none was possible) / 完成交接"""
-        event_id = peiban().complete_handover(family_id, handover_id=handover_id, recorded_by=current_actor(), **given)
+        event_id = peiban().complete_handover(
+            family_id, handover_id=handover_id, recorded_by=current_actor(), clearance=clearance(), **given
+        )
         return _step(event_id, family_id, handover_id, HandoverState.COMPLETED)
 
 

@@ -15,6 +15,7 @@ from web.api.common import (
     Strict,
     Whole,
     choice,
+    clearance,
     current_actor,
     occurred_at,
     peiban,
@@ -161,7 +162,9 @@ class Resolution(MethodView):
     @blp.response(200, ConcernResolved)
     def post(self, given: dict[str, Any], family_id: Any, concern_id: Any) -> dict[str, Any]:
         """Resolve an open concern, saying how / 解决关注事项"""
-        event_id = peiban().resolve_concern(family_id, concern_id=concern_id, recorded_by=current_actor(), **given)
+        event_id = peiban().resolve_concern(
+            family_id, concern_id=concern_id, recorded_by=current_actor(), clearance=clearance(), **given
+        )
         return {"event_id": event_id, "family_id": family_id, "concern_id": concern_id}
 
 
@@ -171,7 +174,8 @@ class Referrals(MethodView):
     @blp.response(201, RecordOpened)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Refer the family to one of the centre's service lines / 转介"""
-        return _opened(peiban().make_referral(family_id, recorded_by=current_actor(), **given), family_id)
+        made = peiban().make_referral(family_id, recorded_by=current_actor(), clearance=clearance(), **given)
+        return _opened(made, family_id)
 
 
 @blp.route("/<uuid:family_id>/follow-ups")
@@ -180,7 +184,8 @@ class FollowUps(MethodView):
     @blp.response(201, RecordOpened)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Schedule a follow-up: what, by when, optionally by whom and for which concern / 安排跟进"""
-        return _opened(peiban().schedule_follow_up(family_id, recorded_by=current_actor(), **given), family_id)
+        scheduled = peiban().schedule_follow_up(family_id, recorded_by=current_actor(), clearance=clearance(), **given)
+        return _opened(scheduled, family_id)
 
 
 @blp.route("/<uuid:family_id>/follow-ups/<uuid:follow_up_id>/done")
@@ -190,6 +195,6 @@ class FollowUpCompletion(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, follow_up_id: Any) -> dict[str, Any]:
         """Mark a follow-up as done / 完成跟进"""
         event_id = peiban().complete_follow_up(
-            family_id, follow_up_id=follow_up_id, recorded_by=current_actor(), **given
+            family_id, follow_up_id=follow_up_id, recorded_by=current_actor(), clearance=clearance(), **given
         )
         return {"event_id": event_id, "family_id": family_id, "follow_up_id": follow_up_id}

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from projections.plain import local_day
 from projections.reports import CohortReport, cohort_report_csv
-from web.api.common import Blueprint, Strict, now, read_models
+from web.api.common import Blueprint, Strict, cleared_for_sensitive, now, read_models
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="资助方报告 / Reports for funders")
 
@@ -67,7 +67,7 @@ class CohortReportResource(MethodView):
     )
     def get(self, query: dict[str, Any]) -> CohortReport | Response:
         """Each cohort's handovers and each quarter's service / 期次交接与季度服务报告"""
-        report = read_models().cohort_report()
+        report = read_models().cohort_report(include_sensitive=cleared_for_sensitive())
         if query["format"] == "json":
             return report
         filename = f"peiban-cohort-report-{local_day(now()).isoformat()}.csv"

@@ -1,4 +1,11 @@
-"""A family's relationship timeline, now or as the record stood at any moment (the as-of replay)."""
+"""A family's relationship timeline, now or as the record stood at any moment (the as-of replay).
+
+A page's cursor says where the walk stands, never what the reader may see: every page asks
+the guard's scope and the reader's compartments afresh. A walk through the record as it
+stands now stays on it (later pages leave out facts recorded after the first page, so that
+nothing repeats or is skipped, but show corrections and compartments as they are now); only
+a reader who may replay the past follows a replay cursor, and a cursor names its family.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import marshmallow as ma
+from flask import g
 from flask.views import MethodView
 
 from projections.plain import iso
@@ -19,6 +27,8 @@ from web.api.common import (
     cleared_for_sensitive,
     decode_cursor,
     encode_cursor,
+    forbidden,
+    may_replay,
     now,
     read_models,
 )
@@ -103,26 +113,34 @@ class TimelineOut(ma.Schema):
 
 
 class Cursor(NamedTuple):
-    """Where a walk through the pages stands: after which entry, in which snapshot of the record."""
+    """Where a walk through one family's pages stands: after which entry, as of which moment, replaying or not."""
 
+    family_id: str
     event_id: str
     occurred_at: str
     snapshot: datetime
     replay: bool
 
     def text(self) -> str:
-        return encode_cursor([self.event_id, self.occurred_at, iso(self.snapshot), self.replay])
+        return encode_cursor([self.family_id, self.event_id, self.occurred_at, iso(self.snapshot), self.replay])
 
 
-def _cursor(after: str | None) -> Cursor | None:
+def _cursor(after: str | None, family_id: str) -> Cursor | None:
+    """The walk a cursor continues; a cursor of another family is invalid, and a replay is only for those who may."""
     position = decode_cursor(after)
     if position is None:
         return None
     try:
-        event_id, occurred, snapshot, replay = position
-        return Cursor(str(event_id), str(occurred), datetime.fromisoformat(snapshot).astimezone(UTC), bool(replay))
+        family, event_id, occurred, snapshot, replay = position
+        moment = datetime.fromisoformat(snapshot).astimezone(UTC)
+        cursor = Cursor(str(family), str(event_id), str(occurred), moment, replay is True)
     except (TypeError, ValueError, OverflowError):
         bad_query("after", "游标无效 / invalid cursor")
+    if cursor.family_id != family_id:
+        bad_query("after", "游标无效 / invalid cursor")
+    if cursor.replay and not may_replay():
+        forbidden()  # as ?as_of= is refused: the cursor carries no authority of the reader who was given it
+    return cursor
 
 
 def _rest(entries: list[Entry], event_id: str, occurred: str) -> list[Entry]:
@@ -145,19 +163,25 @@ class FamilyTimeline(MethodView):
     @blp.response(200, TimelineOut)
     def get(self, query: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """A family's timeline, page by page; ``as_of`` replays it as recorded then / 家庭陪伴时间线"""
-        cursor = _cursor(query["after"])
-        # Later pages read the record as it stood when the first page was read, so a walk
-        # through the pages neither repeats nor skips entries while new facts arrive.
+        cursor = _cursor(query["after"], str(family_id))
         replay = cursor.replay if cursor else query["as_of"] is not None
+        g.replayed = replay
         timeline: Timeline = read_models().timeline(
             family_id,
-            as_of=cursor.snapshot if cursor else query["as_of"],
+            as_of=(cursor.snapshot if cursor else query["as_of"]) if replay else None,
             include_sensitive=cleared_for_sensitive(),
         )
         snapshot = cursor.snapshot if cursor else query["as_of"] or _read_at(timeline)
-        entries = _rest(timeline.entries, cursor.event_id, cursor.occurred_at) if cursor else timeline.entries
+        entries = timeline.entries
+        if cursor:
+            # Later pages of a current walk leave out what was recorded after the first page (nothing repeats
+            # nor is skipped), yet show the record as it stands now: a cursor never replays the past.
+            shown_then = [e for e in entries if replay or e.recorded_at <= cursor.snapshot]
+            entries = _rest(shown_then, cursor.event_id, cursor.occurred_at)
         shown, more = entries[: query["limit"]], len(entries) > query["limit"]
-        following = Cursor(shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay) if more else None
+        following = (
+            Cursor(str(family_id), shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay) if more else None
+        )
         return {
             "family_id": timeline.family_id,
             "display_name": timeline.display_name,

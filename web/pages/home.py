@@ -65,7 +65,7 @@ def home() -> ResponseReturnValue:
     assigned = {f.family_id for f in caseload.families}
     incoming = [
         row
-        for row in models.dashboard(now=now()).families
+        for row in models.dashboard(now=now(), include_sensitive=cleared_for_sensitive()).families
         if row.handover and row.handover.incoming_id == caller.volunteer_id and row.family_id not in assigned
     ]
     with models["continuity"].reading() as tx:

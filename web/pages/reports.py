@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from projections.plain import local_day
 from projections.read_models import ReadModels
 from projections.reports import CohortReport, MonthVisits, cohort_report_csv
-from web.access.guard import extension
+from web.access.guard import cleared_for_sensitive, extension
 from web.i18n import N_, _
 from web.pages.charts import BarChart, LineChart, bar_chart, line_chart
 
@@ -140,8 +140,8 @@ def visits_by_year(months: tuple[MonthVisits, ...]) -> list[YearOfVisits]:
 def cohorts() -> ResponseReturnValue:
     """The cohort report: handover gaps, joint visits, families lost and visits per month, charted and tabled."""
     models: ReadModels = extension("peiban.read_models")
-    report = models.cohort_report()
-    months = models.visits_per_month()
+    report = models.cohort_report(include_sensitive=cleared_for_sensitive())
+    months = models.visits_per_month(include_sensitive=cleared_for_sensitive())
     today = local_day(datetime.now(tz=UTC))
     return render_template(
         "reports.html",
@@ -166,7 +166,7 @@ def cohorts_csv() -> ResponseReturnValue:
     models: ReadModels = extension("peiban.read_models")
     filename = f"peiban-cohort-report-{local_day(datetime.now(tz=UTC)).isoformat()}.csv"
     return Response(
-        (BOM + cohort_report_csv(models.cohort_report())).encode("utf-8"),
+        (BOM + cohort_report_csv(models.cohort_report(include_sensitive=cleared_for_sensitive()))).encode("utf-8"),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

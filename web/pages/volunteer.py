@@ -20,7 +20,7 @@ from domain.values import DepartureReason
 from projections.directory import VolunteerRow
 from projections.directory import volunteer as volunteer_row
 from projections.read_models import ReadModels
-from web.access.guard import Caller, extension
+from web.access.guard import Caller, counts_compartments_of, extension
 from web.access.policy import Action, may
 from web.api.common import peiban
 from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
@@ -47,7 +47,9 @@ def volunteer(volunteer_id: Any) -> ResponseReturnValue:
     caller: Caller = g.caller
     return render_template(
         "volunteer.html",
-        caseload=models.caseload(volunteer_id, now=datetime.now(tz=UTC)),
+        caseload=models.caseload(
+            volunteer_id, now=datetime.now(tz=UTC), include_sensitive=counts_compartments_of(volunteer_id)
+        ),
         row=found(volunteer_id),
         manage=may(caller.role, Action.MANAGE_PEOPLE),
         recorded=request.args.get("recorded", ""),

@@ -15,14 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from domain.aggregate import fact_id
 from tests.builders import family_profile, visit
 from tests.web.access.conftest import app_on, peiban, shown
 from tests.web.access.scenes import BY, ago, day
@@ -337,47 +336,3 @@ def test_coordinators_are_not_cleared_for_the_compartment(compartment: Compartme
     }
 
     assert found(compartment, reads) == []
-
-
-def answer(response: TestResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
-    """Everything a caller can tell about an answer: status, body bytes, headers (the date aside)."""
-    return response.status_code, response.get_data(), sorted((k, v) for k, v in response.headers.items() if k != "Date")
-
-
-def probes(fact: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Every write that names a concern or a follow-up: (path under the family, body)."""
-    return {
-        "resolve it": (f"/concerns/{fact}/resolution", {"resolution": "看看"}),
-        "complete it": (f"/follow-ups/{fact}/done", {}),
-        "follow it up": ("/follow-ups", {"action": "看看", "due_on": str(day(7)), "concern_id": fact}),
-        "refer for it": ("/referrals", {"service_line": "youth_centre", "reason": "看看", "concern_id": fact}),
-    }
-
-
-def test_a_fact_hidden_from_the_volunteer_answers_them_byte_for_byte_like_one_that_does_not_exist(
-    web: Flask,
-) -> None:
-    # given the compartment, and the ids of the family's facts the volunteer cannot see (derived from the family id)
-    c = build(web)
-    volunteer = c.as_("volunteer")
-    timeline = volunteer.get(f"{API}/families/{c.family}/timeline", query_string={"limit": "500"}).get_json()
-    visible = {e["event_id"] for e in timeline["entries"]}
-    named = [
-        str(fact_id(UUID(c.family), version)) for version in range(1, peiban(web).get_family(c.family).version + 1)
-    ]
-    hidden = [i for i in named if i not in visible]
-    assert {c.open_concern, c.resolved_concern, c.done_follow_up} <= set(hidden)
-    before = peiban(web).log_position()
-
-    def ask(fact: str) -> dict[str, tuple[int, bytes, list[tuple[str, str]]]]:
-        on = f"{API}/families/{c.family}"
-        return {what: answer(volunteer.post(on + path, json=body)) for what, (path, body) in probes(fact).items()}
-
-    # when the volunteer names each hidden fact, and a fact that does not exist, in every write that names one
-    nowhere = ask(str(uuid4()))
-    differing = {(fact, what) for fact in hidden for what, said in ask(fact).items() if said != nowhere[what]}
-
-    # then every answer is the one a fact that does not exist gets, and nothing is recorded
-    assert {status for status, _, _ in nowhere.values()} == {404}
-    assert differing == set()
-    assert peiban(web).log_position() == before

@@ -381,10 +381,12 @@ def test_compartments_stay_out_of_a_coordinators_forms(ui_app: Flask, coordinato
     assert coordinator.get(f"/families/{scene.family}/concerns/{concern_id}/resolve").status_code == 404
     assert coordinator.get(f"/families/{scene.family}/entries/{concern_id}/correct").status_code == 404
     position = log_position(ui_app)
+    empty = coordinator.get(f"/families/{scene.family}/referrals/new")
     sent = coordinator.post(
         f"/families/{scene.family}/referrals/new",
         data={
-            "csrf_token": form_token(coordinator.get(f"/families/{scene.family}/referrals/new")),
+            "csrf_token": form_token(empty),
+            **preset_times(empty),
             "service_line": "companionship",
             "reason": "x",
             "concern_id": concern_id,

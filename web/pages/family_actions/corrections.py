@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from domain.facts import FIELDS
 from projections.timeline import Entry
-from web.api.common import peiban, text
+from web.api.common import clearance, peiban, text
 from web.api.corrections import ChangesIn
 from web.i18n import _
 from web.pages.entries import KINDS, entry_row
@@ -96,7 +96,12 @@ def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
             filled.errors["form"], filled.status = _("Change at least one field to amend the entry."), 422
     if not filled.ok:
         return render_form(filled, **common)
-    common_args = {"target_event_id": event_id, "reason": loaded["correction_reason"], "recorded_by": actor()}
+    common_args = {
+        "target_event_id": event_id,
+        "reason": loaded["correction_reason"],
+        "recorded_by": actor(),
+        "clearance": clearance(),
+    }
     if loaded["correction"] == "amend":
         done = run(filled, lambda: peiban().amend_fact(family_id, changes=changes, **common_args))
     else:

@@ -10,7 +10,7 @@ from flask import abort, request
 
 from domain.facts import FIELDS
 from projections.briefing import Pending
-from web.api.common import peiban
+from web.api.common import clearance, peiban
 from web.api.records import ConcernIn, FollowUpDoneIn, FollowUpIn, MessageIn, ReferralIn, ResolutionIn, VisitIn
 from web.i18n import _
 from web.pages.family_actions.common import (
@@ -97,7 +97,7 @@ def referral_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().make_referral(here.family_id, recorded_by=actor(), **given)
+        return peiban().make_referral(here.family_id, recorded_by=actor(), clearance=clearance(), **given)
 
     return Action(_("Refer"), _("Record the referral"), fields, ReferralIn(), record, [])
 
@@ -115,7 +115,7 @@ def follow_up_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().schedule_follow_up(here.family_id, recorded_by=actor(), **given)
+        return peiban().schedule_follow_up(here.family_id, recorded_by=actor(), clearance=clearance(), **given)
 
     return Action(_("Schedule a follow-up"), _("Schedule it"), fields, FollowUpIn(), record, [])
 
@@ -134,7 +134,9 @@ def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
     fields = [Field("resolution", _("How it was resolved"), "textarea", required=True), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().resolve_concern(here.family_id, concern_id=concern_id, recorded_by=actor(), **given)
+        return peiban().resolve_concern(
+            here.family_id, concern_id=concern_id, recorded_by=actor(), clearance=clearance(), **given
+        )
 
     context = [(_("Concern"), concern.text)]
     return Action(_("Resolve a concern"), _("Resolve it"), fields, ResolutionIn(), record, context)
@@ -147,7 +149,9 @@ def follow_up_done_form(here: OnFamily, follow_up_id: UUID) -> Action:
     fields = [Field("note", _("Note"), "textarea"), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().complete_follow_up(here.family_id, follow_up_id=follow_up_id, recorded_by=actor(), **given)
+        return peiban().complete_follow_up(
+            here.family_id, follow_up_id=follow_up_id, recorded_by=actor(), clearance=clearance(), **given
+        )
 
     context = [(_("Follow-up"), follow_up.text), (_("Due on"), follow_up.due_on or "")]
     return Action(_("Follow-up done"), _("Mark it done"), fields, FollowUpDoneIn(), record, context)

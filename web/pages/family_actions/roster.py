@@ -9,7 +9,7 @@ from flask import abort
 
 from domain.values import Role
 from web.api.assignments import AssignmentEndIn, AssignmentIn
-from web.api.common import peiban
+from web.api.common import clearance, peiban
 from web.api.handovers import AgreementIn, CancellationIn, CompletionIn, HandoverIn
 from web.i18n import _
 from web.pages.family_actions.common import (
@@ -112,8 +112,8 @@ def agreement_form(here: OnFamily, handover_id: UUID) -> Action:
 def completion_form(here: OnFamily, handover_id: UUID) -> Action:
     """Complete a handover after a joint visit, or say why none was possible."""
     context = handover_context(here, handover_id)
-    handover = here.family.roster.handover(handover_id)
-    joint = len(handover.joint_visit_ids) if handover else 0
+    # the joint visits the reader may see (a joint visit of a compartment is not one, to those not cleared)
+    joint = next((b.joint_visits for b in here.timeline.bridges if b.handover_id == str(handover_id)), 0)
     fields = [
         Field(
             "keep_in_touch",
@@ -134,7 +134,9 @@ def completion_form(here: OnFamily, handover_id: UUID) -> Action:
         fields.insert(1, reason)
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().complete_handover(here.family_id, handover_id=handover_id, recorded_by=actor(), **given)
+        return peiban().complete_handover(
+            here.family_id, handover_id=handover_id, recorded_by=actor(), clearance=clearance(), **given
+        )
 
     intro = _("Joint visits so far: %(count)s", count=joint)
     return Action(_("Complete the handover"), _("Complete it"), fields, CompletionIn(), record, context, intro)

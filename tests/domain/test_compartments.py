@@ -1,0 +1,143 @@
+"""Compartments where facts are resolved: a command naming a fact of a compartment the caller is not cleared for
+fails exactly as if the fact did not exist, and records nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
+from domain.errors import DomainError, FactNotFound
+from domain.family import Family
+from domain.family_state import Fact
+from tests.builders import Scene, message, visit
+
+Command = Callable[[UUID, Clearance], Any]
+
+
+@dataclass
+class Record:
+    """A family's compartment (a shelter concern and what follows from it) beside its everyday record."""
+
+    everyday: dict[str, UUID]
+    hidden: dict[str, UUID]
+
+
+@pytest.fixture
+def record(world: Scene) -> Record:
+    app, fid = world.app, world.fid
+    concern = app.raise_concern(
+        fid, category="safety", level="urgent", service_line="shelter", summary="s", recorded_by="sw"
+    )
+    follow_up = app.schedule_follow_up(fid, action="a", due_on=date(2025, 4, 1), concern_id=concern, recorded_by="sw")
+    hidden = {
+        "concern": concern,
+        "follow-up": follow_up,
+        "referral for it": app.make_referral(
+            fid, service_line="youth_centre", reason="r", concern_id=concern, recorded_by="sw"
+        ),
+        "referral to the line": app.make_referral(
+            fid, service_line="anti_domestic_violence", reason="r", recorded_by="sw"
+        ),
+        "visit": app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter")),
+        "done": app.complete_follow_up(fid, follow_up_id=follow_up, recorded_by="sw"),
+        "amendment": app.amend_fact(
+            fid, target_event_id=concern, changes={"level": "high"}, reason="r", recorded_by="sw"
+        ),
+    }
+    other = app.raise_concern(fid, category="education", level="low", summary="s", recorded_by="sw")
+    hidden["resolution"] = app.resolve_concern(fid, concern_id=concern, resolution="r", recorded_by="sw")
+    everyday = {
+        "concern": other,
+        "message": app.log_message(fid, volunteer_id=world.lead, recorded_by="v", **message()),
+    }
+    return Record(everyday, hidden)
+
+
+def commands(world: Scene) -> dict[str, Command]:
+    """Every command that names an earlier fact, with the caller's clearance."""
+    app, fid, by = world.app, world.fid, "c"
+    return {
+        "resolve": lambda f, c: app.resolve_concern(fid, concern_id=f, resolution="r", recorded_by=by, clearance=c),
+        "complete": lambda f, c: app.complete_follow_up(fid, follow_up_id=f, recorded_by=by, clearance=c),
+        "follow up": lambda f, c: app.schedule_follow_up(
+            fid, action="a", due_on=date(2025, 4, 1), concern_id=f, recorded_by=by, clearance=c
+        ),
+        "refer": lambda f, c: app.make_referral(
+            fid, service_line="youth_centre", reason="r", concern_id=f, recorded_by=by, clearance=c
+        ),
+        "amend": lambda f, c: app.amend_fact(
+            fid, target_event_id=f, changes={"summary": "x"}, reason="r", recorded_by=by, clearance=c
+        ),
+        "retract": lambda f, c: app.retract_fact(fid, target_event_id=f, reason="r", recorded_by=by, clearance=c),
+    }
+
+
+def outcome(command: Command, fact: UUID, clearance: Clearance) -> str:
+    try:
+        command(fact, clearance)
+    except DomainError as refused:
+        return f"{type(refused).__name__}: {refused.message}"
+    return "recorded"
+
+
+def test_to_a_caller_not_cleared_every_fact_of_a_compartment_is_not_there(world: Scene, record: Record) -> None:
+    before = world.app.log_position()
+    for name, command in commands(world).items():
+        nothing = outcome(command, uuid4(), NO_COMPARTMENT)
+        assert nothing.startswith("FactNotFound")
+        told_apart = {what for what, fact in record.hidden.items() if outcome(command, fact, NO_COMPARTMENT) != nothing}
+        assert told_apart == set(), name
+    assert world.app.log_position() == before
+
+
+def test_cleared_callers_and_the_everyday_record_are_answered_as_before(world: Scene, record: Record) -> None:
+    amend = commands(world)["amend"]
+    # the cleared may correct the compartment's concern; anyone its everyday concern; a resolution is no correction
+    assert outcome(amend, record.hidden["concern"], EVERY_COMPARTMENT) == "recorded"
+    assert outcome(amend, record.everyday["message"], NO_COMPARTMENT) == "recorded"
+    assert outcome(amend, record.hidden["resolution"], EVERY_COMPARTMENT).startswith("FactNotCorrectable")
+
+
+def test_an_amendment_moves_a_fact_into_a_compartment_and_out_of_it(world: Scene, record: Record) -> None:
+    app, fid, concern = world.app, world.fid, record.everyday["concern"]
+    refer = commands(world)["refer"]
+    app.amend_fact(fid, target_event_id=concern, changes={"service_line": "shelter"}, reason="r", recorded_by="sw")
+    with pytest.raises(FactNotFound):
+        refer(concern, NO_COMPARTMENT)
+    app.amend_fact(fid, target_event_id=concern, changes={"service_line": None}, reason="r", recorded_by="sw")
+    assert outcome(refer, concern, NO_COMPARTMENT) == "recorded"
+
+
+def test_a_snapshot_from_before_compartments_were_kept_is_read_as_sensitive(world: Scene, record: Record) -> None:
+    # given the family as a snapshot taken before facts kept their service lines (class version 1) would restore it
+    family = world.app.get_family(world.fid)
+    state = {k: v for k, v in Family.Snapshot.take(family).state.items() if k not in ("class_version", "traces")}
+    state["facts"] = {key: Fact(fact.kind, fact.retracted) for key, fact in family.facts.items()}
+    old = Family.Snapshot(
+        originator_id=family.id,
+        originator_version=family.version,
+        timestamp=family.modified_on,
+        topic=Family.Snapshot.take(family).topic,
+        state=state,
+    ).mutate(None)
+    assert isinstance(old, Family)
+    everyday, resolution = record.everyday["concern"], record.hidden["resolution"]
+
+    # then what it cannot tell is taken as sensitive: only those cleared for every compartment may name it
+    with pytest.raises(FactNotFound):
+        old.make_referral(concern_id=everyday, service_line="youth_centre", reason="r", recorded_by="c",
+                          occurred_at=world.clock(), now=world.clock(), clearance=NO_COMPARTMENT)  # fmt: skip
+    with pytest.raises(FactNotFound):
+        old.retract(
+            target_event_id=resolution, reason="r", recorded_by="c", now=world.clock(), clearance=NO_COMPARTMENT
+        )
+    assert old.make_referral(
+        concern_id=everyday, service_line="youth_centre", reason="r", recorded_by="c", occurred_at=world.clock(),
+        now=world.clock(), clearance=EVERY_COMPARTMENT,
+    )  # fmt: skip
