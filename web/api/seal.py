@@ -6,8 +6,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.common import Blueprint
 from web.seal_view import download_headers, seal_export, seal_status
 
 blp = Blueprint("seal", __name__, url_prefix="/seal", description="封印 / Seal")
