@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.aggregate import CommandId
 from domain.app_base import PeibanBase, parse_id
 from domain.checks import Checks
 
@@ -22,6 +23,7 @@ class RecordCommands(PeibanBase):
         volunteer_ids: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a visit by the volunteers present; returns the visit's fact id."""
@@ -33,6 +35,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.log_visit(volunteers=standings, recorded_by=recorded_by, **at, **fields),
+            command_id,
         )
 
     def log_message(
@@ -42,6 +45,7 @@ class RecordCommands(PeibanBase):
         volunteer_id: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a message between the family and a volunteer (alumni included); returns its fact id."""
@@ -50,18 +54,32 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.log_message(volunteer=standing, recorded_by=recorded_by, **at, **fields),
+            command_id,
         )
 
     def raise_concern(
-        self, family_id: Any, *, recorded_by: Any, occurred_at: datetime | None = None, **fields: Any
+        self,
+        family_id: Any,
+        *,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
+        **fields: Any,
     ) -> UUID:
         """Raise a concern (category, level, service line, summary); returns its id."""
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields)
+            family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields), command_id
         )
 
     def resolve_concern(
-        self, family_id: Any, *, concern_id: Any, resolution: Any, recorded_by: Any, occurred_at: datetime | None = None
+        self,
+        family_id: Any,
+        *,
+        concern_id: Any,
+        resolution: Any,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Resolve an open concern, saying how."""
         cid = parse_id(concern_id, "concern_id")
@@ -69,6 +87,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.resolve_concern(concern_id=cid, resolution=resolution, recorded_by=recorded_by, **at),
+            command_id,
         )
 
     def make_referral(
@@ -78,6 +97,7 @@ class RecordCommands(PeibanBase):
         concern_id: Any = None,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Refer the family to a service line; returns the referral's id."""
@@ -86,6 +106,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, **at, **fields),
+            command_id,
         )
 
     def schedule_follow_up(
@@ -96,6 +117,7 @@ class RecordCommands(PeibanBase):
         concern_id: Any = None,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Schedule a follow-up (action, due date; optionally who and for which concern); returns its id."""
@@ -107,6 +129,7 @@ class RecordCommands(PeibanBase):
             lambda f, at: f.schedule_follow_up(
                 volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, **at, **fields
             ),
+            command_id,
         )
 
     def complete_follow_up(
@@ -117,6 +140,7 @@ class RecordCommands(PeibanBase):
         note: Any = "",
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Mark a follow-up as done."""
         fid = parse_id(follow_up_id, "follow_up_id")
@@ -124,22 +148,49 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.complete_follow_up(follow_up_id=fid, note=note, recorded_by=recorded_by, **at),
+            command_id,
         )
 
-    def amend_fact(self, family_id: Any, *, target_event_id: Any, changes: Any, reason: Any, recorded_by: Any) -> UUID:
+    def amend_fact(
+        self,
+        family_id: Any,
+        *,
+        target_event_id: Any,
+        changes: Any,
+        reason: Any,
+        recorded_by: Any,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """Amend descriptive fields of a recorded fact; returns the amendment's id."""
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
             lambda f: f.amend(
-                target_event_id=target, changes=changes, reason=reason, recorded_by=recorded_by, now=self.clock()
+                target_event_id=target,
+                changes=changes,
+                reason=reason,
+                recorded_by=recorded_by,
+                now=self.clock(),
+                command_id=command_id,
             ),
+            command_id,
         )
 
-    def retract_fact(self, family_id: Any, *, target_event_id: Any, reason: Any, recorded_by: Any) -> UUID:
+    def retract_fact(
+        self,
+        family_id: Any,
+        *,
+        target_event_id: Any,
+        reason: Any,
+        recorded_by: Any,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """Retract a recorded fact, which stays visible to auditors; returns the retraction's id."""
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
-            lambda f: f.retract(target_event_id=target, reason=reason, recorded_by=recorded_by, now=self.clock()),
+            lambda f: f.retract(
+                target_event_id=target, reason=reason, recorded_by=recorded_by, now=self.clock(), command_id=command_id
+            ),
+            command_id,
         )

@@ -67,7 +67,8 @@ class AlumniContact:
 
 @dataclass
 class Fact:
-    """A correctable fact: what kind it is and whether it has been retracted."""
+    """A fact of the family: what kind it is (``fixed`` for those no correction may target) and whether it has
+    been retracted."""
 
     kind: str
     retracted: bool = False
