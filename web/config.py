@@ -25,6 +25,8 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     secret_key: str = ""
     timezone: str = "Asia/Shanghai"
+    #: A fault for tests only: the process exits right after saving a fact, before answering (a crash).
+    exit_after_save: bool = False
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -51,4 +53,5 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         store=store,
         secret_key=env.get("PEIBAN_SECRET_KEY", ""),
         timezone=env.get("PEIBAN_TIMEZONE", "Asia/Shanghai"),
+        exit_after_save=env.get("PEIBAN_TEST_EXIT_AFTER_SAVE", "") == "1",
     )
