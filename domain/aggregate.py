@@ -4,28 +4,38 @@ Every fact records who recorded it (``recorded_by``), when it was recorded (the
 event's ``timestamp``) and, apart from that, when it happened (``occurred_at``).
 Topics are set explicitly on every class: they are stored data and must not
 follow the Python module layout.
+
+Every new fact records its own id, a random UUID, so that nobody can guess the id of
+a fact they were not shown; facts stored before that keep the id derived from their
+place in the log. A fact may also record the command it answers (``command_id``,
+derived at the edge from the caller and their idempotency key): the aggregate keeps
+which commands it has answered, so the same command sent again records nothing new.
 """
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY
 from datetime import datetime
 from hashlib import sha1
-from typing import Any
-from uuid import UUID, uuid5
+from typing import Any, ClassVar, NewType
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
 
 from domain.checks import Checks
 
+#: Which request a command answers: the same caller's same idempotency key gives the same id.
+CommandId = NewType("CommandId", UUID)
 
-def fact_id(originator_id: UUID, version: int) -> UUID:
-    """The stable id of one stored fact, derived from where it sits in the log (a UUID 5)."""
+
+def derived_fact_id(originator_id: UUID, version: int) -> UUID:
+    """The id of a fact stored before facts recorded their own: derived from its place in the log (a UUID 5)."""
     return uuid5(originator_id, str(version))
 
 
-def fact_id_text(originator_id: UUID, version: int) -> str:
-    """``str(fact_id(...))`` computed directly, for views that fold many facts a second."""
+def derived_fact_id_text(originator_id: UUID, version: int) -> str:
+    """``str(derived_fact_id(...))`` computed directly, for views that fold many facts a second."""
     digest = bytearray(sha1(originator_id.bytes + str(version).encode(), usedforsecurity=False).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50
     digest[8] = (digest[8] & 0x3F) | 0x80
@@ -52,6 +62,11 @@ class PeibanAggregate(Aggregate):
     class Event(Aggregate.Event):
         recorded_by: str
         occurred_at: datetime
+        _: KW_ONLY
+        #: The fact's own id (random); None on facts stored before facts recorded their id.
+        fact_id: UUID | None = None
+        #: The command this fact answers, if the caller named one.
+        command_id: UUID | None = None
 
         @property
         def recorded_at(self) -> datetime:
@@ -59,14 +74,44 @@ class PeibanAggregate(Aggregate):
 
         @property
         def event_id(self) -> UUID:
-            return fact_id(self.originator_id, self.originator_version)
+            """The fact's id: the one it recorded, else (stored before ids were recorded) the derived one."""
+            return self.fact_id or derived_fact_id(self.originator_id, self.originator_version)
 
         @property
         def event_key(self) -> str:
-            """``str(event_id)``, computed faster (views fold many facts a second)."""
-            return fact_id_text(self.originator_id, self.originator_version)
+            """``str(event_id)``, computed fast (views fold many facts a second)."""
+            return (
+                str(self.fact_id) if self.fact_id else derived_fact_id_text(self.originator_id, self.originator_version)
+            )
 
-    def _record(self, event_class: type[Aggregate.Event], *, now: datetime, **fields: Any) -> UUID:
-        """Trigger one fact recorded at ``now`` and return its id."""
-        self.trigger_event(event_class, timestamp=now, **fields)
-        return fact_id(self.id, self.version)
+        def mutate(self, aggregate: Any) -> Any:
+            mutated = super().mutate(aggregate)
+            if isinstance(mutated, PeibanAggregate):
+                mutated.noted(self)
+            return mutated
+
+    TOPIC: ClassVar[str]
+
+    @classmethod
+    def new_id(cls, command_id: CommandId | None) -> UUID:
+        """A new aggregate's id: random, or derived from the command that creates it, so that the same
+        command sent again names the aggregate it already created."""
+        return uuid4() if command_id is None else uuid5(command_id, cls.TOPIC)
+
+    def noted(self, fact: PeibanAggregate.Event) -> None:
+        """Keep which command a fact answered (called for every fact, as it is applied)."""
+        if fact.command_id is not None:
+            self.__dict__.setdefault("answered_commands", {})[fact.command_id.hex] = fact.event_id
+
+    def fact_of_command(self, command_id: CommandId) -> UUID | None:
+        """The fact recorded for ``command_id``, if this aggregate recorded one."""
+        answered: dict[str, UUID] = self.__dict__.get("answered_commands", {})
+        return answered.get(command_id.hex)
+
+    def _record(
+        self, event_class: type[Aggregate.Event], *, now: datetime, command_id: CommandId | None = None, **fields: Any
+    ) -> UUID:
+        """Trigger one fact recorded at ``now`` (answering ``command_id``, if given) and return its new id."""
+        fact_id = uuid4()
+        self.trigger_event(event_class, timestamp=now, fact_id=fact_id, command_id=command_id, **fields)
+        return fact_id

@@ -16,7 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
-from domain.aggregate import PeibanAggregate
+from domain.aggregate import CommandId, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
 from domain.errors import CohortNotFound, Conflict, FamilyNotFound, NotFound, VolunteerNotFound
@@ -25,7 +25,6 @@ from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
 
 A = TypeVar("A", bound=PeibanAggregate)
-R = TypeVar("R")
 Clock = Callable[[], datetime]
 
 NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
@@ -90,14 +89,37 @@ class PeibanBase(Application[UUID]):
             raise NOT_FOUND[kind]()
         return aggregate
 
-    def _create(self, aggregate: PeibanAggregate) -> UUID:
-        self.save(aggregate)
+    def _created_before(self, kind: type[PeibanAggregate], command_id: CommandId | None) -> UUID | None:
+        """The aggregate this creating command already created, if it was sent before."""
+        if command_id is None:
+            return None
+        created = kind.new_id(command_id)
+        return created if created in self.repository else None
+
+    def _create(self, aggregate: PeibanAggregate, command_id: CommandId | None = None) -> UUID:
+        """Save a new aggregate; the same creating command, sent twice at once, creates it once."""
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            if self._created_before(type(aggregate), command_id) is None:
+                raise
         return aggregate.id
 
-    def _change(self, kind: type[A], aggregate_id: Any, command: Callable[[A], R], field: str) -> R:
-        """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state."""
+    def _change(
+        self,
+        kind: type[A],
+        aggregate_id: Any,
+        command: Callable[[A], UUID],
+        field: str,
+        command_id: CommandId | None = None,
+    ) -> UUID:
+        """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state.
+        A command the aggregate already answered records nothing: the fact it recorded then is the answer."""
         for _ in range(self.retries + 1):
             aggregate = self._get(kind, aggregate_id, field)
+            answered = aggregate.fact_of_command(command_id) if command_id is not None else None
+            if answered is not None:
+                return answered
             result = command(aggregate)
             try:
                 self.save(aggregate)
@@ -106,15 +128,24 @@ class PeibanBase(Application[UUID]):
             return result
         raise Conflict()
 
-    def _family(self, family_id: Any, command: Callable[[Family], R]) -> R:
-        return self._change(Family, family_id, command, "family_id")
+    def _family(self, family_id: Any, command: Callable[[Family], UUID], command_id: CommandId | None) -> UUID:
+        return self._change(Family, family_id, command, "family_id", command_id)
 
     def _on_family(
-        self, family_id: Any, occurred_at: datetime | None, decide: Callable[[Family, dict[str, Any]], R]
-    ) -> R:
-        """Run ``decide(family, at)`` where ``at`` holds ``occurred_at`` (default: now) and ``now``."""
+        self,
+        family_id: Any,
+        occurred_at: datetime | None,
+        decide: Callable[[Family, dict[str, Any]], UUID],
+        command_id: CommandId | None,
+    ) -> UUID:
+        """Run ``decide(family, at)`` where ``at`` holds ``occurred_at`` (default: now), ``now`` and the
+        ``command_id`` the fact answers."""
         when = self._when(occurred_at)
-        return self._family(family_id, lambda f: decide(f, {"occurred_at": when, "now": self.clock()}))
+        return self._family(
+            family_id,
+            lambda f: decide(f, {"occurred_at": when, "now": self.clock(), "command_id": command_id}),
+            command_id,
+        )
 
     def _standing(self, volunteer_id: Any, field: str = "volunteer_id") -> VolunteerStanding:
         return self._get(Volunteer, volunteer_id, field).standing

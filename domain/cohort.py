@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import PeibanAggregate, check_actor
+from domain.aggregate import CommandId, PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.errors import Problem
 from domain.rules import CohortAlreadyClosed
@@ -50,7 +50,16 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         return self.closed_at is None
 
     @classmethod
-    def open(cls, *, name: Any, intake_on: Any, expected_end_on: Any, recorded_by: Any, now: datetime) -> Cohort:
+    def open(
+        cls,
+        *,
+        name: Any,
+        intake_on: Any,
+        expected_end_on: Any,
+        recorded_by: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> Cohort:
         """Open a cohort: its name, intake date and expected end date."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
@@ -65,8 +74,10 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         checks.done()
         return cls._create(
             cls.Opened,
-            id=uuid4(),
+            id=cls.new_id(command_id),
             timestamp=now,
+            fact_id=uuid4(),
+            command_id=command_id,
             recorded_by=by,
             occurred_at=now,
             name=name,
@@ -74,11 +85,11 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
             expected_end_on=expected_end_on,
         )
 
-    def close(self, *, recorded_by: Any, now: datetime) -> None:
+    def close(self, *, recorded_by: Any, now: datetime, command_id: CommandId | None = None) -> UUID:
         """Close the cohort once its volunteers have left."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
         checks.done()
         if not self.is_open:
             raise CohortAlreadyClosed()
-        self._record(self.Closed, now=now, recorded_by=by, occurred_at=now)
+        return self._record(self.Closed, now=now, command_id=command_id, recorded_by=by, occurred_at=now)

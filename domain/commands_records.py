@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.aggregate import CommandId
 from domain.app_base import PeibanBase, parse_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance
@@ -27,6 +28,7 @@ class RecordCommands(PeibanBase):
         volunteer_ids: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a visit by the volunteers present; returns the visit's fact id."""
@@ -38,6 +40,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.log_visit(volunteers=standings, recorded_by=recorded_by, **at, **fields),
+            command_id,
         )
 
     def log_message(
@@ -47,6 +50,7 @@ class RecordCommands(PeibanBase):
         volunteer_id: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a message between the family and a volunteer (alumni included); returns its fact id."""
@@ -55,14 +59,21 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.log_message(volunteer=standing, recorded_by=recorded_by, **at, **fields),
+            command_id,
         )
 
     def raise_concern(
-        self, family_id: Any, *, recorded_by: Any, occurred_at: datetime | None = None, **fields: Any
+        self,
+        family_id: Any,
+        *,
+        recorded_by: Any,
+        occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
+        **fields: Any,
     ) -> UUID:
         """Raise a concern (category, level, service line, summary); returns its id."""
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields)
+            family_id, occurred_at, lambda f, at: f.raise_concern(recorded_by=recorded_by, **at, **fields), command_id
         )
 
     def resolve_concern(
@@ -74,6 +85,7 @@ class RecordCommands(PeibanBase):
         recorded_by: Any,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Resolve an open concern, saying how."""
         cid = parse_id(concern_id, "concern_id")
@@ -83,6 +95,7 @@ class RecordCommands(PeibanBase):
             lambda f, at: f.resolve_concern(
                 concern_id=cid, resolution=resolution, recorded_by=recorded_by, clearance=clearance, **at
             ),
+            command_id,
         )
 
     def make_referral(
@@ -93,6 +106,7 @@ class RecordCommands(PeibanBase):
         recorded_by: Any,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Refer the family to a service line; returns the referral's id."""
@@ -101,6 +115,7 @@ class RecordCommands(PeibanBase):
             family_id,
             occurred_at,
             lambda f, at: f.make_referral(concern_id=cid, recorded_by=recorded_by, clearance=clearance, **at, **fields),
+            command_id,
         )
 
     def schedule_follow_up(
@@ -112,6 +127,7 @@ class RecordCommands(PeibanBase):
         recorded_by: Any,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Schedule a follow-up (action, due date; optionally who and for which concern); returns its id."""
@@ -123,6 +139,7 @@ class RecordCommands(PeibanBase):
             lambda f, at: f.schedule_follow_up(
                 volunteer_id=vid, concern_id=cid, recorded_by=recorded_by, clearance=clearance, **at, **fields
             ),
+            command_id,
         )
 
     def complete_follow_up(
@@ -134,6 +151,7 @@ class RecordCommands(PeibanBase):
         recorded_by: Any,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Mark a follow-up as done."""
         fid = parse_id(follow_up_id, "follow_up_id")
@@ -143,6 +161,7 @@ class RecordCommands(PeibanBase):
             lambda f, at: f.complete_follow_up(
                 follow_up_id=fid, note=note, recorded_by=recorded_by, clearance=clearance, **at
             ),
+            command_id,
         )
 
     def amend_fact(
@@ -154,6 +173,7 @@ class RecordCommands(PeibanBase):
         reason: Any,
         recorded_by: Any,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Amend descriptive fields of a recorded fact; returns the amendment's id."""
         target = parse_id(target_event_id, "target_event_id")
@@ -166,7 +186,9 @@ class RecordCommands(PeibanBase):
                 recorded_by=recorded_by,
                 now=self.clock(),
                 clearance=clearance,
+                command_id=command_id,
             ),
+            command_id,
         )
 
     def retract_fact(
@@ -177,12 +199,19 @@ class RecordCommands(PeibanBase):
         reason: Any,
         recorded_by: Any,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Retract a recorded fact, which stays visible to auditors; returns the retraction's id."""
         target = parse_id(target_event_id, "target_event_id")
         return self._family(
             family_id,
             lambda f: f.retract(
-                target_event_id=target, reason=reason, recorded_by=recorded_by, now=self.clock(), clearance=clearance
+                target_event_id=target,
+                reason=reason,
+                recorded_by=recorded_by,
+                now=self.clock(),
+                clearance=clearance,
+                command_id=command_id,
             ),
+            command_id,
         )

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import PeibanAggregate, check_actor, fact_id
+from domain.aggregate import CommandId, PeibanAggregate, check_actor, derived_fact_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
 from domain.errors import FactNotFound, HandoverNotFound, Problem
@@ -55,6 +55,8 @@ from domain.values import (
 from domain.volunteer import VolunteerStanding
 
 Event = PeibanAggregate.Event
+#: The kind kept for facts that no correction may target (enrolment, assignments, handover steps...).
+FIXED = "fixed"
 HANDOVER_STATE_ZH = {HandoverState.COMPLETED: "完成", HandoverState.CANCELLED: "取消"}
 
 
@@ -388,6 +390,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        command_id: CommandId | None = None,
     ) -> Family:
         """Enrol a family with its household and its guardian's consent."""
         checks = Checks()
@@ -402,7 +405,16 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
         when = checks.moment("occurred_at", occurred_at, now=now)
         checks.done()
-        return cls._create(cls.Enrolled, id=uuid4(), timestamp=now, recorded_by=by, occurred_at=when, **values)
+        return cls._create(
+            cls.Enrolled,
+            id=cls.new_id(command_id),
+            timestamp=now,
+            fact_id=uuid4(),
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            **values,
+        )
 
     def _begin(self, checks: Checks, recorded_by: Any, occurred_at: Any, now: datetime) -> tuple[str, datetime]:
         by = check_actor(checks, recorded_by)
@@ -426,7 +438,15 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if when < latest:
             checks.moment("occurred_at", when, now=now, not_before=latest)
 
-    def update_profile(self, *, changes: dict[str, Any], recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def update_profile(
+        self,
+        *,
+        changes: dict[str, Any],
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """Change who the family is: name shown, community, household, circumstances."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -446,17 +466,32 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if not changes:
             checks.add("changes", Problem("required", "请至少修改一项", "must change at least one field"))
         checks.done()
-        return self._record(self.ProfileUpdated, now=now, recorded_by=by, occurred_at=when, changes=checked)
+        return self._record(
+            self.ProfileUpdated, now=now, command_id=command_id, recorded_by=by, occurred_at=when, changes=checked
+        )
 
-    def record_consent(self, *, consent: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def record_consent(
+        self, *, consent: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """Record a guardian's (further) consent."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         given = check_consent(checks, consent, now, enrolling=False)
         checks.done()
-        return self._record(self.ConsentRecorded, now=now, recorded_by=by, occurred_at=when, consent=given)
+        return self._record(
+            self.ConsentRecorded, now=now, command_id=command_id, recorded_by=by, occurred_at=when, consent=given
+        )
 
-    def withdraw_consent(self, *, scopes: Any, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def withdraw_consent(
+        self,
+        *,
+        scopes: Any,
+        reason: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """Record that the guardian withdrew consent for some scopes."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -464,10 +499,18 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         why = checks.text("reason", reason)
         checks.done()
         return self._record(
-            self.ConsentWithdrawn, now=now, recorded_by=by, occurred_at=when, scopes=withdrawn, reason=why
+            self.ConsentWithdrawn,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            scopes=withdrawn,
+            reason=why,
         )
 
-    def close(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def close(
+        self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """Close the family's case; its assignments end with it."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -478,9 +521,11 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             raise FamilyAlreadyClosed()
         if self.roster.open_handover() is not None:
             raise HandoverAlreadyOpen()
-        return self._record(self.Closed, now=now, recorded_by=by, occurred_at=when, reason=why)
+        return self._record(self.Closed, now=now, command_id=command_id, recorded_by=by, occurred_at=when, reason=why)
 
-    def reopen(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def reopen(
+        self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """Reopen a closed family's case."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -489,10 +534,17 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.done()
         if not self.is_closed:
             raise FamilyNotClosed()
-        return self._record(self.Reopened, now=now, recorded_by=by, occurred_at=when, reason=why)
+        return self._record(self.Reopened, now=now, command_id=command_id, recorded_by=by, occurred_at=when, reason=why)
 
     def assign(
-        self, *, volunteer: VolunteerStanding, role: Any, recorded_by: Any, occurred_at: Any, now: datetime
+        self,
+        *,
+        volunteer: VolunteerStanding,
+        role: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Assign an active volunteer as lead, co or shadow."""
         checks = Checks()
@@ -517,13 +569,23 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.VolunteerAssigned,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             volunteer_id=volunteer.volunteer_id,
             role=chosen,
         )
 
-    def unassign(self, *, volunteer_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> UUID:
+    def unassign(
+        self,
+        *,
+        volunteer_id: UUID,
+        reason: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """End a volunteer's assignment, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
@@ -536,7 +598,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if assignment is None:
             raise NotAssigned()
         return self._record(
-            self.VolunteerUnassigned, now=now, recorded_by=by, occurred_at=when, volunteer_id=volunteer_id, reason=why
+            self.VolunteerUnassigned,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            volunteer_id=volunteer_id,
+            reason=why,
         )
 
     def log_visit(
@@ -546,6 +614,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Log a visit; a visit with both sides of a handover present is a joint visit."""
@@ -566,6 +635,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.VisitLogged,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             volunteer_ids=ids,
@@ -574,7 +644,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def log_message(
-        self, *, volunteer: VolunteerStanding, recorded_by: Any, occurred_at: Any, now: datetime, **fields: Any
+        self,
+        *,
+        volunteer: VolunteerStanding,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+        **fields: Any,
     ) -> UUID:
         """Log a message between the family and a volunteer (alumni included)."""
         checks = Checks()
@@ -587,7 +664,15 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         alumni = volunteer.alumni_opted_in and self.roster.is_alumni_contact(vid, when)
         if not (on_family or alumni):
             raise NotAnAlumniContact(name=volunteer.name)
-        return self._record(self.MessageLogged, now=now, recorded_by=by, occurred_at=when, volunteer_id=vid, **values)
+        return self._record(
+            self.MessageLogged,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            volunteer_id=vid,
+            **values,
+        )
 
     def plan_handover(
         self,
@@ -599,6 +684,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer."""
         checks = Checks()
@@ -623,6 +709,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.HandoverPlanned,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             outgoing_volunteer_id=outgoing_volunteer_id,
@@ -640,7 +727,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return handover
 
     def record_family_agreement(
-        self, *, handover_id: UUID, note: Any, recorded_by: Any, occurred_at: Any, now: datetime
+        self,
+        *,
+        handover_id: UUID,
+        note: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
         checks = Checks()
@@ -649,7 +743,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         text = checks.text("note", note, required=False)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
-            self.HandoverAgreed, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, note=text
+            self.HandoverAgreed,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            handover_id=handover_id,
+            note=text,
         )
 
     def complete_handover(
@@ -663,6 +763,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         occurred_at: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch.
         Only joint visits the caller may see count: a joint visit of a compartment must not be told by a
@@ -688,6 +789,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.HandoverCompleted,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             handover_id=handover_id,
@@ -697,7 +799,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def cancel_handover(
-        self, *, handover_id: UUID, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime
+        self,
+        *,
+        handover_id: UUID,
+        reason: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Cancel a planned handover, with the reason."""
         checks = Checks()
@@ -706,17 +815,27 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         why = checks.text("reason", reason)
         self._open_handover(checks, handover_id, when, now)
         return self._record(
-            self.HandoverCancelled, now=now, recorded_by=by, occurred_at=when, handover_id=handover_id, reason=why
+            self.HandoverCancelled,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            handover_id=handover_id,
+            reason=why,
         )
 
-    def raise_concern(self, *, recorded_by: Any, occurred_at: Any, now: datetime, **fields: Any) -> UUID:
+    def raise_concern(
+        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None, **fields: Any
+    ) -> UUID:
         """Raise a concern about the family (category, level, service line)."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         values = check_fields(checks, "concern", fields)
         self._reject_unknown(checks, fields, "concern")
         checks.done()
-        return self._record(self.ConcernRaised, now=now, recorded_by=by, occurred_at=when, **values)
+        return self._record(
+            self.ConcernRaised, now=now, command_id=command_id, recorded_by=by, occurred_at=when, **values
+        )
 
     def resolve_concern(
         self,
@@ -727,6 +846,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         occurred_at: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Resolve an open concern, saying how."""
         checks = Checks()
@@ -737,7 +857,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if concern_id not in self.open_concerns:
             raise ConcernAlreadyResolved()
         return self._record(
-            self.ConcernResolved, now=now, recorded_by=by, occurred_at=when, concern_id=concern_id, resolution=text
+            self.ConcernResolved,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            concern_id=concern_id,
+            resolution=text,
         )
 
     def make_referral(
@@ -748,6 +874,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         occurred_at: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Refer the family to one of the centre's service lines."""
@@ -759,7 +886,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if concern_id is not None:
             self._live_fact(concern_id, "concern", clearance)
         return self._record(
-            self.ReferralMade, now=now, recorded_by=by, occurred_at=when, concern_id=concern_id, **values
+            self.ReferralMade,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            concern_id=concern_id,
+            **values,
         )
 
     def schedule_follow_up(
@@ -771,6 +904,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         occurred_at: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
         **fields: Any,
     ) -> UUID:
         """Schedule a follow-up: what, by when, and optionally by whom and for which concern."""
@@ -786,6 +920,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.FollowUpScheduled,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             volunteer_id=volunteer_id,
@@ -802,6 +937,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         occurred_at: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Mark a scheduled follow-up as done."""
         checks = Checks()
@@ -812,7 +948,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if follow_up_id not in self.open_follow_ups:
             raise FollowUpAlreadyDone()
         return self._record(
-            self.FollowUpDone, now=now, recorded_by=by, occurred_at=when, follow_up_id=follow_up_id, note=text
+            self.FollowUpDone,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=when,
+            follow_up_id=follow_up_id,
+            note=text,
         )
 
     def amend(
@@ -824,6 +966,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Amend descriptive fields of a recorded fact; the original stays visible."""
         checks = Checks()
@@ -835,6 +978,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         return self._record(
             self.FactAmended,
             now=now,
+            command_id=command_id,
             recorded_by=by,
             occurred_at=now,
             target_event_id=target_event_id,
@@ -850,6 +994,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
         checks = Checks()
@@ -858,7 +1003,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.done()
         self._live_fact(target_event_id, clearance=clearance)
         return self._record(
-            self.FactRetracted, now=now, recorded_by=by, occurred_at=now, target_event_id=target_event_id, reason=why
+            self.FactRetracted,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=now,
+            target_event_id=target_event_id,
+            reason=why,
         )
 
     # ---- helpers -------------------------------------------------------------
@@ -869,17 +1020,23 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if not clearance.sees(compartment_of(event_id, self.facts, self.traces)):
             raise FactNotFound()
         fact = self.facts.get(event_id.hex)
-        if fact is None or (kind is not None and fact.kind != kind):
-            if (
-                fact is None
-                and kind is None
-                and any(fact_id(self.id, v) == event_id for v in range(1, self.version + 1))
-            ):
+        if fact is None or fact.kind == FIXED or (kind is not None and fact.kind != kind):
+            if kind is None and (fact is not None or self._derived_fact(event_id)):
                 raise FactNotCorrectable()
             raise FactNotFound()
         if fact.retracted:
             raise FactAlreadyRetracted()
         return fact
+
+    def _derived_fact(self, event_id: UUID) -> bool:
+        """Whether ``event_id`` is the derived id of one of this family's facts stored before facts recorded
+        their own ids (such facts, on families snapshotted back then, are not all in ``facts``)."""
+        return any(derived_fact_id(self.id, v) == event_id for v in range(1, self.version + 1))
+
+    def noted(self, fact: PeibanAggregate.Event) -> None:
+        """Also keep every fact that cannot be corrected, so that naming one is told apart from a missing fact."""
+        super().noted(fact)
+        self.facts.setdefault(fact.event_id.hex, Fact(FIXED))
 
     @staticmethod
     def _reject_unknown(checks: Checks, fields: dict[str, Any], kind: str) -> None:

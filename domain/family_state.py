@@ -67,8 +67,9 @@ class AlumniContact:
 
 @dataclass
 class Fact:
-    """A correctable fact: what kind it is, whether it has been retracted, its service line (as amended) and the
-    concern (or follow-up) it follows from, which decide its compartment."""
+    """A fact of the family: what kind it is (``fixed`` for those no correction may target), whether it has
+    been retracted, its service line (as amended) and the concern (or follow-up) it follows from, which decide
+    its compartment."""
 
     kind: str
     retracted: bool = False

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import PeibanAggregate, check_actor
+from domain.aggregate import CommandId, PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
 from domain.values import DepartureReason, VolunteerStatus
@@ -137,6 +137,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        command_id: CommandId | None = None,
     ) -> Volunteer:
         """Register a recruit of a cohort; they become active when activated."""
         checks = Checks()
@@ -151,8 +152,10 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         checks.done()
         return cls._create(
             cls.Registered,
-            id=uuid4(),
+            id=cls.new_id(command_id),
             timestamp=now,
+            fact_id=uuid4(),
+            command_id=command_id,
             recorded_by=by,
             occurred_at=when,
             cohort_id=cohort_id,
@@ -169,20 +172,24 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         allowed: set[VolunteerStatus],
         action: tuple[str, str],
         checks: Checks | None = None,
+        command_id: CommandId | None = None,
         **fields: Any,
-    ) -> None:
+    ) -> UUID:
         checks = checks or Checks()
         by = check_actor(checks, recorded_by)
         when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.registered_at)
         checks.done()
         if self.status not in allowed:
             raise VolunteerStatusRule(status=self.standing.describe_status(), action=action[0], action_en=action[1])
-        self._record(event_class, now=now, recorded_by=by, occurred_at=when, **fields)
+        return self._record(event_class, now=now, command_id=command_id, recorded_by=by, occurred_at=when, **fields)
 
-    def activate(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def activate(
+        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """Put a registered volunteer on duty: from now on they can be assigned."""
-        self._change(
+        return self._change(
             self.Activated,
+            command_id=command_id,
             recorded_by=recorded_by,
             occurred_at=occurred_at,
             now=now,
@@ -190,12 +197,21 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             action=("上岗", "be activated"),
         )
 
-    def announce_departure(self, *, expected_on: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def announce_departure(
+        self,
+        *,
+        expected_on: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> UUID:
         """Record that the volunteer will leave (graduation, withdrawal) on a date."""
         checks = Checks()
         expected = checks.day("expected_on", expected_on)
-        self._change(
+        return self._change(
             self.DepartureAnnounced,
+            command_id=command_id,
             recorded_by=recorded_by,
             occurred_at=occurred_at,
             now=now,
@@ -205,12 +221,15 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             expected_on=expected,
         )
 
-    def depart(self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def depart(
+        self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """Record that the volunteer has left the programme (graduated or withdrew)."""
         checks = Checks()
         why = checks.choice("reason", reason, DepartureReason)
-        self._change(
+        return self._change(
             self.Departed,
+            command_id=command_id,
             recorded_by=recorded_by,
             occurred_at=occurred_at,
             now=now,
@@ -220,12 +239,15 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             reason=why,
         )
 
-    def opt_into_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def opt_into_alumni_contact(
+        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """The volunteer is willing to keep in touch with families after leaving."""
         if self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        self._change(
+        return self._change(
             self.AlumniContactOptedIn,
+            command_id=command_id,
             recorded_by=recorded_by,
             occurred_at=occurred_at,
             now=now,
@@ -233,12 +255,15 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             action=("", ""),
         )
 
-    def opt_out_of_alumni_contact(self, *, recorded_by: Any, occurred_at: Any, now: datetime) -> None:
+    def opt_out_of_alumni_contact(
+        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+    ) -> UUID:
         """The volunteer no longer wants to be contacted as alumni."""
         if not self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        self._change(
+        return self._change(
             self.AlumniContactOptedOut,
+            command_id=command_id,
             recorded_by=recorded_by,
             occurred_at=occurred_at,
             now=now,

@@ -17,7 +17,16 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: The attributes every fact shares; the rest are the fact's own fields.
 ENVELOPE = frozenset(
-    {"originator_id", "originator_version", "timestamp", "recorded_by", "occurred_at", "originator_topic"}
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "recorded_by",
+        "occurred_at",
+        "originator_topic",
+        "fact_id",
+        "command_id",
+    }
 )
 
 

@@ -12,7 +12,6 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from domain.aggregate import fact_id_text
 from domain.cohort import Cohort
 from domain.family import Family
 from domain.values import ServiceLine
@@ -112,7 +111,7 @@ class TimelineView(View):
             "INSERT INTO timeline_entry (event_id, family_id, version, kind, occurred_at, recorded_at, recorded_by,"
             " volunteer_ids, service_line, sensitive, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                fact_id_text(event.originator_id, event.originator_version),
+                event.event_key,
                 str(event.originator_id),
                 event.originator_version,
                 kind,
@@ -133,7 +132,7 @@ class TimelineView(View):
             "INSERT INTO timeline_correction (event_id, family_id, target_event_id, action, recorded_at, recorded_by,"
             " reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                fact_id_text(event.originator_id, event.originator_version),
+                event.event_key,
                 str(event.originator_id),
                 str(event.target_event_id),
                 "amend" if amended else "retract",

@@ -38,6 +38,8 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     #: How many reverse proxies (terminating TLS) stand in front and set ``X-Forwarded-*`` (0: trust no such header).
     trust_proxy: int = 0
+    #: A fault for tests only: the process exits right after saving a fact, before answering (a crash).
+    exit_after_save: bool = False
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -67,6 +69,7 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         seal_key_file=Path(env["PEIBAN_SEAL_KEY_FILE"]) if env.get("PEIBAN_SEAL_KEY_FILE") else None,
         seal_checkpoint_every=int(env.get("PEIBAN_SEAL_CHECKPOINT_EVERY", "1000")),
         trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
+        exit_after_save=env.get("PEIBAN_TEST_EXIT_AFTER_SAVE", "") == "1",
     )
 
 

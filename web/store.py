@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
 
 from domain import Peiban
 from domain.accounts import Accounts
@@ -40,10 +44,24 @@ def prepare(settings: Settings) -> None:
             path.chmod(PRIVATE_FILE)
 
 
+#: How a process ends when it dies on purpose after saving (``Settings.exit_after_save``).
+EXIT_AFTER_SAVE = 75
+
+
+class ExitsAfterSaving(Peiban):
+    """A fault for tests (PEIBAN_TEST_EXIT_AFTER_SAVE=1): the process dies right after it saves a fact,
+    before anyone is answered, as a server killed between save and answer would."""
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        super().save(*objs, **kwargs)
+        os._exit(EXIT_AFTER_SAVE)
+
+
 def open_application(settings: Settings) -> Peiban:
     """The Peiban application on the configured store (creating the data directory for SQLite)."""
     prepare(settings)
-    return Peiban(settings.store.env(Peiban.name))
+    kind = ExitsAfterSaving if settings.exit_after_save else Peiban
+    return kind(settings.store.env(Peiban.name))
 
 
 def open_accounts(settings: Settings) -> Accounts:

@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 
 from domain import DomainError, Peiban
-from domain.family import Family
+from domain.family import FIXED, Family
 from domain.values import Role, VolunteerStatus
 from tests.builders import StepClock, family_profile, message, visit
 from tests.domain.invariants import check_family
@@ -329,7 +329,8 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         family = self.family(data)
         facts = [f.event_id for f in self.app.family_facts(family)]
         records = self.app.get_family(family).facts
-        target = pick(data, "target", facts, [f for f in facts if f.hex in records and not records[f.hex].retracted])
+        live = [f for f in facts if f.hex in records and records[f.hex].kind != FIXED and not records[f.hex].retracted]
+        target = pick(data, "target", facts, live)
 
         def command() -> Any:
             if retract:

@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from domain.values import Role
 from web.api.common import Blueprint, Strict, choice, current_actor, occurred_at, peiban, text
+from web.api.idempotency import command_id
 
 blp = Blueprint("assignments", __name__, url_prefix="/families", description="分配义工 / Assignments")
 
@@ -40,7 +41,7 @@ class Assignments(MethodView):
     @blp.response(201, AssignmentStarted)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """Assign an active volunteer to the family as lead, co or shadow / 分配义工"""
-        event_id = peiban().assign_volunteer(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().assign_volunteer(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         return {**given, "event_id": event_id, "family_id": family_id, "role": given["role"].value}
 
 
@@ -51,6 +52,6 @@ class AssignmentEnd(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, volunteer_id: Any) -> dict[str, Any]:
         """End a volunteer's assignment to the family, with the reason / 解除分配"""
         event_id = peiban().unassign_volunteer(
-            family_id, volunteer_id=volunteer_id, recorded_by=current_actor(), **given
+            family_id, volunteer_id=volunteer_id, recorded_by=current_actor(), **given, command_id=command_id()
         )
         return {"event_id": event_id, "family_id": family_id, "volunteer_id": volunteer_id}

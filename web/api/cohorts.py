@@ -12,6 +12,7 @@ from domain.errors import CohortNotFound
 from projections.directory import CohortRow, cohorts
 from web.api.common import Blueprint, Strict, current_actor, peiban, read_models, text
 from web.api.errors import api_field_names
+from web.api.idempotency import command_id
 
 blp = Blueprint("cohorts", __name__, url_prefix="/cohorts", description="义工期次 / Cohorts")
 
@@ -74,6 +75,7 @@ class Cohorts(MethodView):
             intake_on=given["starts_on"],
             expected_end_on=given["ends_on"],
             recorded_by=current_actor(),
+            command_id=command_id(),
         )
         return _find(str(cohort_id))
 
@@ -91,5 +93,5 @@ class CloseCohort(MethodView):
     @blp.response(200, CohortOut)
     def post(self, cohort_id: Any) -> CohortRow:
         """Close a cohort whose volunteers have left / 结束一期义工"""
-        peiban().close_cohort(cohort_id, recorded_by=current_actor())
+        peiban().close_cohort(cohort_id, recorded_by=current_actor(), command_id=command_id())
         return _find(str(cohort_id))

@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
 from web.api.common import Blueprint, FactRecorded, Strict, Whole, choice, clearance, current_actor, peiban, text
+from web.api.idempotency import command_id
 
 blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
 
@@ -76,9 +77,9 @@ class Corrections(MethodView):
             "clearance": clearance(),
         }
         if given["action"] is Action.AMEND:
-            event_id = peiban().amend_fact(family_id, changes=given["changes"], **common)
+            event_id = peiban().amend_fact(family_id, changes=given["changes"], **common, command_id=command_id())
         else:
-            event_id = peiban().retract_fact(family_id, **common)
+            event_id = peiban().retract_fact(family_id, **common, command_id=command_id())
         return {
             "event_id": event_id,
             "family_id": family_id,

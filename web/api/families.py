@@ -31,6 +31,7 @@ from web.api.common import (
     text,
 )
 from web.api.errors import api_field_names
+from web.api.idempotency import command_id
 
 blp = Blueprint("families", __name__, url_prefix="/families", description="家庭 / Families")
 
@@ -174,7 +175,7 @@ class Families(MethodView):
     def post(self, given: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Enrol a family with its household, circumstances and guardian consent / 家庭建档"""
         given.setdefault("referral_source", "")
-        family_id = peiban().enrol_family(recorded_by=current_actor(), **given)
+        family_id = peiban().enrol_family(recorded_by=current_actor(), **given, command_id=command_id())
         return _profile(family_id), 201, {"Location": url_for("families.OneFamily", family_id=family_id)}
 
 
@@ -195,7 +196,7 @@ class Profile(MethodView):
         """Change the name shown, community, referral source, household or circumstances / 修改家庭资料"""
         when = given.pop("occurred_at", None)
         event_id = peiban().update_family_profile(
-            family_id, changes=given, recorded_by=current_actor(), occurred_at=when
+            family_id, changes=given, recorded_by=current_actor(), occurred_at=when, command_id=command_id()
         )
         return _recorded(event_id, family_id)
 
@@ -210,7 +211,9 @@ class Consents(MethodView):
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Record a guardian's further consent / 记录监护人的补充同意"""
         when = given.pop("occurred_at", None)
-        event_id = peiban().record_consent(family_id, consent=given, recorded_by=current_actor(), occurred_at=when)
+        event_id = peiban().record_consent(
+            family_id, consent=given, recorded_by=current_actor(), occurred_at=when, command_id=command_id()
+        )
         return _recorded(event_id, family_id)
 
 
@@ -220,7 +223,7 @@ class ConsentWithdrawals(MethodView):
     @blp.response(200, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Record that the guardian withdrew consent for some scopes / 记录撤回同意"""
-        event_id = peiban().withdraw_consent(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().withdraw_consent(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _recorded(event_id, family_id)
 
 
@@ -230,7 +233,7 @@ class Closure(MethodView):
     @blp.response(200, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Close the family's case; its assignments end / 结案"""
-        event_id = peiban().close_family(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().close_family(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _recorded(event_id, family_id)
 
 
@@ -240,5 +243,5 @@ class Reopening(MethodView):
     @blp.response(200, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Reopen a closed family's case / 重新开案"""
-        event_id = peiban().reopen_family(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().reopen_family(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _recorded(event_id, family_id)

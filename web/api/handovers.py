@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from domain.values import HandoverState
 from web.api.common import Blueprint, Strict, clearance, current_actor, occurred_at, peiban, text
+from web.api.idempotency import command_id
 
 blp = Blueprint("handovers", __name__, url_prefix="/families", description="交接 / Handovers")
 
@@ -68,7 +69,7 @@ class Handovers(MethodView):
     @blp.response(201, HandoverPlanned)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """Plan a handover from a volunteer on the family to an active newcomer / 计划交接"""
-        handover_id = peiban().plan_handover(family_id, recorded_by=current_actor(), **given)
+        handover_id = peiban().plan_handover(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         planned = {"id": handover_id, "event_id": handover_id, "family_id": family_id}
         return {**given, **planned, "state": HandoverState.PLANNED.value}
 
@@ -80,7 +81,7 @@ class Agreement(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, handover_id: Any) -> dict[str, Any]:
         """Record that the family agreed to the incoming volunteer / 家庭同意接手义工"""
         event_id = peiban().record_family_agreement(
-            family_id, handover_id=handover_id, recorded_by=current_actor(), **given
+            family_id, handover_id=handover_id, recorded_by=current_actor(), **given, command_id=command_id()
         )
         return _step(event_id, family_id, handover_id, HandoverState.PLANNED)
 
@@ -92,7 +93,12 @@ class Completion(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, handover_id: Any) -> dict[str, Any]:
         """Complete a handover after a joint visit (or say why none was possible) / 完成交接"""
         event_id = peiban().complete_handover(
-            family_id, handover_id=handover_id, recorded_by=current_actor(), clearance=clearance(), **given
+            family_id,
+            handover_id=handover_id,
+            recorded_by=current_actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
         return _step(event_id, family_id, handover_id, HandoverState.COMPLETED)
 
@@ -103,7 +109,9 @@ class Cancellation(MethodView):
     @blp.response(200, HandoverStep)
     def post(self, given: dict[str, Any], family_id: Any, handover_id: Any) -> dict[str, Any]:
         """Cancel a planned handover, with the reason / 取消交接"""
-        event_id = peiban().cancel_handover(family_id, handover_id=handover_id, recorded_by=current_actor(), **given)
+        event_id = peiban().cancel_handover(
+            family_id, handover_id=handover_id, recorded_by=current_actor(), **given, command_id=command_id()
+        )
         return _step(event_id, family_id, handover_id, HandoverState.CANCELLED)
 
 

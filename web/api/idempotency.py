@@ -1,30 +1,40 @@
-"""``Idempotency-Key`` on every POST: a retry gets the first answer and records nothing new.
+"""``Idempotency-Key`` on every POST of the API: a retry records nothing new and gets the first answer.
 
 Volunteers post from phones on bad networks: the same request may arrive twice, or
-after the server restarted. The first answer to (user, key) is kept in a store of its
-own (a SQLite file or a PostgreSQL schema) and replayed to every retry. A retry that
-arrives while the first is still being handled gets 409; the same key with a
-different request gets 422.
+after the server died between saving a fact and answering. Correctness lives in the
+log: the caller and their key give a command id (a keyed digest, so nobody can aim at
+another's), the command carries it into the fact it records, and the aggregate
+answers a command it already recorded with that first fact. The answers kept here,
+per (caller, key), are only a cache replayed to retries, and the place that remembers
+which request a key was first used for: the same key with another request gets 422.
+Signing in is never kept here (its body holds a password).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from uuid import UUID
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from domain import StoreSettings
+from domain.aggregate import CommandId
 from projections.db import ViewDatabase, view_database
 from web.api.common import current_actor
 from web.api.errors import payload
 
 HEADER = "Idempotency-Key"
-ABANDONED_AFTER = timedelta(seconds=60)
+#: Requests never kept: the body of a sign-in holds a password.
+NOT_KEPT = frozenset({"/api/v1/session"})
+#: Before answers were keyed per caller and request fingerprints were keyed digests, this table kept
+#: plain hashes of request bodies (sign-ins included): it is dropped.
+OLD_TABLE = "DROP TABLE IF EXISTS idempotent_request"
 TABLE = (
-    "CREATE TABLE IF NOT EXISTS idempotent_request ("
+    "CREATE TABLE IF NOT EXISTS request_answer ("
     " actor TEXT NOT NULL, request_key TEXT NOT NULL, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,"
     " body TEXT NOT NULL, content_type TEXT NOT NULL, location TEXT NOT NULL, claimed_at TEXT NOT NULL,"
     " PRIMARY KEY (actor, request_key))"
@@ -39,73 +49,84 @@ class Answer:
     location: str
 
 
-class KeyInUse(Exception):
-    """The same key is being answered right now, or was used for another request."""
-
-    def __init__(self, status: int, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.status, self.zh, self.en = status, zh, en
+class KeyReused(Exception):
+    """The key was first used for another request."""
 
 
 class IdempotencyStore:
+    """Per caller and key: which request the key was first used for, and the answer once there is one."""
+
     def __init__(self, db: ViewDatabase) -> None:
         self.db = db
         with db.write() as tx:
+            tx.execute(OLD_TABLE)
             tx.execute(TABLE)
 
     def claim(self, actor: str, key: str, fingerprint: str, now: datetime) -> Answer | None:
-        """The stored answer for a retry, or None when this request is the first and must be handled."""
+        """The kept answer for a retry; None when the request is to be handled (first time, or its answer
+        was never kept: the log tells the command it already recorded)."""
         with self.db.write() as tx:
             row = tx.one(
-                "SELECT fingerprint, status, body, content_type, location, claimed_at FROM idempotent_request"
+                "SELECT fingerprint, status, body, content_type, location FROM request_answer"
                 " WHERE actor = ? AND request_key = ?",
                 [actor, key],
             )
             if row is None:
                 tx.execute(
-                    "INSERT INTO idempotent_request VALUES (?, ?, ?, 0, '', '', '', ?)",
+                    "INSERT INTO request_answer VALUES (?, ?, ?, 0, '', '', '', ?)",
                     [actor, key, fingerprint, now.isoformat()],
                 )
                 return None
-            stored_print, status, body, content_type, location, claimed_at = row
-            if stored_print != fingerprint:
-                raise KeyInUse(
-                    422, "这个幂等键已用于另一个请求", "This Idempotency-Key was used for a different request"
-                )
-            if status:
-                return Answer(int(status), str(body), str(content_type), str(location))
-            if now - datetime.fromisoformat(str(claimed_at)) < ABANDONED_AFTER:
-                raise KeyInUse(
-                    409, "同一请求正在处理中，请稍后重试", "The same request is still being handled; retry shortly"
-                )
-            tx.execute(
-                "UPDATE idempotent_request SET claimed_at = ? WHERE actor = ? AND request_key = ?",
-                [now.isoformat(), actor, key],
-            )
-            return None
+        stored_print, status, body, content_type, location = row
+        if not hmac.compare_digest(str(stored_print), fingerprint):
+            raise KeyReused()
+        return Answer(int(status), str(body), str(content_type), str(location)) if status else None
 
     def keep(self, actor: str, key: str, answer: Answer) -> None:
+        """Keep the first answer to (actor, key)."""
         with self.db.write() as tx:
             tx.execute(
-                "UPDATE idempotent_request SET status = ?, body = ?, content_type = ?, location = ?"
-                " WHERE actor = ? AND request_key = ?",
+                "UPDATE request_answer SET status = ?, body = ?, content_type = ?, location = ?"
+                " WHERE actor = ? AND request_key = ? AND status = 0",
                 [answer.status, answer.body, answer.content_type, answer.location, actor, key],
             )
 
     def release(self, actor: str, key: str) -> None:
-        """Forget a claim whose request failed on the server, so that a retry is handled afresh."""
+        """Forget a claim whose request was not answered, so that a retry is handled afresh."""
         with self.db.write() as tx:
-            tx.execute(
-                "DELETE FROM idempotent_request WHERE actor = ? AND request_key = ? AND status = 0", [actor, key]
-            )
+            tx.execute("DELETE FROM request_answer WHERE actor = ? AND request_key = ? AND status = 0", [actor, key])
 
 
-def _store() -> IdempotencyStore:
-    from flask import current_app
+def store() -> IdempotencyStore:
+    """This process's store of answers to requests with a key."""
+    kept = current_app.extensions["peiban.idempotency"]
+    assert isinstance(kept, IdempotencyStore)
+    return kept
 
-    store = current_app.extensions["peiban.idempotency"]
-    assert isinstance(store, IdempotencyStore)
-    return store
+
+def _secret() -> bytes:
+    key = current_app.extensions.get("peiban.idempotency_secret")
+    if key is None:
+        key = current_app.extensions["peiban.sessions"].secret("idempotency").encode()
+        current_app.extensions["peiban.idempotency_secret"] = key
+    assert isinstance(key, bytes)
+    return key
+
+
+def digest(*parts: bytes) -> bytes:
+    """A keyed digest (HMAC-SHA256 with this installation's secret) of ``parts``."""
+    return hmac.new(_secret(), b"\0".join(parts), hashlib.sha256).digest()
+
+
+def command_for(actor: str, key: str) -> CommandId:
+    """The command id of ``actor``'s request with ``key``: the same for a retry, unguessable to anyone else."""
+    return CommandId(UUID(bytes=digest(b"command", actor.encode(), key.encode())[:16]))
+
+
+def command_id() -> CommandId | None:
+    """The command id of this request (set at the edge from its key or form token), if it has one."""
+    found = g.get("command_id")
+    return CommandId(found) if isinstance(found, UUID) else None
 
 
 def _json(status: int, zh: str, en: str, reason: str) -> Response:
@@ -114,18 +135,25 @@ def _json(status: int, zh: str, en: str, reason: str) -> Response:
 
 
 def before_post() -> Response | None:
+    """Replay the kept answer to a retry, or name the command this request carries into the log."""
     key = request.headers.get(HEADER)
-    if request.method != "POST" or key is None:
+    if request.method != "POST" or key is None or request.path in NOT_KEPT or not request.path.startswith("/api/"):
         return None
     if not 1 <= len(key) <= 200:
         return _json(
             422, "幂等键长度应为 1 到 200", "Idempotency-Key must be 1 to 200 characters", "bad_idempotency_key"
         )
-    fingerprint = hashlib.sha256(request.path.encode() + b"\0" + request.get_data()).hexdigest()
+    actor = current_actor()
+    fingerprint = digest(b"request", request.path.encode(), request.get_data()).hex()
     try:
-        answer = _store().claim(current_actor(), key, fingerprint, datetime.now(tz=UTC))
-    except KeyInUse as error:
-        return _json(error.status, error.zh, error.en, "idempotency_key_in_use")
+        answer = store().claim(actor, key, fingerprint, datetime.now(tz=UTC))
+    except KeyReused:
+        return _json(
+            422,
+            "这个幂等键已用于另一个请求",
+            "This Idempotency-Key was used for a different request",
+            "idempotency_key_in_use",
+        )
     if answer is not None:
         response = Response(answer.body, status=answer.status, content_type=answer.content_type)
         if answer.location:
@@ -133,15 +161,17 @@ def before_post() -> Response | None:
         response.headers["Idempotent-Replayed"] = "true"
         return response
     g.idempotency_key = key
+    g.command_id = command_for(actor, f"api:{key}")
     return None
 
 
 def after_post(response: Response) -> Response:
+    """Keep the answer for retries (a server error is forgotten, so that a retry is handled afresh)."""
     key = g.pop("idempotency_key", None)
     if key is None:
         return response
     if response.status_code >= 500:
-        _store().release(current_actor(), key)
+        store().release(current_actor(), key)
     else:
         answer = Answer(
             response.status_code,
@@ -149,7 +179,7 @@ def after_post(response: Response) -> Response:
             response.content_type or "",
             response.headers.get("Location", ""),
         )
-        _store().keep(current_actor(), key, answer)
+        store().keep(current_actor(), key, answer)
     return response
 
 

@@ -7,9 +7,8 @@ rule instead of on each view:
 - 404 wherever the path or the request body names something by id (an unknown id; in
   a path, also one that is not a UUID);
 - on every POST: 400 (a body that is not strict JSON), 413 (a body over the size limit),
-  409 (a broken domain rule, an optimistic conflict, or the same ``Idempotency-Key`` still being answered) and 422
-  (invalid fields, or an ``Idempotency-Key`` reused for another request), and the
-  ``Idempotency-Key`` header itself;
+  409 (a broken domain rule or an optimistic conflict) and 422 (invalid fields, or an ``Idempotency-Key``
+  reused for another request), and the ``Idempotency-Key`` header itself (not on sign-in);
 - 422 wherever query parameters are read (flask-smorest adds it for ``@blp.arguments``).
 
 - 401 (not signed in) and 403 (the role may not do this) on every operation but sign-in;
@@ -88,7 +87,8 @@ class ErrorResponses(BasePlugin):
                 "schema": {"type": "string", "minLength": 1, "maxLength": 200},
                 "description": (
                     "幂等键：重试时带上同一个键，只记录一次，返回第一次的结果 / a retry with the same key"
-                    " records nothing new and gets the first answer (also after a restart)"
+                    " records nothing new and gets the first answer (also after a restart or a crash);"
+                    " keys are per caller"
                 ),
             },
         )
@@ -101,7 +101,7 @@ class ErrorResponses(BasePlugin):
             names_an_id = self._has_id(operation.get("requestBody", {}), set())
             for status in errors_of(method, path or "", operation, names_an_id):
                 responses.setdefault(str(status.value), status.name)
-            if method == "post":
+            if method == "post" and not (path or "").endswith("/session"):  # sign-ins are never kept
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
 
     def _has_id(self, node: Any, seen: set[str]) -> bool:

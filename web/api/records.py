@@ -22,6 +22,7 @@ from web.api.common import (
     read_models,
     text,
 )
+from web.api.idempotency import command_id
 
 blp = Blueprint("records", __name__, url_prefix="/families", description="探访、消息与关注 / Family records")
 
@@ -131,7 +132,7 @@ class Visits(MethodView):
     @blp.response(201, VisitLogged)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """Log a visit by the volunteers present; with both sides of a handover it is a joint visit / 记录探访"""
-        event_id = peiban().log_visit(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().log_visit(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         with read_models()["timeline"].reading() as tx:
             handover_id = joint_visit_of(tx, str(event_id))
         return {"event_id": event_id, "family_id": family_id, "joint_visit_of": handover_id}
@@ -143,7 +144,7 @@ class Messages(MethodView):
     @blp.response(201, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """Log a message between the family and a volunteer (alumni contacts included) / 记录消息"""
-        event_id = peiban().log_message(family_id, recorded_by=current_actor(), **given)
+        event_id = peiban().log_message(family_id, recorded_by=current_actor(), **given, command_id=command_id())
         return {"event_id": event_id, "family_id": family_id}
 
 
@@ -153,7 +154,9 @@ class Concerns(MethodView):
     @blp.response(201, RecordOpened)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Raise a concern about the family / 提出关注事项"""
-        return _opened(peiban().raise_concern(family_id, recorded_by=current_actor(), **given), family_id)
+        return _opened(
+            peiban().raise_concern(family_id, recorded_by=current_actor(), **given, command_id=command_id()), family_id
+        )
 
 
 @blp.route("/<uuid:family_id>/concerns/<uuid:concern_id>/resolution")
@@ -163,7 +166,12 @@ class Resolution(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, concern_id: Any) -> dict[str, Any]:
         """Resolve an open concern, saying how / 解决关注事项"""
         event_id = peiban().resolve_concern(
-            family_id, concern_id=concern_id, recorded_by=current_actor(), clearance=clearance(), **given
+            family_id,
+            concern_id=concern_id,
+            recorded_by=current_actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
         return {"event_id": event_id, "family_id": family_id, "concern_id": concern_id}
 
@@ -174,7 +182,9 @@ class Referrals(MethodView):
     @blp.response(201, RecordOpened)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Refer the family to one of the centre's service lines / 转介"""
-        made = peiban().make_referral(family_id, recorded_by=current_actor(), clearance=clearance(), **given)
+        made = peiban().make_referral(
+            family_id, recorded_by=current_actor(), clearance=clearance(), **given, command_id=command_id()
+        )
         return _opened(made, family_id)
 
 
@@ -184,7 +194,9 @@ class FollowUps(MethodView):
     @blp.response(201, RecordOpened)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Schedule a follow-up: what, by when, optionally by whom and for which concern / 安排跟进"""
-        scheduled = peiban().schedule_follow_up(family_id, recorded_by=current_actor(), clearance=clearance(), **given)
+        scheduled = peiban().schedule_follow_up(
+            family_id, recorded_by=current_actor(), clearance=clearance(), **given, command_id=command_id()
+        )
         return _opened(scheduled, family_id)
 
 
@@ -195,6 +207,11 @@ class FollowUpCompletion(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, follow_up_id: Any) -> dict[str, Any]:
         """Mark a follow-up as done / 完成跟进"""
         event_id = peiban().complete_follow_up(
-            family_id, follow_up_id=follow_up_id, recorded_by=current_actor(), clearance=clearance(), **given
+            family_id,
+            follow_up_id=follow_up_id,
+            recorded_by=current_actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
         return {"event_id": event_id, "family_id": family_id, "follow_up_id": follow_up_id}

@@ -24,6 +24,7 @@ from web.api.common import (
     read_models,
     text,
 )
+from web.api.idempotency import command_id
 
 blp = Blueprint("volunteers", __name__, url_prefix="/volunteers", description="义工 / Volunteers")
 
@@ -108,7 +109,7 @@ class Volunteers(MethodView):
     @blp.response(201, VolunteerOut)
     def post(self, given: dict[str, Any]) -> tuple[VolunteerRow, int, dict[str, str]]:
         """Register a volunteer in an open cohort / 登记义工"""
-        volunteer_id = peiban().register_volunteer(recorded_by=current_actor(), **given)
+        volunteer_id = peiban().register_volunteer(recorded_by=current_actor(), **given, command_id=command_id())
         return _find(volunteer_id), 201, {"Location": url_for("volunteers.OneVolunteer", volunteer_id=volunteer_id)}
 
 
@@ -126,7 +127,7 @@ class Activation(MethodView):
     @blp.response(200, VolunteerOut)
     def post(self, given: dict[str, Any], volunteer_id: Any) -> VolunteerRow:
         """Put a registered volunteer on duty: from then on they can be assigned / 义工上岗"""
-        peiban().activate_volunteer(volunteer_id, recorded_by=current_actor(), **given)
+        peiban().activate_volunteer(volunteer_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _find(volunteer_id)
 
 
@@ -136,7 +137,7 @@ class DepartureAnnounced(MethodView):
     @blp.response(200, VolunteerOut)
     def post(self, given: dict[str, Any], volunteer_id: Any) -> VolunteerRow:
         """Record the day an active volunteer will leave / 登记即将离开"""
-        peiban().announce_departure(volunteer_id, recorded_by=current_actor(), **given)
+        peiban().announce_departure(volunteer_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _find(volunteer_id)
 
 
@@ -146,7 +147,7 @@ class Departure(MethodView):
     @blp.response(200, VolunteerOut)
     def post(self, given: dict[str, Any], volunteer_id: Any) -> VolunteerRow:
         """Record that a volunteer left the programme (graduated or withdrew) / 义工离开"""
-        peiban().record_departure(volunteer_id, recorded_by=current_actor(), **given)
+        peiban().record_departure(volunteer_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _find(volunteer_id)
 
 
@@ -156,5 +157,5 @@ class AlumniContact(MethodView):
     @blp.response(200, VolunteerOut)
     def post(self, given: dict[str, Any], volunteer_id: Any) -> VolunteerRow:
         """Opt in to, or out of, keeping in touch with families as alumni / 校友联系意愿"""
-        peiban().set_alumni_contact(volunteer_id, recorded_by=current_actor(), **given)
+        peiban().set_alumni_contact(volunteer_id, recorded_by=current_actor(), **given, command_id=command_id())
         return _find(volunteer_id)

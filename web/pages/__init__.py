@@ -21,13 +21,14 @@ from web.pages import (
 )
 from web.pages import volunteer as volunteer_page
 from web.pages.entries import role_label
+from web.pages.form_token import new_token
 from web.pages.labels import label_of
 
 
 def register_pages(app: Flask) -> None:
     """Translations, the page blueprints, and error pages."""
     i18n.install(app)
-    app.jinja_env.globals.update(role_label=role_label, label_of=label_of)
+    app.jinja_env.globals.update(role_label=role_label, label_of=label_of, new_form_token=new_token)
     navigation.install(app)
     for module in (
         signin,

@@ -116,7 +116,9 @@ def read_enrolment(form: EnrolmentForm, typed: MultiDict[str, str]) -> tuple[Fil
     # the household as a whole gets a place for its errors beside its rows.
     others, given = read([f for f in form.fields if f is not form.when], typed, Typed())
     timed, when = read([form.when], typed, Typed())
-    filled = Filled(form.fields, {**others.values, **timed.values, HOUSEHOLD: ""}, dict(timed.errors))
+    filled = Filled(
+        form.fields, {**others.values, **timed.values, HOUSEHOLD: ""}, dict(timed.errors), token=timed.token
+    )
     given.update(when)
     rows = [row for row in range(MEMBER_ROWS) if any(member(row, f) in given for f in MEMBER_FIELDS)]
     nested: dict[str, Any] = {f.name: given[f.name] for f in [*form.profile, form.when] if f.name in given}

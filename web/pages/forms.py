@@ -24,6 +24,7 @@ from domain import DomainError, InvalidInput
 from domain.limits import text_limit
 from web.api.errors import MESSAGES_ZH, status_of
 from web.i18n import _, chosen_language, local_moment, zone
+from web.pages.form_token import new_token, once, sent_token
 
 #: How an input is drawn and read: text, textarea, lines (a textarea, one item a line), datetime
 #: (local date and time), date, integer, select, radio, checkboxes (several values), yes_no.
@@ -76,6 +77,8 @@ class Filled:
     errors: dict[str, str] = field(default_factory=dict)
     #: The answer's status: 200 until refused (422 for a field, else what the domain error maps to).
     status: int = 200
+    #: The one-time token the form is sent with (see ``web.pages.form_token``); kept when shown again.
+    token: str = field(default_factory=new_token)
 
     @property
     def ok(self) -> bool:
@@ -125,7 +128,7 @@ def _converted(f: Field, raw: Any, errors: dict[str, str], untouched: bool = Fal
 
 def read(fields: list[Field], form: MultiDict[str, str], schema: ma.Schema) -> tuple[Filled, dict[str, Any]]:
     """The form checked by ``schema``: (the form with its errors, the loaded values for the command)."""
-    filled = Filled(fields, raw_values(fields, form))
+    filled = Filled(fields, raw_values(fields, form), token=sent_token(form) or new_token())
     given: dict[str, Any] = {}
     for f in fields:
         untouched = f.kind == "datetime" and filled.values.get(f"{f.name}{SHOWN}") == filled.values[f.name]
@@ -222,15 +225,20 @@ def form_page(
 ) -> ResponseReturnValue:
     """A page with a form that records: GET shows it empty; POST checks it with ``schema``, runs
     ``record(loaded)`` and answers ``done(loaded, result)``, or shows the form again with its errors
-    (and nothing recorded). ``page`` is what ``render_form`` shows around the form."""
+    (and nothing recorded); sent again with the same token, it records nothing (``form_token.once``).
+    ``page`` is what ``render_form`` shows around the form."""
     if request.method == "GET":
         return render_form(blank(fields), **page)
-    filled, loaded = read(fields, request.form, schema)
-    if filled.ok:
-        result = run(filled, lambda: record(loaded), renamed)
+
+    def send() -> ResponseReturnValue:
+        filled, loaded = read(fields, request.form, schema)
         if filled.ok:
-            return done(loaded, result)
-    return render_form(filled, **page)
+            result = run(filled, lambda: record(loaded), renamed)
+            if filled.ok:
+                return done(loaded, result)
+        return render_form(filled, **page)
+
+    return once(send)
 
 
 def render_form(

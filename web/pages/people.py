@@ -23,9 +23,11 @@ from web.access.guard import visible_families
 from web.access.policy import Action, may
 from web.api.cohorts import CohortIn
 from web.api.common import page, peiban
+from web.api.idempotency import command_id
 from web.api.volunteers import VolunteerIn
 from web.i18n import _
 from web.pages.enrolment import enrolment_form, read_enrolment
+from web.pages.form_token import once
 from web.pages.forms import Field, Filled, actor, blank, form_page, local_now, render_form, run
 from web.pages.labels import FAMILY_STATUSES, VOLUNTEER_STATUSES, label
 from web.pages.listing import continuity, next_page, one_of, page_size, position, search_text
@@ -93,13 +95,19 @@ def enrol_family() -> ResponseReturnValue:
     common: dict[str, Any] = {"title": _("Enrol a family"), "submit": _("Enrol"), "cancel": url_for("people.families")}
     if request.method == "GET":
         return render_form(blank(form.fields), template="family_new.html", groups=form, **common)
-    filled, loaded, renamed = read_enrolment(form, request.form)
-    family_id = (
-        run(filled, lambda: peiban().enrol_family(recorded_by=actor(), **loaded), renamed) if filled.ok else None
-    )
-    if family_id is None:
-        return render_form(filled, template="family_new.html", groups=form, **common)
-    return redirect(url_for("family_page.family", family_id=family_id), 303)
+
+    def send() -> ResponseReturnValue:
+        filled, loaded, renamed = read_enrolment(form, request.form)
+
+        def enrol() -> Any:
+            return peiban().enrol_family(recorded_by=actor(), command_id=command_id(), **loaded)
+
+        family_id = run(filled, enrol, renamed) if filled.ok else None
+        if family_id is None:
+            return render_form(filled, template="family_new.html", groups=form, **common)
+        return redirect(url_for("family_page.family", family_id=family_id), 303)
+
+    return once(send)
 
 
 # --- Volunteers ------------------------------------------------------------------------------------
@@ -190,12 +198,16 @@ def volunteer_page() -> ResponseReturnValue:
 def activate_volunteer(volunteer_id: Any) -> ResponseReturnValue:
     """Put a registered volunteer on duty, then back to the list as it was filtered."""
     filters = volunteer_filters(request.form)
-    done = Filled([], {})
-    run(done, lambda: peiban().activate_volunteer(volunteer_id, recorded_by=actor()))
-    if not done.ok:
-        return volunteer_list(filters, done.errors["form"], done.status)
-    kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
-    return redirect(url_for("people.volunteers", **kept, activated=str(volunteer_id)), 303)
+
+    def send() -> ResponseReturnValue:
+        done = Filled([], {})
+        run(done, lambda: peiban().activate_volunteer(volunteer_id, recorded_by=actor(), command_id=command_id()))
+        if not done.ok:
+            return volunteer_list(filters, done.errors["form"], done.status)
+        kept: dict[str, Any] = {k: v for k, v in filters.items() if v}
+        return redirect(url_for("people.volunteers", **kept, activated=str(volunteer_id)), 303)
+
+    return once(send)
 
 
 def open_cohorts() -> list[CohortRow]:
@@ -235,7 +247,7 @@ def register_volunteer() -> ResponseReturnValue:
     }
 
     def record(loaded: dict[str, Any]) -> Any:
-        return peiban().register_volunteer(recorded_by=actor(), **loaded)
+        return peiban().register_volunteer(recorded_by=actor(), **loaded, command_id=command_id())
 
     def done(loaded: dict[str, Any], volunteer_id: Any) -> ResponseReturnValue:
         target = url_for("people.volunteers", cohort_id=str(loaded["cohort_id"]), registered=str(volunteer_id))
@@ -273,7 +285,7 @@ def open_cohort() -> ResponseReturnValue:
 
     def record(loaded: dict[str, Any]) -> Any:
         dates = {"intake_on": loaded["starts_on"], "expected_end_on": loaded["ends_on"]}
-        return peiban().open_cohort(recorded_by=actor(), name=loaded["name"], **dates)
+        return peiban().open_cohort(recorded_by=actor(), name=loaded["name"], **dates, command_id=command_id())
 
     def done(_loaded: dict[str, Any], cohort_id: Any) -> ResponseReturnValue:
         return redirect(url_for("people.cohorts", opened=str(cohort_id)), 303)

@@ -23,6 +23,7 @@ from projections.read_models import ReadModels
 from web.access.guard import Caller, counts_compartments_of, extension
 from web.access.policy import Action, may
 from web.api.common import peiban
+from web.api.idempotency import command_id
 from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
 from web.i18n import _
 from web.pages.forms import Field, actor, form_page, local_now
@@ -71,7 +72,7 @@ def volunteer_form(
         return redirect(url_for("volunteer_page.volunteer", volunteer_id=volunteer_id, recorded="1"), 303)
 
     def record(loaded: dict[str, Any]) -> Any:
-        return command(volunteer_id, recorded_by=actor(), **loaded)
+        return command(volunteer_id, recorded_by=actor(), command_id=command_id(), **loaded)
 
     return form_page(
         fields, schema, record, done, title=title, submit=submit, cancel=back, context=[(_("Volunteer"), row.name)]

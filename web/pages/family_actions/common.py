@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import marshmallow as ma
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.family import Family
@@ -23,6 +23,7 @@ from web.access.policy import Action as PolicyAction
 from web.access.policy import scope_of
 from web.api.common import peiban
 from web.i18n import _
+from web.pages.form_token import once
 from web.pages.forms import Field, form_page, local_now
 from web.pages.labels import (
     CATEGORIES,
@@ -239,8 +240,12 @@ def family_route(rule: str, endpoint: str) -> Callable[[Callable[..., Action]], 
 
     def register(build: Callable[..., Action]) -> Callable[..., ResponseReturnValue]:
         def view(family_id: UUID, **path: Any) -> ResponseReturnValue:
-            here = on_family(family_id)
-            return answer(here, build(here, **path))
+            def page() -> ResponseReturnValue:
+                here = on_family(family_id)
+                return answer(here, build(here, **path))
+
+            # Sent again, a form may name what it already settled (a resolved concern): the token is read first.
+            return once(page) if request.method == "POST" else page()
 
         view.__doc__ = build.__doc__
         bp.add_url_rule(f"/families/<uuid:family_id>/{rule}", endpoint, view, methods=["GET", "POST"])

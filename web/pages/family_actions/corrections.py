@@ -13,9 +13,11 @@ from domain.facts import FIELDS
 from projections.timeline import Entry
 from web.api.common import clearance, peiban, text
 from web.api.corrections import ChangesIn
+from web.api.idempotency import command_id
 from web.i18n import _
 from web.pages.entries import KINDS, entry_row
 from web.pages.family_actions.common import CLEARED, CORRECTABLE, bp, field_of, on_family, recorded
+from web.pages.form_token import once
 from web.pages.forms import Field, Filled, actor, blank, read, render_form, run
 from web.pages.labels import (
     label,
@@ -53,6 +55,16 @@ def stored(value: Any) -> Any:
 @bp.route("/families/<uuid:family_id>/entries/<uuid:event_id>/correct", methods=["GET", "POST"], endpoint="correct")
 def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     """Amend or retract an entry, with the reason; the original and the trace stay in the record."""
+    # Sent again, the form names an entry already corrected (perhaps retracted): the token is read first.
+    return (
+        once(lambda: correction_page(family_id, event_id))
+        if request.method == "POST"
+        else correction_page(family_id, event_id)
+    )
+
+
+def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
+    """The correction form, and what it records."""
     here = on_family(family_id)
     entry = next((e for e in here.timeline.entries if e.event_id == str(event_id)), None)
     if entry is None or entry.retracted or entry.kind not in CORRECTABLE:
@@ -86,6 +98,7 @@ def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
         filled = blank(fields)
         filled.values.update({n: as_typed(entry.data.get(n)) for n in amendable})
         return render_form(filled, **common)
+
     filled, loaded = read(fields[:2], request.form, CorrectionForm())
     filled.fields = fields
     filled.values.update({f.name: request.form.get(f.name, "") for f in change_fields})
@@ -103,9 +116,11 @@ def correction(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
         "clearance": clearance(),
     }
     if loaded["correction"] == "amend":
-        done = run(filled, lambda: peiban().amend_fact(family_id, changes=changes, **common_args))
+        done = run(
+            filled, lambda: peiban().amend_fact(family_id, changes=changes, **common_args, command_id=command_id())
+        )
     else:
-        done = run(filled, lambda: peiban().retract_fact(family_id, **common_args))
+        done = run(filled, lambda: peiban().retract_fact(family_id, **common_args, command_id=command_id()))
     return recorded(family_id, event_id) if done is not None else render_form(filled, **common)
 
 

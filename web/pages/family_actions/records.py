@@ -11,6 +11,7 @@ from flask import abort, request
 from domain.facts import FIELDS
 from projections.briefing import Pending
 from web.api.common import clearance, peiban
+from web.api.idempotency import command_id
 from web.api.records import ConcernIn, FollowUpDoneIn, FollowUpIn, MessageIn, ReferralIn, ResolutionIn, VisitIn
 from web.i18n import _
 from web.pages.family_actions.common import (
@@ -50,7 +51,7 @@ def visit_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().log_visit(here.family_id, recorded_by=actor(), **given)
+        return peiban().log_visit(here.family_id, recorded_by=actor(), **given, command_id=command_id())
 
     return Action(_("Log a visit"), _("Record the visit"), fields, VisitIn(), record, [])
 
@@ -69,7 +70,7 @@ def message_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().log_message(here.family_id, recorded_by=actor(), **given)
+        return peiban().log_message(here.family_id, recorded_by=actor(), **given, command_id=command_id())
 
     return Action(_("Log a message"), _("Record the message"), fields, MessageIn(), record, [])
 
@@ -80,7 +81,7 @@ def concern_form(here: OnFamily) -> Action:
     fields = [*fact_fields(here, ["category", "level", "summary", "service_line"]), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().raise_concern(here.family_id, recorded_by=actor(), **given)
+        return peiban().raise_concern(here.family_id, recorded_by=actor(), **given, command_id=command_id())
 
     return Action(_("Raise a concern"), _("Raise the concern"), fields, ConcernIn(), record, [])
 
@@ -97,7 +98,9 @@ def referral_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().make_referral(here.family_id, recorded_by=actor(), clearance=clearance(), **given)
+        return peiban().make_referral(
+            here.family_id, recorded_by=actor(), clearance=clearance(), **given, command_id=command_id()
+        )
 
     return Action(_("Refer"), _("Record the referral"), fields, ReferralIn(), record, [])
 
@@ -115,7 +118,9 @@ def follow_up_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().schedule_follow_up(here.family_id, recorded_by=actor(), clearance=clearance(), **given)
+        return peiban().schedule_follow_up(
+            here.family_id, recorded_by=actor(), clearance=clearance(), **given, command_id=command_id()
+        )
 
     return Action(_("Schedule a follow-up"), _("Schedule it"), fields, FollowUpIn(), record, [])
 
@@ -135,7 +140,12 @@ def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().resolve_concern(
-            here.family_id, concern_id=concern_id, recorded_by=actor(), clearance=clearance(), **given
+            here.family_id,
+            concern_id=concern_id,
+            recorded_by=actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
 
     context = [(_("Concern"), concern.text)]
@@ -150,7 +160,12 @@ def follow_up_done_form(here: OnFamily, follow_up_id: UUID) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().complete_follow_up(
-            here.family_id, follow_up_id=follow_up_id, recorded_by=actor(), clearance=clearance(), **given
+            here.family_id,
+            follow_up_id=follow_up_id,
+            recorded_by=actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
 
     context = [(_("Follow-up"), follow_up.text), (_("Due on"), follow_up.due_on or "")]

@@ -11,6 +11,7 @@ from domain.values import Role
 from web.api.assignments import AssignmentEndIn, AssignmentIn
 from web.api.common import clearance, peiban
 from web.api.handovers import AgreementIn, CancellationIn, CompletionIn, HandoverIn
+from web.api.idempotency import command_id
 from web.i18n import _
 from web.pages.family_actions.common import (
     Action,
@@ -38,7 +39,7 @@ def assign_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().assign_volunteer(here.family_id, recorded_by=actor(), **given)
+        return peiban().assign_volunteer(here.family_id, recorded_by=actor(), **given, command_id=command_id())
 
     return Action(_("Assign a volunteer"), _("Assign"), fields, AssignmentIn(), record, [])
 
@@ -51,7 +52,9 @@ def end_assignment_form(here: OnFamily, volunteer_id: UUID) -> Action:
     fields = [field_of("reason", here), when_field(_("From when"))]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().unassign_volunteer(here.family_id, volunteer_id=volunteer_id, recorded_by=actor(), **given)
+        return peiban().unassign_volunteer(
+            here.family_id, volunteer_id=volunteer_id, recorded_by=actor(), **given, command_id=command_id()
+        )
 
     context = [(_("Volunteer"), here.name(volunteer_id))]
     return Action(_("End an assignment"), _("End the assignment"), fields, AssignmentEndIn(), record, context)
@@ -83,7 +86,7 @@ def handover_form(here: OnFamily) -> Action:
     ]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().plan_handover(here.family_id, recorded_by=actor(), **given)
+        return peiban().plan_handover(here.family_id, recorded_by=actor(), **given, command_id=command_id())
 
     return Action(_("Plan a handover"), _("Plan the handover"), fields, HandoverIn(), record, [])
 
@@ -103,7 +106,9 @@ def agreement_form(here: OnFamily, handover_id: UUID) -> Action:
     fields = [Field("note", _("Note"), "textarea"), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().record_family_agreement(here.family_id, handover_id=handover_id, recorded_by=actor(), **given)
+        return peiban().record_family_agreement(
+            here.family_id, handover_id=handover_id, recorded_by=actor(), **given, command_id=command_id()
+        )
 
     return Action(_("The family agreed"), _("Record the agreement"), fields, AgreementIn(), record, context)
 
@@ -135,7 +140,12 @@ def completion_form(here: OnFamily, handover_id: UUID) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().complete_handover(
-            here.family_id, handover_id=handover_id, recorded_by=actor(), clearance=clearance(), **given
+            here.family_id,
+            handover_id=handover_id,
+            recorded_by=actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
 
     intro = _("Joint visits so far: %(count)s", count=joint)
@@ -149,6 +159,8 @@ def cancellation_form(here: OnFamily, handover_id: UUID) -> Action:
     fields = [field_of("reason", here), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
-        return peiban().cancel_handover(here.family_id, handover_id=handover_id, recorded_by=actor(), **given)
+        return peiban().cancel_handover(
+            here.family_id, handover_id=handover_id, recorded_by=actor(), **given, command_id=command_id()
+        )
 
     return Action(_("Cancel the handover"), _("Cancel the handover"), fields, CancellationIn(), record, context)

@@ -1,0 +1,76 @@
+"""What an Idempotency-Key promises: the log, not a side store, knows which request a fact answers; keys are
+per caller; signing in is never kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.builders import visit
+from tests.web.api.conftest import ago, log_position, signed_in
+from tests.web.api.scenes import assign, cohort, family, volunteer
+
+
+def _family_with_a_lead(client: FlaskClient) -> tuple[str, dict[str, Any]]:
+    lead = volunteer(client, cohort(client), "王义工")
+    wang = family(client, "王家")
+    assign(client, wang, lead)
+    return wang, {**visit(), "occurred_at": ago(days=1), "volunteer_ids": [lead]}
+
+
+def _forget_kept_answers(api_app: Flask) -> None:
+    """What a crash between saving and keeping the answer leaves: the request claimed, its answer not kept."""
+    with api_app.extensions["peiban.idempotency"].db.write() as tx:
+        tx.execute("UPDATE request_answer SET status = 0, body = '', location = ''")
+
+
+def test_a_retry_whose_first_answer_was_never_kept_gets_the_same_fact_and_records_nothing(
+    api_app: Flask, client: FlaskClient
+) -> None:
+    wang, body = _family_with_a_lead(client)
+    key = {"Idempotency-Key": "phone-visit-9"}
+    first = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert first.status_code == 201
+    _forget_kept_answers(api_app)
+    position = log_position(client)
+
+    retry = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+
+    assert retry.status_code == 201 and retry.get_json() == first.get_json()
+    assert log_position(client) == position
+
+
+def test_a_creation_whose_first_answer_was_never_kept_creates_nothing_more(api_app: Flask, client: FlaskClient) -> None:
+    body = {"name": "2026级", "starts_on": "2025-09-01", "ends_on": "2027-06-30"}
+    first = client.post("/api/v1/cohorts", json=body, headers={"Idempotency-Key": "cohort-1"})
+    assert first.status_code == 201
+    _forget_kept_answers(api_app)
+    position = log_position(client)
+    retry = client.post("/api/v1/cohorts", json=body, headers={"Idempotency-Key": "cohort-1"})
+    assert retry.status_code == 201 and retry.get_json()["id"] == first.get_json()["id"]
+    assert log_position(client) == position
+
+
+def test_one_callers_key_never_replays_another_callers_answer(api_app: Flask, client: FlaskClient) -> None:
+    wang, body = _family_with_a_lead(client)
+    key = {"Idempotency-Key": "same-key"}
+    mine = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key).get_json()
+    other = signed_in(api_app, "social_worker")
+    theirs = other.post(f"/api/v1/families/{wang}/visits", json={**body, "summary": "社工探访"}, headers=key)
+    assert theirs.status_code == 201 and theirs.get_json()["event_id"] != mine["event_id"]
+
+
+def test_signing_in_is_never_kept_as_an_idempotent_request(api_app: Flask) -> None:
+    signed_in(api_app, "coordinator")  # opens the account test-coordinator
+    client = api_app.test_client()
+    key = {"Idempotency-Key": "sign-in-1"}
+    wrong = client.post("/api/v1/session", json={"user_name": "test-coordinator", "password": "not-it"}, headers=key)
+    right = client.post(
+        "/api/v1/session", json={"user_name": "test-coordinator", "password": "test-password-123"}, headers=key
+    )
+    assert (wrong.status_code, right.status_code) == (401, 200)
+    assert "Idempotent-Replayed" not in right.headers
+    with api_app.extensions["peiban.idempotency"].db.read() as tx:
+        assert tx.one("SELECT COUNT(*) FROM request_answer", []) == (0,)
