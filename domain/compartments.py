@@ -49,13 +49,15 @@ def compartment_of(
     (``traces`` is None when the traces were not kept: then an id found nowhere may be a hidden trace)."""
     key: str | None = event_id.hex
     while key is not None:
-        fact = facts.get(key)
-        if fact is None:
-            target = traces.get(key) if traces is not None else None
-            if target is None:
-                return UNKNOWN if traces is None else frozenset()
+        # A trace (resolution, completion, amendment, retraction) belongs where the fact it points at does,
+        # even when it is also kept among the facts as one that no correction may target.
+        target = traces.get(key) if traces is not None else None
+        if target is not None:
             key = target.hex
             continue
+        fact = facts.get(key)
+        if fact is None:
+            return UNKNOWN if traces is None else frozenset()
         if not fact.folded:
             return UNKNOWN
         if (found := sensitive(fact.service_line)) or fact.follows is None:

@@ -1036,7 +1036,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
     def noted(self, fact: PeibanAggregate.Event) -> None:
         """Also keep every fact that cannot be corrected, so that naming one is told apart from a missing fact."""
         super().noted(fact)
-        self.facts.setdefault(fact.event_id.hex, Fact(FIXED))
+        self.facts.setdefault(fact.event_id.hex, Fact(FIXED, folded=True))
 
     @staticmethod
     def _reject_unknown(checks: Checks, fields: dict[str, Any], kind: str) -> None:

@@ -11,6 +11,7 @@ The ids come from what a cleared reader is shown, never from how ids are made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,9 +114,14 @@ def callers(c: Compartment, role: str) -> Callers:
     return Callers(c.as_(role), pages, csrf)
 
 
+FORM_TOKEN = re.compile(rb'name="form_token" value="[A-Za-z0-9_-]*"')
+
+
 def answer(response: TestResponse, spelled: str) -> tuple[int, bytes, list[tuple[str, str]]]:
-    """All a caller can tell from an answer (the date aside), the id they spelled replaced by a mark."""
+    """All a caller can tell from an answer (the date aside), the id they spelled replaced by a mark; a form
+    shown again carries a fresh one-time token (random whatever was named), which is marked too."""
     body, headers = response.get_data(), sorted((k, v) for k, v in response.headers.items() if k != "Date")
+    body = FORM_TOKEN.sub(b'name="form_token" value="<a token>"', body)
     for echoed in {spelled, quote(spelled), quote(spelled, safe="")}:  # as typed, or in an address
         body = body.replace(echoed.encode(), b"<the id>")
         headers = [(k, v.replace(echoed, "<the id>")) for k, v in headers]
