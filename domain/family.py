@@ -57,6 +57,11 @@ from domain.volunteer import VolunteerStanding
 Event = PeibanAggregate.Event
 #: The kind kept for facts that no correction may target (enrolment, assignments, handover steps...).
 FIXED = "fixed"
+BEFORE_LAST_CONTACT = Problem(
+    "before_contact",
+    "不能早于该义工最近一次记录的探访或消息",
+    "must not be before the volunteer's last recorded visit or message",
+)
 HANDOVER_STATE_ZH = {HandoverState.COMPLETED: "完成", HandoverState.CANCELLED: "取消"}
 
 
@@ -432,11 +437,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
     ) -> None:
         """A change to who accompanies the family comes no earlier than the last such change, nor than
         the visits and messages it would otherwise contradict (so late entries stay consistent)."""
-        bounds = [self.roster_changed_at, after]
-        bounds += [self.last_seen.get(v.hex) for v in seen]
-        latest = max((b for b in bounds if b is not None), default=self.enrolled_at)
+        latest = max((b for b in (self.roster_changed_at, after) if b is not None), default=self.enrolled_at)
         if when < latest:
             checks.moment("occurred_at", when, now=now, not_before=latest)
+            return
+        contacts = [c for c in (self.last_seen.get(v.hex) for v in seen) if c is not None]
+        if contacts and when < max(contacts):
+            # The last contact may be a visit of a compartment the caller may not see: say which rule, not when.
+            checks.add("occurred_at", BEFORE_LAST_CONTACT)
 
     def update_profile(
         self,

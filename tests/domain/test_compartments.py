@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
-from domain.errors import DomainError, FactNotFound
+from domain.errors import DomainError, FactNotFound, InvalidInput
 from domain.family import Family
 from domain.family_state import Fact
 from tests.builders import Scene, message, visit
+from tests.domain.story import fields_in_error
 
 Command = Callable[[UUID, Clearance], Any]
 
@@ -141,3 +142,23 @@ def test_a_snapshot_from_before_compartments_were_kept_is_read_as_sensitive(worl
         concern_id=everyday, service_line="youth_centre", reason="r", recorded_by="c", occurred_at=world.clock(),
         now=world.clock(), clearance=EVERY_COMPARTMENT,
     )  # fmt: skip
+
+
+def test_a_roster_change_refused_by_a_later_contact_does_not_say_when_that_contact_was(world: Scene) -> None:
+    # given the lead's shelter visit at 15:00, seen only by cleared staff
+    app, fid = world.app, world.fid
+    world.later(hours=3)
+    visited_at = world.clock.now
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter"))
+    world.later(hours=2)
+    before = app.log_position()
+    # when the coordinator ends the lead's assignment as of an hour before that visit
+    with pytest.raises(InvalidInput) as refused:
+        app.unassign_volunteer(
+            fid, volunteer_id=world.lead, reason="r", occurred_at=visited_at - timedelta(hours=1), recorded_by="coord"
+        )
+    # then the rule is named, but no moment that would date the hidden visit, and nothing is recorded
+    assert fields_in_error(refused.value) == {"occurred_at": ["before_contact"]}
+    [problem] = refused.value.errors["occurred_at"]
+    assert problem.params == {} and not any(ch.isdigit() for ch in problem.zh + problem.en)
+    assert app.log_position() == before
