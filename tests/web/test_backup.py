@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from domain import Peiban, StoreSettings
+from tests.builders import family_profile
 from web.app import create_app, shutdown
 from web.cli import main
 from web.config import Settings
@@ -180,3 +181,26 @@ def test_backup_and_restore_are_for_sqlite_and_point_postgresql_to_pg_dump(tmp_p
 
     assert result.exit_code != 0 and "pg_dump" in result.output
     assert not (tmp_path / "b").exists()
+
+
+CANARY = "金丝雀-canary-7f3a"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="erasure (`peiban erase`, per-family keys) is not on this branch yet (issue 11, Erasure)",
+)
+def test_an_erased_family_stays_erased_through_backup_and_restore(tmp_path: Path) -> None:
+    data, backup, restored = a_store(tmp_path), tmp_path / "backup", tmp_path / "restored"
+    app = Peiban(StoreSettings(backend="sqlite", data_dir=data).env(Peiban.name))
+    family = app.enrol_family(recorded_by="c", **family_profile(display_name=CANARY, community=CANARY))
+    app.close()
+
+    erased = run(data, "erase", str(family), "--reason", "监护人撤回同意")
+    assert erased[0] == 0, erased[1]
+    assert run(data, "backup", str(backup))[0] == 0
+    assert run(restored, "restore", str(backup))[0] == 0
+
+    needle = CANARY.encode()
+    holding = [p.name for folder in (backup, restored) for p in folder.iterdir() if needle in p.read_bytes()]
+    assert holding == []
