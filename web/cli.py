@@ -1,4 +1,4 @@
-"""The `peiban` command: init, demo, serve, events, verify."""
+"""The `peiban` command: init, demo, serve, events, verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import click
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
+from web.cli_backup import backup, restore
+from web.cli_case_file import case_file_command
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment, proxies
@@ -171,3 +173,6 @@ main.add_command(user)
 main.add_command(token)
 main.add_command(verify_command)
 main.add_command(seal)
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(case_file_command)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain import Peiban
 from domain.app_base import utc_now
@@ -19,7 +20,8 @@ from web.seal_keys import SealKeyError
 from web.store import open_application, open_seal
 
 
-def _open(settings: Settings) -> tuple[Peiban, SealStore]:
+def open_sealed(settings: Settings) -> tuple[Peiban, SealStore]:
+    """The application and its seal (a clear error for an unusable seal key)."""
     app = open_application(settings)
     try:
         return app, open_seal(settings, app)
@@ -28,19 +30,25 @@ def _open(settings: Settings) -> tuple[Peiban, SealStore]:
         raise click.ClickException(str(error)) from error
 
 
-def _close(app: Peiban, seal: SealStore) -> None:
+def close_sealed(app: Peiban, seal: SealStore) -> None:
+    """Close what ``open_sealed`` opened."""
     seal.db.close()
     app.close()
 
 
-def _checks(seal: SealStore, checkpoint: Path | None, public_key: Path | None) -> list[SignedBy]:
-    """The stored checkpoints (checked with the server's key) and those of the auditor's file."""
-    given = None
+def read_public_key(path: Path | None) -> Ed25519PublicKey | None:
+    """The seal's public key an auditor kept (PEM), if one is given."""
     try:
-        if public_key is not None:
-            given = load_public_pem(public_key.read_text(encoding="utf-8"))
-        server = given or (seal.key.public_key() if seal.key is not None else None)
-        checks = [SignedBy(seal.checkpoints(), server, "服务器 server")]
+        return None if path is None else load_public_pem(path.read_text(encoding="utf-8"))
+    except (CheckpointFileError, OSError) as error:
+        raise click.ClickException(f"公钥无法读取 / cannot read the public key: {error}") from error
+
+
+def _checks(seal: SealStore, checkpoint: Path | None, given: Ed25519PublicKey | None) -> list[SignedBy]:
+    """The stored checkpoints (checked with the given key, else the server's) and those of the auditor's file."""
+    server = given or (seal.key.public_key() if seal.key is not None else None)
+    checks = [SignedBy(seal.checkpoints(), server, "服务器 server")]
+    try:
         if checkpoint is not None:
             embedded, kept = read_document(checkpoint.read_text(encoding="utf-8"))
             checks.append(SignedBy(kept, given or embedded, "审计方 auditor's"))
@@ -80,17 +88,23 @@ def _report(verdict: Verdict) -> None:
 @click.pass_obj
 def verify_command(settings: Settings, checkpoint: Path | None, public_key: Path | None) -> None:
     """重算哈希链并与封印和检查点比对 / Recompute the log's hash chain; compare with the seal and checkpoints."""
-    app, seal = _open(settings)
+    verdict = check_seal(settings, checkpoint, read_public_key(public_key))
+    if not verdict.intact:
+        raise SystemExit(1)
+
+
+def check_seal(settings: Settings, checkpoint: Path | None = None, given: Ed25519PublicKey | None = None) -> Verdict:
+    """Verify the log against its seal (and a kept checkpoint file), record the verdict, and report it."""
+    app, seal = open_sealed(settings)
     try:
-        checks = _checks(seal, checkpoint, public_key)
+        checks = _checks(seal, checkpoint, given)
         with Progress("核验封印 / Verifying the seal") as progress:
             verdict = verify(app, seal, checks, now=utc_now(), progress=progress)
         seal.record(verdict)
     finally:
-        _close(app, seal)
+        close_sealed(app, seal)
     _report(verdict)
-    if not verdict.intact:
-        raise SystemExit(1)
+    return verdict
 
 
 @click.group()
@@ -102,7 +116,7 @@ def seal() -> None:
 @click.pass_obj
 def checkpoint_command(settings: Settings) -> None:
     """封存新事实并签署检查点 / Seal every new fact and sign a checkpoint at the head."""
-    app, store = _open(settings)
+    app, store = open_sealed(settings)
     try:
         if store.key is None:
             raise click.ClickException("没有封印密钥，请先运行 peiban init / no seal key: run `peiban init` first")
@@ -110,7 +124,7 @@ def checkpoint_command(settings: Settings) -> None:
             store.catch_up(progress)
         signed = store.checkpoint()
     finally:
-        _close(app, store)
+        close_sealed(app, store)
     if signed is None:
         click.echo("日志为空，无需签署 / the log is empty: nothing to sign")
     else:
@@ -122,13 +136,13 @@ def checkpoint_command(settings: Settings) -> None:
 @click.pass_obj
 def export_command(settings: Settings, file: Path) -> None:
     """导出签名检查点和公钥，供审计方离线保存 / Export the signed checkpoints and public key for auditors to keep."""
-    app, store = _open(settings)
+    app, store = open_sealed(settings)
     try:
         if store.key is None:
             raise click.ClickException("没有封印密钥，请先运行 peiban init / no seal key: run `peiban init` first")
         exported = store.export()
     finally:
-        _close(app, store)
+        close_sealed(app, store)
     file.write_text(json.dumps(exported, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     click.echo(f"已导出 {len(exported['checkpoints'])} 个检查点 / exported checkpoints to {file}")
 
@@ -137,8 +151,8 @@ def export_command(settings: Settings, file: Path) -> None:
 @click.pass_obj
 def public_key_command(settings: Settings) -> None:
     """打印封印公钥（PEM）/ Print the seal's public key (PEM)."""
-    app, store = _open(settings)
-    _close(app, store)
+    app, store = open_sealed(settings)
+    close_sealed(app, store)
     if store.key is None:
         raise click.ClickException("没有封印密钥，请先运行 peiban init / no seal key: run `peiban init` first")
     click.echo(public_pem(store.key.public_key()), nl=False)

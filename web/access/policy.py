@@ -32,6 +32,9 @@ class Action(Enum):
     READ_ACCESS_LOG = "access_log.read"
     MANAGE_ACCOUNTS = "accounts.manage"
     READ_SEAL = "seal.read"  # the seal's status and its signed checkpoints
+    #: a family's case file (JSON or printable): what the reader may read of it, in one document, stamped with the
+    #: seal; never for volunteers (a whole record in a file, on a phone)
+    EXPORT_CASE_FILE = "family.case_file"
 
 
 class Scope(Enum):
@@ -60,6 +63,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_CASELOAD: S.ALL,
         A.READ_ACCESS_LOG: S.ALL,
         A.MANAGE_ACCOUNTS: S.ALL,
+        A.EXPORT_CASE_FILE: S.ALL,  # compartments left out: coordinators are not cleared for them
     },
     W: {
         A.READ_PEOPLE: S.ALL,
@@ -72,6 +76,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_DASHBOARD: S.ALL,
         A.READ_REPORTS: S.ALL,
         A.READ_CASELOAD: S.ALL,
+        A.EXPORT_CASE_FILE: S.ALL,
     },
     V: {
         A.LIST_FAMILIES: S.OWN,
@@ -91,6 +96,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_CASELOAD: S.ALL,
         A.READ_ACCESS_LOG: S.ALL,
         A.READ_SEAL: S.ALL,
+        A.EXPORT_CASE_FILE: S.ALL,
     },
 }
 

@@ -76,6 +76,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
     ("GET", "seal.SealStatus"): A.READ_SEAL,
     ("GET", "seal.SealCheckpoints"): A.READ_SEAL,
+    ("GET", "case_file.FamilyCaseFile"): A.EXPORT_CASE_FILE,
     # Pages
     ("GET", "family_page.family"): A.READ_FAMILY,
     # Pages: the auditors' replay and raw facts, the access log, the cohort report
@@ -86,6 +87,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "audit_pages.access_log"): A.READ_ACCESS_LOG,
     ("GET", "seal_page.seal"): A.READ_SEAL,
     ("GET", "seal_page.checkpoints"): A.READ_SEAL,
+    ("GET", "case_file_page.case_file"): A.EXPORT_CASE_FILE,
     ("GET", "report_pages.cohorts"): A.READ_REPORTS,
     ("GET", "report_pages.cohorts_csv"): A.READ_REPORTS,
     # Pages: lists of families, volunteers and cohorts, and the forms that add to them
@@ -142,6 +144,8 @@ AUDITED: dict[str, ReadKind] = {
     "audit_pages.as_of": ReadKind.AS_OF,  # the page asks for ?day=, not ?as_of=
     "audit_pages.facts": ReadKind.RAW_FACTS,
     "briefing_page.briefing": ReadKind.BRIEFING,
+    "case_file.FamilyCaseFile": ReadKind.EXPORT,
+    "case_file_page.case_file": ReadKind.EXPORT,
     # Forms that show part of the record: the entry corrected, the concern resolved, the follow-up done,
     # the open concerns a referral or follow-up may answer.
     "family_actions.correct": ReadKind.TIMELINE,

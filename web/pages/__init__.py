@@ -8,6 +8,7 @@ from web import i18n
 from web.pages import (
     audit,
     briefing,
+    case_file,
     errors,
     family,
     family_actions,
@@ -42,6 +43,7 @@ def register_pages(app: Flask) -> None:
         audit,
         reports,
         seal,
+        case_file,
     ):
         app.register_blueprint(module.bp)
     errors.install(app)

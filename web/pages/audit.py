@@ -38,10 +38,11 @@ FIRST_DAY = date(1900, 1, 2)
 
 @dataclass(frozen=True)
 class AuditTools:
-    """What the reader may open from a family's page: the replay and raw facts, the access log."""
+    """What the reader may open from a family's page: the replay and raw facts, the access log, the case file."""
 
     replay: bool
     access_log: bool
+    case_file: bool
     form: Filled
 
 
@@ -67,6 +68,7 @@ def audit_tools() -> AuditTools:
     return AuditTools(
         replay=caller is not None and may(caller.role, Action.READ_RAW_FACTS),
         access_log=caller is not None and may(caller.role, Action.READ_ACCESS_LOG),
+        case_file=caller is not None and may(caller.role, Action.EXPORT_CASE_FILE),
         form=day_form(),
     )
 

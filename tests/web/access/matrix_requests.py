@@ -206,6 +206,7 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", "timeline.FamilyTimeline"): on("/timeline"),
     ("GET", "briefing.FamilyBriefing"): on("/briefing"),
     ("GET", "events.FamilyFacts"): on("/events"),
+    ("GET", "case_file.FamilyCaseFile"): on("/case-file"),
     ("GET", "dashboard.ContinuityDashboard"): lambda n, where, ready: ("/dashboard/continuity", None),
     ("GET", "reports.CohortReportResource"): lambda n, where, ready: ("/reports/cohorts", None),
     ("GET", "access.FamilyReaders"): on("/readers"),

@@ -336,3 +336,33 @@ def test_coordinators_are_not_cleared_for_the_compartment(compartment: Compartme
     }
 
     assert found(compartment, reads) == []
+
+
+def test_a_coordinators_case_file_leaves_the_compartment_out(compartment: Compartment) -> None:
+    coordinator = compartment.as_("coordinator")
+
+    exported = coordinator.get(f"{API}/families/{compartment.family}/case-file")
+    page = coordinator.get(f"/families/{compartment.family}/case-file")
+
+    assert (exported.status_code, page.status_code) == (200, 200)
+    case_file = exported.get_json()
+    assert case_file["compartments_included"] is False and case_file["facts"] is None
+    html = page.get_data(as_text=True)
+    assert "一起画画" in shown(exported) and "一起画画" in html, "the everyday record is in"
+    assert found(compartment, {"case file": exported}) == []
+    assert [n for n in compartment.needles if n.casefold() in html.casefold()] == []
+
+
+@pytest.mark.parametrize("role", ["social_worker", "auditor"])
+def test_a_cleared_readers_case_file_holds_the_compartment(compartment: Compartment, role: str) -> None:
+    client = compartment.as_(role)
+
+    exported = client.get(f"{API}/families/{compartment.family}/case-file")
+
+    case_file = exported.get_json()
+    current = [t for t in compartment.texts if t not in compartment.superseded]
+    assert case_file["compartments_included"] is True
+    assert all(t in shown(exported) for t in current)
+    # the raw facts (amended-away texts too) only for auditors, who may read raw facts
+    raw = json.dumps(case_file["facts"], ensure_ascii=False)
+    assert all(t in raw for t in compartment.texts) if role == "auditor" else case_file["facts"] is None
