@@ -195,7 +195,7 @@ def test_the_same_payload_in_a_row_of_another_family_does_not_decrypt(sqlite_sto
     )
     # the visit's payload, claimed by another record at the same version and topic
     forged = replace(visited, originator_id=first.originator_id)
-    with pytest.raises(Exception, match="cannot be decrypted|unavailable"):
+    with pytest.raises(Exception, match=r"cannot be decrypted|unavailable"):
         app.mapper.to_domain_event(forged)
     app.close()
 
@@ -205,7 +205,7 @@ def test_a_wrong_master_key_stops_the_start(sqlite_store: Settings) -> None:
     write_every_kind(sqlite_store)
     # when it is opened with another master key, then it does not open, and says why, in Chinese first
     wrong = replace(sqlite_store, master_key=base64.b64encode(os.urandom(32)).decode())
-    with pytest.raises(MasterKeyError, match="^主密钥不对.*wrong master key"):
+    with pytest.raises(MasterKeyError, match=r"^主密钥不对.*wrong master key"):
         open_keys(wrong)
     from web.app import create_app
 
