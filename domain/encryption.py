@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -27,6 +26,8 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 #: The first bytes of every encrypted state: a zero byte never starts the JSON of a plaintext state.
 MAGIC = b"\x00pb1"
 NONCE_BYTES = 12
+#: ciphers kept ready, one per data key recently used
+CIPHER_CACHE = 4096
 
 
 class KeyUnavailable(Exception):
@@ -69,18 +70,28 @@ class EncryptingMapper(Mapper[UUID]):
         super().__init__(transcoder)
         self.keys = keys
         self.owner = owner
+        self._ciphers: dict[bytes, AESGCM] = {}  # by key: each lookup still asks the key ring first
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
-        return replace(stored, state=self.encrypt(stored, stored.state))
+        return _row(stored, self.encrypt(stored, stored.state))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return super().to_domain_event(replace(stored_event, state=self.decrypt(stored_event)))
+        return super().to_domain_event(_row(stored_event, self.decrypt(stored_event)))
+
+    def _cipher(self, owner: UUID, *, create: bool) -> AESGCM:
+        key = self.keys.key(owner, create=create)
+        cipher = self._ciphers.get(key)
+        if cipher is None:
+            if len(self._ciphers) >= CIPHER_CACHE:
+                self._ciphers.clear()
+            cipher = self._ciphers[key] = AESGCM(key)
+        return cipher
 
     def encrypt(self, row: StoredEvent, plaintext: bytes) -> bytes:
         """The stored form of ``plaintext`` for ``row`` (its key created if this is the record's first write)."""
         uid = _uuid(row.originator_id)
-        aead = AESGCM(self.keys.key(self.owner(uid), create=True))
+        aead = self._cipher(self.owner(uid), create=True)
         nonce = os.urandom(NONCE_BYTES)
         ad = associated_data(uid, row.originator_version, row.topic)
         return MAGIC + nonce + aead.encrypt(nonce, plaintext, ad)
@@ -92,7 +103,7 @@ class EncryptingMapper(Mapper[UUID]):
         if not is_encrypted(state):
             raise FactUnreadable(f"事实未加密 / the fact is stored unencrypted: {where}")
         uid = _uuid(row.originator_id)
-        aead = AESGCM(self.keys.key(self.owner(uid), create=False))
+        aead = self._cipher(self.owner(uid), create=False)
         nonce, sealed = state[len(MAGIC) : len(MAGIC) + NONCE_BYTES], state[len(MAGIC) + NONCE_BYTES :]
         try:
             return aead.decrypt(nonce, sealed, associated_data(uid, row.originator_version, row.topic))
@@ -101,6 +112,13 @@ class EncryptingMapper(Mapper[UUID]):
                 f"事实无法解密（密文被改动或被移到别的行）/ the fact cannot be decrypted"
                 f" (altered, or moved from another row): {where}"
             ) from None
+
+
+def _row(row: StoredEvent, state: bytes) -> StoredEvent:
+    """The row with another state (built directly: ``dataclasses.replace`` costs more than the cipher)."""
+    return StoredEvent(
+        originator_id=row.originator_id, originator_version=row.originator_version, topic=row.topic, state=state
+    )
 
 
 def _uuid(value: UUID | str) -> UUID:
