@@ -11,7 +11,7 @@ import click
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
-from web.cli_encrypt import encrypt_command
+from web.cli_encrypt import encrypt_command, rotate_command
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment, proxies
@@ -204,3 +204,4 @@ main.add_command(token)
 main.add_command(verify_command)
 main.add_command(seal)
 main.add_command(encrypt_command)
+main.add_command(rotate_command)

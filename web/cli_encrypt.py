@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import click
 
 from domain import Peiban
@@ -14,6 +17,7 @@ from projections.seal.verify import SignedBy, verify
 from web.config import Settings
 from web.encrypt import encrypt_store, unencrypted_rows
 from web.keys import open_keys
+from web.master_key import create_master_key, read_master_key
 from web.progress import Progress
 from web.store import open_accounts, open_application, open_audit, open_seal
 
@@ -85,3 +89,26 @@ def _verified(app: Peiban, seal: SealStore) -> None:
             f"封印在位置 {verdict.broken_at} 已被破坏，不加密 / the seal is broken at position {verdict.broken_at},"
             f" nothing encrypted: {verdict.reason}"
         )
+
+
+@click.command("rotate-master-key")
+@click.argument("new_key_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def rotate_command(settings: Settings, new_key_file: Path) -> None:
+    """换主密钥：用新主密钥重新包装每把数据密钥 / Rotate the master key: re-wrap every data key under a new one."""
+    keys = open_keys(settings)  # the current master key, checked
+    try:
+        made = create_master_key(new_key_file)
+        new = read_master_key(replace(settings, master_key="", master_key_file=new_key_file))
+        assert new is not None
+        count = keys.rewrap(new)
+    finally:
+        keys.close()
+    click.echo(
+        f"已用{'新建的' if made else ''}主密钥 {new_key_file} 重新包装 {count} 把数据密钥 /"
+        f" {count} data keys re-wrapped under {new_key_file}{' (created, 0600)' if made else ''}"
+    )
+    click.echo(
+        f"从现在起请用 PEIBAN_MASTER_KEY_FILE={new_key_file} 启动，并销毁旧主密钥的每一份副本 / from now on start"
+        f" with PEIBAN_MASTER_KEY_FILE={new_key_file}, and destroy every copy of the old master key"
+    )

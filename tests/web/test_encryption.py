@@ -271,3 +271,25 @@ def test_postgres_stores_only_ciphertext_and_reads_it_back(tmp_path: Path) -> No
         app.close()
         with pytest.raises(MasterKeyError, match="wrong master key"):
             open_application(replace(settings, master_key=base64.b64encode(os.urandom(32)).decode()))
+
+
+def test_rotating_the_master_key_keeps_every_fact_readable_under_the_new_key_only(sqlite_store: Settings) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    # given an encrypted store
+    written = write_every_kind(sqlite_store)
+    new_key = sqlite_store.store.data_dir.parent / "new-master.key"
+    # when its master key is rotated
+    env = {**cli_environment(sqlite_store.store)}
+    result = CliRunner().invoke(main, ["rotate-master-key", str(new_key)], env=env)
+    assert result.exit_code == 0, result.output
+    assert new_key.stat().st_mode & 0o777 == 0o600
+    # then the store opens with the new key and reads back, and no longer with the old one
+    rotated = replace(sqlite_store, master_key_file=new_key)
+    app = open_application(rotated)
+    assert app.get_family(written.family).display_name == CANARIES["family"]
+    app.close()
+    with pytest.raises(MasterKeyError, match="wrong master key"):
+        open_keys(sqlite_store)
