@@ -1,4 +1,4 @@
-"""Opening a SQLite store in a test as the web layer does: encrypted with the data directory's key store."""
+"""Opening a store in a test as the web layer does: encrypted with the store's key store."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from web.config import Settings
 from web.keys import open_keys
 
 
-def encrypted_peiban(data_dir: Path, **kwargs: Any) -> Peiban:
-    """The Peiban application on the SQLite store in ``data_dir``, with its keys (made on first use)."""
-    settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data_dir))
+def encrypted_peiban(store: Path | StoreSettings, *, master_key: str = "", **kwargs: Any) -> Peiban:
+    """The Peiban application on ``store`` (a SQLite data directory, or any store), with its keys (made on
+    first use; ``master_key``, base64, when given, else the data directory's ``master.key``)."""
+    settings = Settings(
+        store=store if isinstance(store, StoreSettings) else StoreSettings(backend="sqlite", data_dir=store),
+        master_key=master_key,
+    )
     keys = open_keys(settings)
     app = Peiban(settings.store.env(Peiban.name), keys=keys, **kwargs)
     app.also_close.append(keys.close)
