@@ -16,11 +16,11 @@ from projections.seal.verify import SignedBy, verify
 from web.config import Settings
 from web.progress import Progress
 from web.seal_keys import SealKeyError
-from web.store import open_application, open_seal
+from web.store import open_seal, open_stored_log
 
 
 def _open(settings: Settings) -> tuple[Peiban, SealStore]:
-    app = open_application(settings)
+    app = open_stored_log(settings)
     try:
         return app, open_seal(settings, app)
     except SealKeyError as error:

@@ -70,6 +70,13 @@ def open_application(settings: Settings, keys: KeyStore | None = None, *, unencr
     return _checked(app, ring, owned=keys is None, unencrypted_ok=unencrypted_ok)
 
 
+def open_stored_log(settings: Settings) -> Peiban:
+    """The log as stored, for the seal (chain, checkpoints, verify): it reads stored bytes only, so it needs no
+    master key (an auditor verifies a copy without one) and opens a log whose rows were tampered with."""
+    prepare(settings)
+    return Peiban(settings.store.env(Peiban.name))
+
+
 def open_accounts(settings: Settings, keys: KeyStore | None = None, *, unencrypted_ok: bool = False) -> Accounts:
     """The accounts store, each account's facts under the account's own key."""
     prepare(settings)

@@ -293,3 +293,28 @@ def test_rotating_the_master_key_keeps_every_fact_readable_under_the_new_key_onl
     app.close()
     with pytest.raises(MasterKeyError, match="wrong master key"):
         open_keys(sqlite_store)
+
+
+def test_the_seal_verifies_an_encrypted_log_without_the_master_key_and_finds_a_tampered_first_row(
+    sqlite_store: Settings,
+) -> None:
+    from click.testing import CliRunner
+
+    from web.cli import main
+    from web.seal_keys import create_key
+
+    # given an encrypted, sealed store, its master key kept elsewhere
+    create_key(sqlite_store.seal_key_path())
+    write_every_kind(sqlite_store)
+    env = cli_environment(sqlite_store.store)
+    assert CliRunner().invoke(main, ["seal", "checkpoint"], env=env).exit_code == 0
+    sqlite_store.master_key_path().rename(sqlite_store.store.data_dir.parent / "elsewhere.key")
+    # then the seal verifies without it
+    intact = CliRunner().invoke(main, ["verify"], env=env)
+    assert intact.exit_code == 0, intact.output
+    # and when the first fact's stored bytes are replaced by plaintext, verify names the position
+    with sqlite3.connect(sqlite_store.store.sqlite_file("peiban")) as db:
+        db.execute("UPDATE stored_events SET state = CAST('{}' AS BLOB) WHERE rowid = 1")
+    broken = CliRunner().invoke(main, ["verify"], env=env)
+    assert broken.exit_code == 1
+    assert "position 1" in broken.output
