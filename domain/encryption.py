@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -59,8 +60,7 @@ def is_encrypted(state: bytes) -> bool:
 
 def associated_data(originator_id: UUID | str, version: int, topic: str) -> bytes:
     """What binds a ciphertext to its row: aggregate id, version and topic (authenticated, not encrypted)."""
-    uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
-    return uid.bytes + struct.pack(">Q", version) + topic.encode()
+    return _uuid(originator_id).bytes + struct.pack(">Q", version) + topic.encode()
 
 
 class EncryptingMapper(Mapper[UUID]):
@@ -122,7 +122,13 @@ def _row(row: StoredEvent, state: bytes) -> StoredEvent:
 
 
 def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+    return value if isinstance(value, UUID) else _parsed(str(value))
+
+
+@lru_cache(maxsize=CIPHER_CACHE)
+def _parsed(text: str) -> UUID:
+    """An id as stored in SQLite (text), parsed once: a record's facts are read together."""
+    return UUID(text)
 
 
 class EncryptedApplication(Application[UUID]):

@@ -3,7 +3,7 @@
 It lives in its own SQLite file (``keys.sqlite3``) or PostgreSQL schema (``<prefix>_keys``), so
 that a copy of the event store alone holds no key; the master key itself is never stored, only
 a check value that tells a wrong master key at start. Unwrapped keys are cached in memory
-(a bounded, least recently used cache).
+(bounded: the first cached is the first dropped).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import os
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
@@ -81,7 +80,7 @@ class KeyStore:
         self.clock = clock
         self.cache_size = cache_size
         self._master: bytes | None = None
-        self._cache: OrderedDict[UUID, bytes] = OrderedDict()
+        self._cache: dict[UUID, bytes] = {}
         self._lock = threading.Lock()
         with self.db.write() as tx:
             for ddl in TABLES:
@@ -107,11 +106,9 @@ class KeyStore:
 
     def key(self, owner: UUID, *, create: bool) -> bytes:
         """The data key of ``owner``, made (random, 256 bits) and stored wrapped on its first write."""
-        with self._lock:
-            found = self._cache.get(owner)
-            if found is not None:
-                self._cache.move_to_end(owner)
-                return found
+        found = self._cache.get(owner)  # a dict read is atomic: the lock only guards changes
+        if found is not None:
+            return found
         master = self._unlocked()
         with self.db.read() as tx:
             wrapped = self._wrapped(tx, owner)
@@ -121,9 +118,9 @@ class KeyStore:
             wrapped = self._create(master, owner)
         key = unwrap(master, owner, wrapped)
         with self._lock:
+            if len(self._cache) >= self.cache_size:
+                del self._cache[next(iter(self._cache))]  # the first cached goes first
             self._cache[owner] = key
-            if len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
         return key
 
     def _create(self, master: bytes, owner: UUID) -> str:
