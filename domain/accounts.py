@@ -13,13 +13,14 @@ from enum import Enum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from domain.aggregate import PeibanAggregate, check_actor
 from domain.checks import Checks
+from domain.encryption import EncryptedApplication, KeyRing
 from domain.errors import NotFound, Problem, RuleBroken
 from domain.transcodings import EnumAsValue, register_transcodings
 
@@ -160,13 +161,16 @@ def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
     return chosen
 
 
-class Accounts(Application[UUID]):
+class Accounts(EncryptedApplication):
     """The accounts store (its own file or tables; ``name`` is stored data)."""
 
     name = "peiban_accounts"
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime], keys: KeyRing | None = None
+    ) -> None:
         self.clock = clock
+        self.keys = keys  # each account's facts (contact details, TOTP secret) under the account's own key
         super().__init__(env)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:

@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from domain.aggregate import CommandId, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
+from domain.encryption import EncryptedApplication, KeyRing
 from domain.errors import CohortNotFound, Conflict, FamilyNotFound, NotFound, VolunteerNotFound
 from domain.family import Family
 from domain.transcodings import register_transcodings
@@ -47,13 +48,21 @@ def parse_id(value: Any, field: str) -> UUID:
     return parsed
 
 
-class PeibanBase(Application[UUID]):
+class PeibanBase(EncryptedApplication):
     """Settings, transcodings, and the load-decide-save loop shared by all commands."""
 
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Family: 100}
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = utc_now, retries: int = 3) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock = utc_now,
+        retries: int = 3,
+        keys: KeyRing | None = None,
+    ) -> None:
         self.clock = clock
+        self.keys = keys  # a family's facts under the family's key, a volunteer's under theirs
         self.retries = retries
         for attempt in range(5):
             try:

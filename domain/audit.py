@@ -11,14 +11,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, register_topic
 
+from domain.encryption import EncryptedApplication, KeyRing
 from domain.transcodings import EnumAsValue
+
+#: The audit store's one key (an owner in the key store like any record).
+AUDIT_KEY = uuid5(NAMESPACE_URL, "peiban:audit")
 
 
 class ReadKind(Enum):
@@ -47,14 +50,22 @@ class FamilyRead(DomainEvent):
 register_topic(FamilyRead.TOPIC, FamilyRead)
 
 
-class AuditTrail(Application[UUID]):
+class AuditTrail(EncryptedApplication):
     """Append-only record of reads, in its own store (``name`` is stored data)."""
 
     name = "peiban_audit"
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime], keys: KeyRing | None = None
+    ) -> None:
         self.clock = clock
+        self.keys = keys
         super().__init__(env)
+
+    def key_owner(self, originator_id: UUID) -> UUID:
+        """One key for the whole audit store: who read a family must stay on record after the family is
+        erased, and a key per family would need the family named in clear beside every record."""
+        return AUDIT_KEY
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         return Environment(name, dict(env or {}))

@@ -123,11 +123,13 @@ class SQLiteTx(Tx):
 class SQLiteViewDatabase(ViewDatabase):
     """A view in its own SQLite file; a rebuild is built in a file beside it, then copied in."""
 
-    def __init__(self, view_name: str, path: Path, *, disposable: bool = False) -> None:
+    def __init__(self, view_name: str, path: Path, *, disposable: bool = False, durable: bool = False) -> None:
         super().__init__(view_name)
         self.path = path
         #: a rebuild's file, thrown away if the rebuild fails: no need to wait for the disk
         self.disposable = disposable
+        #: every commit on disk before it returns (the key store: a key lost after its fact was kept loses the fact)
+        self.durable = durable
         self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
@@ -137,7 +139,8 @@ class SQLiteViewDatabase(ViewDatabase):
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.create_collation(collation.NAME, collation.compare)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF" if self.disposable else "PRAGMA synchronous=NORMAL")
+            sync = "OFF" if self.disposable else "FULL" if self.durable else "NORMAL"
+            conn.execute(f"PRAGMA synchronous={sync}")
             self._local.conn = conn
             self._all().append(conn)
         return conn

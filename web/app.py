@@ -17,6 +17,7 @@ from web.access.limits import SignInLimits
 from web.api import register_api
 from web.api.body import StrictJSONProvider
 from web.config import Settings, from_environment
+from web.keys import open_keys
 from web.pages import register_pages
 from web.request import StrictRequest
 from web.store import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
@@ -35,14 +36,21 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     )
     if test_config:
         app.config.from_mapping(test_config)
-    peiban = open_application(settings)
-    audit = open_audit(settings)
+    keys = open_keys(settings)
+    try:
+        peiban = open_application(settings, keys)
+        audit = open_audit(settings, keys)
+        accounts = open_accounts(settings, keys)
+    except Exception:
+        keys.close()
+        raise
     sessions = open_sessions(settings)
     app.extensions.update(
         {
             "peiban": peiban,
             "peiban.read_models": ReadModels(peiban, settings.store),
-            "peiban.accounts": open_accounts(settings),
+            "peiban.keys": keys,
+            "peiban.accounts": accounts,
             "peiban.sessions": sessions,
             "peiban.limits": SignInLimits(sessions.db),
             "peiban.audit": audit,
@@ -119,3 +127,4 @@ def shutdown(app: Flask) -> None:
         ext["peiban.idempotency"].db.close()
     for name in ("peiban", "peiban.accounts", "peiban.audit"):
         ext[name].close()
+    ext["peiban.keys"].close()

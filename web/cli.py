@@ -13,16 +13,29 @@ from domain.aggregate import PeibanAggregate
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_backup import backup, restore
 from web.cli_case_file import case_file_command
+from web.cli_encrypt import encrypt_command, rotate_command
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment, proxies
 from web.facts_text import fact_line
+from web.keys import open_keys
+from web.master_key import MasterKeyError
 from web.progress import Progress
 from web.seal_keys import create_key
 from web.store import open_application, prepare
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PeibanGroup(click.Group):
+    """The commands, with a store that cannot be opened (its master key missing or wrong) told plainly."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except MasterKeyError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=PeibanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -54,14 +67,30 @@ def _where(settings: Settings) -> str:
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码 / read the password from stdin")
 @click.pass_obj
 def init(settings: Settings, coordinator: str | None, password_stdin: bool) -> None:
-    """创建数据目录、存储和第一位协调员 / Create the data directory, the stores and the first coordinator."""
+    """创建数据目录、存储、主密钥和第一位协调员 / Create the data directory, the stores, the master key and the first
+    coordinator."""
+    had_key = bool(settings.master_key) or settings.master_key_path().exists()
     app = _open(settings)
     click.echo(f"存储已就绪 / store ready: {_where(settings)} （{app.log_position()} 条事实 / facts）")
     app.close()
+    _tell_master_key(settings, had_key)
     key = settings.seal_key_path()
     made = create_key(key)
     click.echo(f"封印签名密钥 / seal signing key: {key}{'（新建 / created, 0600）' if made else ''}")
     first_coordinator(settings, coordinator, password_stdin)
+
+
+def _tell_master_key(settings: Settings, had_key: bool) -> None:
+    if settings.master_key:
+        click.echo("主密钥 / master key: PEIBAN_MASTER_KEY")
+        return
+    path = settings.master_key_path()
+    click.echo(f"主密钥 / master key: {path}{'' if had_key else '（新建 / created, 0600）'}")
+    if not had_key:
+        click.echo(
+            "请把主密钥另存一份，与数据分开保管；丢失它就无法读取数据 / keep a copy of the master key apart from the"
+            " data: without it the data cannot be read"
+        )
 
 
 def load_demo_with_progress(settings: Settings) -> None:
@@ -69,11 +98,14 @@ def load_demo_with_progress(settings: Settings) -> None:
     from web.demo import DemoStoreNotEmpty, load_demo
 
     prepare(settings)
+    keys = open_keys(settings)
     with Progress("载入示例数据 / Loading demo") as progress:
         try:
-            summary = load_demo(settings.store.env(Peiban.name), progress=progress)
+            summary = load_demo(settings.store.env(Peiban.name), progress=progress, keys=keys)
         except DemoStoreNotEmpty as error:
             raise click.ClickException(str(error)) from error
+        finally:
+            keys.close()
     click.echo(
         f"示例数据已载入 / demo loaded: {summary.cohorts} 期义工 cohorts, {summary.volunteers} 名义工 volunteers, "
         f"{summary.families} 个家庭 families, {summary.facts} 条事实 facts"
@@ -176,3 +208,5 @@ main.add_command(seal)
 main.add_command(backup)
 main.add_command(restore)
 main.add_command(case_file_command)
+main.add_command(encrypt_command)
+main.add_command(rotate_command)

@@ -14,7 +14,7 @@ from web.cli_seal import check_seal, open_sealed, read_public_key
 from web.config import Settings
 from web.progress import Progress
 from web.restore import restore_backup
-from web.store import open_application, prepare
+from web.store import open_stored_log, prepare
 
 KEYS_WARNING = (
     "警告：这份备份含有密钥库和封印签名密钥。持有它的人能解密全部记录（包括反家暴与庇护所的记录）并签署封印。"
@@ -114,7 +114,7 @@ def restore(settings: Settings, source: Path, public_key: Path | None) -> None:
     prepare(settings)
     click.echo(f"核验封印，用 / verifying the seal with: {which}")
     verdict = check_seal(settings, None, given)
-    app = open_application(settings)
+    app = open_stored_log(settings)
     position = app.log_position()
     app.close()
     click.echo(f"日志位置 / log position: {position}（备份清单 / manifest: {manifest.log_position}）")

@@ -30,6 +30,15 @@ class Settings:
     #: sign a checkpoint of the seal every so many facts
     seal_checkpoint_every: int = 1000
 
+    #: the master key file (default: ``master.key`` in the data directory; better kept elsewhere)
+    master_key_file: Path | None = None
+    #: the master key itself, base64 (``PEIBAN_MASTER_KEY``): wins over the file
+    master_key: str = ""
+
+    def master_key_path(self) -> Path:
+        """Where the master key that wraps every data key is read from (and created, for a new store)."""
+        return self.master_key_file or self.store.data_dir / "master.key"
+
     def seal_key_path(self) -> Path:
         """Where the seal's private signing key is kept: never in the event store."""
         return self.seal_key_file or self.store.data_dir / "seal-signing-key.pem"
@@ -67,6 +76,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         secret_key=env.get("PEIBAN_SECRET_KEY", ""),
         timezone=env.get("PEIBAN_TIMEZONE", "Asia/Shanghai"),
         seal_key_file=Path(env["PEIBAN_SEAL_KEY_FILE"]) if env.get("PEIBAN_SEAL_KEY_FILE") else None,
+        master_key_file=Path(env["PEIBAN_MASTER_KEY_FILE"]) if env.get("PEIBAN_MASTER_KEY_FILE") else None,
+        master_key=env.get("PEIBAN_MASTER_KEY", ""),
         seal_checkpoint_every=int(env.get("PEIBAN_SEAL_CHECKPOINT_EVERY", "1000")),
         trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
         exit_after_save=env.get("PEIBAN_TEST_EXIT_AFTER_SAVE", "") == "1",

@@ -20,6 +20,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from domain import Peiban
+from domain.encryption import KeyRing
 from web import demo_data as d
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -449,14 +450,17 @@ def plan_demo(today: date) -> list[Step]:
     return sorted((s for s in story.steps if s.recorded_at < end), key=lambda s: s.recorded_at)
 
 
-def load_demo(env: Mapping[str, str], *, progress: Progress | None = None, today: date | None = None) -> DemoSummary:
-    """Load the demo story, ending just before ``today`` (default: today in UTC), into the empty store ``env`` names."""
+def load_demo(
+    env: Mapping[str, str], *, progress: Progress | None = None, today: date | None = None, keys: KeyRing | None = None
+) -> DemoSummary:
+    """Load the demo story, ending just before ``today`` (default: today in UTC), into the empty store ``env``
+    names, encrypted with ``keys`` (as the web layer always stores it)."""
     now = datetime.now(UTC)
     if today is not None and today > now.date():
         raise ValueError("the demo story cannot end in the future")
     steps = plan_demo(today or now.date())
     clock = SimulatedClock(steps[0].recorded_at)
-    app = Peiban(env, clock=clock)
+    app = Peiban(env, clock=clock, keys=keys)
     try:
         if app.log_position():
             raise DemoStoreNotEmpty(app.log_position())

@@ -15,9 +15,12 @@ from domain.audit import AuditTrail
 from projections.access_log import AccessLogView
 from projections.db import view_database
 from projections.engine import Projection
+from projections.keystore import KeyStore
 from projections.seal.store import SealStore, seal_database
 from web.access.sessions import SessionStore
 from web.config import Settings
+from web.keys import E, check_readable, open_keys
+from web.master_key import MasterKeyError
 from web.seal_keys import load_key
 
 #: Only the account that runs Peiban may read its data: the log holds compartment facts, the accounts
@@ -57,21 +60,48 @@ class ExitsAfterSaving(Peiban):
         os._exit(EXIT_AFTER_SAVE)
 
 
-def open_application(settings: Settings) -> Peiban:
-    """The Peiban application on the configured store (creating the data directory for SQLite)."""
+def open_application(settings: Settings, keys: KeyStore | None = None, *, unencrypted_ok: bool = False) -> Peiban:
+    """The Peiban application on the configured store (creating the data directory for SQLite), its facts
+    encrypted with the key store's keys (opened here, and closed with the application, if not given)."""
     prepare(settings)
     kind = ExitsAfterSaving if settings.exit_after_save else Peiban
-    return kind(settings.store.env(Peiban.name))
+    ring = keys or open_keys(settings)
+    app = kind(settings.store.env(Peiban.name), keys=ring)
+    return _checked(app, ring, owned=keys is None, unencrypted_ok=unencrypted_ok)
 
 
-def open_accounts(settings: Settings) -> Accounts:
+def open_stored_log(settings: Settings) -> Peiban:
+    """The log as stored, for the seal (chain, checkpoints, verify): it reads stored bytes only, so it needs no
+    master key (an auditor verifies a copy without one) and opens a log whose rows were tampered with."""
     prepare(settings)
-    return Accounts(settings.store.env(Accounts.name), clock=utc_now)
+    return Peiban(settings.store.env(Peiban.name))
 
 
-def open_audit(settings: Settings) -> AuditTrail:
+def open_accounts(settings: Settings, keys: KeyStore | None = None, *, unencrypted_ok: bool = False) -> Accounts:
+    """The accounts store, each account's facts under the account's own key."""
     prepare(settings)
-    return AuditTrail(settings.store.env(AuditTrail.name), clock=utc_now)
+    ring = keys or open_keys(settings)
+    app = Accounts(settings.store.env(Accounts.name), clock=utc_now, keys=ring)
+    return _checked(app, ring, owned=keys is None, unencrypted_ok=unencrypted_ok)
+
+
+def open_audit(settings: Settings, keys: KeyStore | None = None, *, unencrypted_ok: bool = False) -> AuditTrail:
+    """The read audit, under the audit store's one key."""
+    prepare(settings)
+    ring = keys or open_keys(settings)
+    app = AuditTrail(settings.store.env(AuditTrail.name), clock=utc_now, keys=ring)
+    return _checked(app, ring, owned=keys is None, unencrypted_ok=unencrypted_ok)
+
+
+def _checked(app: E, keys: KeyStore, *, owned: bool, unencrypted_ok: bool) -> E:
+    if owned:
+        app.also_close.append(keys.close)
+    try:
+        check_readable(app, unencrypted_ok=unencrypted_ok)
+    except MasterKeyError:
+        app.close()
+        raise
+    return app
 
 
 def open_sessions(settings: Settings) -> SessionStore:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import signal
@@ -17,13 +18,17 @@ from domain import Peiban, StoreSettings
 from projections.read_models import ReadModels
 from tests.builders import StepClock, scene, visit
 from tests.stores import cli_environment
+from tests.web.stores import encrypted_peiban
 from web.generate import generate
+
+#: The master key of the stores below (the follower, another process, is given it too).
+MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 @pytest.fixture
 def big_store(durable_store: StoreSettings) -> Iterator[tuple[StoreSettings, int]]:
     """A store holding some 20,000 facts, and the id of the last one."""
-    app = Peiban(durable_store.env(Peiban.name))
+    app = encrypted_peiban(durable_store, master_key=MASTER_KEY)
     generate(app, families=400, facts_per_family=50)
     last = app.log_position()
     app.close()
@@ -31,7 +36,7 @@ def big_store(durable_store: StoreSettings) -> Iterator[tuple[StoreSettings, int
 
 
 def follower(settings: StoreSettings, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, **cli_environment(settings)}
+    env = {**os.environ, **cli_environment(settings), "PEIBAN_MASTER_KEY": MASTER_KEY}
     command = [sys.executable, "-c", "from web.cli import main; main()", "project", *args]
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -49,7 +54,7 @@ def test_a_follower_killed_mid_batch_resumes_with_nothing_lost_or_applied_twice(
     big_store: tuple[StoreSettings, int], tmp_path: Path
 ) -> None:
     settings, last = big_store
-    app = Peiban(settings.env(Peiban.name))
+    app = encrypted_peiban(settings, master_key=MASTER_KEY)
     models = ReadModels(app, settings)
     timeline = models["timeline"]
     # given a follower catching up in batches of 250, killed with SIGKILL part way through

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domain import Peiban, StoreSettings
+from domain import StoreSettings
 from tests.builders import StepClock, scene, visit
+from tests.web.stores import encrypted_peiban
 from web.cli import main
 
 
@@ -36,7 +37,7 @@ def test_events_prints_every_fact_with_its_times_and_recorder_a_page_at_a_time(t
     settings = StoreSettings(backend="sqlite", data_dir=tmp_path / "data")
     settings.data_dir.mkdir(parents=True)
     clock = StepClock()
-    app = Peiban(settings.env(Peiban.name), clock=clock)
+    app = encrypted_peiban(settings.data_dir, clock=clock)
     s = scene(app, clock)
     monday = clock.now
     clock.advance(days=3)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from domain import Peiban, StoreSettings
+from tests.web.stores import encrypted_peiban
 from web.cli import main
 from web.generate import generate
 
@@ -26,7 +26,7 @@ def sealed_store(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     code, out = run(data, "init")
     assert code == 0, out
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=data).env(Peiban.name))
+    app = encrypted_peiban(data)
     generate(app, families=4, facts_per_family=6)
     app.close()
     code, out = run(data, "seal", "export", str(tmp_path / "kept.json"))

@@ -27,6 +27,7 @@ from domain.aggregate import PeibanAggregate
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import token_for
 from tests.web.api.live_server import post_json
+from tests.web.stores import encrypted_peiban
 from web.app import create_app, shutdown
 from web.config import Settings
 from web.store import EXIT_AFTER_SAVE
@@ -74,7 +75,7 @@ def _wait_until_it_answers(server: subprocess.Popen[str], port: int) -> None:
 
 def _facts_named(data_dir: Path, kind: str, *, of: bool = False) -> list[str]:
     """The ids of the facts of ``kind`` (a class name) in the log (``of``: the ids of whom they are about)."""
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=data_dir).env(Peiban.name))
+    app = encrypted_peiban(data_dir)
     try:
         notifications = app.recorder.select_notifications(0, 100_000)
         facts = [app.mapper.to_domain_event(n) for n in notifications]

@@ -25,6 +25,7 @@ from web.app import create_app, shutdown
 from web.cli_accounts import demo_accounts
 from web.config import Settings
 from web.demo import DemoSummary, load_demo
+from web.keys import open_keys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response
@@ -89,7 +90,11 @@ def demo_site(data_dir: Path) -> Iterator[Site]:
     """The demo story on a fresh SQLite store in ``data_dir``, with the demo accounts, served by waitress."""
     data_dir.mkdir(parents=True)
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data_dir))
-    summary = load_demo(settings.store.env(Peiban.name))
+    keys = open_keys(settings)
+    try:
+        summary = load_demo(settings.store.env(Peiban.name), keys=keys)
+    finally:
+        keys.close()
     accounts = {name: password for name, _role, password in demo_accounts(settings)}
     app = create_app(settings)
     try:

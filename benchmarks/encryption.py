@@ -1,0 +1,104 @@
+"""Encryption benchmark: append, read+deserialise and rebuild rates with encryption on and off, in one run.
+
+The same generated story is written into two fresh SQLite stores, one plain (no key ring) and one
+encrypted (a key per family, kept wrapped in the key store), then read back and every view is
+rebuilt from each. Ratios (on / off) are printed, since these machines are noisy; the goal is ≤ 1.3×.
+
+    python benchmarks/encryption.py                     # 300 families x 25 facts
+    python benchmarks/encryption.py --families 2000     # larger
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from domain import Peiban, StoreSettings  # noqa: E402
+from projections.keystore import KeyStore, key_database  # noqa: E402
+from projections.read_models import ReadModels  # noqa: E402
+from web.generate import generate  # noqa: E402
+
+
+def now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+def timed(run: Callable[[], int]) -> float:
+    """Facts per second of ``run`` (which returns how many facts it handled)."""
+    started = time.perf_counter()
+    count = run()
+    return count / (time.perf_counter() - started)
+
+
+def open_app(settings: StoreSettings, encrypted: bool) -> Peiban:
+    if not encrypted:
+        return Peiban(settings.env(Peiban.name))
+    keys = KeyStore(key_database(settings), clock=now)
+    keys.unlock(os.urandom(32))  # a fresh key store remembers this master key
+    app = Peiban(settings.env(Peiban.name), keys=keys)
+    app.also_close.append(keys.close)
+    return app
+
+
+def read_all(app: Peiban) -> int:
+    position, count = 0, 0
+    while notifications := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
+        for notification in notifications:
+            app.mapper.to_domain_event(notification)
+        count += len(notifications)
+        position = notifications[-1].id
+    return count
+
+
+def measure(folder: Path, families: int, facts: int, encrypted: bool) -> dict[str, float]:
+    settings = StoreSettings(backend="sqlite", data_dir=folder)
+    folder.mkdir(parents=True)
+    app = open_app(settings, encrypted)
+
+    def append() -> int:
+        generate(app, families=families, facts_per_family=facts)
+        return app.log_position()
+
+    figures = {"append": timed(append)}
+    # the key cache is warm after appending; a restarted server reads keys from the key store again
+    if app.keys is not None:
+        app.keys._cache.clear()  # type: ignore[attr-defined]
+    figures["read + deserialise"] = timed(lambda: read_all(app))
+    models = ReadModels(app, settings, batch_size=2000)
+    figures["rebuild every view"] = timed(lambda: models.rebuild(None))
+    models.close()
+    app.close()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--families", type=int, default=300, help="families (default 300)")
+    parser.add_argument("--facts", type=int, default=25, help="facts per family (default 25)")
+    parser.add_argument("--rounds", type=int, default=3, help="off and on alternately, best of (default 3)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="peiban-encryption-bench-"))
+    off: dict[str, float] = {}
+    on: dict[str, float] = {}
+    for round_ in range(args.rounds):
+        for best, encrypted in ((off, False), (on, True)):
+            found = measure(folder / f"{'on' if encrypted else 'off'}-{round_}", args.families, args.facts, encrypted)
+            for name, rate in found.items():
+                best[name] = max(best.get(name, 0.0), rate)
+    print(f"\n{args.families} families x {args.facts} facts, SQLite, facts/s (best of {args.rounds}, one run)\n")
+    print(f"{'':22}{'off':>12}{'on':>12}{'on cost (off/on)':>20}")
+    for name, plain in off.items():
+        print(f"{name:22}{plain:>12,.0f}{on[name]:>12,.0f}{plain / on[name]:>19.2f}x")
+
+
+if __name__ == "__main__":
+    main()
