@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,9 +62,13 @@ def postgres_store() -> Iterator[StoreSettings]:
     settings = postgres_settings(schema)
     with _connect(settings) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+    # The files a PostgreSQL deployment keeps beside its database (master key, seal key) go in a folder of the
+    # test's own, never in the working directory.
+    local_files = tempfile.TemporaryDirectory(prefix="peiban-pg-")
     try:
-        yield StoreSettings(backend="postgres", postgres=settings)
+        yield StoreSettings(backend="postgres", postgres=settings, data_dir=Path(local_files.name) / "data")
     finally:
+        local_files.cleanup()
         with _connect(settings) as conn:
             # the application's schema and every view schema named after it
             rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [f"{schema}%"]).fetchall()
@@ -88,6 +93,7 @@ def cli_environment(settings: StoreSettings) -> dict[str, str]:
     pg = settings.postgres
     return {
         "PEIBAN_STORE": "postgres",
+        "PEIBAN_DATA_DIR": str(settings.data_dir),
         "PEIBAN_POSTGRES_HOST": pg.host,
         "PEIBAN_POSTGRES_PORT": str(pg.port),
         "PEIBAN_POSTGRES_DBNAME": pg.dbname,

@@ -64,7 +64,7 @@ def case_file_command(settings: Settings, family_id: str, dest: Path, user_name:
     if dest.exists():
         raise click.ClickException(f"文件已存在 / the file exists already: {dest}")
     account = _account(settings, user_name)
-    app, seal = open_sealed(settings)
+    app, seal = open_sealed(settings, decrypted=True)
     models = ReadModels(app, settings.store)
     try:
         family = parse_id(family_id, "family_id")

@@ -17,12 +17,13 @@ from projections.seal.verify import SignedBy, verify
 from web.config import Settings
 from web.progress import Progress
 from web.seal_keys import SealKeyError
-from web.store import open_seal, open_stored_log
+from web.store import open_application, open_seal, open_stored_log
 
 
-def open_sealed(settings: Settings) -> tuple[Peiban, SealStore]:
-    """The application and its seal (a clear error for an unusable seal key)."""
-    app = open_stored_log(settings)
+def open_sealed(settings: Settings, *, decrypted: bool = False) -> tuple[Peiban, SealStore]:
+    """The application and its seal (a clear error for an unusable seal key): the log as stored, which the seal
+    reads without any key, or ``decrypted`` (with the master key) for whoever reads the facts themselves."""
+    app = open_application(settings) if decrypted else open_stored_log(settings)
     try:
         return app, open_seal(settings, app)
     except SealKeyError as error:

@@ -19,6 +19,7 @@ from web.app import create_app, shutdown
 from web.cli import main
 from web.config import Settings
 from web.generate import generate
+from web.store import open_application
 
 #: Files no backup may hold, whatever the options: a master key, a rebuild's leftover.
 MASTER_KEY = "master.key"
@@ -31,15 +32,16 @@ def run(data: Path, *args: str) -> tuple[int, str]:
 
 
 def a_store(tmp_path: Path) -> Path:
-    """`peiban init`, a few families, every store and view opened once, a key store, a master key and a leftover."""
+    """`peiban init` (with its master key and key store), a few families, every store and view opened once, and a
+    rebuild's leftover."""
     data = tmp_path / "data"
     assert run(data, "init")[0] == 0
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=data).env(Peiban.name))
+    settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data))
+    app = open_application(settings)
     generate(app, families=5, facts_per_family=8)
     app.close()
-    shutdown(create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=data)), {"TESTING": True}))
-    sqlite3.connect(data / "keys.sqlite3").execute("CREATE TABLE family_key (id TEXT, wrapped BLOB)").connection.close()
-    (data / MASTER_KEY).write_bytes(b"not to be copied")
+    shutdown(create_app(settings, {"TESTING": True}))
+    assert (data / MASTER_KEY).exists() and (data / "keys.sqlite3").exists()
     sqlite3.connect(data / LEFTOVER).close()
     return data
 

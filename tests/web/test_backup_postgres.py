@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import StoreSettings
 from projections.read_models import ReadModels
 from tests.stores import _connect, cli_environment, postgres_store
 from web.app import create_app, shutdown
 from web.config import Settings
 from web.generate import generate
+from web.store import open_application
 
 pytestmark = pytest.mark.postgres
 
@@ -71,7 +72,7 @@ def test_pg_dump_and_pg_restore_bring_back_a_store_whose_seal_verifies(tmp_path:
         verified = peiban_command(settings, "verify")
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert f"seal intact: 日志 log {position}, 已核验到 verified up to {position}" in verified.stdout
-        app_again = Peiban(settings.env(Peiban.name))
+        app_again = open_application(Settings(store=settings))
         models = ReadModels(app_again, settings)
         try:
             assert app_again.log_position() == position
