@@ -155,3 +155,25 @@ def test_a_family_enrolled_but_not_answered_is_enrolled_once(store: dict[str, An
         assert status == 201 and answer["display_name"] == "陈家"
         assert _facts_named(data_dir, "Enrolled") == enrolled
         assert answer["id"] == _facts_named(data_dir, "Enrolled", of=True)[-1]
+
+
+def _get(port: int, path: str, **headers: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def test_a_server_with_the_crash_fault_reads_the_views_where_the_store_left_them(store: dict[str, Any]) -> None:
+    # given a store whose views a server has brought up to date
+    coordinator = {"Authorization": store["callers"]["coordinator"]}
+    with serving(store["data_dir"]) as (_, port):
+        assert _get(port, "/api/v1/dashboard/continuity", **coordinator) == 200
+    # when the server with the crash fault reads them (a crash is only worth testing on a store in use)
+    with serving(store["data_dir"], exit_after_save=True) as (_, port):
+        # then it is the same application to the views: they carry on, and are not folded again from the start
+        assert _get(port, "/api/v1/dashboard/continuity", **coordinator) == 200
