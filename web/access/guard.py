@@ -182,10 +182,10 @@ def may_replay() -> bool:
 
 
 def counts_compartments_of(volunteer_id: object) -> bool:
-    """Whether a volunteer's figures may count the compartments' visits they were on: for cleared readers, and
-    for the volunteer themselves (who was there); to anyone else those visits count for nothing."""
-    caller: Caller | None = g.get("caller")
-    return cleared_for_sensitive() or (caller is not None and caller.volunteer_id == str(volunteer_id))
+    """Whether a volunteer's figures may count the compartments' visits they were on: for cleared readers only.
+    Not even for the volunteer who was there: a compartment never reaches a volunteer's screen, and its facts
+    (amended by a social worker, say) would show there through the figures."""
+    return cleared_for_sensitive()
 
 
 def visible_families() -> set[str] | None:

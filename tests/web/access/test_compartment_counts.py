@@ -144,15 +144,24 @@ def record_the_compartments(p: Programme) -> None:
     post(worker, f"{warm}/corrections", {"target_event_id": said, "action": "retract", "reason": "记错"})  # fmt: skip
 
 
+#: The volunteers who watch their own screens: the co of the warm handover's family, on no compartment visit; and
+#: the warm family's newcomer, who was on its shelter visit (whose length a social worker then amended).
+WATCHERS = {"volunteer": "c1", "volunteer who was there": "b1"}
+
+
 def reader(p: Programme, role: str) -> FlaskClient:
-    """A browser signed in with the role (the volunteer: the co of the warm handover's family, on no such visit)."""
-    user = open_account(p.app, f"counts-{role}", role, volunteer_id=p.people["c1"] if role == "volunteer" else None)
+    """A browser signed in with the role (a volunteer: one of the watchers)."""
+    watcher = WATCHERS.get(role)
+    kind = "volunteer" if watcher else role
+    user = open_account(
+        p.app, f"counts-{role.replace(' ', '-')}", kind, volunteer_id=p.people[watcher] if watcher else None
+    )
     return browser(p.app, user)[0]
 
 
 def views(p: Programme, role: str, client: FlaskClient) -> dict[str, tuple[int, bytes]]:
     """Everything the role is shown of the programme, through the API and the pages."""
-    watcher = "c1" if role == "volunteer" else None
+    watcher = WATCHERS.get(role)
     mine = [p.families["warm"]] if watcher else list(p.families.values())
     people = [p.people[watcher]] if watcher else list(p.people.values())
     addresses = ["/", "/families", f"{API}/families"]
@@ -180,7 +189,7 @@ def before_and_after(frozen: None, tmp_path: Path) -> Iterator[dict[str, tuple[d
     app = app_on(tmp_path / "data")
     try:
         p = programme(app)
-        clients = {role: reader(p, role) for role in ("coordinator", "volunteer", "social_worker")}
+        clients = {role: reader(p, role) for role in ("coordinator", *WATCHERS, "social_worker")}
         before = {role: views(p, role, client) for role, client in clients.items()}
         record_the_compartments(p)
         yield {role: (before[role], views(p, role, client)) for role, client in clients.items()}
@@ -199,6 +208,8 @@ def test_no_figure_shown_to_readers_not_cleared_changes_with_the_compartments(
     assert len(before_and_after["coordinator"][0]) >= 25 and len(before_and_after["volunteer"][0]) >= 9
     assert changed(before_and_after["coordinator"]) == set()
     assert changed(before_and_after["volunteer"]) == set()
+    # not even for the volunteer who was on the shelter visit: a compartment never reaches a volunteer's screen
+    assert changed(before_and_after["volunteer who was there"]) == set()
 
 
 def test_cleared_readers_see_the_compartments_in_the_same_figures(
