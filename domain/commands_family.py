@@ -93,11 +93,15 @@ class FamilyCommands(PeibanBase):
         reason: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
     ) -> UUID:
-        """Close the family's case; its assignments end."""
+        """Close the family's case; its assignments end (bounded only by the contacts the caller may see)."""
         return self._on_family(
-            family_id, occurred_at, lambda f, at: f.close(reason=reason, recorded_by=recorded_by, **at), command_id
+            family_id,
+            occurred_at,
+            lambda f, at: f.close(reason=reason, recorded_by=recorded_by, clearance=clearance, **at),
+            command_id,
         )
 
     def reopen_family(
@@ -141,14 +145,18 @@ class FamilyCommands(PeibanBase):
         reason: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
     ) -> UUID:
-        """End a volunteer's assignment to the family, with the reason."""
+        """End a volunteer's assignment to the family, with the reason (bounded only by the contacts the caller
+        may see)."""
         vid = parse_id(volunteer_id, "volunteer_id")
         return self._on_family(
             family_id,
             occurred_at,
-            lambda f, at: f.unassign(volunteer_id=vid, reason=reason, recorded_by=recorded_by, **at),
+            lambda f, at: f.unassign(
+                volunteer_id=vid, reason=reason, recorded_by=recorded_by, clearance=clearance, **at
+            ),
             command_id,
         )
 

@@ -57,6 +57,8 @@ from domain.volunteer import VolunteerStanding
 Event = PeibanAggregate.Event
 #: The kind kept for facts that no correction may target (enrolment, assignments, handover steps...).
 FIXED = "fixed"
+#: The kinds of fact that are contacts with the family.
+CONTACTS = frozenset({"visit", "message"})
 BEFORE_LAST_CONTACT = Problem(
     "before_contact",
     "不能早于该义工最近一次记录的探访或消息",
@@ -158,7 +160,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         def apply(self, family: Family) -> None:
             for volunteer_id in self.volunteer_ids:
                 family.saw(volunteer_id, self.occurred_at)
-            family.facts[self.event_id.hex] = Fact("visit", service_line=self.service_line, folded=True)
+            family.facts[self.event_id.hex] = Fact(
+                "visit",
+                service_line=self.service_line,
+                folded=True,
+                occurred_at=self.occurred_at,
+                volunteers=list(self.volunteer_ids),
+            )
             handover = family.roster.handover(self.handover_id) if self.handover_id else None
             if handover is not None:
                 handover.joint_visit_ids.append(self.event_id)
@@ -174,7 +182,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
 
         def apply(self, family: Family) -> None:
             family.saw(self.volunteer_id, self.occurred_at)
-            family.facts[self.event_id.hex] = Fact("message", service_line=self.service_line, folded=True)
+            family.facts[self.event_id.hex] = Fact(
+                "message",
+                service_line=self.service_line,
+                folded=True,
+                occurred_at=self.occurred_at,
+                volunteers=[self.volunteer_id],
+            )
 
     class HandoverPlanned(Event):
         TOPIC = "peiban.Family.HandoverPlanned"
@@ -434,6 +448,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         *,
         seen: tuple[UUID, ...] = (),
         after: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
     ) -> None:
         """A change to who accompanies the family comes no earlier than the last such change, nor than
         the visits and messages it would otherwise contradict (so late entries stay consistent)."""
@@ -441,10 +456,27 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if when < latest:
             checks.moment("occurred_at", when, now=now, not_before=latest)
             return
-        contacts = [c for c in (self.last_seen.get(v.hex) for v in seen) if c is not None]
-        if contacts and when < max(contacts):
-            # The last contact may be a visit of a compartment the caller may not see: say which rule, not when.
+        last_contact = self._last_contact(seen, clearance)
+        if last_contact is not None and when < last_contact:
             checks.add("occurred_at", BEFORE_LAST_CONTACT)
+
+    def _last_contact(self, seen: tuple[UUID, ...], clearance: Clearance) -> datetime | None:
+        """The latest visit or message with any of ``seen`` that the caller may see. A contact of a compartment
+        the caller is not cleared for bounds nothing they do: were it to, trying moments would date it."""
+        everything = [c for c in (self.last_seen.get(v.hex) for v in seen) if c is not None]
+        if clearance == EVERY_COMPARTMENT or not everything:
+            return max(everything, default=None)
+        wanted, latest = set(seen), None
+        for key, fact in self.facts.items():
+            if fact.kind not in CONTACTS:
+                continue
+            if fact.occurred_at is None or fact.volunteers is None:
+                return max(everything)  # kept before contacts were: no telling which were hidden
+            if wanted.isdisjoint(fact.volunteers) or (latest is not None and fact.occurred_at <= latest):
+                continue
+            if clearance.sees(compartment_of(UUID(hex=key), self.facts, self.traces)):
+                latest = fact.occurred_at
+        return latest
 
     def update_profile(
         self,
@@ -517,12 +549,19 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         )
 
     def close(
-        self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
+        self,
+        *,
+        reason: Any,
+        recorded_by: Any,
+        occurred_at: Any,
+        now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
+        command_id: CommandId | None = None,
     ) -> UUID:
         """Close the family's case; its assignments end with it."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now, seen=tuple(UUID(v) for v in self.last_seen))
+        self._roster_change(checks, when, now, seen=tuple(UUID(v) for v in self.last_seen), clearance=clearance)
         why = checks.text("reason", reason)
         checks.done()
         if self.is_closed:
@@ -592,12 +631,13 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
     ) -> UUID:
         """End a volunteer's assignment, with the reason."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now, seen=(volunteer_id,))
+        self._roster_change(checks, when, now, seen=(volunteer_id,), clearance=clearance)
         why = checks.text("reason", reason)
         assignment = self.roster.current_of(volunteer_id)
         if assignment is not None:
@@ -783,7 +823,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             checks.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
         known = self.roster.handover(handover_id)
         if known is not None:
-            self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id))
+            self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id), clearance=clearance)
         handover = self._open_handover(checks, handover_id, when, now)
         seen = [v for v in handover.joint_visit_ids if clearance.sees(compartment_of(v, self.facts, self.traces))]
         if not seen and not reason:

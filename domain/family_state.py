@@ -77,6 +77,9 @@ class Fact:
     follows: UUID | None = None
     #: False only for facts restored from a snapshot taken before service lines were kept here
     folded: bool = False
+    #: for visits and messages: when the contact happened and with whom (None: kept before these were)
+    occurred_at: datetime | None = None
+    volunteers: list[UUID] | None = None
 
 
 @dataclass

@@ -162,3 +162,26 @@ def test_a_roster_change_refused_by_a_later_contact_does_not_say_when_that_conta
     [problem] = refused.value.errors["occurred_at"]
     assert problem.params == {} and not any(ch.isdigit() for ch in problem.zh + problem.en)
     assert app.log_position() == before
+
+
+def test_only_the_contacts_a_caller_may_see_bound_when_they_may_end_an_assignment(world: Scene) -> None:
+    # given the lead's everyday visit at 12:00 and their shelter visit at 15:00
+    app, fid = world.app, world.fid
+    world.later(hours=3)
+    everyday_at = world.clock.now
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="v", **visit())
+    world.later(hours=3)
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter"))
+    world.later(hours=2)
+    before = app.log_position()
+    end = {"volunteer_id": world.lead, "reason": "r", "recorded_by": "coord"}
+    # when a coordinator ends the assignment before the everyday visit, then it is refused, recording nothing
+    with pytest.raises(InvalidInput):
+        app.unassign_volunteer(fid, occurred_at=everyday_at - timedelta(hours=1), clearance=NO_COMPARTMENT, **end)
+    assert app.log_position() == before
+    # and when a social worker ends it between the two visits, the shelter visit refuses it
+    with pytest.raises(InvalidInput):
+        app.unassign_volunteer(fid, occurred_at=everyday_at + timedelta(hours=1), clearance=EVERY_COMPARTMENT, **end)
+    # but the coordinator may: the shelter visit, not there for them, bounds nothing they do
+    app.unassign_volunteer(fid, occurred_at=everyday_at + timedelta(hours=1), clearance=NO_COMPARTMENT, **end)
+    assert app.log_position() == before + 1

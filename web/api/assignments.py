@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from domain.values import Role
-from web.api.common import Blueprint, Strict, choice, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, Strict, choice, clearance, current_actor, occurred_at, peiban, text
 from web.api.idempotency import command_id
 
 blp = Blueprint("assignments", __name__, url_prefix="/families", description="分配义工 / Assignments")
@@ -52,6 +52,11 @@ class AssignmentEnd(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, volunteer_id: Any) -> dict[str, Any]:
         """End a volunteer's assignment to the family, with the reason / 解除分配"""
         event_id = peiban().unassign_volunteer(
-            family_id, volunteer_id=volunteer_id, recorded_by=current_actor(), **given, command_id=command_id()
+            family_id,
+            volunteer_id=volunteer_id,
+            recorded_by=current_actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
         return {"event_id": event_id, "family_id": family_id, "volunteer_id": volunteer_id}

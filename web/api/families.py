@@ -22,6 +22,7 @@ from web.api.common import (
     Strict,
     Whole,
     choice,
+    clearance,
     current_actor,
     keyset_after,
     occurred_at,
@@ -233,7 +234,9 @@ class Closure(MethodView):
     @blp.response(200, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Close the family's case; its assignments end / 结案"""
-        event_id = peiban().close_family(family_id, recorded_by=current_actor(), **given, command_id=command_id())
+        event_id = peiban().close_family(
+            family_id, recorded_by=current_actor(), clearance=clearance(), **given, command_id=command_id()
+        )
         return _recorded(event_id, family_id)
 
 

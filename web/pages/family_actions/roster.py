@@ -53,7 +53,12 @@ def end_assignment_form(here: OnFamily, volunteer_id: UUID) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().unassign_volunteer(
-            here.family_id, volunteer_id=volunteer_id, recorded_by=actor(), **given, command_id=command_id()
+            here.family_id,
+            volunteer_id=volunteer_id,
+            recorded_by=actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
 
     context = [(_("Volunteer"), here.name(volunteer_id))]
