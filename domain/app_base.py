@@ -20,7 +20,7 @@ from domain.aggregate import CommandId, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
 from domain.encryption import EncryptedApplication, KeyRing
-from domain.errors import CohortNotFound, Conflict, FamilyNotFound, NotFound, VolunteerNotFound
+from domain.errors import CohortNotFound, Conflict, FamilyErased, FamilyNotFound, NotFound, VolunteerNotFound
 from domain.family import Family
 from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
@@ -90,6 +90,7 @@ class PeibanBase(EncryptedApplication):
 
     def _get(self, kind: type[A], aggregate_id: Any, field: str) -> A:
         parsed = parse_id(aggregate_id, field)
+        self.refuse_erased(parsed)
         try:
             aggregate: Any = self.repository.get(parsed)
         except AggregateNotFoundError:
@@ -97,6 +98,12 @@ class PeibanBase(EncryptedApplication):
         if not isinstance(aggregate, kind):
             raise NOT_FOUND[kind]()
         return aggregate
+
+    def refuse_erased(self, record_id: UUID) -> None:
+        """Raise ``FamilyErased`` if ``record_id``'s key was destroyed: an erased record is never loaded."""
+        erasure = None if self.keys is None else self.keys.erasure(record_id)
+        if erasure is not None:
+            raise FamilyErased(erased_at=erasure.erased_at, reason=erasure.reason)
 
     def _created_before(self, kind: type[PeibanAggregate], command_id: CommandId | None) -> UUID | None:
         """The aggregate this creating command already created, if it was sent before."""
@@ -180,6 +187,7 @@ class PeibanBase(EncryptedApplication):
     def family_facts(self, family_id: Any, *, after: int = 0, limit: int | None = None) -> list[PeibanAggregate.Event]:
         """A family's facts in the order they were recorded, after version ``after``."""
         fid = parse_id(family_id, "family_id")
+        self.refuse_erased(fid)
         first = list(self.events.get(fid, limit=1))
         if not first or not isinstance(first[0], Family.Event):
             raise FamilyNotFound()

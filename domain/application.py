@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from domain.commands_erasure import ErasureCommands
 from domain.commands_family import FamilyCommands
 from domain.commands_people import PeopleCommands
 from domain.commands_records import RecordCommands
 
 
-class Peiban(PeopleCommands, FamilyCommands, RecordCommands):
+class Peiban(PeopleCommands, FamilyCommands, RecordCommands, ErasureCommands):
     """The write model: every visit, message and handover as an immutable fact."""
 
     #: Stored data: it prefixes PostgreSQL tables and names this log in views' tracking rows.

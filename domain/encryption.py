@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -39,6 +41,36 @@ class KeyUnavailable(Exception):
         self.owner = owner
 
 
+class KeyErased(KeyUnavailable):
+    """The record's key was destroyed on purpose (erasure): its facts are gone for good."""
+
+    def __init__(self, owner: UUID, erasure: Erasure) -> None:
+        super().__init__(owner, f"已于 {erasure.erased_at.isoformat()} 删除 / erased on {erasure.erased_at.isoformat()}")
+        self.erasure = erasure
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """When and why a record's key was destroyed (kept in the key store in place of the key)."""
+
+    erased_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Shredded:
+    """What an erased record's stored fact reads as: only where it stood in the log, no content."""
+
+    originator_id: UUID
+    originator_version: int
+    topic: str
+
+
+#: The key of the erasure register: the facts that say a record was erased (no personal data in them)
+#: are kept under it, not under the erased record's own key, so they stay readable after the erasure.
+REGISTER_KEY = UUID("00000000-0000-4000-8000-00000000e1a5")
+
+
 class FactUnreadable(MapperDeserialisationError):
     """A stored state that cannot be decrypted where it is: a wrong key, a moved or altered payload."""
 
@@ -47,6 +79,10 @@ class KeyRing(Protocol):
     """Where a record's 256-bit data key comes from (created on the record's first write)."""
 
     def key(self, owner: UUID, *, create: bool) -> bytes: ...
+
+    def destroy(self, owner: UUID, *, at: datetime, reason: str) -> None: ...
+
+    def erasure(self, owner: UUID) -> Erasure | None: ...
 
 
 #: Which key a stored row belongs to, from its originator id.
@@ -66,10 +102,14 @@ def associated_data(originator_id: UUID | str, version: int, topic: str) -> byte
 class EncryptingMapper(Mapper[UUID]):
     """eventsourcing's mapper, with every state encrypted (AES-256-GCM) under its record's key."""
 
-    def __init__(self, transcoder: Transcoder, keys: KeyRing, owner: Owner) -> None:
+    def __init__(
+        self, transcoder: Transcoder, keys: KeyRing, owner: Owner, register: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__(transcoder)
         self.keys = keys
         self.owner = owner
+        #: topics of the facts kept under the erasure register's key
+        self.register = register
         self._ciphers: dict[bytes, AESGCM] = {}  # by key: each lookup still asks the key ring first
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
@@ -77,7 +117,15 @@ class EncryptingMapper(Mapper[UUID]):
         return _row(stored, self.encrypt(stored, stored.state))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        return super().to_domain_event(_row(stored_event, self.decrypt(stored_event)))
+        try:
+            state = self.decrypt(stored_event)
+        except KeyErased:
+            uid = _uuid(stored_event.originator_id)
+            return Shredded(uid, stored_event.originator_version, stored_event.topic)
+        return super().to_domain_event(_row(stored_event, state))
+
+    def _key_owner(self, uid: UUID, topic: str) -> UUID:
+        return REGISTER_KEY if topic in self.register else self.owner(uid)
 
     def _cipher(self, owner: UUID, *, create: bool) -> AESGCM:
         key = self.keys.key(owner, create=create)
@@ -91,7 +139,7 @@ class EncryptingMapper(Mapper[UUID]):
     def encrypt(self, row: StoredEvent, plaintext: bytes) -> bytes:
         """The stored form of ``plaintext`` for ``row`` (its key created if this is the record's first write)."""
         uid = _uuid(row.originator_id)
-        aead = self._cipher(self.owner(uid), create=True)
+        aead = self._cipher(self._key_owner(uid, row.topic), create=True)
         nonce = os.urandom(NONCE_BYTES)
         ad = associated_data(uid, row.originator_version, row.topic)
         return MAGIC + nonce + aead.encrypt(nonce, plaintext, ad)
@@ -103,7 +151,7 @@ class EncryptingMapper(Mapper[UUID]):
         if not is_encrypted(state):
             raise FactUnreadable(f"事实未加密 / the fact is stored unencrypted: {where}")
         uid = _uuid(row.originator_id)
-        aead = self._cipher(self.owner(uid), create=False)
+        aead = self._cipher(self._key_owner(uid, row.topic), create=False)
         nonce, sealed = state[len(MAGIC) : len(MAGIC) + NONCE_BYTES], state[len(MAGIC) + NONCE_BYTES :]
         try:
             return aead.decrypt(nonce, sealed, associated_data(uid, row.originator_version, row.topic))
@@ -136,6 +184,8 @@ class EncryptedApplication(Application[UUID]):
 
     #: set before the library builds the mapper (in ``Application.__init__``)
     keys: KeyRing | None = None
+    #: topics of facts kept under the erasure register's key (they say a record was erased, and nothing personal)
+    register_topics: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         #: what else to close with the application (a key store it was given to own)
@@ -155,4 +205,4 @@ class EncryptedApplication(Application[UUID]):
     def construct_mapper(self) -> Mapper[UUID]:
         if self.keys is None:
             return super().construct_mapper()
-        return EncryptingMapper(self.construct_transcoder(), self.keys, self.key_owner)
+        return EncryptingMapper(self.construct_transcoder(), self.keys, self.key_owner, self.register_topics)

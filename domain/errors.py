@@ -97,6 +97,14 @@ class FamilyNotFound(NotFound):
     en = "Family not found"
 
 
+class FamilyErased(NotFound):
+    """The family's record was erased (its key destroyed): nothing of it can be read or changed."""
+
+    code = "family_erased"
+    zh = "该家庭的记录已于 {erased_at} 删除，原因：{reason}"
+    en = "This family's record was erased on {erased_at} because: {reason}"
+
+
 class VolunteerNotFound(NotFound):
     code = "volunteer_not_found"
     zh = "未找到该义工"
@@ -133,3 +141,11 @@ class Conflict(RuleBroken):
     code = "conflict"
     zh = "记录刚被他人修改，请刷新后重试"
     en = "The record was changed by someone else at the same time; please retry"
+
+
+class ErasureUnavailable(RuleBroken):
+    """Erasure destroys a key: a store written without encryption has none to destroy."""
+
+    code = "erasure_unavailable"
+    zh = "存储未加密，无法删除记录（请先运行 peiban encrypt）"
+    en = "The store is not encrypted: nothing can be erased (run `peiban encrypt` first)"

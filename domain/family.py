@@ -117,6 +117,16 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             family.closed_at = self.occurred_at
             family.roster.end_all(self.occurred_at)
 
+    class Erased(Event):
+        """The family's key was destroyed: a fact without personal data, kept readable under the erasure
+        register's key (see ``domain.erasure``), so that views and auditors still learn when and why."""
+
+        TOPIC = "peiban.Family.Erased"
+        reason: str
+
+        def apply(self, family: Family) -> None:
+            family.erasure_reason = self.reason
+
     class Reopened(Event):
         TOPIC = "peiban.Family.Reopened"
         reason: str
@@ -356,6 +366,8 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         self.enrolled_at = occurred_at
         self.status = FamilyStatus.OPEN
         self.closed_at: datetime | None = None
+        #: why the record was erased (only ever seen on the aggregate that records it: it is then never loaded)
+        self.erasure_reason = ""
         #: when who-accompanies-the-family last changed; such changes are recorded in time order
         self.roster_changed_at = occurred_at
         #: each volunteer's latest visit or message (by volunteer id hex)
@@ -569,6 +581,14 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if self.roster.open_handover() is not None:
             raise HandoverAlreadyOpen()
         return self._record(self.Closed, now=now, command_id=command_id, recorded_by=by, occurred_at=when, reason=why)
+
+    def erase(self, *, reason: Any, recorded_by: Any, now: datetime, command_id: CommandId | None = None) -> UUID:
+        """Record that the family's record is erased (the application then destroys its key)."""
+        checks = Checks()
+        by = check_actor(checks, recorded_by)
+        why = checks.text("reason", reason)
+        checks.done()
+        return self._record(self.Erased, now=now, command_id=command_id, recorded_by=by, occurred_at=now, reason=why)
 
     def reopen(
         self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None

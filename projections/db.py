@@ -141,6 +141,8 @@ class SQLiteViewDatabase(ViewDatabase):
             conn.execute("PRAGMA journal_mode=WAL")
             sync = "OFF" if self.disposable else "FULL" if self.durable else "NORMAL"
             conn.execute(f"PRAGMA synchronous={sync}")
+            if self.durable:  # the key store: a destroyed key is overwritten with zeros, not just unlinked
+                conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
             self._all().append(conn)
         return conn

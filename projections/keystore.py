@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain import StoreSettings
-from domain.encryption import KeyUnavailable
+from domain.encryption import Erasure, KeyErased, KeyUnavailable
 from projections.db import MemoryViewDatabase, PostgresViewDatabase, SQLiteViewDatabase, Tx, ViewDatabase
 
 KEY_BYTES = 32
@@ -31,6 +31,7 @@ CHECK_CONTEXT = b"peiban-master-key-check/1"
 TABLES = (
     "CREATE TABLE IF NOT EXISTS master (name TEXT PRIMARY KEY, check_value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS data_keys (owner TEXT PRIMARY KEY, wrapped TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS erased (owner TEXT PRIMARY KEY, erased_at TEXT NOT NULL, reason TEXT NOT NULL)",
 )
 
 
@@ -112,6 +113,9 @@ class KeyStore:
         master = self._unlocked()
         with self.db.read() as tx:
             wrapped = self._wrapped(tx, owner)
+            erasure = None if wrapped is not None else self._erasure(tx, owner)
+        if erasure is not None:
+            raise KeyErased(owner, erasure)  # never a new key for an erased record
         if wrapped is None:
             if not create:
                 raise KeyUnavailable(owner, "密钥库中没有它的密钥 / the key store holds no key for it")
@@ -125,6 +129,9 @@ class KeyStore:
 
     def _create(self, master: bytes, owner: UUID) -> str:
         with self.db.write() as tx:
+            erasure = self._erasure(tx, owner)  # erased by another process since the read above
+            if erasure is not None:
+                raise KeyErased(owner, erasure)
             tx.execute(
                 "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING",
                 [str(owner), wrap(master, owner, os.urandom(KEY_BYTES)), self.clock().isoformat()],
@@ -136,6 +143,26 @@ class KeyStore:
     def _wrapped(self, tx: Tx, owner: UUID) -> str | None:
         row = tx.one("SELECT wrapped FROM data_keys WHERE owner = ?", [str(owner)])
         return None if row is None else str(row[0])
+
+    def _erasure(self, tx: Tx, owner: UUID) -> Erasure | None:
+        row = tx.one("SELECT erased_at, reason FROM erased WHERE owner = ?", [str(owner)])
+        return None if row is None else Erasure(datetime.fromisoformat(str(row[0])), str(row[1]))
+
+    def erasure(self, owner: UUID) -> Erasure | None:
+        """When and why ``owner``'s key was destroyed (None: it was not)."""
+        with self.db.read() as tx:
+            return self._erasure(tx, owner)
+
+    def destroy(self, owner: UUID, *, at: datetime, reason: str) -> None:
+        """Destroy ``owner``'s key for good and remember when and why, in one transaction (crypto-shredding)."""
+        with self.db.write() as tx:
+            tx.execute("DELETE FROM data_keys WHERE owner = ?", [str(owner)])
+            tx.execute(
+                "INSERT INTO erased (owner, erased_at, reason) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING",
+                [str(owner), at.isoformat(), reason],
+            )
+        with self._lock:
+            self._cache.pop(owner, None)
 
     def _unlocked(self) -> bytes:
         if self._master is None:

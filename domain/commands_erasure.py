@@ -1,0 +1,52 @@
+"""Erasure (crypto-shredding): a family's record made unreadable for good by destroying its key.
+
+The log is never edited: the ``Family.Erased`` fact is appended first (under the erasure register's
+key, as it holds no personal data), then the family's key is destroyed. Every fact of the family
+still stands in the log, in its place, as ciphertext nobody can read; the seal, which hashes the
+stored bytes, still verifies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import CommandId
+from domain.app_base import PeibanBase, parse_id
+from domain.errors import ErasureUnavailable
+from domain.family import Family
+
+
+class ErasureCommands(PeibanBase):
+    #: the fact that says a family was erased stays readable after its key is gone
+    register_topics = frozenset({Family.Erased.TOPIC})
+
+    def erase_family(
+        self, family_id: Any, *, reason: Any, recorded_by: Any, command_id: CommandId | None = None
+    ) -> UUID:
+        """Erase a family's record: record why (no personal data), then destroy the family's key."""
+        if self.keys is None:
+            raise ErasureUnavailable()
+        fid = parse_id(family_id, "family_id")
+        now = self.clock()
+        reasons: list[str] = []
+
+        def erase(family: Family) -> UUID:
+            fact = family.erase(reason=reason, recorded_by=recorded_by, now=now, command_id=command_id)
+            reasons.append(family.erasure_reason)
+            return fact
+
+        fact = self._family(fid, erase, command_id)
+        # Destroyed after the fact is stored: a crash in between leaves a key to destroy on the next try.
+        self.keys.destroy(fid, at=now, reason=reasons[0] if reasons else str(reason).strip())
+        self._forget(fid)
+        return fact
+
+    def _forget(self, record_id: UUID) -> None:
+        """Drop an erased record from the aggregate cache: its plaintext should not outlive its key in memory."""
+        cache = self.repository.cache
+        if cache is not None:
+            try:
+                cache.get(record_id, evict=True)
+            except KeyError:
+                pass
