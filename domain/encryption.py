@@ -45,7 +45,9 @@ class KeyErased(KeyUnavailable):
     """The record's key was destroyed on purpose (erasure): its facts are gone for good."""
 
     def __init__(self, owner: UUID, erasure: Erasure) -> None:
-        super().__init__(owner, f"已于 {erasure.erased_at.isoformat()} 删除 / erased on {erasure.erased_at.isoformat()}")
+        super().__init__(
+            owner, f"已于 {erasure.erased_at.isoformat()} 删除 / erased on {erasure.erased_at.isoformat()}"
+        )
         self.erasure = erasure
 
 

@@ -38,6 +38,18 @@ def _table(name: str, columns: str, *indexes: str) -> str:
     return ";".join([ddl, *(f"CREATE INDEX IF NOT EXISTS {name}_{i} ON {name} ({i})" for i in indexes)])
 
 
+#: the tables whose rows belong to one family (``family_id``)
+FAMILY_TABLES = (
+    "continuity_family",
+    "continuity_assignment",
+    "continuity_handover",
+    "continuity_contact",
+    "continuity_concern",
+    "continuity_follow_up",
+    "continuity_closure",
+)
+
+
 class ContinuityView(View):
     """Families, their volunteers and contacts as they stand now, for continuity measures."""
 
@@ -155,6 +167,7 @@ class ContinuityView(View):
             ),
             Family.FactAmended: self.amended,
             Family.FactRetracted: self.retracted,
+            Family.Erased: self.erased,
         }
 
     # ---- people ----------------------------------------------------------------------
@@ -321,6 +334,17 @@ class ContinuityView(View):
                 int(row[0]) if row else 0,
             ],
         )
+
+    def erased(self, tx: Tx, e: Family.Erased) -> None:
+        """An erased family leaves no row behind: not in lists, counts, caseloads or due dates."""
+        family_id = str(e.originator_id)
+        tx.execute(
+            "DELETE FROM continuity_contact_volunteer WHERE event_id IN"
+            " (SELECT event_id FROM continuity_contact WHERE family_id = ?)",
+            [family_id],
+        )
+        for table in FAMILY_TABLES:
+            tx.execute(f"DELETE FROM {table} WHERE family_id = ?", [family_id])
 
     def amended(self, tx: Tx, e: Family.FactAmended) -> None:
         changes = {name: plain(value) for name, value in e.changes.items()}

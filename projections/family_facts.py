@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from projections.db import Tx
+from projections.erasure import refuse_erased
 from projections.plain import from_iso
 
 PROFILE_KINDS = ("enrolled", "profile_updated", "consent_recorded", "consent_withdrawn")
@@ -32,7 +33,8 @@ class FamilyProfile:
 
 
 def family_profile(tx: Tx, family_id: str) -> FamilyProfile | None:
-    """The family's profile as it stands now; None if no such family was enrolled."""
+    """The family's profile as it stands now; None if no such family was enrolled (``FamilyErased``: erased)."""
+    refuse_erased(tx, family_id)
     marks = ", ".join("?" for _ in PROFILE_KINDS)
     rows = tx.query(
         f"SELECT kind, occurred_at, data FROM timeline_entry WHERE family_id = ? AND kind IN ({marks})"

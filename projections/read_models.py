@@ -12,6 +12,7 @@ from projections.caseload import Caseload, volunteer_caseload
 from projections.continuity_view import ContinuityView
 from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
+from projections.erasure import refuse_erased
 from projections.engine import Progress, Projection, View, rebuild_together
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.timeline import Timeline, load_timeline
@@ -52,6 +53,7 @@ class ReadModels:
     def timeline(self, family_id: Any, *, as_of: datetime | None = None, include_sensitive: bool = True) -> Timeline:
         """A family's relationship timeline, now or as the record stood at ``as_of``."""
         with self["timeline"].reading() as tx:
+            refuse_erased(tx, str(family_id))
             found = load_timeline(tx, str(family_id), as_of=as_of, include_sensitive=include_sensitive)
         if found is None:
             raise FamilyNotFound()

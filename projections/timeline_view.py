@@ -81,6 +81,10 @@ class TimelineView(View):
             " reason TEXT NOT NULL, changes TEXT NOT NULL);"
             "CREATE INDEX IF NOT EXISTS timeline_correction_family ON timeline_correction (family_id)"
         ),
+        "timeline_erasure": (
+            "CREATE TABLE IF NOT EXISTS timeline_erasure ("
+            " family_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL, recorded_by TEXT NOT NULL, reason TEXT NOT NULL)"
+        ),
         "timeline_volunteer": (
             "CREATE TABLE IF NOT EXISTS timeline_volunteer ("
             " volunteer_id TEXT PRIMARY KEY, name TEXT NOT NULL, cohort_id TEXT NOT NULL)"
@@ -97,6 +101,7 @@ class TimelineView(View):
         folds[Family.FactRetracted] = self.correction
         folds[Volunteer.Registered] = self.volunteer
         folds[Cohort.Opened] = self.cohort
+        folds[Family.Erased] = self.erased
         return folds
 
     def entry(self, tx: Tx, event: Any) -> None:
@@ -141,6 +146,17 @@ class TimelineView(View):
                 event.reason,
                 json.dumps(changes, ensure_ascii=False),
             ],
+        )
+
+    def erased(self, tx: Tx, event: Family.Erased) -> None:
+        """Drop every row of an erased family; keep only the tombstone (when, by whom, why)."""
+        family_id = str(event.originator_id)
+        for table in ("timeline_entry", "timeline_correction"):
+            tx.execute(f"DELETE FROM {table} WHERE family_id = ?", [family_id])
+        tx.execute(
+            "INSERT INTO timeline_erasure (family_id, erased_at, recorded_by, reason) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (family_id) DO NOTHING",
+            [family_id, iso(event.occurred_at), event.recorded_by, event.reason],
         )
 
     def volunteer(self, tx: Tx, event: Any) -> None:

@@ -14,6 +14,7 @@ from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_backup import backup, restore
 from web.cli_case_file import case_file_command
 from web.cli_encrypt import encrypt_command, rotate_command
+from web.cli_erasure import erase_command
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment, proxies
@@ -210,3 +211,4 @@ main.add_command(restore)
 main.add_command(case_file_command)
 main.add_command(encrypt_command)
 main.add_command(rotate_command)
+main.add_command(erase_command)

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from domain import Peiban, StoreSettings
+from projections.read_models import ReadModels
 from tests.builders import family_profile
 from web.app import create_app, shutdown
 from web.cli import main
@@ -188,15 +189,16 @@ def test_backup_and_restore_are_for_sqlite_and_point_postgresql_to_pg_dump(tmp_p
 CANARY = "金丝雀-canary-7f3a"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erasure (`peiban erase`, per-family keys) is not on this branch yet (issue 11, Erasure)",
-)
 def test_an_erased_family_stays_erased_through_backup_and_restore(tmp_path: Path) -> None:
     data, backup, restored = a_store(tmp_path), tmp_path / "backup", tmp_path / "restored"
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=data).env(Peiban.name))
+    settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data))
+    app = open_application(settings)
     family = app.enrol_family(recorded_by="c", **family_profile(display_name=CANARY, community=CANARY))
+    models = ReadModels(app, settings.store)
+    models.catch_up()
+    models.close()
     app.close()
+    assert any(CANARY.encode() in p.read_bytes() for p in data.iterdir() if p.is_file()), "the views hold it"
 
     erased = run(data, "erase", str(family), "--reason", "监护人撤回同意")
     assert erased[0] == 0, erased[1]

@@ -32,6 +32,7 @@ PAGE_TEXT: dict[int, tuple[str, str]] = {
     400: (N_("The form has expired"), N_("Please go back, reload the page and try again.")),
     403: (N_("Not allowed"), N_("Your account may not open this page.")),
     404: (N_("Not found"), N_("There is nothing here, or you may not see it.")),
+    410: (N_("Erased"), N_("This record was erased.")),
     405: (N_("Not allowed"), N_("This page cannot be used this way.")),
     413: (N_("Too much at once"), N_("What was sent is too large; please send less at a time.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes and try again.")),
@@ -44,10 +45,10 @@ def is_page_request() -> bool:
     return not request.path.startswith("/api/")
 
 
-def error_page(status: int) -> Response:
-    """A page telling the reader what went wrong, with the status's own code."""
-    title, sentence = PAGE_TEXT.get(status, PAGE_TEXT[500] if status >= 500 else PAGE_TEXT[404])
-    body = render_template("refusal.html", status=status, title=_(title), sentence=_(sentence))
+def error_page(status: int, *, sentence: str | None = None) -> Response:
+    """A page telling the reader what went wrong, with the status's own code (and ``sentence``, if given)."""
+    title, told = PAGE_TEXT.get(status, PAGE_TEXT[500] if status >= 500 else PAGE_TEXT[404])
+    body = render_template("refusal.html", status=status, title=_(title), sentence=sentence or _(told))
     return Response(body, status=status, content_type="text/html; charset=utf-8")
 
 

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
+from domain.errors import FamilyErased
 from domain.rules import HandoverSameVolunteer
 from web.i18n import zoned_moment
 
@@ -28,6 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Domain error class -> HTTP status; the most specific class listed wins.
 STATUS_OF: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
+    FamilyErased: HTTPStatus.GONE,
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     HandoverSameVolunteer: HTTPStatus.UNPROCESSABLE_ENTITY,
@@ -42,6 +44,7 @@ HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     404: ("未找到", "Not found"),
     405: ("不支持这个操作", "Method not allowed"),
     409: ("与当前记录冲突", "Conflict"),
+    410: ("记录已删除", "Erased"),
     413: ("请求太大", "Request too large"),
     415: ("请以 JSON 发送", "Send JSON"),
     422: ("输入有误，请检查标出的字段", "Some fields are invalid"),

@@ -7,8 +7,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from domain import DomainError
+from domain.errors import FamilyErased
 from web.access.refusals import error_page, is_page_request
 from web.api.errors import domain_error, http_error, status_of
+from web.pages.forms import domain_message
 
 
 def page_or_api_http_error(error: HTTPException) -> ResponseReturnValue:
@@ -18,7 +20,11 @@ def page_or_api_http_error(error: HTTPException) -> ResponseReturnValue:
 
 def page_or_api_domain_error(error: DomainError) -> ResponseReturnValue:
     """A domain error (a family that does not exist) as a page, or as the API's JSON."""
-    return error_page(int(status_of(error))) if is_page_request() else domain_error(error)
+    if not is_page_request():
+        return domain_error(error)
+    if isinstance(error, FamilyErased):  # the tombstone: when and why, in the reader's language
+        return error_page(int(status_of(error)), sentence=domain_message(error))
+    return error_page(int(status_of(error)))
 
 
 def install(app: Flask) -> None:

@@ -1,0 +1,48 @@
+"""`peiban erase FAMILY --reason …`: crypto-shredding a family's record."""
+
+from __future__ import annotations
+
+import click
+
+from domain import DomainError
+from domain.errors import FamilyErased
+from projections.read_models import ReadModels
+from web.config import Settings
+from web.erasure import scrub
+from web.store import open_application
+
+
+@click.command("erase")
+@click.argument("family_id")
+@click.option("--reason", required=True, help="删除原因（不写个人信息）/ why (no personal data)")
+@click.option("--by", "recorded_by", default="cli", show_default=True, help="谁删除 / who erases")
+@click.pass_obj
+def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: str) -> None:
+    """删除一个家庭的记录（销毁其密钥）/ Erase a family's record for good by destroying its key."""
+    app = open_application(settings)
+    models = ReadModels(app, settings.store)
+    try:
+        try:
+            app.erase_family(family_id, reason=reason, recorded_by=recorded_by)
+        except FamilyErased as erased:  # erased before: scrub again (the last time, a file may have been busy)
+            click.echo(erased.message)
+        models.catch_up()  # every view folds the erasure: the family's rows go
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    finally:
+        models.close()
+        app.close()
+    click.echo(f"已删除家庭 {family_id} 的记录并销毁其密钥 / erased family {family_id}: its key is destroyed")
+    if settings.store.backend != "sqlite":
+        return
+    done = scrub(settings.store.data_dir)
+    click.echo(
+        f"已清理 / scrubbed: VACUUM {', '.join(done.vacuumed)}; WAL 清空 / WAL emptied {len(done.checkpointed)}"
+        + (f"; 已删除重建残留 / rebuild leftovers removed: {', '.join(done.removed)}" if done.removed else "")
+    )
+    if done.busy:
+        click.echo(
+            f"警告：以下文件正被其他进程使用，WAL 未能清空；请停止服务后再运行一次 / warning: in use by another process,"
+            f" their WAL was not emptied; stop the server and erase again: {', '.join(done.busy)}",
+            err=True,
+        )
