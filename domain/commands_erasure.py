@@ -8,6 +8,7 @@ stored bytes, still verifies.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from uuid import UUID
 
@@ -46,7 +47,5 @@ class ErasureCommands(PeibanBase):
         """Drop an erased record from the aggregate cache: its plaintext should not outlive its key in memory."""
         cache = self.repository.cache
         if cache is not None:
-            try:
+            with contextlib.suppress(KeyError):
                 cache.get(record_id, evict=True)
-            except KeyError:
-                pass

@@ -12,8 +12,8 @@ from projections.caseload import Caseload, volunteer_caseload
 from projections.continuity_view import ContinuityView
 from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
-from projections.erasure import refuse_erased
 from projections.engine import Progress, Projection, View, rebuild_together
+from projections.erasure import refuse_erased
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.timeline import Timeline, load_timeline
 from projections.timeline_view import TimelineView

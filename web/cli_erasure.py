@@ -42,7 +42,7 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
     )
     if done.busy:
         click.echo(
-            f"警告：以下文件正被其他进程使用，WAL 未能清空；请停止服务后再运行一次 / warning: in use by another process,"
-            f" their WAL was not emptied; stop the server and erase again: {', '.join(done.busy)}",
+            "警告：以下文件正被其他进程使用，WAL 未能清空；请停止服务后再运行一次 / warning: in use by another"
+            f" process, their WAL was not emptied; stop the server and erase again: {', '.join(done.busy)}",
             err=True,
         )
