@@ -151,7 +151,11 @@ class KeyStore:
     def erasure(self, owner: UUID) -> Erasure | None:
         """When and why ``owner``'s key was destroyed (None: it was not)."""
         with self.db.read() as tx:
-            return self._erasure(tx, owner)
+            found = self._erasure(tx, owner)
+        if found is not None:  # erased by another process: its key must not live on in this one's memory
+            with self._lock:
+                self._cache.pop(owner, None)
+        return found
 
     def destroy(self, owner: UUID, *, at: datetime, reason: str) -> None:
         """Destroy ``owner``'s key for good and remember when and why, in one transaction (crypto-shredding)."""

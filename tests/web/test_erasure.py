@@ -73,7 +73,10 @@ def write_two_families(settings: Settings) -> Written:
     clock.advance(days=1)
     seen = app.log_visit(fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary=CANARIES["visit"]))
     app.log_visit(
-        fid, volunteer_ids=[s.lead], recorded_by="sw", **visit(summary=CANARIES["shelter visit"], service_line="shelter")
+        fid,
+        volunteer_ids=[s.lead],
+        recorded_by="sw",
+        **visit(summary=CANARIES["shelter visit"], service_line="shelter"),
     )
     app.log_message(fid, volunteer_id=s.lead, recorded_by="v1", **message(summary=CANARIES["message"]))
     concern = app.raise_concern(
@@ -149,11 +152,21 @@ def test_an_erased_family_leaves_no_word_in_any_file_view_or_backup(written: Wri
     before = holding(data)
     assert set(before) >= {"view_timeline.sqlite3", "view_continuity.sqlite3"}, before
     assert "peiban.sqlite3" not in before
+    # and a server's connections open meanwhile (so no -wal file goes away when the command closes its own)
+    app = open_application(written.settings)
+    models = ReadModels(app, written.settings.store)
+    models.catch_up()
+    try:
+        code, out = erase(written)
 
-    code, out = erase(written)
-
-    assert code == 0, out
-    assert holding(data) == {}
+        assert code == 0, out
+        assert any(p.name.endswith("-wal") for p in data.iterdir())
+        assert holding(data) == {}
+        models.catch_up()  # the server folds the erasure too, and then holds nothing of the family either
+        assert holding(data) == {}
+    finally:
+        models.close()
+        app.close()
     assert peiban(written.settings, "backup", str(tmp_path / "backup")).returncode == 0
     assert holding(tmp_path / "backup") == {}
     verified = peiban(written.settings, "verify")
