@@ -10,6 +10,7 @@ import click
 
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
+from domain.encryption import Shredded
 from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_backup import backup, restore
 from web.cli_case_file import case_file_command
@@ -186,12 +187,12 @@ def events(settings: Settings, family_id: str | None, after: int, limit: int, zo
     app.close()
 
 
-def _log_page(app: Peiban, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
+def _log_page(app: Peiban, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event | Shredded]]:
     notifications = app.recorder.select_notifications(after, limit, inclusive_of_start=False)
     page = []
     for notification in notifications:
         event = app.mapper.to_domain_event(notification)
-        assert isinstance(event, PeibanAggregate.Event)
+        assert isinstance(event, PeibanAggregate.Event | Shredded)
         page.append((notification.id, event))
     return page
 

@@ -7,11 +7,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.aggregate import PeibanAggregate
+from domain.encryption import Shredded
 from projections.plain import fact_fields
 
 
-def fact_line(position: int, event: PeibanAggregate.Event, zone: ZoneInfo) -> str:
+def fact_line(position: int, event: PeibanAggregate.Event | Shredded, zone: ZoneInfo) -> str:
     """One fact: position, kind, whose, when it happened, when and by whom it was recorded, and its fields."""
+    if isinstance(event, Shredded):  # its record was erased: only its place in the log is left
+        erased = "已删除（密钥已销毁）/ erased (its key is destroyed)"
+        return f"#{position:<6} {event.topic:<32} {event.originator_id} v{event.originator_version}\n        {erased}"
 
     def shown(moment: datetime) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %z")

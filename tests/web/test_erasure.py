@@ -179,6 +179,9 @@ def test_other_families_stay_readable_and_rebuilds_and_restarts_keep_it_erased(w
     rebuilt = peiban(written.settings, "rebuild")  # a new process: a restart, folding tombstones
 
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    log = peiban(written.settings, "events", "--limit", "1000")
+    assert log.returncode == 0, log.stderr
+    assert "erased (its key is destroyed)" in log.stdout and KEPT in log.stdout and "Family.Erased" in log.stdout
     app = open_application(written.settings)
     models = ReadModels(app, written.settings.store)
     try:
