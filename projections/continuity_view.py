@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from domain.cohort import Cohort
 from domain.family import Family
-from domain.values import FamilyStatus, HandoverState, ServiceLine, VolunteerStatus
+from domain.values import ConsentScope, FamilyStatus, HandoverState, ServiceLine, VolunteerStatus
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
@@ -47,6 +47,7 @@ FAMILY_TABLES = (
     "continuity_concern",
     "continuity_follow_up",
     "continuity_closure",
+    "continuity_consent",
 )
 
 
@@ -112,6 +113,9 @@ class ContinuityView(View):
             " volunteer_id TEXT, concern_id TEXT, sensitive INTEGER NOT NULL, done_at TEXT, retracted INTEGER NOT NULL",
             "family_id",
         ),
+        "continuity_consent": _table(
+            "continuity_consent", "family_id TEXT PRIMARY KEY, records_withdrawn_at TEXT, records_withdrawn_by TEXT"
+        ),
         "continuity_closure": _table(
             "continuity_closure",
             "event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, closed_at TEXT NOT NULL, reopened_at TEXT",
@@ -168,6 +172,8 @@ class ContinuityView(View):
             Family.FactAmended: self.amended,
             Family.FactRetracted: self.retracted,
             Family.Erased: self.erased,
+            Family.ConsentWithdrawn: self.consent_withdrawn,
+            Family.ConsentRecorded: self.consent_recorded,
         }
 
     # ---- people ----------------------------------------------------------------------
@@ -334,6 +340,21 @@ class ContinuityView(View):
                 int(row[0]) if row else 0,
             ],
         )
+
+    def consent_withdrawn(self, tx: Tx, e: Family.ConsentWithdrawn) -> None:
+        """A guardian who withdrew consent to records makes the family a candidate for erasure."""
+        if ConsentScope.RECORDS in e.scopes:
+            tx.execute(
+                "INSERT INTO continuity_consent (family_id, records_withdrawn_at, records_withdrawn_by)"
+                " VALUES (?, ?, ?)"
+                " ON CONFLICT (family_id) DO UPDATE SET records_withdrawn_at = excluded.records_withdrawn_at,"
+                " records_withdrawn_by = excluded.records_withdrawn_by",
+                [str(e.originator_id), iso(e.occurred_at), e.recorded_by],
+            )
+
+    def consent_recorded(self, tx: Tx, e: Family.ConsentRecorded) -> None:
+        if ConsentScope.RECORDS in e.consent.scopes:
+            tx.execute("DELETE FROM continuity_consent WHERE family_id = ?", [str(e.originator_id)])
 
     def erased(self, tx: Tx, e: Family.Erased) -> None:
         """An erased family leaves no row behind: not in lists, counts, caseloads or due dates."""

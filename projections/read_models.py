@@ -15,6 +15,7 @@ from projections.db import view_database
 from projections.engine import Progress, Projection, View, rebuild_together
 from projections.erasure import refuse_erased
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
+from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Timeline, load_timeline
 from projections.timeline_view import TimelineView
 
@@ -99,6 +100,11 @@ class ReadModels:
         contacts counted only if ``include_sensitive``)."""
         with self["continuity"].reading() as tx:
             return cohort_report(tx, include_sensitive=include_sensitive)
+
+    def retention_candidates(self, *, now: datetime, retention_days: int) -> list[RetentionCandidate]:
+        """Families to consider erasing: closed more than ``retention_days`` ago, or without consent to records."""
+        with self["continuity"].reading() as tx:
+            return retention_candidates(tx, now=now, retention_days=retention_days)
 
     def visits_per_month(self, *, include_sensitive: bool = True) -> tuple[MonthVisits, ...]:
         """Visits in each calendar month, oldest first (the cohort report's service over time)."""

@@ -49,6 +49,8 @@ class Settings:
     trust_proxy: int = 0
     #: A fault for tests only: the process exits right after saving a fact, before answering (a crash).
     exit_after_save: bool = False
+    #: A closed family becomes a candidate for erasure this many days after its closure (the retention list).
+    retention_days: int = 3 * 365
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -81,7 +83,16 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         seal_checkpoint_every=int(env.get("PEIBAN_SEAL_CHECKPOINT_EVERY", "1000")),
         trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
         exit_after_save=env.get("PEIBAN_TEST_EXIT_AFTER_SAVE", "") == "1",
+        retention_days=retention_days(env.get("PEIBAN_RETENTION_DAYS", str(3 * 365))),
     )
+
+
+def retention_days(value: str) -> int:
+    """The retention period in days: a whole number from 1 to 36,500."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 36_500):
+        raise ValueError(f"PEIBAN_RETENTION_DAYS must be a number of days from 1 to 36500 (got {value!r})")
+    return int(text)
 
 
 def proxies(value: object) -> int:

@@ -35,6 +35,8 @@ class Action(Enum):
     #: a family's case file (JSON or printable): what the reader may read of it, in one document, stamped with the
     #: seal; never for volunteers (a whole record in a file, on a phone)
     EXPORT_CASE_FILE = "family.case_file"
+    #: the retention list, and erasing a family's record (its key destroyed: there is no undo)
+    ERASE = "family.erase"
 
 
 class Scope(Enum):
@@ -64,6 +66,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_ACCESS_LOG: S.ALL,
         A.MANAGE_ACCOUNTS: S.ALL,
         A.EXPORT_CASE_FILE: S.ALL,  # compartments left out: coordinators are not cleared for them
+        A.ERASE: S.ALL,
     },
     W: {
         A.READ_PEOPLE: S.ALL,

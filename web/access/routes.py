@@ -77,6 +77,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "seal.SealStatus"): A.READ_SEAL,
     ("GET", "seal.SealCheckpoints"): A.READ_SEAL,
     ("GET", "case_file.FamilyCaseFile"): A.EXPORT_CASE_FILE,
+    ("GET", "erasure.RetentionList"): A.ERASE,
+    ("POST", "erasure.Erasure"): A.ERASE,
     # Pages
     ("GET", "family_page.family"): A.READ_FAMILY,
     # Pages: the auditors' replay and raw facts, the access log, the cohort report

@@ -1,0 +1,66 @@
+"""Erasure for coordinators: the retention list (candidates, with the reason) and erasing a family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from flask.views import MethodView
+
+from projections.retention import RetentionReason
+from web.api.common import Blueprint, FactRecorded, Strict, current_actor, now, peiban, read_models, text
+from web.api.idempotency import command_id
+from web.erasure import scrub
+
+blp = Blueprint("erasure", __name__, description="删除与保存期限 / Erasure and retention")
+
+#: What each reason says, Chinese first.
+REASONS = {
+    RetentionReason.CLOSED_LONG_AGO: "结案已超过保存期限 / closed longer ago than the retention period",
+    RetentionReason.CONSENT_WITHDRAWN: "监护人已撤回对记录的同意 / the guardian withdrew consent to records",
+}
+
+
+class CandidateOut(ma.Schema):
+    family_id = ma.fields.String()
+    display_name = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "closed_long_ago | consent_withdrawn"})
+    reason_text = ma.fields.String()
+    since = ma.fields.AwareDateTime()
+
+
+class RetentionOut(ma.Schema):
+    retention_days = ma.fields.Integer(metadata={"description": "PEIBAN_RETENTION_DAYS"})
+    candidates = ma.fields.List(ma.fields.Nested(CandidateOut))
+
+
+class ErasureIn(Strict):
+    reason = text("reason")
+
+
+@blp.route("/retention")
+class RetentionList(MethodView):
+    @blp.response(200, RetentionOut)
+    def get(self) -> dict[str, Any]:
+        """Families to consider erasing, with the reason / 可考虑删除的家庭及原因"""
+        days = current_app.config["PEIBAN_SETTINGS"].retention_days
+        found = read_models().retention_candidates(now=now(), retention_days=days)
+        return {
+            "retention_days": days,
+            "candidates": [{**vars(c), "reason": c.reason.value, "reason_text": REASONS[c.reason]} for c in found],
+        }
+
+
+@blp.route("/families/<uuid:family_id>/erasure")
+class Erasure(MethodView):
+    @blp.arguments(ErasureIn)
+    @blp.response(201, FactRecorded)
+    def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
+        """Erase the family's record for good: its key is destroyed, views drop it / 删除家庭记录（不可恢复）"""
+        event_id = peiban().erase_family(family_id, recorded_by=current_actor(), **given, command_id=command_id())
+        read_models().catch_up()
+        settings = current_app.config["PEIBAN_SETTINGS"]
+        if settings.store.backend == "sqlite":
+            scrub(settings.store.data_dir)
+        return {"event_id": str(event_id), "family_id": str(family_id)}
