@@ -13,7 +13,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain import Peiban
+from domain.aggregate import CommandId
+from projections.read_models import ReadModels
 from web.backup import KEY_STORE, part_of
+from web.config import Settings
 
 #: stores whose rowids are positions (the log, the accounts and audit logs, the seal): never vacuumed
 LOGS = frozenset({"events", "accounts", "audit", "seal"})
@@ -53,3 +57,19 @@ def _scrub_file(path: Path, *, vacuum: bool, done: Scrubbed) -> None:
         (done.busy if busy else done.checkpointed).append(path.name)
     finally:
         conn.close()
+
+
+def erase_family(
+    app: Peiban,
+    models: ReadModels,
+    settings: Settings,
+    family_id: object,
+    *,
+    reason: str,
+    recorded_by: str,
+    command_id: CommandId | None = None,
+) -> tuple[object, Scrubbed | None]:
+    """Erase a family, let every view fold it, and scrub the SQLite files; (the fact's id, what was scrubbed)."""
+    fact = app.erase_family(family_id, reason=reason, recorded_by=recorded_by, command_id=command_id)
+    models.catch_up()  # every view folds the erasure: the family's rows go
+    return fact, scrub(settings.store.data_dir) if settings.store.backend == "sqlite" else None

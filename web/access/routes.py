@@ -89,6 +89,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "audit_pages.access_log"): A.READ_ACCESS_LOG,
     ("GET", "seal_page.seal"): A.READ_SEAL,
     ("GET", "seal_page.checkpoints"): A.READ_SEAL,
+    ("GET", "retention_page.retention"): A.ERASE,
     ("GET", "case_file_page.case_file"): A.EXPORT_CASE_FILE,
     ("GET", "report_pages.cohorts"): A.READ_REPORTS,
     ("GET", "report_pages.cohorts_csv"): A.READ_REPORTS,
@@ -128,6 +129,7 @@ ROUTES: dict[tuple[str, str], Action] = {
             "complete": A.MANAGE_FAMILY,
             "cancel": A.MANAGE_FAMILY,
             "correct": A.CORRECT,
+            "erase": A.ERASE,
         }.items()
         for method in ("GET", "POST")
     },

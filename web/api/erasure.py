@@ -11,7 +11,7 @@ from flask.views import MethodView
 from projections.retention import RetentionReason
 from web.api.common import Blueprint, FactRecorded, Strict, current_actor, now, peiban, read_models, text
 from web.api.idempotency import command_id
-from web.erasure import scrub
+from web.erasure import erase_family
 
 blp = Blueprint("erasure", __name__, description="删除与保存期限 / Erasure and retention")
 
@@ -58,9 +58,8 @@ class Erasure(MethodView):
     @blp.response(201, FactRecorded)
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Erase the family's record for good: its key is destroyed, views drop it / 删除家庭记录（不可恢复）"""
-        event_id = peiban().erase_family(family_id, recorded_by=current_actor(), **given, command_id=command_id())
-        read_models().catch_up()
         settings = current_app.config["PEIBAN_SETTINGS"]
-        if settings.store.backend == "sqlite":
-            scrub(settings.store.data_dir)
+        event_id, _ = erase_family(
+            peiban(), read_models(), settings, family_id, **given, recorded_by=current_actor(), command_id=command_id()
+        )
         return {"event_id": str(event_id), "family_id": str(family_id)}

@@ -17,6 +17,7 @@ from web.pages import (
     navigation,
     people,
     reports,
+    retention,
     seal,
     signin,
 )
@@ -44,6 +45,7 @@ def register_pages(app: Flask) -> None:
         reports,
         seal,
         case_file,
+        retention,
     ):
         app.register_blueprint(module.bp)
     errors.install(app)

@@ -29,6 +29,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("report_pages.cohorts", N_("Reports"), Action.READ_REPORTS),
     Section("audit_pages.access_log", N_("Access log"), Action.READ_ACCESS_LOG),
     Section("seal_page.seal", N_("Seal"), Action.READ_SEAL),
+    Section("retention_page.retention", N_("Retention"), Action.ERASE),
 )
 
 

@@ -10,7 +10,7 @@ The guard has already checked that the reader may take the action on this family
 family outside a volunteer's scope answers like one that does not exist).
 """
 
-from web.pages.family_actions import corrections, records, roster
+from web.pages.family_actions import corrections, erasure, records, roster
 from web.pages.family_actions.common import CORRECTABLE, bp
 
-__all__ = ["CORRECTABLE", "bp", "corrections", "records", "roster"]
+__all__ = ["CORRECTABLE", "bp", "corrections", "erasure", "records", "roster"]
