@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 
 from domain import DomainError
+from domain.app_base import parse_id
 from domain.errors import FamilyErased
+from projections.db import view_database
 from projections.read_models import ReadModels
+from web.api.idempotency import IdempotencyStore
 from web.config import Settings
-from web.erasure import scrub
+from web.erasure import Scrubbed, forget
 from web.store import open_application
 
 
@@ -21,21 +24,26 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
     """删除一个家庭的记录（销毁其密钥）/ Erase a family's record for good by destroying its key."""
     app = open_application(settings)
     models = ReadModels(app, settings.store)
+    answers = IdempotencyStore(view_database(settings.store, "api_requests"))
     try:
+        fid = parse_id(family_id, "family_id")
         try:
-            app.erase_family(family_id, reason=reason, recorded_by=recorded_by)
+            app.erase_family(fid, reason=reason, recorded_by=recorded_by)
+            click.echo(f"已删除家庭 {fid} 的记录并销毁其密钥 / erased family {fid}: its key is destroyed")
         except FamilyErased as erased:  # erased before: scrub again (the last time, a file may have been busy)
             click.echo(erased.message)
-        models.catch_up()  # every view folds the erasure: the family's rows go
+        done = forget(models, answers, settings, fid)
     except DomainError as error:
         raise click.ClickException(error.message) from error
     finally:
+        answers.db.close()
         models.close()
         app.close()
-    click.echo(f"已删除家庭 {family_id} 的记录并销毁其密钥 / erased family {family_id}: its key is destroyed")
-    if settings.store.backend != "sqlite":
-        return
-    done = scrub(settings.store.data_dir)
+    if done is not None:
+        _report(done)
+
+
+def _report(done: Scrubbed) -> None:
     click.echo(
         f"已清理 / scrubbed: VACUUM {', '.join(done.vacuumed)}; WAL 清空 / WAL emptied {len(done.checkpointed)}"
         + (f"; 已删除重建残留 / rebuild leftovers removed: {', '.join(done.removed)}" if done.removed else "")

@@ -12,10 +12,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import UUID
 
 from domain import Peiban
 from domain.aggregate import CommandId
 from projections.read_models import ReadModels
+from web.api.idempotency import IdempotencyStore
 from web.backup import KEY_STORE, part_of
 from web.config import Settings
 
@@ -62,14 +64,23 @@ def _scrub_file(path: Path, *, vacuum: bool, done: Scrubbed) -> None:
 def erase_family(
     app: Peiban,
     models: ReadModels,
+    answers: IdempotencyStore,
     settings: Settings,
-    family_id: object,
+    family_id: UUID,
     *,
     reason: str,
     recorded_by: str,
     command_id: CommandId | None = None,
-) -> tuple[object, Scrubbed | None]:
-    """Erase a family, let every view fold it, and scrub the SQLite files; (the fact's id, what was scrubbed)."""
+) -> UUID:
+    """Erase a family, let every view fold it, forget the API's kept answers about it, and scrub the SQLite files;
+    returns the ``Erased`` fact's id."""
     fact = app.erase_family(family_id, reason=reason, recorded_by=recorded_by, command_id=command_id)
-    models.catch_up()  # every view folds the erasure: the family's rows go
-    return fact, scrub(settings.store.data_dir) if settings.store.backend == "sqlite" else None
+    forget(models, answers, settings, family_id)
+    return fact
+
+
+def forget(models: ReadModels, answers: IdempotencyStore, settings: Settings, family_id: UUID) -> Scrubbed | None:
+    """After the key is destroyed: every view folds the erasure, kept answers go, and the files are scrubbed."""
+    models.catch_up()
+    answers.forget_family(family_id)
+    return scrub(settings.store.data_dir) if settings.store.backend == "sqlite" else None

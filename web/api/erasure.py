@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from projections.retention import RetentionReason
 from web.api.common import Blueprint, FactRecorded, Strict, current_actor, now, peiban, read_models, text
-from web.api.idempotency import command_id
+from web.api.idempotency import command_id, store
 from web.erasure import erase_family
 
 blp = Blueprint("erasure", __name__, description="删除与保存期限 / Erasure and retention")
@@ -59,7 +59,14 @@ class Erasure(MethodView):
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Erase the family's record for good: its key is destroyed, views drop it / 删除家庭记录（不可恢复）"""
         settings = current_app.config["PEIBAN_SETTINGS"]
-        event_id, _ = erase_family(
-            peiban(), read_models(), settings, family_id, **given, recorded_by=current_actor(), command_id=command_id()
+        event_id = erase_family(
+            peiban(),
+            read_models(),
+            store(),
+            settings,
+            family_id,
+            **given,
+            recorded_by=current_actor(),
+            command_id=command_id(),
         )
         return {"event_id": str(event_id), "family_id": str(family_id)}

@@ -91,6 +91,17 @@ class IdempotencyStore:
                 [answer.status, answer.body, answer.content_type, answer.location, actor, key],
             )
 
+    def forget_family(self, family_id: UUID) -> int:
+        """Forget every kept answer about a family (its profile, its id): after an erasure nothing of it stays
+        here; a retry of such a request is handled afresh, and refused. Returns how many were forgotten."""
+        like = f"%{family_id}%"
+        with self.db.write() as tx:
+            found = tx.query(
+                "SELECT actor, request_key FROM request_answer WHERE body LIKE ? OR location LIKE ?", [like, like]
+            )
+            tx.execute("DELETE FROM request_answer WHERE body LIKE ? OR location LIKE ?", [like, like])
+        return len(found)
+
     def release(self, actor: str, key: str) -> None:
         """Forget a claim whose request was not answered, so that a retry is handled afresh."""
         with self.db.write() as tx:

@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app
 
 from web.api.common import Strict, peiban, read_models, text
-from web.api.idempotency import command_id
+from web.api.idempotency import command_id, store
 from web.erasure import erase_family
 from web.i18n import _
 from web.pages.family_actions.common import Action, OnFamily, family_route, field_of
@@ -33,9 +33,10 @@ def erasure_form(here: OnFamily) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         settings = current_app.config["PEIBAN_SETTINGS"]
-        fact, _scrubbed = erase_family(
+        fact = erase_family(
             peiban(),
             read_models(),
+            store(),
             settings,
             here.family_id,
             reason=given["reason"],
