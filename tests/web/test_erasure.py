@@ -4,6 +4,7 @@ restores keep it erased."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -123,12 +124,18 @@ def peiban(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
+def needles(word: str) -> tuple[bytes, bytes]:
+    """A word as UTF-8, and as JSON writes it with non-ASCII escaped (``\\u6296…``)."""
+    return word.encode(), json.dumps(word).strip('"').encode()
+
+
 def holding(folder: Path) -> dict[str, list[str]]:
-    """Which canaries the raw bytes of each file in ``folder`` hold (``-wal`` files included)."""
+    """Which canaries the raw bytes of each file in ``folder`` hold (``-wal`` files included), as UTF-8 or as
+    escaped JSON."""
     found: dict[str, list[str]] = {}
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         raw = path.read_bytes()
-        hits = [kind for kind, canary in CANARIES.items() if canary.encode() in raw]
+        hits = [kind for kind, canary in CANARIES.items() if any(n in raw for n in needles(canary))]
         if hits:
             found[path.name] = hits
     return found
