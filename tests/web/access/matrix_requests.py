@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.builders import family_profile
 from tests.web.access.scenes import MISSING, Neighbourhood, Where, ago, day
 from tests.web.api.scenes import family_body
 
@@ -114,6 +115,12 @@ def handover_step(step: str, body: dict[str, Any]) -> Build:
     return build
 
 
+def erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    """Erasing is for good: where it is to succeed, a family enrolled for it alone is erased."""
+    target = n.app.enrol_family(recorded_by="test", **family_profile(display_name="待删除家")) if ready else None
+    return f"/families/{target or family(n, where)}/erasure", {"reason": "保存期满"}
+
+
 def resolution(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
     concern = n.fresh_concern(family(n, where)) if ready else n.concerns[where]
     return f"/families/{family(n, where)}/concerns/{concern}/resolution", {"resolution": "已和老师谈过"}
@@ -213,4 +220,6 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", "access.ReaderReads"): lambda n, where, ready: ("/readers/test-coordinator/reads", None),
     ("GET", "seal.SealStatus"): lambda n, where, ready: ("/seal", None),
     ("GET", "seal.SealCheckpoints"): lambda n, where, ready: ("/seal/checkpoints", None),
+    ("GET", "erasure.RetentionList"): lambda n, where, ready: ("/retention", None),
+    ("POST", "erasure.Erasure"): erasure,
 }
