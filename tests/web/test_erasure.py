@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -159,6 +160,9 @@ def test_an_erased_family_leaves_no_word_in_any_file_view_or_backup(written: Wri
     before = holding(data)
     assert set(before) >= {"view_timeline.sqlite3", "view_continuity.sqlite3"}, before
     assert "peiban.sqlite3" not in before
+    with sqlite3.connect(data / "keys.sqlite3") as keys:
+        row = keys.execute("SELECT wrapped FROM data_keys WHERE owner = ?", [str(written.erased)]).fetchone()
+    wrapped = str(row[0]).encode()
     # and a server's connections open meanwhile (so no -wal file goes away when the command closes its own)
     app = open_application(written.settings)
     models = ReadModels(app, written.settings.store)
@@ -169,6 +173,7 @@ def test_an_erased_family_leaves_no_word_in_any_file_view_or_backup(written: Wri
         assert code == 0, out
         assert any(p.name.endswith("-wal") for p in data.iterdir())
         assert holding(data) == {}
+        assert [p.name for p in data.iterdir() if p.is_file() and wrapped in p.read_bytes()] == [], "the key is gone"
         models.catch_up()  # the server folds the erasure too, and then holds nothing of the family either
         assert holding(data) == {}
     finally:
