@@ -94,7 +94,14 @@ def _real_ids(app: Peiban) -> dict[str, str]:
         "concern_id": concern,
         "follow_up_id": follow_up,
     }
-    return {name: str(value) for name, value in ids.items()}
+    found = {name: str(value) for name, value in ids.items()}
+    # Erasure is for good: it is aimed at a family of its own, so that the rest keep a family to answer about.
+    found[ERASABLE] = str(app.enrol_family(recorded_by="c", occurred_at=started, **family_profile(display_name="待删")))
+    return found
+
+
+#: The id of the family the erasure requests are aimed at.
+ERASABLE = "erasable_family_id"
 
 
 #: Bearer tokens per HTTP method: reads as an auditor (who may read everything), writes as a coordinator.
@@ -139,6 +146,8 @@ def test_every_operation_answers_as_documented_and_never_with_a_server_error(api
             raise result.err()  # the document itself is broken
         operation = result.ok()
         aimed = {name: value for name, value in ids.items() if f"{{{name}}}" in operation.path}
+        if operation.path.endswith("/erasure"):
+            aimed["family_id"] = ids[ERASABLE]
         for mode, real, part in MIXES:
             plan.append((operation.as_strategy(generation_mode=mode, path_parameters=aimed if real else None), part))
     outcomes = Outcomes()
