@@ -52,6 +52,9 @@ class ExitsAfterSaving(Peiban):
     """A fault for tests (PEIBAN_TEST_EXIT_AFTER_SAVE=1): the process dies right after it saves a fact,
     before anyone is answered, as a server killed between save and answer would."""
 
+    #: The same log as Peiban's (the library would otherwise name it after this class: other tables in PostgreSQL).
+    name = Peiban.name
+
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         super().save(*objs, **kwargs)
         os._exit(EXIT_AFTER_SAVE)
