@@ -26,6 +26,7 @@ from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
 
 A = TypeVar("A", bound=PeibanAggregate)
+R = TypeVar("R", UUID, UUID | None)
 Clock = Callable[[], datetime]
 
 NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
@@ -118,10 +119,10 @@ class PeibanBase(EncryptedApplication):
         self,
         kind: type[A],
         aggregate_id: Any,
-        command: Callable[[A], UUID],
+        command: Callable[[A], R],
         field: str,
         command_id: CommandId | None = None,
-    ) -> UUID:
+    ) -> R:
         """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state.
         A command the aggregate already answered records nothing: the fact it recorded then is the answer."""
         for _ in range(self.retries + 1):
