@@ -26,6 +26,7 @@ from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
 
 A = TypeVar("A", bound=PeibanAggregate)
+R = TypeVar("R", UUID, UUID | None)
 Clock = Callable[[], datetime]
 
 NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
@@ -105,6 +106,10 @@ class PeibanBase(EncryptedApplication):
         if erasure is not None:
             raise FamilyErased(erased_at=erasure.erased_at, reason=erasure.reason)
 
+    def is_erased(self, record_id: UUID) -> bool:
+        """Whether ``record_id``'s key was destroyed (its record erased)."""
+        return self.keys is not None and self.keys.erasure(record_id) is not None
+
     def _created_before(self, kind: type[PeibanAggregate], command_id: CommandId | None) -> UUID | None:
         """The aggregate this creating command already created, if it was sent before."""
         if command_id is None:
@@ -125,10 +130,10 @@ class PeibanBase(EncryptedApplication):
         self,
         kind: type[A],
         aggregate_id: Any,
-        command: Callable[[A], UUID],
+        command: Callable[[A], R],
         field: str,
         command_id: CommandId | None = None,
-    ) -> UUID:
+    ) -> R:
         """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state.
         A command the aggregate already answered records nothing: the fact it recorded then is the answer."""
         for _ in range(self.retries + 1):

@@ -247,6 +247,7 @@ class FamilyCommands(PeibanBase):
         reason: Any,
         recorded_by: Any,
         occurred_at: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
     ) -> UUID:
         """Cancel a planned handover, with the reason."""
@@ -254,6 +255,8 @@ class FamilyCommands(PeibanBase):
         return self._on_family(
             family_id,
             occurred_at,
-            lambda f, at: f.cancel_handover(handover_id=hid, reason=reason, recorded_by=recorded_by, **at),
+            lambda f, at: f.cancel_handover(
+                handover_id=hid, reason=reason, recorded_by=recorded_by, clearance=clearance, **at
+            ),
             command_id,
         )

@@ -52,7 +52,7 @@ from domain.values import (
     ServiceLine,
     VolunteerStatus,
 )
-from domain.volunteer import VolunteerStanding
+from domain.volunteer import Departure, VolunteerStanding
 
 Event = PeibanAggregate.Event
 #: The kind kept for facts that no correction may target (enrolment, assignments, handover steps...).
@@ -149,6 +149,17 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         TOPIC = "peiban.Family.VolunteerUnassigned"
         volunteer_id: UUID
         reason: str
+
+        def apply(self, family: Family) -> None:
+            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster.end(self.volunteer_id, self.occurred_at)
+
+    class AssignmentEnded(Event):
+        """An assignment the system ended because of another fact: the volunteer's departure (``caused_by``)."""
+
+        TOPIC = "peiban.Family.AssignmentEnded"
+        volunteer_id: UUID
+        caused_by: UUID
 
         def apply(self, family: Family) -> None:
             family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
@@ -675,6 +686,27 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             reason=why,
         )
 
+    def end_assignment_on_departure(
+        self, departure: Departure, *, recorded_by: str, now: datetime, command_id: CommandId | None = None
+    ) -> UUID | None:
+        """End the assignment a departed volunteer still holds, if any (else record nothing). It ends at the
+        departure, or later if the family's record already shows a later roster change or contact of theirs:
+        a roster is told in time order, and a departure entered late must still end the assignment."""
+        assignment = self.roster.current_of(departure.volunteer_id)
+        if assignment is None:
+            return None
+        seen = self.last_seen.get(departure.volunteer_id.hex)
+        moments = (departure.occurred_at, self.roster_changed_at, assignment.started_at, seen)
+        return self._record(
+            self.AssignmentEnded,
+            now=now,
+            command_id=command_id,
+            recorded_by=recorded_by,
+            occurred_at=max(m for m in moments if m is not None),
+            volunteer_id=departure.volunteer_id,
+            caused_by=departure.fact_id,
+        )
+
     def log_visit(
         self,
         *,
@@ -874,12 +906,16 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         recorded_by: Any,
         occurred_at: Any,
         now: datetime,
+        clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
     ) -> UUID:
-        """Cancel a planned handover, with the reason."""
+        """Cancel a planned handover, with the reason (no earlier than a visit or message of either volunteer
+        that the caller may see: the incoming volunteer's visits during the handover relied on it)."""
         checks = Checks()
         by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now)
+        known = self.roster.handover(handover_id)
+        seen = (known.outgoing_id, known.incoming_id) if known is not None else ()
+        self._roster_change(checks, when, now, seen=seen, clearance=clearance)
         why = checks.text("reason", reason)
         self._open_handover(checks, handover_id, when, now)
         return self._record(

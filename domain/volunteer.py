@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
@@ -39,6 +39,24 @@ class VolunteerStanding:
     def was_present_at(self, when: datetime) -> bool:
         """Had not yet left the programme at ``when``."""
         return self.departed_at is None or when < self.departed_at
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A volunteer's departure as the families they served need it: who left, when, and which fact says so."""
+
+    volunteer_id: UUID
+    fact_id: UUID
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, fact: Volunteer.Departed) -> Departure:
+        return cls(fact.originator_id, fact.event_id, fact.occurred_at)
+
+    def command_for(self, family_id: UUID) -> CommandId:
+        """The one command ending this departure's assignment on ``family_id``: the same however often it is
+        sent (a policy run twice, or resumed after a crash), so the family answers it once."""
+        return CommandId(uuid5(self.fact_id, f"end-assignment:{family_id}"))
 
 
 class Volunteer(PeibanAggregate, created_event_name="Registered"):

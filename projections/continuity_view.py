@@ -153,6 +153,7 @@ class ContinuityView(View):
             Family.Reopened: self.reopened,
             Family.VolunteerAssigned: lambda tx, e: self._start(tx, e, e.volunteer_id, e.role),
             Family.VolunteerUnassigned: lambda tx, e: self._end(tx, e, e.volunteer_id),
+            Family.AssignmentEnded: lambda tx, e: self._end(tx, e, e.volunteer_id),
             Family.VisitLogged: lambda tx, e: self._contact(tx, e, "visit", e.volunteer_ids, e.duration_minutes),
             Family.MessageLogged: lambda tx, e: self._contact(tx, e, "message", [e.volunteer_id], None),
             Family.HandoverPlanned: self.handover_planned,

@@ -30,6 +30,7 @@ KINDS: Mapping[type[Any], str] = {
     Family.Reopened: "reopened",
     Family.VolunteerAssigned: "assigned",
     Family.VolunteerUnassigned: "unassigned",
+    Family.AssignmentEnded: "unassigned",  # by the system, for the departure it names (``caused_by``)
     Family.VisitLogged: "visit",
     Family.MessageLogged: "message",
     Family.HandoverPlanned: "handover_planned",

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain import Peiban
+from projections.departures import departure_policy
 from projections.read_models import ReadModels
 from web.access import guard
 from web.access.limits import SignInLimits
@@ -56,13 +57,15 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
             "peiban.audit": audit,
             "peiban.access_log": access_log(settings, audit),
             "peiban.seal": open_seal(settings, peiban),
+            "peiban.departures": departure_policy(peiban, settings.store),
         }
     )
+    follow(app, "peiban.departures", "ending the assignments of departed volunteers")
     register_api(app, settings.store)
     register_pages(app)
     guard.install(app)
     app.after_request(security_headers)
-    app.after_request(seal_new_facts)
+    app.after_request(settle_new_facts)
     app.add_url_rule("/healthz", "health", health)
     if settings.trust_proxy:
         # Behind N proxies, take the client's address, scheme, host and port from the headers each appended;
@@ -104,16 +107,31 @@ def security_headers(response: Response) -> Response:
     return response
 
 
-def seal_new_facts(response: Response) -> Response:
-    """After a request that may have recorded facts, chain them into the seal at once: the sooner a fact
-    is sealed, the shorter the time anyone could alter it unseen. A failure here loses nothing (the next
-    request or ``peiban project`` seals it) and does not undo the answer: the fact is already recorded."""
+#: The followers that must see a request's new facts before it is answered: the departure policy first (it may
+#: record facts of its own), then the seal.
+FOLLOWERS = (
+    ("peiban.departures", "ending the assignments of departed volunteers"),
+    ("peiban.seal", "sealing new facts"),
+)
+
+
+def settle_new_facts(response: Response) -> Response:
+    """After a request that may have recorded facts: end what a departure ends (so that the next read shows the
+    family without the volunteer), then chain every new fact into the seal at once (the sooner a fact is
+    sealed, the shorter the time anyone could alter it unseen). A failure here loses nothing (the next
+    request or ``peiban project`` catches up) and does not undo the answer: the facts are already recorded."""
     if request.method != "GET" and response.status_code < 400:
-        try:
-            current_app.extensions["peiban.seal"].catch_up()
-        except Exception:
-            current_app.logger.exception("sealing new facts failed; they are sealed on the next try")
+        for name, what in FOLLOWERS:
+            follow(current_app, name, what)
     return response
+
+
+def follow(app: Flask, name: str, what: str) -> None:
+    """Let the follower ``name`` catch up with the log; a failure is logged, and retried on the next write."""
+    try:
+        app.extensions[name].catch_up()
+    except Exception:
+        app.logger.exception("%s failed; it is retried after the next change, or by `peiban project`", what)
 
 
 def shutdown(app: Flask) -> None:
@@ -123,6 +141,7 @@ def shutdown(app: Flask) -> None:
     ext["peiban.access_log"].db.close()
     ext["peiban.sessions"].db.close()
     ext["peiban.seal"].db.close()
+    ext["peiban.departures"].db.close()
     if "peiban.idempotency" in ext:
         ext["peiban.idempotency"].db.close()
     for name in ("peiban", "peiban.accounts", "peiban.audit"):

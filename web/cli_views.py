@@ -9,6 +9,7 @@ from types import FrameType
 
 import click
 
+from projections.departures import departure_policy
 from projections.read_models import ReadModels
 from web.config import Settings
 from web.progress import Progress
@@ -49,8 +50,10 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
 def project(settings: Settings, once: bool, interval: float, batch_size: int) -> None:
-    """持续跟随日志更新所有视图和封印 / Follow the log; keep every view and the seal current (a long-lived process)."""
+    """持续跟随日志：结束离开义工的陪伴，更新所有视图和封印 / Follow the log: end departed volunteers' assignments,
+    keep every view and the seal current (a long-lived process)."""
     models = _read_models(settings, batch_size)
+    departures = departure_policy(models.app, settings.store, batch_size=batch_size)
     seal = open_seal(settings, models.app)
     stop = threading.Event()
 
@@ -61,6 +64,7 @@ def project(settings: Settings, once: bool, interval: float, batch_size: int) ->
     signal.signal(signal.SIGINT, on_signal)
     click.echo(f"跟随日志 / following the log: {', '.join(models.projections)}")
     while not stop.is_set():
+        departures.catch_up()  # first: the facts it records are folded and sealed in the same round
         folded = models.catch_up()
         seal.catch_up()
         if folded:
@@ -69,5 +73,6 @@ def project(settings: Settings, once: bool, interval: float, batch_size: int) ->
             break
         stop.wait(interval)
     seal.db.close()
+    departures.db.close()
     models.close()
     models.app.close()

@@ -55,7 +55,7 @@ class ExitsAfterSaving(Peiban):
     """A fault for tests (PEIBAN_TEST_EXIT_AFTER_SAVE=1): the process dies right after it saves a fact,
     before anyone is answered, as a server killed between save and answer would."""
 
-    # The same application to its views (they track their position by application name), not a new one.
+    #: The same log as Peiban's (the library would otherwise name it after this class: other tables in PostgreSQL).
     name = Peiban.name
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:

@@ -7,11 +7,11 @@ from uuid import uuid4
 
 import pytest
 
-from domain import InvalidInput, RuleBroken
+from domain import InvalidInput
 from domain.errors import VolunteerNotFound
 from domain.family import Family
 from domain.rules import AlreadyAssigned, LeadAlreadyAssigned, NotAssigned, VolunteerNotActive
-from domain.values import Role, VolunteerStatus
+from domain.values import Role
 from tests.builders import Scene
 from tests.domain.story import fields_in_error, last_fact, volunteer_with_status
 
@@ -139,21 +139,3 @@ def test_an_assignment_cannot_start_before_the_volunteer_was_active(world: Scene
             recorded_by="coord",
         )
     assert fields_in_error(refused.value) == {"occurred_at": ["too_early"]}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: departing a volunteer does not touch the families they lead, so a departed volunteer stays a "
-    "current lead (the family is not 'uncovered', yet nobody can visit it)",
-)
-def test_a_departed_volunteer_is_no_longer_on_any_familys_roster(world: Scene) -> None:
-    # given the family's lead
-    # when the lead departs (either refused while still assigned, or the assignment ends)
-    try:
-        world.app.record_departure(world.lead, reason="graduated", recorded_by="coord")
-    except RuleBroken:
-        return
-    # then no current assignment of the family belongs to a departed volunteer
-    current = world.app.get_family(world.fid).roster.current()
-    statuses = {world.app.get_volunteer(a.volunteer_id).status for a in current}
-    assert VolunteerStatus.DEPARTED not in statuses

@@ -303,3 +303,27 @@ def test_completing_a_handover_never_leaves_two_current_leads(world: Scene) -> N
     # then the family has at most one lead
     leads = [a for a in world.app.get_family(world.fid).roster.current() if a.role is Role.LEAD]
     assert len(leads) <= 1
+
+
+def test_a_handover_cannot_be_cancelled_before_a_visit_the_incoming_volunteer_made_in_it(world: Scene) -> None:
+    # given a planned handover, and a visit the incoming volunteer made on their own because of it
+    handover_id = plan_handover(world)
+    world.later(hours=2)
+    visited_at = world.clock.now
+    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by="v2", **visit())
+    world.later(hours=2)
+    before = world.app.log_position()
+    # when the coordinator cancels it as of before that visit, then it is refused: the visit would lose its ground
+    with pytest.raises(InvalidInput) as refused:
+        world.app.cancel_handover(
+            world.fid,
+            handover_id=handover_id,
+            reason="计划有变",
+            occurred_at=visited_at - timedelta(hours=1),
+            recorded_by="coord",
+        )
+    assert fields_in_error(refused.value) == {"occurred_at": ["before_contact"]}
+    assert world.app.log_position() == before
+    # and cancelling after the visit is fine
+    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="计划有变", recorded_by="coord")
+    assert world.app.log_position() == before + 1

@@ -110,7 +110,12 @@ class Cancellation(MethodView):
     def post(self, given: dict[str, Any], family_id: Any, handover_id: Any) -> dict[str, Any]:
         """Cancel a planned handover, with the reason / 取消交接"""
         event_id = peiban().cancel_handover(
-            family_id, handover_id=handover_id, recorded_by=current_actor(), **given, command_id=command_id()
+            family_id,
+            handover_id=handover_id,
+            recorded_by=current_actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
         return _step(event_id, family_id, handover_id, HandoverState.CANCELLED)
 

@@ -75,6 +75,8 @@ def _details(entry: Entry) -> list[str]:
     }.get(entry.kind, [])
     if entry.kind == "visit" and data.get("handover_id"):
         details.append(_("Joint visit of a handover"))
+    if entry.kind == "unassigned" and data.get("caused_by"):
+        details.append(_("Ended because the volunteer left the programme"))
     if entry.kind == "handover_completed" and data.get("no_joint_visit_reason"):
         details.append(_("No joint visit: %(reason)s", reason=data["no_joint_visit_reason"]))
     return [d for d in details if d]

@@ -40,6 +40,28 @@ def test_a_lead_is_assigned_and_the_assignment_ended(client: FlaskClient) -> Non
     assert client.get(f"/api/v1/families/{family_id}").get_json()["lead_id"] is None
 
 
+def test_a_departure_ends_the_volunteers_assignments_before_the_next_read(client: FlaskClient) -> None:
+    # given a volunteer leading one family and co on another
+    cohort_id = cohort(client)
+    lead, other = volunteer(client, cohort_id, "王芳"), volunteer(client, cohort_id, "李明")
+    led, joined = family(client, "林家"), family(client, "张家")
+    for family_id, volunteer_id, role in [(led, lead, "lead"), (joined, other, "lead"), (joined, lead, "co")]:
+        body = {"volunteer_id": volunteer_id, "role": role, "occurred_at": ago(days=30)}
+        post(client, f"/families/{family_id}/assignments", body)
+    # when the volunteer graduates
+    post(client, f"/volunteers/{lead}/departure", {"reason": "graduated"}, status=200)
+    # then the very next reads show both assignments ended: the family they led is uncovered, the other keeps
+    # its lead
+    assert client.get(f"/api/v1/families/{led}").get_json()["lead_id"] is None
+    assert client.get(f"/api/v1/families/{joined}").get_json()["lead_id"] == other
+    continuity = client.get("/api/v1/dashboard/continuity").get_json()
+    uncovered = {f["family_id"] for f in continuity["uncovered"]}
+    assert led in uncovered and joined not in uncovered
+    assert client.get(f"/api/v1/volunteers/{lead}/caseload").get_json()["families"] == []
+    entries = client.get(f"/api/v1/families/{joined}/timeline").get_json()["entries"]
+    assert [(e["kind"], e["recorded_by"]) for e in entries][-1] == ("unassigned", "system:departure")
+
+
 def test_a_family_has_one_lead_but_may_have_co_and_shadow_volunteers(client: FlaskClient) -> None:
     family_id, cohort_id = family(client), cohort(client)
     for name, role in [("甲", "lead"), ("乙", "co"), ("丙", "shadow")]:

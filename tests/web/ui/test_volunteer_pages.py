@@ -225,8 +225,9 @@ def test_a_coordinator_records_how_a_volunteers_time_ends_and_their_family_shows
     assert send(f"{page_path}/departure", {"reason": "graduated"}).status_code == 303
     page = text(coordinator.get(page_path))
     assert "已离开" in page and "愿意作为校友义工保持联系" in page and "/departure" not in page
-    # and the family 乙 led is uncovered now
-    assert "无人陪伴：主责义工 乙 已离开。" in text(coordinator.get(f"/families/{scene.family}"))
+    # and the departure ended 乙's assignment: the family 乙 led is uncovered now, and its record says why
+    family_page = text(coordinator.get(f"/families/{scene.family}"))
+    assert "无人陪伴：没有主责义工。" in family_page and "因义工离开项目而结束" in family_page
     # a volunteer may not record any of it
     open_account(ui_app, "yi", "volunteer", scene.second_lead)
     assert browser(ui_app, "yi").get(f"{page_path}/departure").status_code == 403

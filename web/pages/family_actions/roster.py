@@ -165,7 +165,12 @@ def cancellation_form(here: OnFamily, handover_id: UUID) -> Action:
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().cancel_handover(
-            here.family_id, handover_id=handover_id, recorded_by=actor(), **given, command_id=command_id()
+            here.family_id,
+            handover_id=handover_id,
+            recorded_by=actor(),
+            clearance=clearance(),
+            **given,
+            command_id=command_id(),
         )
 
     return Action(_("Cancel the handover"), _("Cancel the handover"), fields, CancellationIn(), record, context)
