@@ -13,6 +13,7 @@ import secrets
 import sqlite3
 import tempfile
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -120,6 +121,21 @@ class SQLiteTx(Tx):
         return self.conn.execute(sql, params).fetchall()
 
 
+def _write_ahead(conn: sqlite3.Connection, *, tries: int = 200) -> None:
+    """Put the file in WAL mode. Switching needs a lock that SQLite does not wait for (no busy handler while
+    another process recovers or checkpoints the log), so a busy answer is retried for up to about 20 s."""
+    for attempt in range(tries):
+        try:
+            if str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == tries - 1:
+                raise
+            time.sleep(0.1)
+
+
 class SQLiteViewDatabase(ViewDatabase):
     """A view in its own SQLite file; a rebuild is built in a file beside it, then copied in."""
 
@@ -138,7 +154,7 @@ class SQLiteViewDatabase(ViewDatabase):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.create_collation(collation.NAME, collation.compare)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _write_ahead(conn)
             sync = "OFF" if self.disposable else "FULL" if self.durable else "NORMAL"
             conn.execute(f"PRAGMA synchronous={sync}")
             if self.durable:  # the key store: a destroyed key is overwritten with zeros, not just unlinked
