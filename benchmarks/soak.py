@@ -39,9 +39,11 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain import Peiban, StoreSettings  # noqa: E402
+from domain import StoreSettings  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
+from web.config import Settings  # noqa: E402
 from web.generate import generate  # noqa: E402
+from web.store import open_accounts, open_application  # noqa: E402
 
 CLI = [sys.executable, "-c", "from web.cli import main; main()"]
 VISIT = {"place": "home", "duration_minutes": 60, "summary": ""}
@@ -61,7 +63,7 @@ class Tally:
 
 def scene(folder: Path, families: int, written: int) -> tuple[list[UUID], UUID, datetime]:
     """A log of ``families`` synthetic families (so rebuilds take a while) and ``written`` families with a lead."""
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=folder).env(Peiban.name))
+    app = open_application(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     generate(app, families=families, facts_per_family=50)
     started = datetime.now(tz=UTC) - timedelta(days=30)
     today = started.date() + timedelta(days=30)
@@ -89,12 +91,10 @@ def scene(folder: Path, families: int, written: int) -> tuple[list[UUID], UUID, 
 
 
 def bearer(folder: Path) -> str:
-    from domain.accounts import Accounts
-    from domain.app_base import utc_now
     from web.access.passwords import hash_password
     from web.access.tokens import new_token
 
-    accounts = Accounts(StoreSettings(backend="sqlite", data_dir=folder).env(Accounts.name), clock=utc_now)
+    accounts = open_accounts(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     accounts.open_account(
         user_name="soak", display_name="soak", role="coordinator", password_hash=hash_password("soak-pass-1"),
         recorded_by="soak",
@@ -240,7 +240,7 @@ def round_(
 def check(folder: Path, tally: Tally) -> dict[str, Any]:
     """What a fresh process finds: the written facts in the log and in each view, and views equal to a rebuild."""
     settings = StoreSettings(backend="sqlite", data_dir=folder)
-    app = Peiban(settings.env(Peiban.name))
+    app = open_application(Settings(store=settings))
     models = ReadModels(app, settings)
     models.catch_up()
     fresh = ReadModels(app, StoreSettings(backend="sqlite", data_dir=folder / "fresh-views"))
