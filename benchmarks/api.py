@@ -34,7 +34,9 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain import Peiban, StoreSettings  # noqa: E402
+from domain import StoreSettings  # noqa: E402
+from web.config import Settings  # noqa: E402
+from web.store import open_accounts, open_application  # noqa: E402
 
 VISIT = {"place": "home", "duration_minutes": 90, "summary": "一起做作业，聊了学校的事", "activities": ["作业"]}
 
@@ -42,7 +44,7 @@ VISIT = {"place": "home", "duration_minutes": 90, "summary": "一起做作业，
 def scene(folder: Path, families: int) -> tuple[list[tuple[UUID, UUID]], datetime]:
     """A store with ``families`` families, each with a lead of its own since a year ago: (family, lead) pairs."""
     folder.mkdir(parents=True, exist_ok=True)
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=folder).env(Peiban.name))
+    app = open_application(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     started = datetime.now(tz=UTC) - timedelta(days=365)
     today = datetime.now(tz=UTC).date()
     cohort = app.open_cohort(
@@ -82,7 +84,7 @@ def visit_times(started: datetime, count: int) -> list[datetime]:
 def bare_rate(folder: Path, families: int, visits: int) -> float:
     """Visits/s of ``Peiban.log_visit`` in-process, one after another."""
     pairs, started = scene(folder, families)
-    app = Peiban(StoreSettings(backend="sqlite", data_dir=folder).env(Peiban.name))
+    app = open_application(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     moments = visit_times(started, visits)
     began = time.perf_counter()
     for i, at in enumerate(moments):
@@ -127,12 +129,10 @@ AUTH: dict[str, str] = {}
 
 def bench_token(folder: Path) -> str:
     """A coordinator's API token on the store in ``folder`` (the API answers nobody anonymous)."""
-    from domain.accounts import Accounts
-    from domain.app_base import utc_now
     from web.access.passwords import hash_password
     from web.access.tokens import new_token
 
-    accounts = Accounts(StoreSettings(backend="sqlite", data_dir=folder).env(Accounts.name), clock=utc_now)
+    accounts = open_accounts(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     accounts.open_account(
         user_name="bench",
         display_name="bench",

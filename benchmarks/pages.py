@@ -29,6 +29,7 @@ from tests.web.ui.conftest import browser, open_account  # noqa: E402
 from web.app import create_app, shutdown  # noqa: E402
 from web.config import Settings  # noqa: E402
 from web.demo import load_demo  # noqa: E402
+from web.keys import open_keys  # noqa: E402
 
 
 def timed(client: FlaskClient, path: str, repeat: int) -> list[float]:
@@ -55,7 +56,9 @@ def main() -> None:
         data = Path(folder) / "data"
         data.mkdir()
         settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data))
-        demo = load_demo(settings.store.env(Peiban.name))
+        keys = open_keys(settings)
+        demo = load_demo(settings.store.env(Peiban.name), keys=keys)
+        keys.close()
         app = create_app(settings, {"TESTING": True})
         try:
             family = demo.corrected_family_id
