@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from domain import StoreSettings  # noqa: E402
-from web.config import Settings  # noqa: E402
-from web.store import open_accounts, open_application  # noqa: E402
+from web.infra.stores import open_accounts, open_application  # noqa: E402
+from web.settings import Settings  # noqa: E402
 
 VISIT = {"place": "home", "duration_minutes": 90, "summary": "一起做作业，聊了学校的事", "activities": ["作业"]}
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from domain import Peiban, StoreSettings  # noqa: E402
 from projections.keystore import KeyStore, key_database  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
-from web.generate import generate  # noqa: E402
+from web.demo.generate import generate  # noqa: E402
 
 
 def now() -> datetime:

@@ -27,9 +27,9 @@ from flask.testing import FlaskClient  # noqa: E402
 from domain import Peiban, StoreSettings  # noqa: E402
 from tests.web.ui.conftest import browser, open_account  # noqa: E402
 from web.app import create_app, shutdown  # noqa: E402
-from web.config import Settings  # noqa: E402
-from web.demo import load_demo  # noqa: E402
-from web.keys import open_keys  # noqa: E402
+from web.demo.story import load_demo  # noqa: E402
+from web.infra.keys import open_keys  # noqa: E402
+from web.settings import Settings  # noqa: E402
 
 
 def timed(client: FlaskClient, path: str, repeat: int) -> list[float]:

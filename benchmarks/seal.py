@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 from domain import Peiban, StoreSettings  # noqa: E402
 from projections.seal.store import SealStore, seal_database  # noqa: E402
 from projections.seal.verify import SignedBy, verify  # noqa: E402
-from web.generate import generate  # noqa: E402
+from web.demo.generate import generate  # noqa: E402
 
 
 def now() -> datetime:

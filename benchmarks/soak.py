@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from domain import StoreSettings  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
-from web.config import Settings  # noqa: E402
-from web.generate import generate  # noqa: E402
-from web.store import open_accounts, open_application  # noqa: E402
+from web.demo.generate import generate  # noqa: E402
+from web.infra.stores import open_accounts, open_application  # noqa: E402
+from web.settings import Settings  # noqa: E402
 
 CLI = [sys.executable, "-c", "from web.cli import main; main()"]
 VISIT = {"place": "home", "duration_minutes": 60, "summary": ""}

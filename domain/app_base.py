@@ -77,7 +77,7 @@ class PeibanBase(EncryptedApplication):
                 time.sleep(0.05 * (attempt + 1))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
-        """Only the given settings, never the process environment: ``web.config`` reads that."""
+        """Only the given settings, never the process environment: ``web.settings`` reads that."""
         settings = dict(type(self).env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
         # Keep recently used aggregates; each get still fast-forwards through newer stored facts.

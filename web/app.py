@@ -14,14 +14,57 @@ from domain import Peiban
 from projections.departures import departure_policy
 from projections.read_models import ReadModels
 from web.access import guard
-from web.access.limits import SignInLimits
-from web.api import register_api
+from web.api import (
+    access,
+    assignments,
+    briefing,
+    case_file,
+    caseload,
+    cohorts,
+    corrections,
+    dashboard,
+    erasure,
+    events,
+    families,
+    handovers,
+    records,
+    register_api,
+    reports,
+    seal,
+    session,
+    timeline,
+    volunteers,
+)
 from web.api.body import StrictJSONProvider
-from web.config import Settings, from_environment
-from web.keys import open_keys
+from web.infra.keys import open_keys
+from web.infra.sign_in_limits import SignInLimits
+from web.infra.stores import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
 from web.pages import register_pages
 from web.request import StrictRequest
-from web.store import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
+from web.settings import Settings, from_environment
+
+#: The API's resources, each a module with a blueprint ``blp``, registered in this order (the OpenAPI
+#: document's); the pages' blueprints are listed in ``web.pages.register_pages``.
+API_RESOURCES = (
+    access,
+    assignments,
+    briefing,
+    case_file,
+    caseload,
+    cohorts,
+    corrections,
+    dashboard,
+    erasure,
+    events,
+    families,
+    handovers,
+    records,
+    reports,
+    seal,
+    session,
+    timeline,
+    volunteers,
+)
 
 
 def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -61,7 +104,7 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
         }
     )
     follow(app, "peiban.departures", "ending the assignments of departed volunteers")
-    register_api(app, settings.store)
+    register_api(app, settings.store, API_RESOURCES)
     register_pages(app)
     guard.install(app)
     app.after_request(security_headers)

@@ -13,7 +13,7 @@ from domain import Peiban, StoreSettings
 from projections.seal.store import SealStore, seal_database
 from projections.seal.verdict import Verdict
 from projections.seal.verify import SignedBy, verify
-from web.generate import generate
+from web.demo.generate import generate
 
 #: The keys are made once: generating one is cheap, but the tests need the same one across copies.
 KEY = Ed25519PrivateKey.generate()

@@ -16,9 +16,9 @@ from projections.read_models import ReadModels
 from tests.builders import Scene, StepClock, family_profile, scene
 from tests.domain.story import facts
 from tests.stores import cli_environment
-from web.config import Settings
-from web.keys import open_keys
-from web.store import EXIT_AFTER_SAVE
+from web.infra.keys import open_keys
+from web.infra.stores import EXIT_AFTER_SAVE
+from web.settings import Settings
 
 
 @contextmanager

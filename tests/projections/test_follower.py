@@ -19,7 +19,7 @@ from projections.read_models import ReadModels
 from tests.builders import StepClock, scene, visit
 from tests.stores import cli_environment
 from tests.web.stores import encrypted_peiban
-from web.generate import generate
+from web.demo.generate import generate
 
 #: The master key of the stores below (the follower, another process, is given it too).
 MASTER_KEY = base64.b64encode(os.urandom(32)).decode()

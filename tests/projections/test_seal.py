@@ -14,7 +14,7 @@ from domain import StoreSettings
 from projections.seal.checkpoints import document, read_document
 from projections.seal.verify import SignedBy
 from tests.projections.seal_stores import KEY, fill, opened
-from web.generate import generate
+from web.demo.generate import generate
 
 
 def test_an_intact_log_verifies_against_its_chain_and_checkpoints_on_every_store(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from web.demo import Step
+from web.demo.story import Step
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SENSITIVE_LINES = frozenset({"anti_domestic_violence", "shelter"})

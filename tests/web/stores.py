@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from domain import Peiban, StoreSettings
-from web.config import Settings
-from web.keys import open_keys
+from web.infra.keys import open_keys
+from web.settings import Settings
 
 
 def encrypted_peiban(store: Path | StoreSettings, *, master_key: str = "", **kwargs: Any) -> Peiban:

@@ -7,7 +7,7 @@ from pathlib import Path
 from domain import StoreSettings
 from tests.builders import scene
 from web.app import application, create_app, shutdown
-from web.config import Settings, from_environment
+from web.settings import Settings, from_environment
 
 
 def test_the_factory_builds_one_application_on_the_configured_store(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ from projections.read_models import ReadModels
 from tests.builders import family_profile
 from web.app import create_app, shutdown
 from web.cli import main
-from web.config import Settings
-from web.generate import generate
-from web.store import open_application
+from web.demo.generate import generate
+from web.infra.stores import open_application
+from web.settings import Settings
 
 #: Files no backup may hold, whatever the options: a master key, a rebuild's leftover.
 MASTER_KEY = "master.key"

@@ -24,9 +24,9 @@ from tests.stores import cli_environment
 from tests.web.api.conftest import token_for
 from tests.web.api.live_server import post_json, serving
 from web.app import create_app, shutdown
-from web.config import Settings
-from web.generate import generate
-from web.store import open_application
+from web.demo.generate import generate
+from web.infra.stores import open_application
+from web.settings import Settings
 
 LOAD = int(os.environ.get("PEIBAN_DRILL_LOAD", "1"))
 

@@ -15,9 +15,9 @@ from domain import StoreSettings
 from projections.read_models import ReadModels
 from tests.stores import _connect, cli_environment, postgres_store
 from web.app import create_app, shutdown
-from web.config import Settings
-from web.generate import generate
-from web.store import open_application
+from web.demo.generate import generate
+from web.infra.stores import open_application
+from web.settings import Settings
 
 pytestmark = pytest.mark.postgres
 

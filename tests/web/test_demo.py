@@ -23,7 +23,7 @@ from domain.family import Family
 from domain.values import HandoverState, ServiceLine, VolunteerStatus
 from domain.volunteer import Volunteer
 from projections.read_models import ReadModels
-from web.demo import DemoStoreNotEmpty, DemoSummary, load_demo
+from web.demo.story import DemoStoreNotEmpty, DemoSummary, load_demo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: The days the demo is loaded on, each at noon in Shanghai (the same calendar day in UTC).

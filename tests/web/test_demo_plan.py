@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.web.demo_plan import CLIFF_DAYS, missing_showcases, picture
-from web.demo import plan_demo
+from web.demo.story import plan_demo
 
 #: A year of consecutive last days (every weekday, every day of the month, month and year ends), from
 #: before the day that went red.

@@ -17,9 +17,9 @@ from domain.audit import AuditTrail, ReadKind
 from projections.seal.store import SealStore, seal_database
 from tests.builders import StepClock, message, scene, visit
 from tests.stores import cli_environment
-from web.config import Settings
-from web.seal_keys import create_key, load_key
-from web.store import open_accounts, open_application
+from web.infra.stores import open_accounts, open_application
+from web.settings import Settings
+from web.settings.seal_keys import create_key, load_key
 
 CANARY = "迁移金丝雀"
 

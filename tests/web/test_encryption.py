@@ -21,10 +21,10 @@ from domain import Peiban, StoreSettings
 from domain.audit import ReadKind
 from tests.builders import StepClock, family_profile, message, scene, visit
 from tests.stores import cli_environment
-from web.config import Settings
-from web.keys import open_keys
-from web.master_key import MasterKeyError
-from web.store import open_accounts, open_application, open_audit
+from web.infra.keys import open_keys
+from web.infra.stores import open_accounts, open_application, open_audit
+from web.settings import Settings
+from web.settings.master_key import MasterKeyError
 
 #: Words that appear in the facts below and nowhere else: none may be found in the store's bytes.
 CANARIES = {
@@ -301,7 +301,7 @@ def test_the_seal_verifies_an_encrypted_log_without_the_master_key_and_finds_a_t
     from click.testing import CliRunner
 
     from web.cli import main
-    from web.seal_keys import create_key
+    from web.settings.seal_keys import create_key
 
     # given an encrypted, sealed store, its master key kept elsewhere
     create_key(sqlite_store.seal_key_path())

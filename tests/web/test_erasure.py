@@ -23,9 +23,9 @@ from projections.read_models import ReadModels
 from tests.builders import StepClock, family_profile, message, scene, visit
 from tests.stores import cli_environment
 from web.cli import main
-from web.config import Settings
-from web.keys import open_keys
-from web.store import open_application
+from web.infra.keys import open_keys
+from web.infra.stores import open_application
+from web.settings import Settings
 
 #: The erased family's words, one per kind of fact (the anti-DV compartment's among them).
 CANARIES = {

@@ -17,8 +17,8 @@ from domain.family import Family
 from projections.read_models import ReadModels
 from tests.builders import StepClock, family_profile, message, scene
 from tests.stores import store
-from web.config import Settings
-from web.keys import open_keys
+from web.infra.keys import open_keys
+from web.settings import Settings
 
 REASON = "监护人撤回同意"
 

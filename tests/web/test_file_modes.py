@@ -19,8 +19,8 @@ import pytest
 
 from domain import StoreSettings
 from tests.web.test_cli import free_port
-from web.config import Settings
-from web.store import open_application
+from web.infra.stores import open_application
+from web.settings import Settings
 
 PASSWORD = "a-long-and-rare-passphrase-42"
 
@@ -107,7 +107,7 @@ def test_init_demo_serve_and_rebuild_keep_every_file_private(tmp_path: Path) -> 
 def test_a_data_directory_left_open_by_an_older_version_is_made_private(tmp_path: Path) -> None:
     data = tmp_path / "data"
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data))
-    from web.store import prepare
+    from web.infra.stores import prepare
 
     open_application(settings).close()
     data.chmod(0o755)

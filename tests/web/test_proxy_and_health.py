@@ -16,10 +16,10 @@ from tests.web.access.conftest import PASSWORD, open_account
 from tests.web.access.test_sign_in_limits import post_from
 from tests.web.api.live_server import serving
 from web.access.guard import COOKIE
-from web.access.limits import PER_PAIR
 from web.app import application, create_app, shutdown
 from web.cli import main
-from web.config import Settings, from_environment
+from web.infra.sign_in_limits import PER_PAIR
+from web.settings import Settings, from_environment
 
 SESSION = "/api/v1/session"
 WRONG = {"user_name": "wang", "password": "not-the-password"}

@@ -29,8 +29,8 @@ from tests.stores import cli_environment
 from tests.web.api.conftest import token_for
 from tests.web.api.live_server import post_json, serving
 from web.app import create_app, shutdown
-from web.config import Settings
-from web.generate import generate
+from web.demo.generate import generate
+from web.settings import Settings
 
 LOAD = int(os.environ.get("PEIBAN_REBUILD_LOAD", "1"))
 READERS, WRITERS, REBUILDS = 6, 2, 3 * LOAD

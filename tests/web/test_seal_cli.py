@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.web.stores import encrypted_peiban
 from web.cli import main
-from web.generate import generate
+from web.demo.generate import generate
 
 
 def run(data: Path, *args: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from domain import StoreSettings
 from domain.accounts import SecondFactorNotOffered
 from web.app import create_app, shutdown
 from web.cli import main
-from web.config import Settings
+from web.settings import Settings
 
 PASSWORD = "a-long-enough-secret-9"
 

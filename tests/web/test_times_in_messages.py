@@ -18,7 +18,7 @@ from tests.web.api.conftest import cohort, log_position, post, signed_in
 from tests.web.api.scenes import assign, family_body, volunteer
 from tests.web.ui.conftest import browser, form_token, open_account, preset_times, text
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 #: A quarter past three in the afternoon in Shanghai, two days ago: 07:15 in UTC.
 AFTERNOON = (datetime.now(tz=ZoneInfo("Asia/Shanghai")) - timedelta(days=2)).replace(

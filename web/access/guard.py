@@ -33,8 +33,8 @@ from projections.read_models import ReadModels
 from web.access.policy import Action, Scope, may, scope_of
 from web.access.refusals import Refused, refuse
 from web.access.routes import AUDITED, PUBLIC, REFINED, ROUTES, SIGNED_IN
-from web.access.sessions import SessionStore
 from web.access.tokens import verify_token
+from web.infra.sessions import SessionStore
 
 COOKIE = "peiban_session"
 CSRF_HEADER = "X-CSRF-Token"

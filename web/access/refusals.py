@@ -8,13 +8,21 @@ not exist gets, so that nobody learns which families exist.
 from __future__ import annotations
 
 from enum import Enum
-from typing import cast
+from http import HTTPStatus
+from typing import Any, cast
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as AnyResponse
 
-from web.api.errors import payload
 from web.i18n import N_, _
+
+
+def payload(status: int, message: str, errors: dict[str, Any] | None = None, reason: str = "") -> dict[str, Any]:
+    """The API's one JSON error shape (see web.api.errors): HTTP code and status, message, field errors, reason."""
+    body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    body["errors"] = errors or {}
+    body["error"] = reason or HTTPStatus(status).phrase.lower().replace(" ", "_")
+    return body
 
 
 class Refused(Enum):

@@ -1,6 +1,6 @@
 """Signing in and out, shared by the API's session resource and the sign-in page.
 
-A sign-in reserves a try under the sign-in limits (``web.access.limits``), checks the
+A sign-in reserves a try under the sign-in limits (``web.infra.sign_in_limits``), checks the
 password (and the one-time code of accounts with a second factor, each code accepted
 once), and opens a server-side session whose id lives only in an HttpOnly cookie. The
 browser also gets a device cookie, which lets it past an account-wide limit that
@@ -20,14 +20,14 @@ from werkzeug.wrappers import Response
 
 from domain.accounts import Account, AccountNotFound, Accounts, account_id
 from web.access.guard import COOKIE, Caller, now
-from web.access.limits import KNOWN_FOR, Attempt, SignInLimits
 from web.access.passwords import DUMMY_HASH, verify_password
-from web.access.sessions import SessionStore
-from web.config import Settings
+from web.infra.sessions import SessionStore
+from web.infra.sign_in_limits import KNOWN_FOR, Attempt, SignInLimits
+from web.settings import Settings
 
 #: How long a session cookie lives in the browser (the server ends it earlier when idle).
 COOKIE_AGE = 12 * 3600
-#: The cookie that makes a browser known to the accounts signed in from it (see web.access.limits).
+#: The cookie that makes a browser known to the accounts signed in from it (see web.infra.sign_in_limits).
 DEVICE_COOKIE = "peiban_device"
 
 

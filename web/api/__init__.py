@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from collections.abc import Iterable
+from types import ModuleType
 from typing import Any
 
 from flask import Flask, send_from_directory
@@ -36,8 +36,9 @@ def swagger_assets(filename: str) -> ResponseReturnValue:
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
 
 
-def register_api(app: Flask, settings: StoreSettings) -> Api:
-    """Mount the API, its OpenAPI document at /api/v1/openapi.json and its docs at /api/v1/docs."""
+def register_api(app: Flask, settings: StoreSettings, resources: Iterable[ModuleType]) -> Api:
+    """Mount the API's ``resources`` (modules with a blueprint ``blp``, in the OpenAPI document's order), its
+    OpenAPI document at /api/v1/openapi.json and its docs at /api/v1/docs."""
     app.config.update(
         API_TITLE="Peiban 陪伴 API",
         API_VERSION="v1",
@@ -54,16 +55,13 @@ def register_api(app: Flask, settings: StoreSettings) -> Api:
     register_error_handlers(app)
     app.add_url_rule(f"{PREFIX}/docs/assets/<path:filename>", "swagger_assets", swagger_assets)
     idempotency.install(app, settings)
-    for blueprint in resource_blueprints():
+    for blueprint in resource_blueprints(resources):
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{blueprint.url_prefix or ''}")
     return api
 
 
-def resource_blueprints() -> list[Blueprint]:
-    """Every module of this package that defines a resource blueprint ``blp``, in name order."""
-    found = []
-    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-        blueprint = getattr(importlib.import_module(f"{__name__}.{module}"), "blp", None)
-        if isinstance(blueprint, Blueprint):
-            found.append(blueprint)
-    return found
+def resource_blueprints(resources: Iterable[ModuleType]) -> list[Blueprint]:
+    """Each resource module's blueprint, in the order given."""
+    found = [getattr(module, "blp", None) for module in resources]
+    assert all(isinstance(b, Blueprint) for b in found), "every API resource module defines a blueprint `blp`"
+    return [b for b in found if isinstance(b, Blueprint)]

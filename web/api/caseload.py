@@ -9,7 +9,8 @@ from flask.views import MethodView
 
 from domain.values import Role, VolunteerStatus
 from projections.caseload import Caseload
-from web.api.common import Blueprint, counts_compartments_of, now, read_models
+from web.access.guard import counts_compartments_of
+from web.api.common import Blueprint, now, read_models
 
 blp = Blueprint("caseload", __name__, url_prefix="/volunteers", description="义工的陪伴家庭 / Volunteer caseloads")
 

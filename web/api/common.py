@@ -13,12 +13,14 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import flask_smorest
 import marshmallow as ma
-from flask import current_app, g
+from flask import abort, current_app, g
 
 from domain import Peiban
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from domain.limits import text_limit
 from projections.read_models import ReadModels
+from web.access.guard import cleared_for_sensitive
+from web.access.refusals import Refused, refuse
 from web.api.body import StrictParser
 
 E = TypeVar("E", bound=Enum)
@@ -43,34 +45,8 @@ def current_actor() -> str:
     return str(g.get("actor", "api"))
 
 
-def cleared_for_sensitive() -> bool:
-    """Whether the reader may see the sensitive compartments (anti-domestic-violence, shelter):
-    the access policy decides (see web.access.policy)."""
-    from web.access.guard import cleared_for_sensitive as by_policy
-
-    return by_policy()
-
-
-def counts_compartments_of(volunteer_id: object) -> bool:
-    """Whether this volunteer's figures may count the compartments' visits they were on (see web.access.guard)."""
-    from web.access.guard import counts_compartments_of as by_policy
-
-    return by_policy(volunteer_id)
-
-
-def may_replay() -> bool:
-    """Whether the caller may replay a family's record as it stood at an earlier moment (see web.access.guard)."""
-    from web.access.guard import may_replay as by_policy
-
-    return by_policy()
-
-
 def forbidden() -> NoReturn:
     """Refuse the request exactly as the guard refuses what the policy does not allow."""
-    from flask import abort
-
-    from web.access.refusals import Refused, refuse
-
     abort(refuse(Refused.FORBIDDEN))
     raise AssertionError("abort raises")
 

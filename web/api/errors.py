@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from domain.errors import FamilyErased
 from domain.rules import HandoverSameVolunteer
+from web.access.refusals import payload
 from web.i18n import zoned_moment
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,13 +91,6 @@ def status_of(error: DomainError) -> HTTPStatus:
         if kind in STATUS_OF:
             return STATUS_OF[kind]
     return HTTPStatus.CONFLICT
-
-
-def payload(status: int, message: str, errors: dict[str, Any] | None = None, reason: str = "") -> dict[str, Any]:
-    body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
-    body["errors"] = errors or {}
-    body["error"] = reason or HTTPStatus(status).phrase.lower().replace(" ", "_")
-    return body
 
 
 def domain_error(error: DomainError) -> ResponseReturnValue:

@@ -18,17 +18,16 @@ from flask.views import MethodView
 
 from projections.plain import iso
 from projections.timeline import Entry, Timeline
+from web.access.guard import cleared_for_sensitive, may_replay
 from web.api.common import (
     Blueprint,
     Moment,
     PageQuery,
     Whole,
     bad_query,
-    cleared_for_sensitive,
     decode_cursor,
     encode_cursor,
     forbidden,
-    may_replay,
     now,
     read_models,
 )

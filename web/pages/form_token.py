@@ -19,7 +19,8 @@ from flask import Response, g, make_response, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from web.api.idempotency import Answer, KeyReused, command_for, store
+from web.api.idempotency import command_for, store
+from web.infra.idempotency import Answer, KeyReused
 
 FIELD = "form_token"
 #: On the address a form moves on to, when it had been sent before: the page then says so.

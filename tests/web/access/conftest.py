@@ -20,7 +20,7 @@ from web.access.guard import COOKIE, CSRF_HEADER
 from web.access.passwords import hash_password
 from web.app import create_app, shutdown
 from web.cli import main
-from web.config import Settings
+from web.settings import Settings
 
 PASSWORD = "a-long-and-rare-passphrase-42"
 #: Lines for the end of the test run (the size of the authorization matrix, its leaks).

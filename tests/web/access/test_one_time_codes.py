@@ -21,7 +21,7 @@ from tests.web.access.conftest import PASSWORD, accounts, open_account
 from tests.web.access.test_sign_in_limits import all_at_once, post_from
 from tests.web.api.live_server import serving
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 #: Ten seconds into a 30-second step: the clock is frozen here (the code and the server read the same time).

@@ -19,11 +19,11 @@ from tests.stores import store
 from tests.web.access.conftest import PASSWORD, open_account, sign_in
 from tests.web.api.live_server import serving
 from web.access.guard import COOKIE
-from web.access.limits import PER_ACCOUNT, PER_ADDRESS, PER_PAIR
 from web.access.passwords import verify_password
 from web.access.signin import DEVICE_COOKIE
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.infra.sign_in_limits import PER_ACCOUNT, PER_ADDRESS, PER_PAIR
+from web.settings import Settings
 
 SESSION = "/api/v1/session"
 #: Spellings that the accounts store resolves to the account "wang": one account, one limit.

@@ -18,7 +18,7 @@ from tests.builders import local_today
 from web.access.passwords import hash_password
 from web.access.tokens import new_token
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 
 @pytest.fixture

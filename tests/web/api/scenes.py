@@ -16,7 +16,7 @@ from domain import StoreSettings
 from tests.builders import local_today
 from tests.web.api.conftest import ago, cohort, log_position, post, signed_in
 from web.app import create_app
-from web.config import Settings
+from web.settings import Settings
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 NAIVE = "2025-03-01T10:00:00"

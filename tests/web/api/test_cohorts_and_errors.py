@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from domain import StoreSettings
 from tests.web.api.conftest import cohort, log_position, post, signed_in
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 BODY = {"name": "2026级", "starts_on": "2026-09-01", "ends_on": "2028-01-31"}
 

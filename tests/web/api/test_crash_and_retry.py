@@ -29,8 +29,8 @@ from tests.web.api.conftest import token_for
 from tests.web.api.live_server import post_json
 from tests.web.stores import encrypted_peiban
 from web.app import create_app, shutdown
-from web.config import Settings
-from web.store import EXIT_AFTER_SAVE
+from web.infra.stores import EXIT_AFTER_SAVE
+from web.settings import Settings
 
 STARTS_WITHIN = 60.0
 

@@ -14,7 +14,7 @@ from domain import StoreSettings
 from tests.web.api.conftest import ago, post, signed_in
 from tests.web.api.scenes import family_body
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 NAMES = {
     "old": "结案很久金丝雀家",

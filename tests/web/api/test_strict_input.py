@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask_smorest
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from tests.web.api.conftest import ago, cohort, log_position
 from tests.web.api.scenes import assign, family, volunteer
 from web.api import resource_blueprints
+from web.app import API_RESOURCES
 
 JSON = {"Content-Type": "application/json"}
 SHAPE = {"code", "status", "message", "errors", "error"}
@@ -132,7 +134,7 @@ def test_a_letter_at_its_limit_fits_under_the_size_limit(api_app: Flask) -> None
 def test_every_resource_reads_its_body_strictly() -> None:
     from web.api.body import StrictParser
 
-    assert all(isinstance(blueprint.ARGUMENTS_PARSER, StrictParser) for blueprint in resource_blueprints())
+    assert all(isinstance(blueprint.ARGUMENTS_PARSER, StrictParser) for blueprint in resource_blueprints(API_RESOURCES))
 
 
 def test_flasks_own_json_reader_is_the_strict_one(api_app: Flask) -> None:
@@ -146,3 +148,19 @@ def test_the_size_limit_is_documented_on_every_post(api_app: Flask) -> None:
     spec = api_app.test_client().get("/api/v1/openapi.json").get_json()
     posts = [operation for methods in spec["paths"].values() for m, operation in methods.items() if m == "post"]
     assert posts and all("413" in operation["responses"] for operation in posts)
+
+
+def test_every_resource_module_is_registered_from_the_explicit_list() -> None:
+    """A resource module whose blueprint is left out of ``web.app.API_RESOURCES`` would silently serve nothing."""
+    import importlib
+    import pkgutil
+
+    import web.api
+
+    defined = {
+        name
+        for name in (m.name for m in pkgutil.iter_modules(web.api.__path__))
+        if isinstance(getattr(importlib.import_module(f"web.api.{name}"), "blp", None), flask_smorest.Blueprint)
+    }
+    listed = {module.__name__.rsplit(".", 1)[1] for module in API_RESOURCES}
+    assert listed == defined

@@ -22,10 +22,10 @@ from flask import Flask
 from domain import Peiban, StoreSettings
 from tests.web.api.live_server import serving
 from web.app import create_app, shutdown
-from web.cli_accounts import demo_accounts
-from web.config import Settings
-from web.demo import DemoSummary, load_demo
-from web.keys import open_keys
+from web.cli.accounts import demo_accounts
+from web.demo.story import DemoSummary, load_demo
+from web.infra.keys import open_keys
+from web.settings import Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Request, Response

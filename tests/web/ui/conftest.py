@@ -19,7 +19,7 @@ from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
 from web.access.passwords import hash_password
 from web.app import create_app, shutdown
-from web.config import Settings
+from web.settings import Settings
 
 PASSWORD = "a-long-and-rare-passphrase-42"
 

@@ -19,8 +19,8 @@ from tests.web.api.scenes import family
 from tests.web.ui.conftest import browser, open_account, text
 from web.app import create_app, shutdown
 from web.cli import main
-from web.config import Settings
-from web.seal_keys import create_key
+from web.settings import Settings
+from web.settings.seal_keys import create_key
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from flask import current_app
 
 from web.api.common import Strict, peiban, read_models, text
 from web.api.idempotency import command_id, store
-from web.erasure import erase_family
 from web.i18n import _
+from web.infra.erasure import erase_family
 from web.pages.family_actions.common import Action, OnFamily, family_route, field_of
 from web.pages.forms import Field, actor
 

@@ -7,12 +7,11 @@ import click
 from domain import DomainError
 from domain.app_base import parse_id
 from domain.errors import FamilyErased
-from projections.db import view_database
 from projections.read_models import ReadModels
-from web.api.idempotency import IdempotencyStore
-from web.config import Settings
-from web.erasure import Scrubbed, forget
-from web.store import open_application
+from web.infra.erasure import Scrubbed, forget
+from web.infra.idempotency import IdempotencyStore
+from web.infra.stores import open_application, side_database
+from web.settings import Settings
 
 
 @click.command("erase")
@@ -24,7 +23,7 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
     """删除一个家庭的记录（销毁其密钥）/ Erase a family's record for good by destroying its key."""
     app = open_application(settings)
     models = ReadModels(app, settings.store)
-    answers = IdempotencyStore(view_database(settings.store, "api_requests"))
+    answers = IdempotencyStore(side_database(settings.store, "api_requests"))
     try:
         fid = parse_id(family_id, "family_id")
         try:

@@ -14,10 +14,10 @@ from projections.seal.checkpoints import CheckpointFileError, load_public_pem, p
 from projections.seal.store import SealStore
 from projections.seal.verdict import Verdict
 from projections.seal.verify import SignedBy, verify
-from web.config import Settings
+from web.infra.stores import open_application, open_seal, open_stored_log
 from web.progress import Progress
-from web.seal_keys import SealKeyError
-from web.store import open_application, open_seal, open_stored_log
+from web.settings import Settings
+from web.settings.seal_keys import SealKeyError
 
 
 def open_sealed(settings: Settings, *, decrypted: bool = False) -> tuple[Peiban, SealStore]:

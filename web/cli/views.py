@@ -11,9 +11,9 @@ import click
 
 from projections.departures import departure_policy
 from projections.read_models import ReadModels
-from web.config import Settings
+from web.infra.stores import open_application, open_seal
 from web.progress import Progress
-from web.store import open_application, open_seal
+from web.settings import Settings
 
 
 def _read_models(settings: Settings, batch_size: int) -> ReadModels:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain import Peiban
 from domain.encryption import KeyRing
-from web import demo_data as d
+from web.demo import data as d
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 20231115

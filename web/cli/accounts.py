@@ -12,8 +12,8 @@ from domain.accounts import AccountRole, Accounts
 from projections.read_models import ReadModels
 from web.access.passwords import check_new_password, hash_password
 from web.access.tokens import new_token
-from web.config import Settings
-from web.store import open_accounts, open_application, open_sessions
+from web.infra.stores import open_accounts, open_application, open_sessions
+from web.settings import Settings
 
 CLI = "cli"
 ROLES = [role.value for role in AccountRole]

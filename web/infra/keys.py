@@ -8,8 +8,8 @@ from typing import TypeVar
 from domain.app_base import utc_now
 from domain.encryption import EncryptedApplication, FactUnreadable, KeyUnavailable, is_encrypted
 from projections.keystore import KEY_BYTES, KeyStore, WrongMasterKey, key_database
-from web.config import Settings
-from web.master_key import MasterKeyError, create_master_key, missing, read_master_key
+from web.settings import Settings
+from web.settings.master_key import MasterKeyError, create_master_key, missing, read_master_key
 
 E = TypeVar("E", bound=EncryptedApplication)
 

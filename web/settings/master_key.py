@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from projections.keystore import KEY_BYTES
-from web.config import Settings
+from web.settings import Settings
 
 
 class MasterKeyError(Exception):

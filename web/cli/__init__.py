@@ -11,20 +11,20 @@ import click
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
 from domain.encryption import Shredded
-from web.cli_accounts import demo_accounts, first_coordinator, token, user
-from web.cli_backup import backup, restore
-from web.cli_case_file import case_file_command
-from web.cli_encrypt import encrypt_command, rotate_command
-from web.cli_erasure import erase_command
-from web.cli_seal import seal, verify_command
-from web.cli_views import project, rebuild
-from web.config import Settings, from_environment, proxies
+from web.cli.accounts import demo_accounts, first_coordinator, token, user
+from web.cli.backup import backup, restore
+from web.cli.case_file import case_file_command
+from web.cli.encrypt import encrypt_command, rotate_command
+from web.cli.erasure import erase_command
+from web.cli.seal import seal, verify_command
+from web.cli.views import project, rebuild
 from web.facts_text import fact_line
-from web.keys import open_keys
-from web.master_key import MasterKeyError
+from web.infra.keys import open_keys
+from web.infra.stores import open_application, prepare
 from web.progress import Progress
-from web.seal_keys import create_key
-from web.store import open_application, prepare
+from web.settings import Settings, from_environment, proxies
+from web.settings.master_key import MasterKeyError
+from web.settings.seal_keys import create_key
 
 
 class PeibanGroup(click.Group):
@@ -97,7 +97,7 @@ def _tell_master_key(settings: Settings, had_key: bool) -> None:
 
 def load_demo_with_progress(settings: Settings) -> None:
     """Load the demo story into an empty store, with a progress bar."""
-    from web.demo import DemoStoreNotEmpty, load_demo
+    from web.demo.story import DemoStoreNotEmpty, load_demo
 
     prepare(settings)
     keys = open_keys(settings)

@@ -8,20 +8,20 @@ from uuid import UUID
 
 from eventsourcing.persistence import Recording
 
-from domain import Peiban
+from domain import Peiban, StoreSettings
 from domain.accounts import Accounts
 from domain.app_base import utc_now
 from domain.audit import AuditTrail
 from projections.access_log import AccessLogView
-from projections.db import view_database
+from projections.db import ViewDatabase, view_database
 from projections.engine import Projection
 from projections.keystore import KeyStore
 from projections.seal.store import SealStore, seal_database
-from web.access.sessions import SessionStore
-from web.config import Settings
-from web.keys import E, check_readable, open_keys
-from web.master_key import MasterKeyError
-from web.seal_keys import load_key
+from web.infra.keys import E, check_readable, open_keys
+from web.infra.sessions import SessionStore
+from web.settings import Settings
+from web.settings.master_key import MasterKeyError
+from web.settings.seal_keys import load_key
 
 #: Only the account that runs Peiban may read its data: the log holds compartment facts, the accounts
 #: store password hashes and TOTP secrets.
@@ -109,7 +109,7 @@ def _checked(app: E, keys: KeyStore, *, owned: bool, unencrypted_ok: bool) -> E:
 
 def open_sessions(settings: Settings) -> SessionStore:
     prepare(settings)
-    return SessionStore(view_database(settings.store, "access"))
+    return SessionStore(side_database(settings.store, "access"))
 
 
 def access_log(settings: Settings, audit: AuditTrail) -> Projection:
@@ -123,3 +123,10 @@ def open_seal(settings: Settings, app: Peiban) -> SealStore:
     key = load_key(settings.seal_key_path())
     db = seal_database(settings.store)
     return SealStore(app, db, key=key, clock=utc_now, checkpoint_every=settings.seal_checkpoint_every)
+
+
+def side_database(settings: StoreSettings, name: str) -> ViewDatabase:
+    """A database of the web's own tables (sessions, sign-in limits, kept API answers): the views' SQL dialect
+    in a file or schema of its own, but not a view of the log: nothing rebuilds it, and rebuilding views never
+    touches it."""
+    return view_database(settings, name)

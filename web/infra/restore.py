@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from web.backup import BackupError, Manifest, Part, Progress, digest, empty_directory, private_file, read_manifest
+from web.infra.backup import BackupError, Manifest, Part, Progress, digest, empty_directory, private_file, read_manifest
 
 #: A file name a manifest may name: no folders, nothing hidden (a tampered manifest must not write elsewhere).
 PLAIN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}")

@@ -17,9 +17,9 @@ from uuid import UUID
 from domain import Peiban
 from domain.aggregate import CommandId
 from projections.read_models import ReadModels
-from web.api.idempotency import IdempotencyStore
-from web.backup import KEY_STORE, part_of
-from web.config import Settings
+from web.infra.backup import KEY_STORE, part_of
+from web.infra.idempotency import IdempotencyStore
+from web.settings import Settings
 
 #: stores whose rowids are positions (the log, the accounts and audit logs, the seal): never vacuumed
 LOGS = frozenset({"events", "accounts", "audit", "seal"})

@@ -14,12 +14,12 @@ from projections.keystore import KeyStore
 from projections.seal import rebase
 from projections.seal.store import SealStore
 from projections.seal.verify import SignedBy, verify
-from web.config import Settings
-from web.encrypt import encrypt_store, unencrypted_rows
-from web.keys import open_keys
-from web.master_key import create_master_key, read_master_key
+from web.infra.encrypt import encrypt_store, unencrypted_rows
+from web.infra.keys import open_keys
+from web.infra.stores import open_accounts, open_application, open_audit, open_seal
 from web.progress import Progress
-from web.store import open_accounts, open_application, open_audit, open_seal
+from web.settings import Settings
+from web.settings.master_key import create_master_key, read_master_key
 
 REASON = "peiban encrypt: 存储加密迁移 / the store was encrypted in place"
 

@@ -9,12 +9,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain.app_base import utc_now
 from projections.seal.checkpoints import CheckpointFileError, load_public_pem, public_pem
-from web.backup import KEY_STORE, BackupError, BackupPlan, Manifest, take_backup
-from web.cli_seal import check_seal, open_sealed, read_public_key
-from web.config import Settings
+from web.cli.seal import check_seal, open_sealed, read_public_key
+from web.infra.backup import KEY_STORE, BackupError, BackupPlan, Manifest, take_backup
+from web.infra.restore import restore_backup
+from web.infra.stores import open_stored_log, prepare
 from web.progress import Progress
-from web.restore import restore_backup
-from web.store import open_stored_log, prepare
+from web.settings import Settings
 
 KEYS_WARNING = (
     "警告：这份备份含有密钥库和封印签名密钥。持有它的人能解密全部记录（包括反家暴与庇护所的记录）并签署封印。"

@@ -15,11 +15,11 @@ from domain.audit import ReadKind
 from projections.case_file import case_file
 from projections.read_models import ReadModels
 from web.access.policy import Action, may
-from web.backup import private_file
 from web.case_file import reader_of
-from web.cli_seal import close_sealed, open_sealed
-from web.config import Settings
-from web.store import open_accounts, open_audit
+from web.cli.seal import close_sealed, open_sealed
+from web.infra.backup import private_file
+from web.infra.stores import open_accounts, open_audit
+from web.settings import Settings
 
 #: Where a read made from the server's command line comes from, in the read audit.
 COMMAND_LINE = "cli"
