@@ -67,10 +67,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         intake_on = checks.day("intake_on", intake_on)
         expected_end_on = checks.day("expected_end_on", expected_end_on)
         if date.min < intake_on and date.min < expected_end_on <= intake_on:
-            checks.add(
-                "expected_end_on",
-                Problem("order", "结束日期应晚于招募日期", "must be after the intake date"),
-            )
+            checks.add("expected_end_on", Problem("order", "结束日期应晚于招募日期", "must be after the intake date"))
         checks.done()
         return cls._create(
             cls.Opened,

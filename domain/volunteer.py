@@ -115,14 +115,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         TOPIC = "peiban.Volunteer.Snapshot"
 
     def __init__(
-        self,
-        recorded_by: str,
-        occurred_at: datetime,
-        name: str,
-        cohort_id: UUID,
-        contact: str,
-        school: str,
-        major: str,
+        self, recorded_by: str, occurred_at: datetime, name: str, cohort_id: UUID, contact: str, school: str, major: str
     ) -> None:
         self.name = name
         self.cohort_id = cohort_id
