@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import uuid4
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import CommandId, PeibanAggregate, check_actor
-from domain.checks import Checks
+from domain.aggregate import Draft, Entry, PeibanAggregate
 from domain.family_base import CONTACTS, FIXED, FamilyBase
 from domain.family_case import FamilyCase
 from domain.family_concerns import FamilyConcerns
@@ -110,6 +108,7 @@ class Family(
     @classmethod
     def enrol(
         cls,
+        entry: Entry,
         *,
         display_name: Any,
         community: Any,
@@ -117,33 +116,18 @@ class Family(
         household: Any,
         circumstances: Any,
         consent: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
     ) -> Family:
         """Enrol a family with its household and its guardian's consent."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        values = dict(
-            display_name=checks.text("display_name", display_name),
-            community=checks.text("community", community),
-            referral_source=checks.text("referral_source", referral_source, required=False),
-            household=check_household(checks, household, now),
-            circumstances=checks.choices("circumstances", circumstances, Circumstance),
-            consent=check_consent(checks, consent, now),
-        )
-        when = checks.moment("occurred_at", occurred_at, now=now)
-        checks.done()
-        return cls._create(
+        draft = Draft(entry)
+        return cls._begin_with(
             cls.Enrolled,
-            id=cls.new_id(command_id),
-            timestamp=now,
-            fact_id=uuid4(),
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            **values,
+            draft,
+            display_name=draft.text("display_name", display_name),
+            community=draft.text("community", community),
+            referral_source=draft.text("referral_source", referral_source, required=False),
+            household=check_household(draft, household, draft.now),
+            circumstances=draft.choices("circumstances", circumstances, Circumstance),
+            consent=check_consent(draft, consent, draft.now),
         )
 
     def noted(self, fact: PeibanAggregate.Event) -> None:

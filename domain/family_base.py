@@ -7,28 +7,22 @@ aggregate: it registers every mixin's facts under their stored topics (``peiban.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.aggregate import check_actor, derived_fact_id
+from domain.aggregate import Draft, Entry, derived_fact_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
 from domain.errors import FactNotFound, HandoverNotFound, Problem
 from domain.facts import FIELDS
 from domain.family_state import Fact, Handover, Roster
-from domain.rules import (
-    FactAlreadyRetracted,
-    FactNotCorrectable,
-)
-from domain.values import (
-    Circumstance,
-    ConsentScope,
-    FamilyStatus,
-    HouseholdMember,
-)
+from domain.rules import FactAlreadyRetracted, FactNotCorrectable
+from domain.values import Circumstance, ConsentScope, FamilyStatus, HouseholdMember
 
 if TYPE_CHECKING:  # the mixins are the aggregate's parts: typed as one, built as plain classes
+    from domain.aggregate import Draft, Entry
     from domain.aggregate import PeibanAggregate as _Aggregate
 else:
     _Aggregate = object
@@ -81,6 +75,10 @@ class FamilyBase(_Aggregate):
             raise HandoverNotFound()
         return handover
 
+    def roster_changed(self, when: datetime) -> None:
+        """Note a change to who accompanies the family (changes are told in time order)."""
+        self.roster_changed_at = max(self.roster_changed_at, when)
+
     def trace(self, event_id: UUID, target: UUID) -> None:
         """Keep which fact a resolution, completion or correction points at: it shares that fact's compartment."""
         if self.traces is not None:
@@ -92,16 +90,13 @@ class FamilyBase(_Aggregate):
         ids |= {v for h in self.roster.handovers for v in (h.outgoing_id, h.incoming_id)}
         return ids | {c.volunteer_id for c in self.roster.alumni}
 
-    def _begin(self, checks: Checks, recorded_by: Any, occurred_at: Any, now: datetime) -> tuple[str, datetime]:
-        by = check_actor(checks, recorded_by)
-        when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.enrolled_at)
-        return by, when
+    def _draft(self, entry: Entry) -> Draft:
+        """A command's checks on this family: its facts happen no earlier than the enrolment."""
+        return Draft(entry, not_before=self.enrolled_at)
 
     def _roster_change(
         self,
-        checks: Checks,
-        when: datetime,
-        now: datetime,
+        draft: Draft,
         *,
         seen: tuple[UUID, ...] = (),
         after: datetime | None = None,
@@ -110,12 +105,12 @@ class FamilyBase(_Aggregate):
         """A change to who accompanies the family comes no earlier than the last such change, nor than
         the visits and messages it would otherwise contradict (so late entries stay consistent)."""
         latest = max((b for b in (self.roster_changed_at, after) if b is not None), default=self.enrolled_at)
-        if when < latest:
-            checks.moment("occurred_at", when, now=now, not_before=latest)
+        if draft.when < latest:
+            draft.not_before(latest)
             return
         last_contact = self._last_contact(seen, clearance)
-        if last_contact is not None and when < last_contact:
-            checks.add("occurred_at", BEFORE_LAST_CONTACT)
+        if last_contact is not None and draft.when < last_contact:
+            draft.add("occurred_at", BEFORE_LAST_CONTACT)
 
     def _last_contact(self, seen: tuple[UUID, ...], clearance: Clearance) -> datetime | None:
         """The latest visit or message with any of ``seen`` that the caller may see. A contact of a compartment
@@ -157,6 +152,6 @@ class FamilyBase(_Aggregate):
         return any(derived_fact_id(self.id, v) == event_id for v in range(1, self.version + 1))
 
     @staticmethod
-    def _reject_unknown(checks: Checks, fields: dict[str, Any], kind: str) -> None:
+    def _reject_unknown(checks: Checks, fields: Mapping[str, object], kind: str) -> None:
         for name in fields.keys() - FIELDS[kind].keys():
             checks.add(name, Problem("unknown", "不认识这个字段", "is not a known field"))

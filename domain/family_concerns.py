@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId, PeibanAggregate
-from domain.checks import Checks
+from domain.aggregate import Entry, PeibanAggregate
 from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.facts import check_fields
 from domain.family_base import FamilyBase
 from domain.family_state import Fact
-from domain.rules import (
-    ConcernAlreadyResolved,
-    FollowUpAlreadyDone,
-    NotAssigned,
-)
+from domain.rules import ConcernAlreadyResolved, FollowUpAlreadyDone, NotAssigned
 
 Event = PeibanAggregate.Event
 
@@ -75,135 +70,71 @@ class FamilyConcerns(FamilyBase):
             family.open_follow_ups.remove(self.follow_up_id)
             family.trace(self.event_id, self.follow_up_id)
 
-    def raise_concern(
-        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None, **fields: Any
-    ) -> UUID:
+    def raise_concern(self, entry: Entry, **fields: object) -> UUID:
         """Raise a concern about the family (category, level, service line)."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        values = check_fields(checks, "concern", fields)
-        self._reject_unknown(checks, fields, "concern")
-        checks.done()
-        return self._record(
-            self.ConcernRaised, now=now, command_id=command_id, recorded_by=by, occurred_at=when, **values
-        )
+        draft = self._draft(entry)
+        values = check_fields(draft, "concern", fields)
+        self._reject_unknown(draft, fields, "concern")
+        draft.done()
+        return self._record(self.ConcernRaised, draft, **values)
 
     def resolve_concern(
-        self,
-        *,
-        concern_id: UUID,
-        resolution: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, concern_id: UUID, resolution: Any, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Resolve an open concern, saying how."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        text = checks.text("resolution", resolution)
-        checks.done()
+        draft = self._draft(entry)
+        text = draft.text("resolution", resolution)
+        draft.done()
         self._live_fact(concern_id, "concern", clearance)
         if concern_id not in self.open_concerns:
             raise ConcernAlreadyResolved()
-        return self._record(
-            self.ConcernResolved,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            concern_id=concern_id,
-            resolution=text,
-        )
+        return self._record(self.ConcernResolved, draft, concern_id=concern_id, resolution=text)
 
     def make_referral(
         self,
+        entry: Entry,
         *,
         concern_id: UUID | None = None,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
-        **fields: Any,
+        **fields: object,
     ) -> UUID:
         """Refer the family to one of the centre's service lines."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        values = check_fields(checks, "referral", fields)
-        self._reject_unknown(checks, fields, "referral")
-        checks.done()
+        draft = self._draft(entry)
+        values = check_fields(draft, "referral", fields)
+        self._reject_unknown(draft, fields, "referral")
+        draft.done()
         if concern_id is not None:
             self._live_fact(concern_id, "concern", clearance)
-        return self._record(
-            self.ReferralMade,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            concern_id=concern_id,
-            **values,
-        )
+        return self._record(self.ReferralMade, draft, concern_id=concern_id, **values)
 
     def schedule_follow_up(
         self,
+        entry: Entry,
         *,
         volunteer_id: UUID | None = None,
         concern_id: UUID | None = None,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
-        **fields: Any,
+        **fields: object,
     ) -> UUID:
-        """Schedule a follow-up: what, by when, and optionally by whom and for which concern."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        values = check_fields(checks, "follow_up", fields)
-        self._reject_unknown(checks, fields, "follow_up")
-        checks.done()
+        """Schedule a follow-up: what, by draft.when, and optionally by whom and for which concern."""
+        draft = self._draft(entry)
+        values = check_fields(draft, "follow_up", fields)
+        self._reject_unknown(draft, fields, "follow_up")
+        draft.done()
         if concern_id is not None:
             self._live_fact(concern_id, "concern", clearance)
         if volunteer_id is not None and volunteer_id not in self.volunteers_involved():
             raise NotAssigned()
-        return self._record(
-            self.FollowUpScheduled,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            volunteer_id=volunteer_id,
-            concern_id=concern_id,
-            **values,
-        )
+        return self._record(self.FollowUpScheduled, draft, volunteer_id=volunteer_id, concern_id=concern_id, **values)
 
     def complete_follow_up(
-        self,
-        *,
-        follow_up_id: UUID,
-        note: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, follow_up_id: UUID, note: Any, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Mark a scheduled follow-up as done."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        text = checks.text("note", note, required=False)
-        checks.done()
+        draft = self._draft(entry)
+        text = draft.text("note", note, required=False)
+        draft.done()
         self._live_fact(follow_up_id, "follow_up", clearance)
         if follow_up_id not in self.open_follow_ups:
             raise FollowUpAlreadyDone()
-        return self._record(
-            self.FollowUpDone,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            follow_up_id=follow_up_id,
-            note=text,
-        )
+        return self._record(self.FollowUpDone, draft, follow_up_id=follow_up_id, note=text)

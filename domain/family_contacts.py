@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId, PeibanAggregate
-from domain.checks import Checks
+from domain.aggregate import Entry, PeibanAggregate
 from domain.errors import Problem
 from domain.facts import check_fields
 from domain.family_base import FamilyBase
 from domain.family_state import Fact
-from domain.rules import (
-    FamilyClosed,
-    NotAnAlumniContact,
-    VolunteerNotOnFamily,
-)
+from domain.rules import FamilyClosed, NotAnAlumniContact, VolunteerNotOnFamily
 from domain.volunteer import VolunteerStanding
 
 Event = PeibanAggregate.Event
@@ -72,69 +66,36 @@ class FamilyContacts(FamilyBase):
                 volunteers=[self.volunteer_id],
             )
 
-    def log_visit(
-        self,
-        *,
-        volunteers: Sequence[VolunteerStanding],
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-        **fields: Any,
-    ) -> UUID:
+    def log_visit(self, entry: Entry, *, volunteers: Sequence[VolunteerStanding], **fields: object) -> UUID:
         """Log a visit; a visit with both sides of a handover present is a joint visit."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        values = check_fields(checks, "visit", fields)
-        self._reject_unknown(checks, fields, "visit")
+        draft = self._draft(entry)
+        values = check_fields(draft, "visit", fields)
+        self._reject_unknown(draft, fields, "visit")
         if not volunteers:
-            checks.add("volunteer_ids", Problem("required", "至少一名义工", "at least one volunteer"))
-        checks.done()
-        if self.closed_at is not None and when >= self.closed_at:
+            draft.add("volunteer_ids", Problem("required", "至少一名义工", "at least one volunteer"))
+        draft.done()
+        if self.closed_at is not None and draft.when >= self.closed_at:
             raise FamilyClosed()  # a visit from before the closure, written up late, is still welcome
         for volunteer in volunteers:
-            if not (volunteer.was_present_at(when) and self.roster.on_family_at(volunteer.volunteer_id, when)):
-                raise VolunteerNotOnFamily(name=volunteer.name, when=when)
+            if not (
+                volunteer.was_present_at(draft.when) and self.roster.on_family_at(volunteer.volunteer_id, draft.when)
+            ):
+                raise VolunteerNotOnFamily(name=volunteer.name, when=draft.when)
         ids = list(dict.fromkeys(v.volunteer_id for v in volunteers))
-        handover = self.roster.joint_handover_at(ids, when)
+        handover = self.roster.joint_handover_at(ids, draft.when)
         return self._record(
-            self.VisitLogged,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            volunteer_ids=ids,
-            handover_id=handover.handover_id if handover else None,
-            **values,
+            self.VisitLogged, draft, volunteer_ids=ids, handover_id=handover.handover_id if handover else None, **values
         )
 
-    def log_message(
-        self,
-        *,
-        volunteer: VolunteerStanding,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-        **fields: Any,
-    ) -> UUID:
+    def log_message(self, entry: Entry, *, volunteer: VolunteerStanding, **fields: object) -> UUID:
         """Log a message between the family and a volunteer (alumni included)."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        values = check_fields(checks, "message", fields)
-        self._reject_unknown(checks, fields, "message")
-        checks.done()
+        draft = self._draft(entry)
+        values = check_fields(draft, "message", fields)
+        self._reject_unknown(draft, fields, "message")
+        draft.done()
         vid = volunteer.volunteer_id
-        on_family = volunteer.was_present_at(when) and self.roster.on_family_at(vid, when)
-        alumni = volunteer.alumni_opted_in and self.roster.is_alumni_contact(vid, when)
+        on_family = volunteer.was_present_at(draft.when) and self.roster.on_family_at(vid, draft.when)
+        alumni = volunteer.alumni_opted_in and self.roster.is_alumni_contact(vid, draft.when)
         if not (on_family or alumni):
             raise NotAnAlumniContact(name=volunteer.name)
-        return self._record(
-            self.MessageLogged,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            volunteer_id=vid,
-            **values,
-        )
+        return self._record(self.MessageLogged, draft, volunteer_id=vid, **values)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId, PeibanAggregate, check_actor
-from domain.checks import Checks
+from domain.aggregate import Draft, Entry, PeibanAggregate
 from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.facts import check_changes
 from domain.family_base import FamilyBase
-from domain.values import (
-    ServiceLine,
-)
+from domain.values import ServiceLine
 
 Event = PeibanAggregate.Event
 
@@ -50,55 +46,27 @@ class FamilyCorrections(FamilyBase):
 
     def amend(
         self,
+        entry: Entry,
         *,
         target_event_id: UUID,
         changes: Any,
         reason: Any,
-        recorded_by: Any,
-        now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
     ) -> UUID:
         """Amend descriptive fields of a recorded fact; the original stays visible."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        why = checks.text("reason", reason)
+        draft = Draft(entry.as_recorded())
+        why = draft.text("reason", reason)
         fact = self._live_fact(target_event_id, clearance=clearance)
-        checked = check_changes(checks, fact.kind, changes)
-        checks.done()
-        return self._record(
-            self.FactAmended,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=now,
-            target_event_id=target_event_id,
-            changes=checked,
-            reason=why,
-        )
+        checked = check_changes(draft, fact.kind, changes)
+        draft.done()
+        return self._record(self.FactAmended, draft, target_event_id=target_event_id, changes=checked, reason=why)
 
     def retract(
-        self,
-        *,
-        target_event_id: UUID,
-        reason: Any,
-        recorded_by: Any,
-        now: datetime,
-        clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, target_event_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        why = checks.text("reason", reason)
-        checks.done()
+        draft = Draft(entry.as_recorded())
+        why = draft.text("reason", reason)
+        draft.done()
         self._live_fact(target_event_id, clearance=clearance)
-        return self._record(
-            self.FactRetracted,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=now,
-            target_event_id=target_event_id,
-            reason=why,
-        )
+        return self._record(self.FactRetracted, draft, target_event_id=target_event_id, reason=why)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId, PeibanAggregate
-from domain.checks import Checks
+from domain.aggregate import Draft, Entry, PeibanAggregate
 from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
 from domain.errors import Problem
 from domain.family_base import FamilyBase
@@ -22,11 +21,7 @@ from domain.rules import (
     NotAssigned,
     VolunteerNotActive,
 )
-from domain.values import (
-    HandoverState,
-    Role,
-    VolunteerStatus,
-)
+from domain.values import HandoverState, Role, VolunteerStatus
 from domain.volunteer import VolunteerStanding
 
 Event = PeibanAggregate.Event
@@ -45,7 +40,7 @@ class FamilyHandovers(FamilyBase):
         letter: str
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             family.roster.handovers.append(
                 Handover(
                     self.event_id,
@@ -64,7 +59,7 @@ class FamilyHandovers(FamilyBase):
         note: str
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             family.handover(self.handover_id).family_agreed = True
 
     class HandoverCompleted(Event):
@@ -75,7 +70,7 @@ class FamilyHandovers(FamilyBase):
         no_joint_visit_reason: str
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             handover = family.handover(self.handover_id)
             handover.state, handover.closed_at = HandoverState.COMPLETED, self.occurred_at
             family.roster.end(handover.outgoing_id, self.occurred_at)
@@ -90,29 +85,19 @@ class FamilyHandovers(FamilyBase):
         reason: str
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             handover = family.handover(self.handover_id)
             handover.state, handover.closed_at = HandoverState.CANCELLED, self.occurred_at
 
     def plan_handover(
-        self,
-        *,
-        outgoing_volunteer_id: UUID,
-        incoming: VolunteerStanding,
-        planned_on: Any,
-        letter: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, outgoing_volunteer_id: UUID, incoming: VolunteerStanding, planned_on: Any, letter: Any
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now, after=incoming.active_since)
-        target = checks.day("planned_on", planned_on)
-        text = checks.text("letter", letter, required=False)
-        checks.done()
+        draft = self._draft(entry)
+        self._roster_change(draft, after=incoming.active_since)
+        target = draft.day("planned_on", planned_on)
+        text = draft.text("letter", letter, required=False)
+        draft.done()
         if self.is_closed:
             raise FamilyClosed()
         if self.roster.open_handover() is not None:
@@ -128,75 +113,50 @@ class FamilyHandovers(FamilyBase):
             raise AlreadyAssigned()
         return self._record(
             self.HandoverPlanned,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
+            draft,
             outgoing_volunteer_id=outgoing_volunteer_id,
             incoming_volunteer_id=incoming.volunteer_id,
             planned_on=target,
             letter=text,
         )
 
-    def _open_handover(self, checks: Checks, handover_id: UUID, when: datetime, now: datetime) -> Handover:
+    def _open_handover(self, draft: Draft, handover_id: UUID) -> Handover:
         handover = self.handover(handover_id)
-        checks.moment("occurred_at", when, now=now, not_before=handover.opened_at)
-        checks.done()
+        draft.not_before(handover.opened_at)
+        draft.done()
         if not handover.is_open:
             raise HandoverNotOpen(state=HANDOVER_STATE_ZH[handover.state])
         return handover
 
-    def record_family_agreement(
-        self,
-        *,
-        handover_id: UUID,
-        note: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-    ) -> UUID:
+    def record_family_agreement(self, entry: Entry, *, handover_id: UUID, note: Any) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now)
-        text = checks.text("note", note, required=False)
-        self._open_handover(checks, handover_id, when, now)
-        return self._record(
-            self.HandoverAgreed,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            handover_id=handover_id,
-            note=text,
-        )
+        draft = self._draft(entry)
+        self._roster_change(draft)
+        text = draft.text("note", note, required=False)
+        self._open_handover(draft, handover_id)
+        return self._record(self.HandoverAgreed, draft, handover_id=handover_id, note=text)
 
     def complete_handover(
         self,
+        entry: Entry,
         *,
         handover_id: UUID,
         incoming: VolunteerStanding,
         keep_in_touch: Any,
         no_joint_visit_reason: Any = "",
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
         clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
     ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch.
         Only joint visits the caller may see count: a joint visit of a compartment must not be told by a
         completion that needs no reason."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
+        draft = self._draft(entry)
+        reason = draft.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
         if not isinstance(keep_in_touch, bool):
-            checks.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
+            draft.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
         known = self.roster.handover(handover_id)
         if known is not None:
-            self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id), clearance=clearance)
-        handover = self._open_handover(checks, handover_id, when, now)
+            self._roster_change(draft, seen=(known.outgoing_id, known.incoming_id), clearance=clearance)
+        handover = self._open_handover(draft, handover_id)
         seen = [v for v in handover.joint_visit_ids if clearance.sees(compartment_of(v, self.facts, self.traces))]
         if not seen and not reason:
             raise HandoverNeedsJointVisit()
@@ -208,10 +168,7 @@ class FamilyHandovers(FamilyBase):
         role = Role.LEAD if takes_lead else (outgoing.role if outgoing is not None else Role.CO)
         return self._record(
             self.HandoverCompleted,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
+            draft,
             handover_id=handover_id,
             incoming_role=role,
             keep_in_touch=keep_in_touch,
@@ -219,31 +176,14 @@ class FamilyHandovers(FamilyBase):
         )
 
     def cancel_handover(
-        self,
-        *,
-        handover_id: UUID,
-        reason: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, handover_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Cancel a planned handover, with the reason (no earlier than a visit or message of either volunteer
         that the caller may see: the incoming volunteer's visits during the handover relied on it)."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
+        draft = self._draft(entry)
         known = self.roster.handover(handover_id)
         seen = (known.outgoing_id, known.incoming_id) if known is not None else ()
-        self._roster_change(checks, when, now, seen=seen, clearance=clearance)
-        why = checks.text("reason", reason)
-        self._open_handover(checks, handover_id, when, now)
-        return self._record(
-            self.HandoverCancelled,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            handover_id=handover_id,
-            reason=why,
-        )
+        self._roster_change(draft, seen=seen, clearance=clearance)
+        why = draft.text("reason", reason)
+        self._open_handover(draft, handover_id)
+        return self._record(self.HandoverCancelled, draft, handover_id=handover_id, reason=why)

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId, PeibanAggregate
-from domain.checks import Checks
+from domain.aggregate import Draft, Entry, PeibanAggregate
 from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.family_base import FamilyBase
-from domain.rules import (
-    AlreadyAssigned,
-    FamilyClosed,
-    LeadAlreadyAssigned,
-    NotAssigned,
-    VolunteerNotActive,
-)
-from domain.values import (
-    Role,
-    VolunteerStatus,
-)
+from domain.rules import AlreadyAssigned, FamilyClosed, LeadAlreadyAssigned, NotAssigned, VolunteerNotActive
+from domain.values import Role, VolunteerStatus
 from domain.volunteer import Departure, VolunteerStanding
 
 Event = PeibanAggregate.Event
@@ -35,7 +24,7 @@ class FamilyRoster(FamilyBase):
         role: Role
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             family.roster.start(self.volunteer_id, self.role, self.occurred_at)
 
     class VolunteerUnassigned(Event):
@@ -44,7 +33,7 @@ class FamilyRoster(FamilyBase):
         reason: str
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             family.roster.end(self.volunteer_id, self.occurred_at)
 
     class AssignmentEnded(Event):
@@ -55,30 +44,20 @@ class FamilyRoster(FamilyBase):
         caused_by: UUID
 
         def apply(self, family: FamilyBase) -> None:
-            family.roster_changed_at = max(family.roster_changed_at, self.occurred_at)
+            family.roster_changed(self.occurred_at)
             family.roster.end(self.volunteer_id, self.occurred_at)
 
-    def assign(
-        self,
-        *,
-        volunteer: VolunteerStanding,
-        role: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-    ) -> UUID:
+    def assign(self, entry: Entry, *, volunteer: VolunteerStanding, role: Any) -> UUID:
         """Assign an active volunteer as lead, co or shadow."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now, after=volunteer.active_since)
-        chosen = checks.choice("role", role, Role)
+        draft = self._draft(entry)
+        self._roster_change(draft, after=volunteer.active_since)
+        chosen = draft.choice("role", role, Role)
         last_lead_end = self.roster.last_lead_end()
-        if chosen is Role.LEAD and last_lead_end and when < last_lead_end:
-            checks.moment("occurred_at", when, now=now, not_before=last_lead_end)
-        if volunteer.active_since is not None and when < volunteer.active_since:
-            checks.moment("occurred_at", when, now=now, not_before=volunteer.active_since)
-        checks.done()
+        if chosen is Role.LEAD and last_lead_end and draft.when < last_lead_end:
+            draft.not_before(last_lead_end)
+        if volunteer.active_since is not None and draft.when < volunteer.active_since:
+            draft.not_before(volunteer.active_since)
+        draft.done()
         if self.is_closed:
             raise FamilyClosed()
         if volunteer.status is not VolunteerStatus.ACTIVE:
@@ -88,51 +67,24 @@ class FamilyRoster(FamilyBase):
         lead = self.roster.lead()
         if chosen is Role.LEAD and lead is not None:
             raise LeadAlreadyAssigned(lead=str(lead.volunteer_id))
-        return self._record(
-            self.VolunteerAssigned,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            volunteer_id=volunteer.volunteer_id,
-            role=chosen,
-        )
+        return self._record(self.VolunteerAssigned, draft, volunteer_id=volunteer.volunteer_id, role=chosen)
 
     def unassign(
-        self,
-        *,
-        volunteer_id: UUID,
-        reason: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        clearance: Clearance = EVERY_COMPARTMENT,
-        command_id: CommandId | None = None,
+        self, entry: Entry, *, volunteer_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """End a volunteer's assignment, with the reason."""
-        checks = Checks()
-        by, when = self._begin(checks, recorded_by, occurred_at, now)
-        self._roster_change(checks, when, now, seen=(volunteer_id,), clearance=clearance)
-        why = checks.text("reason", reason)
+        draft = self._draft(entry)
+        self._roster_change(draft, seen=(volunteer_id,), clearance=clearance)
+        why = draft.text("reason", reason)
         assignment = self.roster.current_of(volunteer_id)
         if assignment is not None:
-            checks.moment("occurred_at", when, now=now, not_before=assignment.started_at)
-        checks.done()
+            draft.not_before(assignment.started_at)
+        draft.done()
         if assignment is None:
             raise NotAssigned()
-        return self._record(
-            self.VolunteerUnassigned,
-            now=now,
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
-            volunteer_id=volunteer_id,
-            reason=why,
-        )
+        return self._record(self.VolunteerUnassigned, draft, volunteer_id=volunteer_id, reason=why)
 
-    def end_assignment_on_departure(
-        self, departure: Departure, *, recorded_by: str, now: datetime, command_id: CommandId | None = None
-    ) -> UUID | None:
+    def end_assignment_on_departure(self, entry: Entry, departure: Departure) -> UUID | None:
         """End the assignment a departed volunteer still holds, if any (else record nothing). It ends at the
         departure, or later if the family's record already shows a later roster change or contact of theirs:
         a roster is told in time order, and a departure entered late must still end the assignment."""
@@ -141,12 +93,8 @@ class FamilyRoster(FamilyBase):
             return None
         seen = self.last_seen.get(departure.volunteer_id.hex)
         moments = (departure.occurred_at, self.roster_changed_at, assignment.started_at, seen)
+        draft = Draft(entry)
+        draft.when = max(m for m in moments if m is not None)  # decided here from recorded facts, not given
         return self._record(
-            self.AssignmentEnded,
-            now=now,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=max(m for m in moments if m is not None),
-            volunteer_id=departure.volunteer_id,
-            caused_by=departure.fact_id,
+            self.AssignmentEnded, draft, volunteer_id=departure.volunteer_id, caused_by=departure.fact_id
         )
