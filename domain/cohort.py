@@ -51,7 +51,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
     @classmethod
     def open(cls, entry: Entry, *, name: Any, intake_on: Any, expected_end_on: Any) -> Cohort:
         """Open a cohort: its name, intake date and expected end date."""
-        draft = Draft(entry)
+        draft = Draft(entry.as_recorded())
         name = draft.text("name", name)
         intake_on = draft.day("intake_on", intake_on)
         expected_end_on = draft.day("expected_end_on", expected_end_on)
@@ -64,7 +64,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
 
     def close(self, entry: Entry) -> UUID:
         """Close the cohort once its volunteers have left."""
-        draft = Draft(entry)
+        draft = Draft(entry.as_recorded())
         draft.done()
         if not self.is_open:
             raise CohortAlreadyClosed()
