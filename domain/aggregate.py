@@ -14,19 +14,69 @@ which commands it has answered, so the same command sent again records nothing n
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime
 from hashlib import sha1
-from typing import Any, ClassVar, NewType
+from typing import Any, ClassVar, NewType, TypedDict, TypeVar
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
 
-from domain.checks import Checks
+from domain.checks import EARLIEST, Checks
 
 #: Which request a command answers: the same caller's same idempotency key gives the same id.
 CommandId = NewType("CommandId", UUID)
+A = TypeVar("A", bound="PeibanAggregate")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What every command is given besides its own fields: who records the fact, when it happened (None: now),
+    when it is recorded, and the command it answers."""
+
+    recorded_by: str
+    occurred_at: datetime | None
+    now: datetime
+    command_id: CommandId | None = None
+
+    def as_recorded(self) -> Entry:
+        """This entry for a fact that happens as it is recorded (a correction, an erasure): no other moment."""
+        return replace(self, occurred_at=None)
+
+
+class Stamp(TypedDict):
+    """The fields every fact records about itself."""
+
+    timestamp: datetime
+    fact_id: UUID
+    command_id: CommandId | None
+    recorded_by: str
+    occurred_at: datetime
+
+
+class Draft(Checks):
+    """A command's checks, begun with who records the fact and when it happened (``not_before`` the moment the
+    aggregate's story allows). Its fields' problems are raised together by ``done()``, which recording calls."""
+
+    def __init__(self, entry: Entry, *, not_before: datetime = EARLIEST) -> None:
+        super().__init__()
+        self.now = entry.now
+        self.command_id = entry.command_id
+        self.by = check_actor(self, entry.recorded_by)
+        given = entry.now if entry.occurred_at is None else entry.occurred_at
+        self.when = self.moment("occurred_at", given, now=entry.now, not_before=not_before)
+
+    def stamp(self) -> Stamp:
+        """The fields every fact records about itself: a new id, when and by whom, and the command it answers."""
+        self.done()
+        return Stamp(
+            timestamp=self.now, fact_id=uuid4(), command_id=self.command_id, recorded_by=self.by, occurred_at=self.when
+        )
+
+    def not_before(self, moment: datetime) -> None:
+        """The fact happened no earlier than ``moment`` (a problem with ``occurred_at`` otherwise)."""
+        self.moment("occurred_at", self.when, now=self.now, not_before=moment)
 
 
 def derived_fact_id(originator_id: UUID, version: int) -> UUID:
@@ -108,10 +158,14 @@ class PeibanAggregate(Aggregate):
         answered: dict[str, UUID] = self.__dict__.get("answered_commands", {})
         return answered.get(command_id.hex)
 
-    def _record(
-        self, event_class: type[Aggregate.Event], *, now: datetime, command_id: CommandId | None = None, **fields: Any
-    ) -> UUID:
-        """Trigger one fact recorded at ``now`` (answering ``command_id``, if given) and return its new id."""
-        fact_id = uuid4()
-        self.trigger_event(event_class, timestamp=now, fact_id=fact_id, command_id=command_id, **fields)
-        return fact_id
+    @classmethod
+    def _begin_with(cls: type[A], event_class: type[Aggregate.Created], draft: Draft, **fields: object) -> A:
+        """A new aggregate, begun with the fact that creates it (once the draft's checks pass)."""
+        command_id = draft.command_id
+        return cls._create(event_class, id=cls.new_id(command_id), **draft.stamp(), **fields)
+
+    def _record(self, event_class: type[Aggregate.Event], draft: Draft, **fields: object) -> UUID:
+        """Record one fact (once the draft's checks pass) and return its new id."""
+        stamp = draft.stamp()
+        self.trigger_event(event_class, **stamp, **fields)
+        return stamp["fact_id"]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Required, TypedDict, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
-from domain.aggregate import CommandId, PeibanAggregate
+from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
 from domain.encryption import EncryptedApplication, KeyRing
@@ -34,6 +34,15 @@ NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
     Volunteer: VolunteerNotFound,
     Cohort: CohortNotFound,
 }
+
+
+class Recording(TypedDict, total=False):
+    """What every command is given besides its own fields: who records the fact, when it happened (left out:
+    now) and the command it answers (left out: none, so it is not answered once only)."""
+
+    recorded_by: Required[str]
+    occurred_at: datetime | None
+    command_id: CommandId | None
 
 
 def utc_now() -> datetime:
@@ -149,31 +158,34 @@ class PeibanBase(EncryptedApplication):
             return result
         raise Conflict()
 
-    def _family(self, family_id: Any, command: Callable[[Family], UUID], command_id: CommandId | None) -> UUID:
-        return self._change(Family, family_id, command, "family_id", command_id)
-
-    def _on_family(
+    def _on(
         self,
-        family_id: Any,
-        occurred_at: datetime | None,
-        decide: Callable[[Family, dict[str, Any]], UUID],
-        command_id: CommandId | None,
-    ) -> UUID:
-        """Run ``decide(family, at)`` where ``at`` holds ``occurred_at`` (default: now), ``now`` and the
-        ``command_id`` the fact answers."""
-        when = self._when(occurred_at)
-        return self._family(
-            family_id,
-            lambda f: decide(f, {"occurred_at": when, "now": self.clock(), "command_id": command_id}),
-            command_id,
-        )
+        kind: type[A],
+        aggregate_id: Any,
+        field: str,
+        recording: Recording,
+        decide: Callable[[A, Entry], R],
+    ) -> R:
+        """Run ``decide(aggregate, entry)`` on the aggregate, where ``entry`` says who records the fact, when it
+        happened and is recorded, and the command it answers (see ``_change``)."""
+        command_id = recording.get("command_id")
+
+        def command(aggregate: A) -> R:
+            entry = Entry(recording["recorded_by"], recording.get("occurred_at"), self.clock(), command_id)
+            return decide(aggregate, entry)
+
+        return self._change(kind, aggregate_id, command, field, command_id)
+
+    def _on_family(self, family_id: Any, recording: Recording, decide: Callable[[Family, Entry], R]) -> R:
+        """Run ``decide(family, entry)`` on the family (see ``_on``)."""
+        return self._on(Family, family_id, "family_id", recording, decide)
+
+    def _entry(self, recording: Recording) -> Entry:
+        """The entry of a command that creates an aggregate."""
+        return Entry(recording["recorded_by"], recording.get("occurred_at"), self.clock(), recording.get("command_id"))
 
     def _standing(self, volunteer_id: Any, field: str = "volunteer_id") -> VolunteerStanding:
         return self._get(Volunteer, volunteer_id, field).standing
-
-    def _when(self, occurred_at: datetime | None) -> datetime:
-        """When a fact happened; omitted means just now."""
-        return self.clock() if occurred_at is None else occurred_at
 
     # ---- reads -------------------------------------------------------------------
 

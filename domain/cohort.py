@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import CommandId, PeibanAggregate, check_actor
-from domain.checks import Checks
+from domain.aggregate import Draft, Entry, PeibanAggregate
 from domain.errors import Problem
 from domain.rules import CohortAlreadyClosed
 
@@ -50,46 +49,23 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         return self.closed_at is None
 
     @classmethod
-    def open(
-        cls,
-        *,
-        name: Any,
-        intake_on: Any,
-        expected_end_on: Any,
-        recorded_by: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-    ) -> Cohort:
+    def open(cls, entry: Entry, *, name: Any, intake_on: Any, expected_end_on: Any) -> Cohort:
         """Open a cohort: its name, intake date and expected end date."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        name = checks.text("name", name)
-        intake_on = checks.day("intake_on", intake_on)
-        expected_end_on = checks.day("expected_end_on", expected_end_on)
+        draft = Draft(entry.as_recorded())
+        name = draft.text("name", name)
+        intake_on = draft.day("intake_on", intake_on)
+        expected_end_on = draft.day("expected_end_on", expected_end_on)
         if date.min < intake_on and date.min < expected_end_on <= intake_on:
-            checks.add(
+            draft.add(
                 "expected_end_on",
                 Problem("order", "结束日期应晚于招募日期", "must be after the intake date"),
             )
-        checks.done()
-        return cls._create(
-            cls.Opened,
-            id=cls.new_id(command_id),
-            timestamp=now,
-            fact_id=uuid4(),
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=now,
-            name=name,
-            intake_on=intake_on,
-            expected_end_on=expected_end_on,
-        )
+        return cls._begin_with(cls.Opened, draft, name=name, intake_on=intake_on, expected_end_on=expected_end_on)
 
-    def close(self, *, recorded_by: Any, now: datetime, command_id: CommandId | None = None) -> UUID:
+    def close(self, entry: Entry) -> UUID:
         """Close the cohort once its volunteers have left."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        checks.done()
+        draft = Draft(entry.as_recorded())
+        draft.done()
         if not self.is_open:
             raise CohortAlreadyClosed()
-        return self._record(self.Closed, now=now, command_id=command_id, recorded_by=by, occurred_at=now)
+        return self._record(self.Closed, draft)

@@ -12,7 +12,7 @@ import contextlib
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import CommandId
+from domain.aggregate import CommandId, Entry
 from domain.app_base import PeibanBase, parse_id
 from domain.errors import ErasureUnavailable
 from domain.family import Family
@@ -23,7 +23,7 @@ class ErasureCommands(PeibanBase):
     register_topics = frozenset({Family.Erased.TOPIC})
 
     def erase_family(
-        self, family_id: Any, *, reason: Any, recorded_by: Any, command_id: CommandId | None = None
+        self, family_id: Any, *, reason: Any, recorded_by: str, command_id: CommandId | None = None
     ) -> UUID:
         """Erase a family's record: record why (no personal data), then destroy the family's key."""
         if self.keys is None:
@@ -33,11 +33,11 @@ class ErasureCommands(PeibanBase):
         reasons: list[str] = []
 
         def erase(family: Family) -> UUID:
-            fact = family.erase(reason=reason, recorded_by=recorded_by, now=now, command_id=command_id)
+            fact = family.erase(Entry(recorded_by, None, now, command_id), reason=reason)
             reasons.append(family.erasure_reason)
             return fact
 
-        fact = self._family(fid, erase, command_id)
+        fact = self._change(Family, fid, erase, "family_id", command_id)
         # Destroyed after the fact is stored: a crash in between leaves a key to destroy on the next try.
         self.keys.destroy(fid, at=now, reason=reasons[0] if reasons else str(reason).strip())
         self._forget(fid)

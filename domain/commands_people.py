@@ -3,146 +3,75 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 from uuid import UUID
 
-from domain.aggregate import CommandId
-from domain.app_base import PeibanBase
+from domain.aggregate import Entry
+from domain.app_base import PeibanBase, Recording
 from domain.cohort import Cohort
 from domain.rules import CohortClosed
 from domain.volunteer import Volunteer
 
 
 class PeopleCommands(PeibanBase):
-    def open_cohort(
-        self, *, name: Any, intake_on: Any, expected_end_on: Any, recorded_by: Any, command_id: CommandId | None = None
-    ) -> UUID:
+    def open_cohort(self, *, name: Any, intake_on: Any, expected_end_on: Any, **recording: Unpack[Recording]) -> UUID:
         """Open a recruitment cohort with its intake and expected end dates."""
+        command_id = recording.get("command_id")
         before = self._created_before(Cohort, command_id)
         if before is not None:
             return before
-        cohort = Cohort.open(
-            name=name,
-            intake_on=intake_on,
-            expected_end_on=expected_end_on,
-            recorded_by=recorded_by,
-            now=self.clock(),
-            command_id=command_id,
-        )
+        entry = self._entry(Recording(recorded_by=recording["recorded_by"], command_id=command_id))
+        cohort = Cohort.open(entry, name=name, intake_on=intake_on, expected_end_on=expected_end_on)
         return self._create(cohort, command_id)
 
-    def close_cohort(self, cohort_id: Any, *, recorded_by: Any, command_id: CommandId | None = None) -> None:
+    def close_cohort(self, cohort_id: Any, **recording: Unpack[Recording]) -> None:
         """Close a cohort whose volunteers have left."""
-        self._change(
-            Cohort,
-            cohort_id,
-            lambda c: c.close(recorded_by=recorded_by, now=self.clock(), command_id=command_id),
-            "cohort_id",
-            command_id,
-        )
+        self._on(Cohort, cohort_id, "cohort_id", recording, lambda c, e: c.close(e))
 
     def register_volunteer(
         self,
         *,
         cohort_id: Any,
-        recorded_by: Any,
-        occurred_at: datetime | None = None,
-        command_id: CommandId | None = None,
-        **profile: Any,
+        name: Any,
+        contact: Any,
+        school: Any = "",
+        major: Any = "",
+        **recording: Unpack[Recording],
     ) -> UUID:
         """Register a volunteer (name, contact, school, major) in an open cohort."""
+        command_id = recording.get("command_id")
         before = self._created_before(Volunteer, command_id)
         if before is not None:
             return before
         cohort = self.get_cohort(cohort_id)
         volunteer = Volunteer.register(
-            cohort_id=cohort.id,
-            recorded_by=recorded_by,
-            occurred_at=self._when(occurred_at),
-            now=self.clock(),
-            command_id=command_id,
-            **profile,
+            self._entry(recording), cohort_id=cohort.id, name=name, contact=contact, school=school, major=major
         )
         if not cohort.is_open:
             raise CohortClosed()
         return self._create(volunteer, command_id)
 
-    def activate_volunteer(
-        self,
-        volunteer_id: Any,
-        *,
-        recorded_by: Any,
-        occurred_at: datetime | None = None,
-        command_id: CommandId | None = None,
-    ) -> None:
+    def activate_volunteer(self, volunteer_id: Any, **recording: Unpack[Recording]) -> None:
         """Put a registered volunteer on duty: from now on they can be assigned."""
-        when = self._when(occurred_at)
-        self._volunteer(
-            volunteer_id,
-            lambda v: v.activate(recorded_by=recorded_by, occurred_at=when, now=self.clock(), command_id=command_id),
-            command_id,
-        )
+        self._on_volunteer(volunteer_id, recording, lambda v, e: v.activate(e))
 
-    def announce_departure(
-        self,
-        volunteer_id: Any,
-        *,
-        expected_on: Any,
-        recorded_by: Any,
-        occurred_at: datetime | None = None,
-        command_id: CommandId | None = None,
-    ) -> None:
+    def announce_departure(self, volunteer_id: Any, *, expected_on: Any, **recording: Unpack[Recording]) -> None:
         """Record that a volunteer will leave on a date."""
-        when = self._when(occurred_at)
-        self._volunteer(
-            volunteer_id,
-            lambda v: v.announce_departure(
-                expected_on=expected_on,
-                recorded_by=recorded_by,
-                occurred_at=when,
-                now=self.clock(),
-                command_id=command_id,
-            ),
-            command_id,
-        )
+        self._on_volunteer(volunteer_id, recording, lambda v, e: v.announce_departure(e, expected_on=expected_on))
 
-    def record_departure(
-        self,
-        volunteer_id: Any,
-        *,
-        reason: Any,
-        recorded_by: Any,
-        occurred_at: datetime | None = None,
-        command_id: CommandId | None = None,
-    ) -> None:
+    def record_departure(self, volunteer_id: Any, *, reason: Any, **recording: Unpack[Recording]) -> None:
         """Record that a volunteer has left the programme (graduated or withdrew)."""
-        when = self._when(occurred_at)
-        self._volunteer(
+        self._on_volunteer(volunteer_id, recording, lambda v, e: v.depart(e, reason=reason))
+
+    def set_alumni_contact(self, volunteer_id: Any, *, opted_in: bool, **recording: Unpack[Recording]) -> None:
+        """Record a volunteer opting in to, or out of, contact with families as alumni."""
+        self._on_volunteer(
             volunteer_id,
-            lambda v: v.depart(
-                reason=reason, recorded_by=recorded_by, occurred_at=when, now=self.clock(), command_id=command_id
-            ),
-            command_id,
+            recording,
+            lambda v, e: v.opt_into_alumni_contact(e) if opted_in else v.opt_out_of_alumni_contact(e),
         )
 
-    def set_alumni_contact(
-        self,
-        volunteer_id: Any,
-        *,
-        opted_in: bool,
-        recorded_by: Any,
-        occurred_at: datetime | None = None,
-        command_id: CommandId | None = None,
+    def _on_volunteer(
+        self, volunteer_id: Any, recording: Recording, decide: Callable[[Volunteer, Entry], UUID]
     ) -> None:
-        """Record a volunteer opting in to, or out of, contact with families as alumni."""
-        when = self._when(occurred_at)
-
-        def command(v: Volunteer) -> UUID:
-            choose = v.opt_into_alumni_contact if opted_in else v.opt_out_of_alumni_contact
-            return choose(recorded_by=recorded_by, occurred_at=when, now=self.clock(), command_id=command_id)
-
-        self._volunteer(volunteer_id, command, command_id)
-
-    def _volunteer(self, volunteer_id: Any, command: Callable[[Volunteer], UUID], command_id: CommandId | None) -> None:
-        self._change(Volunteer, volunteer_id, command, "volunteer_id", command_id)
+        self._on(Volunteer, volunteer_id, "volunteer_id", recording, decide)

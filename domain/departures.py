@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.app_base import PeibanBase
-from domain.family import Family
+from domain.app_base import PeibanBase, Recording
 from domain.volunteer import Departure
 
 #: Who records the facts a departure causes: the system, on behalf of the departure's own recorder.
@@ -24,13 +23,5 @@ class DepartureCommands(PeibanBase):
         cause; returns the fact's id, or None when they hold none. Sent again, it records nothing new."""
         if self.is_erased(family_id):
             return None  # an erased family's record holds nothing anyone can end (nor read)
-        command_id = departure.command_for(family_id)
-        return self._change(
-            Family,
-            family_id,
-            lambda f: f.end_assignment_on_departure(
-                departure, recorded_by=DEPARTURE_POLICY, now=self.clock(), command_id=command_id
-            ),
-            "family_id",
-            command_id,
-        )
+        recording = Recording(recorded_by=DEPARTURE_POLICY, command_id=departure.command_for(family_id))
+        return self._on_family(family_id, recording, lambda f, e: f.end_assignment_on_departure(e, departure))

@@ -14,15 +14,7 @@ from typing import Any
 
 from domain.checks import Checks
 from domain.errors import Problem
-from domain.values import (
-    Channel,
-    ConcernCategory,
-    ConcernLevel,
-    Direction,
-    Place,
-    ServiceLine,
-    Wellbeing,
-)
+from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
 
 FieldCheck = Callable[[Checks, str, Any], Any]
 

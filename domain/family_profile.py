@@ -59,7 +59,6 @@ def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool 
         checks.add("consent.given_on", Problem("future", "不能是将来的日期", "must not be in the future"))
     if enrolling and ConsentScope.RECORDS not in consent.scopes:
         checks.add(
-            "consent.scopes",
-            Problem("records", "建档必须包含“记录”授权", "must include consent to keep records"),
+            "consent.scopes", Problem("records", "建档必须包含“记录”授权", "must include consent to keep records")
         )
     return consent

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
-from domain.aggregate import CommandId, PeibanAggregate, check_actor
-from domain.checks import Checks
+from domain.aggregate import CommandId, Draft, Entry, PeibanAggregate
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
 from domain.values import DepartureReason, VolunteerStatus
 
@@ -115,14 +114,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         TOPIC = "peiban.Volunteer.Snapshot"
 
     def __init__(
-        self,
-        recorded_by: str,
-        occurred_at: datetime,
-        name: str,
-        cohort_id: UUID,
-        contact: str,
-        school: str,
-        major: str,
+        self, recorded_by: str, occurred_at: datetime, name: str, cohort_id: UUID, contact: str, school: str, major: str
     ) -> None:
         self.name = name
         self.cohort_id = cohort_id
@@ -145,146 +137,77 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
 
     @classmethod
     def register(
-        cls,
-        *,
-        name: Any,
-        cohort_id: UUID,
-        contact: Any,
-        school: Any = "",
-        major: Any = "",
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
+        cls, entry: Entry, *, name: Any, cohort_id: UUID, contact: Any, school: Any = "", major: Any = ""
     ) -> Volunteer:
         """Register a recruit of a cohort; they become active when activated."""
-        checks = Checks()
-        by = check_actor(checks, recorded_by)
-        values = dict(
-            name=checks.text("name", name),
-            contact=checks.text("contact", contact),
-            school=checks.text("school", school, required=False),
-            major=checks.text("major", major, required=False),
-        )
-        when = checks.moment("occurred_at", occurred_at, now=now)
-        checks.done()
-        return cls._create(
+        draft = Draft(entry)
+        return cls._begin_with(
             cls.Registered,
-            id=cls.new_id(command_id),
-            timestamp=now,
-            fact_id=uuid4(),
-            command_id=command_id,
-            recorded_by=by,
-            occurred_at=when,
+            draft,
             cohort_id=cohort_id,
-            **values,
+            name=draft.text("name", name),
+            contact=draft.text("contact", contact),
+            school=draft.text("school", school, required=False),
+            major=draft.text("major", major, required=False),
         )
+
+    def _draft(self, entry: Entry) -> Draft:
+        """A command's checks on this volunteer: its facts happen no earlier than the registration."""
+        return Draft(entry, not_before=self.registered_at)
 
     def _change(
         self,
         event_class: type[PeibanAggregate.Event],
+        draft: Draft,
         *,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
         allowed: set[VolunteerStatus],
-        action: tuple[str, str],
-        checks: Checks | None = None,
-        command_id: CommandId | None = None,
-        **fields: Any,
+        action: tuple[str, str] = ("", ""),
+        **fields: object,
     ) -> UUID:
-        checks = checks or Checks()
-        by = check_actor(checks, recorded_by)
-        when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.registered_at)
-        checks.done()
+        """Record a change of a volunteer whose status is one of ``allowed`` (``action`` names it in a refusal)."""
+        draft.done()
         if self.status not in allowed:
             raise VolunteerStatusRule(status=self.standing.describe_status(), action=action[0], action_en=action[1])
-        return self._record(event_class, now=now, command_id=command_id, recorded_by=by, occurred_at=when, **fields)
+        return self._record(event_class, draft, **fields)
 
-    def activate(
-        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
-    ) -> UUID:
+    def activate(self, entry: Entry) -> UUID:
         """Put a registered volunteer on duty: from now on they can be assigned."""
         return self._change(
-            self.Activated,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=occurred_at,
-            now=now,
-            allowed={VolunteerStatus.REGISTERED},
-            action=("上岗", "be activated"),
+            self.Activated, self._draft(entry), allowed={VolunteerStatus.REGISTERED}, action=("上岗", "be activated")
         )
 
-    def announce_departure(
-        self,
-        *,
-        expected_on: Any,
-        recorded_by: Any,
-        occurred_at: Any,
-        now: datetime,
-        command_id: CommandId | None = None,
-    ) -> UUID:
+    def announce_departure(self, entry: Entry, *, expected_on: Any) -> UUID:
         """Record that the volunteer will leave (graduation, withdrawal) on a date."""
-        checks = Checks()
-        expected = checks.day("expected_on", expected_on)
+        draft = self._draft(entry)
+        expected = draft.day("expected_on", expected_on)
         return self._change(
             self.DepartureAnnounced,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=occurred_at,
-            now=now,
+            draft,
             allowed={VolunteerStatus.ACTIVE},
             action=("登记即将离开", "announce a departure"),
-            checks=checks,
             expected_on=expected,
         )
 
-    def depart(
-        self, *, reason: Any, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
-    ) -> UUID:
+    def depart(self, entry: Entry, *, reason: Any) -> UUID:
         """Record that the volunteer has left the programme (graduated or withdrew)."""
-        checks = Checks()
-        why = checks.choice("reason", reason, DepartureReason)
+        draft = self._draft(entry)
+        why = draft.choice("reason", reason, DepartureReason)
         return self._change(
             self.Departed,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=occurred_at,
-            now=now,
+            draft,
             allowed={VolunteerStatus.REGISTERED, VolunteerStatus.ACTIVE, VolunteerStatus.DEPARTING},
             action=("离开", "depart"),
-            checks=checks,
             reason=why,
         )
 
-    def opt_into_alumni_contact(
-        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
-    ) -> UUID:
+    def opt_into_alumni_contact(self, entry: Entry) -> UUID:
         """The volunteer is willing to keep in touch with families after leaving."""
         if self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        return self._change(
-            self.AlumniContactOptedIn,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=occurred_at,
-            now=now,
-            allowed=set(VolunteerStatus),
-            action=("", ""),
-        )
+        return self._change(self.AlumniContactOptedIn, self._draft(entry), allowed=set(VolunteerStatus))
 
-    def opt_out_of_alumni_contact(
-        self, *, recorded_by: Any, occurred_at: Any, now: datetime, command_id: CommandId | None = None
-    ) -> UUID:
+    def opt_out_of_alumni_contact(self, entry: Entry) -> UUID:
         """The volunteer no longer wants to be contacted as alumni."""
         if not self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        return self._change(
-            self.AlumniContactOptedOut,
-            command_id=command_id,
-            recorded_by=recorded_by,
-            occurred_at=occurred_at,
-            now=now,
-            allowed=set(VolunteerStatus),
-            action=("", ""),
-        )
+        return self._change(self.AlumniContactOptedOut, self._draft(entry), allowed=set(VolunteerStatus))

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain import InvalidInput, Peiban
+from domain.aggregate import Entry
 from domain.cohort import Cohort
 from domain.errors import CohortNotFound
 from domain.rules import CohortAlreadyClosed, CohortClosed
@@ -112,11 +113,11 @@ def test_a_malformed_cohort_id_is_invalid_input(app: Peiban) -> None:
 def test_a_cohort_is_opened_and_closed_by_its_own_commands(clock: StepClock) -> None:
     # given a cohort opened directly on the aggregate
     cohort = Cohort.open(
-        name="2025级", intake_on=date(2025, 9, 1), expected_end_on=date(2027, 1, 31), recorded_by="coord", now=clock.now
+        Entry("coord", None, clock.now), name="2025级", intake_on=date(2025, 9, 1), expected_end_on=date(2027, 1, 31)
     )
     # when it is closed a year later
     later = clock.advance(days=365)
-    cohort.close(recorded_by="coord", now=later)
+    cohort.close(Entry("coord", None, later))
     # then two facts are pending, in order, each stamped with its own moment
     pending = cohort.collect_events()
     assert [type(e) for e in pending] == [Cohort.Opened, Cohort.Closed]

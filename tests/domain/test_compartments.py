@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.aggregate import Entry
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from domain.errors import DomainError, FactNotFound, InvalidInput
 from domain.family import Family
@@ -132,15 +133,13 @@ def test_a_snapshot_from_before_compartments_were_kept_is_read_as_sensitive(worl
 
     # then what it cannot tell is taken as sensitive: only those cleared for every compartment may name it
     with pytest.raises(FactNotFound):
-        old.make_referral(concern_id=everyday, service_line="youth_centre", reason="r", recorded_by="c",
-                          occurred_at=world.clock(), now=world.clock(), clearance=NO_COMPARTMENT)  # fmt: skip
+        old.make_referral(Entry("c", world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre",
+                          reason="r", clearance=NO_COMPARTMENT)  # fmt: skip
     with pytest.raises(FactNotFound):
-        old.retract(
-            target_event_id=resolution, reason="r", recorded_by="c", now=world.clock(), clearance=NO_COMPARTMENT
-        )
+        old.retract(Entry("c", None, world.clock()), target_event_id=resolution, reason="r", clearance=NO_COMPARTMENT)
     assert old.make_referral(
-        concern_id=everyday, service_line="youth_centre", reason="r", recorded_by="c", occurred_at=world.clock(),
-        now=world.clock(), clearance=EVERY_COMPARTMENT,
+        Entry("c", world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre", reason="r",
+        clearance=EVERY_COMPARTMENT,
     )  # fmt: skip
 
 

@@ -196,6 +196,50 @@ def test_every_fact_class_has_an_explicit_topic_that_resolves_to_it() -> None:
             assert resolve_topic(topic) is cls
 
 
+#: Every topic a Family wrote before its facts were split by subject into mixins (``domain.family_*``).
+FAMILY_TOPICS_BEFORE_THE_SPLIT = [
+    "Created",
+    "Enrolled",
+    "ProfileUpdated",
+    "ConsentRecorded",
+    "ConsentWithdrawn",
+    "Closed",
+    "Erased",
+    "Reopened",
+    "VolunteerAssigned",
+    "VolunteerUnassigned",
+    "AssignmentEnded",
+    "VisitLogged",
+    "MessageLogged",
+    "HandoverPlanned",
+    "HandoverAgreed",
+    "HandoverCompleted",
+    "HandoverCancelled",
+    "ConcernRaised",
+    "ConcernResolved",
+    "ReferralMade",
+    "FollowUpScheduled",
+    "FollowUpDone",
+    "FactAmended",
+    "FactRetracted",
+    "Snapshot",
+]
+
+
+def test_every_family_topic_stored_before_the_split_resolves_to_the_familys_own_class() -> None:
+    # given the topics a Family stored when all its facts were declared in one class
+    for name in FAMILY_TOPICS_BEFORE_THE_SPLIT:
+        # when each is resolved
+        cls = resolve_topic(f"peiban.Family.{name}")
+        # then it is the class the Family triggers (not the mixin's declaration it was built from)
+        assert cls is getattr(Family, name)
+        assert cls.__qualname__ == f"Family.{name}" and cls.__module__ == "domain.family"
+        if name != "Snapshot":
+            assert issubclass(cls, Family.Event)
+    facts = [n for n, v in vars(Family).items() if isinstance(v, type) and issubclass(v, PeibanAggregate.Event)]
+    assert set(facts) - {"Event"} == set(FAMILY_TOPICS_BEFORE_THE_SPLIT) - {"Snapshot"}
+
+
 def test_a_moment_stored_from_another_time_zone_reads_back_in_utc(sqlite_scene: Scene, tmp_path: Path) -> None:
     s = sqlite_scene
     local = (s.clock.now - timedelta(hours=2)).astimezone(timezone(timedelta(hours=8)))

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain import InvalidInput, Peiban
+from domain.aggregate import Entry
 from domain.errors import VolunteerNotFound
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
 from domain.values import DepartureReason, VolunteerStatus
@@ -174,15 +175,11 @@ def test_an_unknown_volunteer_is_not_found(world: Scene) -> None:
 
 def test_a_volunteers_life_as_aggregate_commands(clock: StepClock) -> None:
     # given a volunteer registered directly on the aggregate
-    volunteer = Volunteer.register(
-        name="小王", cohort_id=uuid4(), contact="sms:1", recorded_by="coord", occurred_at=START, now=START
-    )
+    volunteer = Volunteer.register(Entry("coord", START, START), name="小王", cohort_id=uuid4(), contact="sms:1")
     # when they are activated, announce their departure and leave, each a day apart
-    volunteer.activate(recorded_by="coord", occurred_at=START, now=clock.advance(days=1))
-    volunteer.announce_departure(
-        expected_on=date(2025, 6, 30), recorded_by="coord", occurred_at=clock.now, now=clock.advance(days=1)
-    )
-    volunteer.depart(reason="graduated", recorded_by="coord", occurred_at=clock.now, now=clock.advance(days=1))
+    volunteer.activate(Entry("coord", START, clock.advance(days=1)))
+    volunteer.announce_departure(Entry("coord", clock.now, clock.advance(days=1)), expected_on=date(2025, 6, 30))
+    volunteer.depart(Entry("coord", clock.now, clock.advance(days=1)), reason="graduated")
     # then the facts are in order, stamped with the moment each was recorded
     pending = volunteer.collect_events()
     assert [type(e).__name__ for e in pending] == ["Registered", "Activated", "DepartureAnnounced", "Departed"]

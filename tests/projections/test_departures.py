@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from domain import Peiban, StoreSettings
+from domain.aggregate import Entry
 from domain.departures import DEPARTURE_POLICY
 from domain.errors import FamilyErased
 from domain.family import Family
@@ -148,7 +149,7 @@ def test_an_assignment_decided_just_before_the_departure_was_saved_ends_when_the
     world.later(hours=1)
     departed = depart(world, newcomer)
     policy.catch_up()
-    family.assign(volunteer=standing, role=Role.CO, recorded_by="coord", occurred_at=world.clock.now, now=world.clock())
+    family.assign(Entry("coord", world.clock.now, world.clock()), volunteer=standing, role=Role.CO)
     world.app.save(family)
     # when the policy follows the log past that assignment
     policy.catch_up()

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from domain import Peiban
+from domain.aggregate import Entry
 from domain.cohort import Cohort
 from domain.family import Family
 from domain.volunteer import Volunteer
@@ -38,55 +39,44 @@ def generate(
 ) -> Generated:
     """Record ``families`` families with about ``facts_per_family`` facts each (visits and messages)."""
     rng = random.Random(seed)
+    at_start = Entry(BY, start, start)
     cohort = Cohort.open(
-        name="合成数据",
-        intake_on=start.date(),
-        expected_end_on=start.date() + timedelta(days=3650),
-        recorded_by=BY,
-        now=start,
+        at_start, name="合成数据", intake_on=start.date(), expected_end_on=start.date() + timedelta(days=3650)
     )
     volunteers = []
     for i in range(max(families // 5, 2)):
-        volunteer = Volunteer.register(
-            name=f"义工{i}", cohort_id=cohort.id, contact="-", recorded_by=BY, occurred_at=start, now=start
-        )
-        volunteer.activate(recorded_by=BY, occurred_at=start, now=start)
+        volunteer = Volunteer.register(at_start, name=f"义工{i}", cohort_id=cohort.id, contact="-")
+        volunteer.activate(at_start)
         volunteers.append(volunteer)
     app.save(cohort, *volunteers)
     ids, total = [], 1 + 2 * len(volunteers)
     for n in range(families):
         lead = rng.choice(volunteers).standing
         family = Family.enrol(
+            at_start,
             display_name=f"家庭{n}",
             community="合成社区",
             referral_source="",
-            recorded_by=BY,
-            occurred_at=start,
             household=[{"relation": "child", "birth_year": 2015}],
             circumstances=["migrant"],
             consent={"guardian_relation": "mother", "scopes": ["records"], "given_on": date(2020, 12, 1)},
-            now=start,
         )
-        family.assign(volunteer=lead, role="lead", recorded_by=BY, occurred_at=start, now=start)
+        family.assign(at_start, volunteer=lead, role="lead")
         when = start
         for k in range(max(facts_per_family - 2, 0)):
             when += timedelta(hours=rng.randint(20, 200))
             if k % 3 == 2:
                 family.log_message(
+                    Entry(BY, when, when),
                     volunteer=lead,
-                    recorded_by=BY,
-                    occurred_at=when,
-                    now=when,
                     direction="from_family",
                     channel="wechat",
                     summary="近况还好，谢谢关心",
                 )
             else:
                 family.log_visit(
+                    Entry(BY, when, when),
                     volunteers=[lead],
-                    recorded_by=BY,
-                    occurred_at=when,
-                    now=when,
                     place="home",
                     duration_minutes=rng.randint(30, 150),
                     summary="陪孩子写作业，聊了学校的事",

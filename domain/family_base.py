@@ -1,0 +1,157 @@
+"""The state of a Family and the queries and checks its commands share (see ``domain.family``).
+
+Each subject of the family's story (case, roster, handovers, contacts, concerns, corrections) is a mixin of
+``FamilyBase`` holding its facts beside its commands; ``Family`` puts them together. Only ``Family`` is an
+aggregate: it registers every mixin's facts under their stored topics (``peiban.Family.VisitLogged``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from domain.aggregate import Draft, Entry, derived_fact_id
+from domain.checks import Checks
+from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
+from domain.errors import FactNotFound, HandoverNotFound, Problem
+from domain.facts import FIELDS
+from domain.family_state import Fact, Handover, Roster
+from domain.rules import FactAlreadyRetracted, FactNotCorrectable
+from domain.values import Circumstance, ConsentScope, FamilyStatus, HouseholdMember
+
+if TYPE_CHECKING:  # the mixins are the aggregate's parts: typed as one, built as plain classes
+    from domain.aggregate import Draft, Entry
+    from domain.aggregate import PeibanAggregate as _Aggregate
+else:
+    _Aggregate = object
+
+#: The kind kept for facts that no correction may target (enrolment, assignments, handover steps...).
+FIXED = "fixed"
+#: The kinds of fact that are contacts with the family.
+CONTACTS = frozenset({"visit", "message"})
+BEFORE_LAST_CONTACT = Problem(
+    "before_contact",
+    "不能早于该义工最近一次记录的探访或消息",
+    "must not be before the volunteer's last recorded visit or message",
+)
+
+
+class FamilyBase(_Aggregate):
+    """A family's state, as the commands of every subject of its story consult and change it."""
+
+    display_name: str
+    community: str
+    referral_source: str
+    household: list[HouseholdMember]
+    circumstances: list[Circumstance]
+    consent_scopes: list[ConsentScope]
+    enrolled_at: datetime
+    status: FamilyStatus
+    closed_at: datetime | None
+    erasure_reason: str
+    roster_changed_at: datetime
+    last_seen: dict[str, datetime]
+    roster: Roster
+    facts: dict[str, Fact]
+    traces: dict[str, UUID] | None
+    open_concerns: list[UUID]
+    open_follow_ups: list[UUID]
+
+    # ---- queries the rules and the application use -------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is FamilyStatus.CLOSED
+
+    def saw(self, volunteer_id: UUID, when: datetime) -> None:
+        previous = self.last_seen.get(volunteer_id.hex)
+        self.last_seen[volunteer_id.hex] = when if previous is None else max(previous, when)
+
+    def handover(self, handover_id: UUID) -> Handover:
+        handover = self.roster.handover(handover_id)
+        if handover is None:
+            raise HandoverNotFound()
+        return handover
+
+    def roster_changed(self, when: datetime) -> None:
+        """Note a change to who accompanies the family (changes are told in time order)."""
+        self.roster_changed_at = max(self.roster_changed_at, when)
+
+    def trace(self, event_id: UUID, target: UUID) -> None:
+        """Keep which fact a resolution, completion or correction points at: it shares that fact's compartment."""
+        if self.traces is not None:
+            self.traces[event_id.hex] = target
+
+    def volunteers_involved(self) -> set[UUID]:
+        """Everyone the family has ever had: assigned, in a handover, or alumni."""
+        ids = {a.volunteer_id for a in self.roster.assignments}
+        ids |= {v for h in self.roster.handovers for v in (h.outgoing_id, h.incoming_id)}
+        return ids | {c.volunteer_id for c in self.roster.alumni}
+
+    def _draft(self, entry: Entry) -> Draft:
+        """A command's checks on this family: its facts happen no earlier than the enrolment."""
+        return Draft(entry, not_before=self.enrolled_at)
+
+    def _roster_change(
+        self,
+        draft: Draft,
+        *,
+        seen: tuple[UUID, ...] = (),
+        after: datetime | None = None,
+        clearance: Clearance = EVERY_COMPARTMENT,
+    ) -> None:
+        """A change to who accompanies the family comes no earlier than the last such change, nor than
+        the visits and messages it would otherwise contradict (so late entries stay consistent)."""
+        latest = max((b for b in (self.roster_changed_at, after) if b is not None), default=self.enrolled_at)
+        if draft.when < latest:
+            draft.not_before(latest)
+            return
+        last_contact = self._last_contact(seen, clearance)
+        if last_contact is not None and draft.when < last_contact:
+            draft.add("occurred_at", BEFORE_LAST_CONTACT)
+
+    def _last_contact(self, seen: tuple[UUID, ...], clearance: Clearance) -> datetime | None:
+        """The latest visit or message with any of ``seen`` that the caller may see. A contact of a compartment
+        the caller is not cleared for bounds nothing they do: were it to, trying moments would date it."""
+        everything = [c for c in (self.last_seen.get(v.hex) for v in seen) if c is not None]
+        if clearance == EVERY_COMPARTMENT or not everything:
+            return max(everything, default=None)
+        wanted, latest = set(seen), None
+        for key, fact in self.facts.items():
+            if fact.kind not in CONTACTS:
+                continue
+            if fact.occurred_at is None or fact.volunteers is None:
+                return max(everything)  # kept before contacts were: no telling which were hidden
+            if wanted.isdisjoint(fact.volunteers) or (latest is not None and fact.occurred_at <= latest):
+                continue
+            if clearance.sees(compartment_of(UUID(hex=key), self.facts, self.traces)):
+                latest = fact.occurred_at
+        return latest
+
+    # ---- helpers -------------------------------------------------------------
+
+    def _live_fact(self, event_id: UUID, kind: str | None = None, clearance: Clearance = EVERY_COMPARTMENT) -> Fact:
+        """The correctable fact with this id, not retracted (and of ``kind``, if given). A fact of a compartment
+        the caller is not cleared for is, to them, not there: it answers as a fact that does not exist."""
+        if not clearance.sees(compartment_of(event_id, self.facts, self.traces)):
+            raise FactNotFound()
+        fact = self.facts.get(event_id.hex)
+        if fact is None or fact.kind == FIXED or (kind is not None and fact.kind != kind):
+            if kind is None and (fact is not None or self._derived_fact(event_id)):
+                raise FactNotCorrectable()
+            raise FactNotFound()
+        if fact.retracted:
+            raise FactAlreadyRetracted()
+        return fact
+
+    def _derived_fact(self, event_id: UUID) -> bool:
+        """Whether ``event_id`` is the derived id of one of this family's facts stored before facts recorded
+        their own ids (such facts, on families snapshotted back then, are not all in ``facts``)."""
+        return any(derived_fact_id(self.id, v) == event_id for v in range(1, self.version + 1))
+
+    @staticmethod
+    def _reject_unknown(checks: Checks, fields: Mapping[str, object], kind: str) -> None:
+        for name in fields.keys() - FIELDS[kind].keys():
+            checks.add(name, Problem("unknown", "不认识这个字段", "is not a known field"))
