@@ -157,7 +157,7 @@ class Account(PeibanAggregate, created_event_name="Opened"):
 def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
     chosen = checks.choice("role", role, AccountRole)
     if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
-        checks.add("volunteer_id", Problem("required", "义工账号必须关联义工", "required for a volunteer"))
+        checks.add("volunteer_id", Problem("required", "for_a_volunteer"))
     return chosen
 
 

@@ -59,12 +59,7 @@ Event = PeibanAggregate.Event
 FIXED = "fixed"
 #: The kinds of fact that are contacts with the family.
 CONTACTS = frozenset({"visit", "message"})
-BEFORE_LAST_CONTACT = Problem(
-    "before_contact",
-    "不能早于该义工最近一次记录的探访或消息",
-    "must not be before the volunteer's last recorded visit or message",
-)
-HANDOVER_STATE_ZH = {HandoverState.COMPLETED: "完成", HandoverState.CANCELLED: "取消"}
+BEFORE_LAST_CONTACT = Problem("before_contact")
 
 
 class Family(PeibanAggregate, created_event_name="Enrolled"):
@@ -525,9 +520,9 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
             if name in known:
                 checked[name] = known[name](value)
             else:
-                checks.add(name, Problem("unknown", "不是可修改的家庭资料", "is not a profile field"))
+                checks.add(name, Problem("unknown", "profile_field"))
         if not changes:
-            checks.add("changes", Problem("required", "请至少修改一项", "must change at least one field"))
+            checks.add("changes", Problem("required", "a_change"))
         checks.done()
         return self._record(
             self.ProfileUpdated, now=now, command_id=command_id, recorded_by=by, occurred_at=when, changes=checked
@@ -638,12 +633,12 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if self.is_closed:
             raise FamilyClosed()
         if volunteer.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=volunteer.name, status=volunteer.describe_status())
+            raise VolunteerNotActive(name=volunteer.name, status=volunteer.status)
         if self.roster.current_of(volunteer.volunteer_id) is not None:
             raise AlreadyAssigned()
         lead = self.roster.lead()
         if chosen is Role.LEAD and lead is not None:
-            raise LeadAlreadyAssigned(lead=str(lead.volunteer_id))
+            raise LeadAlreadyAssigned(lead=lead.volunteer_id)
         return self._record(
             self.VolunteerAssigned,
             now=now,
@@ -723,7 +718,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         values = check_fields(checks, "visit", fields)
         self._reject_unknown(checks, fields, "visit")
         if not volunteers:
-            checks.add("volunteer_ids", Problem("required", "至少一名义工", "at least one volunteer"))
+            checks.add("volunteer_ids", Problem("required", "a_volunteer"))
         checks.done()
         if self.closed_at is not None and when >= self.closed_at:
             raise FamilyClosed()  # a visit from before the closure, written up late, is still welcome
@@ -802,7 +797,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if self.roster.current_of(outgoing_volunteer_id) is None:
             raise NotAssigned()
         if incoming.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())
+            raise VolunteerNotActive(name=incoming.name, status=incoming.status)
         lead = self.roster.lead()
         if lead is not None and lead.volunteer_id == incoming.volunteer_id:
             raise AlreadyAssigned()
@@ -823,7 +818,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         checks.moment("occurred_at", when, now=now, not_before=handover.opened_at)
         checks.done()
         if not handover.is_open:
-            raise HandoverNotOpen(state=HANDOVER_STATE_ZH[handover.state])
+            raise HandoverNotOpen(state=handover.state)
         return handover
 
     def record_family_agreement(
@@ -872,7 +867,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         by, when = self._begin(checks, recorded_by, occurred_at, now)
         reason = checks.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
         if not isinstance(keep_in_touch, bool):
-            checks.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
+            checks.add("keep_in_touch", Problem("type", "yes_or_no"))
         known = self.roster.handover(handover_id)
         if known is not None:
             self._roster_change(checks, when, now, seen=(known.outgoing_id, known.incoming_id), clearance=clearance)
@@ -881,7 +876,7 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
         if not seen and not reason:
             raise HandoverNeedsJointVisit()
         if incoming.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())
+            raise VolunteerNotActive(name=incoming.name, status=incoming.status)
         outgoing = self.roster.current_of(handover.outgoing_id)
         lead = self.roster.lead()
         takes_lead = lead is None or (outgoing is not None and outgoing.role is Role.LEAD)
@@ -1145,4 +1140,4 @@ class Family(PeibanAggregate, created_event_name="Enrolled"):
     @staticmethod
     def _reject_unknown(checks: Checks, fields: dict[str, Any], kind: str) -> None:
         for name in fields.keys() - FIELDS[kind].keys():
-            checks.add(name, Problem("unknown", "不认识这个字段", "is not a known field"))
+            checks.add(name, Problem("unknown"))

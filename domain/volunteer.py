@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
@@ -14,12 +15,14 @@ from domain.checks import Checks
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
 from domain.values import DepartureReason, VolunteerStatus
 
-STATUS_ZH = {
-    VolunteerStatus.REGISTERED: "已登记未上岗",
-    VolunteerStatus.ACTIVE: "在岗",
-    VolunteerStatus.DEPARTING: "即将离开",
-    VolunteerStatus.DEPARTED: "已离开",
-}
+
+class VolunteerAction(Enum):
+    """What was asked of a volunteer whose status forbids it (``VolunteerStatusRule``'s ``action``)."""
+
+    ACTIVATE = "activate"
+    ANNOUNCE_DEPARTURE = "announce_departure"
+    DEPART = "depart"
+    CHANGE_ALUMNI_CHOICE = "change_alumni_choice"
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,6 @@ class VolunteerStanding:
     departed_at: datetime | None
     alumni_opted_in: bool
     active_since: datetime | None = None
-
-    def describe_status(self) -> str:
-        return STATUS_ZH[self.status]
 
     def was_present_at(self, when: datetime) -> bool:
         """Had not yet left the programme at ``when``."""
@@ -188,7 +188,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         occurred_at: Any,
         now: datetime,
         allowed: set[VolunteerStatus],
-        action: tuple[str, str],
+        action: VolunteerAction,
         checks: Checks | None = None,
         command_id: CommandId | None = None,
         **fields: Any,
@@ -198,7 +198,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         when = checks.moment("occurred_at", occurred_at, now=now, not_before=self.registered_at)
         checks.done()
         if self.status not in allowed:
-            raise VolunteerStatusRule(status=self.standing.describe_status(), action=action[0], action_en=action[1])
+            raise VolunteerStatusRule(status=self.status, action=action)
         return self._record(event_class, now=now, command_id=command_id, recorded_by=by, occurred_at=when, **fields)
 
     def activate(
@@ -212,7 +212,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             occurred_at=occurred_at,
             now=now,
             allowed={VolunteerStatus.REGISTERED},
-            action=("上岗", "be activated"),
+            action=VolunteerAction.ACTIVATE,
         )
 
     def announce_departure(
@@ -234,7 +234,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             occurred_at=occurred_at,
             now=now,
             allowed={VolunteerStatus.ACTIVE},
-            action=("登记即将离开", "announce a departure"),
+            action=VolunteerAction.ANNOUNCE_DEPARTURE,
             checks=checks,
             expected_on=expected,
         )
@@ -252,7 +252,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             occurred_at=occurred_at,
             now=now,
             allowed={VolunteerStatus.REGISTERED, VolunteerStatus.ACTIVE, VolunteerStatus.DEPARTING},
-            action=("离开", "depart"),
+            action=VolunteerAction.DEPART,
             checks=checks,
             reason=why,
         )
@@ -270,7 +270,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             occurred_at=occurred_at,
             now=now,
             allowed=set(VolunteerStatus),
-            action=("", ""),
+            action=VolunteerAction.CHANGE_ALUMNI_CHOICE,
         )
 
     def opt_out_of_alumni_contact(
@@ -286,5 +286,5 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             occurred_at=occurred_at,
             now=now,
             allowed=set(VolunteerStatus),
-            action=("", ""),
+            action=VolunteerAction.CHANGE_ALUMNI_CHOICE,
         )

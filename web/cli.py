@@ -22,6 +22,7 @@ from web.config import Settings, from_environment, proxies
 from web.facts_text import fact_line
 from web.keys import open_keys
 from web.master_key import MasterKeyError
+from web.messages import cli_message
 from web.progress import Progress
 from web.seal_keys import create_key
 from web.store import open_application, prepare
@@ -176,7 +177,7 @@ def events(settings: Settings, family_id: str | None, after: int, limit: int, zo
     try:
         page = _family_page(app, family_id, after, limit) if family_id else _log_page(app, after, limit)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     for position, event in page:
         click.echo(fact_line(position, event, tz))
     if len(page) == limit:

@@ -23,6 +23,7 @@ from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
 from domain.errors import FamilyErased
 from domain.rules import HandoverSameVolunteer
 from web.i18n import zoned_moment
+from web.messages import bilingual as bilingual_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -106,11 +107,10 @@ def domain_error(error: DomainError) -> ResponseReturnValue:
     if isinstance(error, InvalidInput):
         names = g.get("api_field_names", {})
         errors = {
-            _renamed(field, names): [" / ".join(p.worded(zoned_moment)) for p in problems]
+            _renamed(field, names): [bilingual_message(p, zoned_moment) for p in problems]
             for field, problems in error.errors.items()
         }
-    message = " / ".join(error.worded(zoned_moment))
-    return payload(status, message, errors, error.code), status
+    return payload(status, bilingual_message(error, zoned_moment), errors, error.code), status
 
 
 def _renamed(field: str, names: dict[str, str]) -> str:
