@@ -180,17 +180,21 @@ def shown(value: object, locale: str, moment: Moment) -> str:
     return str(value)
 
 
-def message(said: DomainError | Problem, locale: str, moment: Moment = utc_minute) -> str:
-    """An error or a field problem in ``locale`` (``zh_Hans`` or ``en``)."""
-    entry = wording_of(said)
+def worded(entry: Wording, params: Mapping[str, object], locale: str, moment: Moment = utc_minute) -> str:
+    """A catalogue entry in ``locale`` (``zh_Hans`` or ``en``), its placeholders filled from ``params``."""
     words = catalogue(locale)
-    values: dict[str, object] = {name: shown(value, locale, moment) for name, value in said.params.items()}
+    values = {name: shown(value, locale, moment) for name, value in params.items()}
     if isinstance(entry, Counted):
-        number = said.params.get(entry.count)
+        number = params.get(entry.count)
         count = number if isinstance(number, int) else 0
         return str(words.ungettext(*entry.forms, count)) % {**values, "num": count}
     text = str(words.ugettext(entry))
     return text % values if values else text
+
+
+def message(said: DomainError | Problem, locale: str, moment: Moment = utc_minute) -> str:
+    """An error or a field problem in ``locale``."""
+    return worded(wording_of(said), said.params, locale, moment)
 
 
 def both(said: DomainError | Problem, moment: Moment = utc_minute) -> tuple[str, ...]:
