@@ -127,6 +127,22 @@ PROBLEMS: dict[str, Wording] = {
     "records": N_("must include consent to keep records"),
 }
 
+#: HTTP status -> what the API's error says when nothing more precise is known.
+HTTP: dict[int, str] = {
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Forbidden"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    410: N_("Record erased"),
+    413: N_("Request too large"),
+    415: N_("Send JSON"),
+    422: N_("Some fields are invalid"),
+    429: N_("Too many requests; try again later"),
+    500: N_("Internal server error"),
+}
+
 #: Labels of the enumerations errors carry, by member (the same message ids as the pages' labels).
 LABELS: dict[type[Enum], Mapping[Enum, str]] = {
     VolunteerStatus: {
@@ -216,3 +232,10 @@ def cli_message(error: DomainError, moment: Moment = utc_minute) -> str:
         f"{field}: {bilingual(problem, moment)}" for field, problems in error.errors.items() for problem in problems
     )
     return f"{said} ({details})"
+
+
+def http_message(status: int, name: str) -> str:
+    """An HTTP error's ``中文 / English`` (a status without wording here: its ``name`` in both)."""
+    if status not in HTTP:
+        return f"{name} / {name}"
+    return " / ".join(worded(HTTP[status], {}, locale) for locale in LANGUAGES)

@@ -20,7 +20,7 @@ from domain.rules import HandoverNotOpen, LeadAlreadyAssigned, VolunteerNotActiv
 from domain.values import HandoverState, VolunteerStatus
 from domain.volunteer import VolunteerAction
 from web.i18n import LANGUAGES
-from web.messages import ERRORS, LABELS, PROBLEMS, Counted, Wording, both, cli_message, message, worded
+from web.messages import ERRORS, HTTP, LABELS, PROBLEMS, Counted, Wording, both, cli_message, message, worded
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -76,8 +76,10 @@ def sample(entry: Wording) -> dict[str, object]:
     return {name: "X" for name in re.findall(r"%\((\w+)\)s", entry)}
 
 
-WORDINGS = {f"error:{code}": entry for code, entry in ERRORS.items()} | {
-    f"problem:{key}": entry for key, entry in PROBLEMS.items()
+WORDINGS: dict[str, Wording] = {
+    **{f"error:{code}": entry for code, entry in ERRORS.items()},
+    **{f"problem:{key}": entry for key, entry in PROBLEMS.items()},
+    **{f"http:{status}": entry for status, entry in HTTP.items()},
 }
 
 
