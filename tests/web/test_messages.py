@@ -148,3 +148,29 @@ def test_a_domain_error_names_no_value_in_its_own_text() -> None:
     refused = VolunteerNotActive(name="王小明", status=VolunteerStatus.DEPARTED)
     assert str(refused) == "volunteer_not_active"
     assert "王小明" not in str(InvalidInput({"name": [Problem("too_long", limit=1)]}))
+
+
+#: Not domain errors: what an operator reads when a store's keys or ciphertext are wrong (raised through
+#: the eventsourcing library's own errors, shown by the CLI as they are).
+OPERATOR_MESSAGES = {"encryption.py"}
+
+
+def test_the_domain_holds_no_sentence_in_chinese_outside_its_docstrings() -> None:
+    found = []
+    for path in sorted((ROOT / "domain").rglob("*.py")):
+        if path.name in OPERATOR_MESSAGES:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node) is not None
+        }
+        found += [
+            f"{path.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and CJK.search(node.value)
+            if id(node) not in docstrings
+        ]
+    assert not found, f"wording belongs in web/messages.py: {found}"
+    assert not [kind for kind in error_classes() if hasattr(kind, "zh") or hasattr(kind, "en")]
