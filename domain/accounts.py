@@ -38,26 +38,18 @@ class AccountRole(Enum):
 
 class AccountNotFound(NotFound):
     code = "account_not_found"
-    zh = "未找到该账号"
-    en = "Account not found"
 
 
 class UserNameTaken(RuleBroken):
     code = "user_name_taken"
-    zh = "这个用户名已被使用"
-    en = "This user name is already taken"
 
 
 class VolunteerAccountNeedsVolunteer(RuleBroken):
     code = "volunteer_account_needs_volunteer"
-    zh = "义工账号必须关联一名义工"
-    en = "A volunteer's account must be linked to a volunteer"
 
 
 class SecondFactorNotOffered(RuleBroken):
     code = "second_factor_not_offered"
-    zh = "只有协调员和评估员可以开启两步验证"
-    en = "A second factor is offered to coordinators and auditors"
 
 
 def account_id(user_name: str) -> UUID:
@@ -157,7 +149,7 @@ class Account(PeibanAggregate, created_event_name="Opened"):
 def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
     chosen = checks.choice("role", role, AccountRole)
     if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
-        checks.add("volunteer_id", Problem("required", "义工账号必须关联义工", "required for a volunteer"))
+        checks.add("volunteer_id", Problem("required", "for_a_volunteer"))
     return chosen
 
 

@@ -32,7 +32,7 @@ def has_bad_character(text: str) -> bool:
 
 
 def _required() -> Problem:
-    return Problem("required", "必填", "is required")
+    return Problem("required")
 
 
 class Checks:
@@ -58,15 +58,15 @@ class Checks:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            self.add(field, Problem("type", "应为文字", "must be text"))
+            self.add(field, Problem("type", "text"))
             return ""
         text: str = value.strip()
         if required and not text:
-            self.add(field, Problem("blank", "不能为空", "must not be empty"))
+            self.add(field, Problem("blank"))
         elif len(text) > limit:
-            self.add(field, Problem("too_long", f"不能超过 {limit} 个字", f"must be at most {limit} characters"))
+            self.add(field, Problem("too_long", limit=limit))
         elif has_bad_character(text):
-            self.add(field, Problem("control", "含有无效字符", "contains an invalid character"))
+            self.add(field, Problem("control"))
         return text
 
     def texts(self, field: str, values: Any, *, limit: int | None = None, most: int = 20) -> list[str]:
@@ -74,11 +74,11 @@ class Checks:
         if values is None:
             return []
         if isinstance(values, str) or not isinstance(values, Iterable):
-            self.add(field, Problem("type", "应为文字列表", "must be a list of texts"))
+            self.add(field, Problem("type", "texts"))
             return []
         items = [self.text(field, v, limit=limit) for v in values]
         if len(items) > most:
-            self.add(field, Problem("too_many", f"最多 {most} 项", f"at most {most} items"))
+            self.add(field, Problem("too_many", most=most))
         return items
 
     def choice(self, field: str, value: Any, kind: type[E]) -> E:
@@ -88,8 +88,8 @@ class Checks:
         try:
             return kind(value)
         except ValueError:
-            allowed = ", ".join(str(m.value) for m in kind)
-            self.add(field, Problem("choice", f"应为以下之一：{allowed}", f"must be one of: {allowed}"))
+            allowed = tuple(str(m.value) for m in kind)
+            self.add(field, Problem("choice", allowed=allowed))
             return next(iter(kind))
 
     def optional_choice(self, field: str, value: Any, kind: type[E]) -> E | None:
@@ -98,7 +98,7 @@ class Checks:
     def choices(self, field: str, values: Any, kind: type[E], *, required: bool = False) -> list[E]:
         if values is None or isinstance(values, str) or not isinstance(values, Iterable):
             if values is not None or required:
-                self.add(field, Problem("type", "应为列表", "must be a list"))
+                self.add(field, Problem("type", "list"))
             return []
         chosen = list(dict.fromkeys(self.choice(field, v, kind) for v in values))
         if required and not chosen:
@@ -107,10 +107,10 @@ class Checks:
 
     def whole(self, field: str, value: Any, *, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(field, Problem("type", "应为整数", "must be a whole number"))
+            self.add(field, Problem("type", "whole_number"))
             return low
         if not low <= value <= high:
-            self.add(field, Problem("range", f"应在 {low} 到 {high} 之间", f"must be between {low} and {high}"))
+            self.add(field, Problem("range", low=low, high=high))
         return value
 
     def uuid(self, field: str, value: Any, *, required: bool = True) -> UUID | None:
@@ -123,13 +123,13 @@ class Checks:
         try:
             return UUID(str(value))
         except ValueError:
-            self.add(field, Problem("id", "编号格式不对", "is not a valid id"))
+            self.add(field, Problem("id"))
             return None
 
     def ids(self, field: str, values: Any) -> list[UUID]:
         """A non-empty list of ids, without repeats."""
         if values is None or isinstance(values, (str, UUID)) or not isinstance(values, Iterable):
-            self.add(field, Problem("type", "应为编号列表", "must be a list of ids"))
+            self.add(field, Problem("type", "ids"))
             return []
         parsed = [self.uuid(field, v) for v in values]
         if not parsed:
@@ -140,22 +140,22 @@ class Checks:
         if isinstance(value, datetime) or not isinstance(value, date):
             if value is None and not required:
                 return date.min
-            self.add(field, Problem("date", "应为日期", "must be a date"))
+            self.add(field, Problem("date"))
             return date.min
         return value
 
     def moment(self, field: str, value: Any, *, now: datetime, not_before: datetime = EARLIEST) -> datetime:
         """A timezone-aware moment in the past (a few minutes of clock skew allowed), kept in UTC."""
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-            self.add(field, Problem("aware", "应为带时区的时间", "must be a date-time with a time zone"))
+            self.add(field, Problem("aware"))
             return now
         try:
             moment: datetime = value.astimezone(UTC)
         except OverflowError:  # 9999-12-31T23:59-14:00 is past the calendar's end in UTC
-            self.add(field, Problem("range", "时间超出范围", "is out of range"))
+            self.add(field, Problem("range", "moment"))
             return now
         if moment > now + CLOCK_SKEW:
-            self.add(field, Problem("future", "不能是将来的时间", "must not be in the future"))
+            self.add(field, Problem("future"))
         elif moment < not_before:
-            self.add(field, Problem("too_early", "不能早于 {when}", "must not be before {when}", {"when": not_before}))
+            self.add(field, Problem("too_early", when=not_before))
         return moment

@@ -58,7 +58,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         if date.min < intake_on and date.min < expected_end_on <= intake_on:
             draft.add(
                 "expected_end_on",
-                Problem("order", "结束日期应晚于招募日期", "must be after the intake date"),
+                Problem("order", "after_intake"),
             )
         return cls._begin_with(cls.Opened, draft, name=name, intake_on=intake_on, expected_end_on=expected_end_on)
 

@@ -96,7 +96,7 @@ def check_fields(checks: Checks, kind: str, given: Mapping[str, Any]) -> dict[st
 def check_changes(checks: Checks, kind: str, changes: Any) -> dict[str, Any]:
     """Check an amendment: only known descriptive fields, at least one, each valid."""
     if not isinstance(changes, Mapping) or not changes:
-        checks.add("changes", Problem("required", "请至少修改一个字段", "must change at least one field"))
+        checks.add("changes", Problem("required", "a_change"))
         return {}
     allowed = FIELDS[kind]
     checked: dict[str, Any] = {}
@@ -105,7 +105,7 @@ def check_changes(checks: Checks, kind: str, changes: Any) -> dict[str, Any]:
             names = ", ".join(allowed)
             checks.add(
                 f"changes.{name}",
-                Problem("not_amendable", f"这一项不能更正；可更正：{names}", f"cannot be amended; amendable: {names}"),
+                Problem("not_amendable", amendable=names),
             )
             continue
         checked[name] = allowed[name](checks, f"changes.{name}", value)

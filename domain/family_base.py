@@ -31,11 +31,7 @@ else:
 FIXED = "fixed"
 #: The kinds of fact that are contacts with the family.
 CONTACTS = frozenset({"visit", "message"})
-BEFORE_LAST_CONTACT = Problem(
-    "before_contact",
-    "不能早于该义工最近一次记录的探访或消息",
-    "must not be before the volunteer's last recorded visit or message",
-)
+BEFORE_LAST_CONTACT = Problem("before_contact")
 
 
 class FamilyBase(_Aggregate):
@@ -154,4 +150,4 @@ class FamilyBase(_Aggregate):
     @staticmethod
     def _reject_unknown(checks: Checks, fields: Mapping[str, object], kind: str) -> None:
         for name in fields.keys() - FIELDS[kind].keys():
-            checks.add(name, Problem("unknown", "不认识这个字段", "is not a known field"))
+            checks.add(name, Problem("unknown"))

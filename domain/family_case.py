@@ -87,9 +87,9 @@ class FamilyCase(FamilyBase):
             if name in known:
                 checked[name] = known[name](value)
             else:
-                draft.add(name, Problem("unknown", "不是可修改的家庭资料", "is not a profile field"))
+                draft.add(name, Problem("unknown", "profile_field"))
         if not changes:
-            draft.add("changes", Problem("required", "请至少修改一项", "must change at least one field"))
+            draft.add("changes", Problem("required", "a_change"))
         draft.done()
         return self._record(self.ProfileUpdated, draft, changes=checked)
 

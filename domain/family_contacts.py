@@ -72,7 +72,7 @@ class FamilyContacts(FamilyBase):
         values = check_fields(draft, "visit", fields)
         self._reject_unknown(draft, fields, "visit")
         if not volunteers:
-            draft.add("volunteer_ids", Problem("required", "至少一名义工", "at least one volunteer"))
+            draft.add("volunteer_ids", Problem("required", "a_volunteer"))
         draft.done()
         if self.closed_at is not None and draft.when >= self.closed_at:
             raise FamilyClosed()  # a visit from before the closure, written up late, is still welcome

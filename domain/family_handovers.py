@@ -26,8 +26,6 @@ from domain.volunteer import VolunteerStanding
 
 Event = PeibanAggregate.Event
 
-HANDOVER_STATE_ZH = {HandoverState.COMPLETED: "完成", HandoverState.CANCELLED: "取消"}
-
 
 class FamilyHandovers(FamilyBase):
     """Facts and commands of a handover, from planned to completed or cancelled."""
@@ -107,7 +105,7 @@ class FamilyHandovers(FamilyBase):
         if self.roster.current_of(outgoing_volunteer_id) is None:
             raise NotAssigned()
         if incoming.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())
+            raise VolunteerNotActive(name=incoming.name, status=incoming.status)
         lead = self.roster.lead()
         if lead is not None and lead.volunteer_id == incoming.volunteer_id:
             raise AlreadyAssigned()
@@ -125,7 +123,7 @@ class FamilyHandovers(FamilyBase):
         draft.not_before(handover.opened_at)
         draft.done()
         if not handover.is_open:
-            raise HandoverNotOpen(state=HANDOVER_STATE_ZH[handover.state])
+            raise HandoverNotOpen(state=handover.state)
         return handover
 
     def record_family_agreement(self, entry: Entry, *, handover_id: UUID, note: Any) -> UUID:
@@ -152,7 +150,7 @@ class FamilyHandovers(FamilyBase):
         draft = self._draft(entry)
         reason = draft.text("no_joint_visit_reason", no_joint_visit_reason, required=False)
         if not isinstance(keep_in_touch, bool):
-            draft.add("keep_in_touch", Problem("type", "应为是或否", "must be true or false"))
+            draft.add("keep_in_touch", Problem("type", "yes_or_no"))
         known = self.roster.handover(handover_id)
         if known is not None:
             self._roster_change(draft, seen=(known.outgoing_id, known.incoming_id), clearance=clearance)
@@ -161,7 +159,7 @@ class FamilyHandovers(FamilyBase):
         if not seen and not reason:
             raise HandoverNeedsJointVisit()
         if incoming.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=incoming.name, status=incoming.describe_status())
+            raise VolunteerNotActive(name=incoming.name, status=incoming.status)
         outgoing = self.roster.current_of(handover.outgoing_id)
         lead = self.roster.lead()
         takes_lead = lead is None or (outgoing is not None and outgoing.role is Role.LEAD)

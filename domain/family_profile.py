@@ -19,13 +19,13 @@ def latest_today(now: datetime) -> date:
 def check_household(checks: Checks, value: Any, now: datetime) -> list[HouseholdMember]:
     """Members given as objects or mappings; at least one child."""
     if value is None or isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
-        checks.add("household", Problem("type", "应为家庭成员列表", "must be a list of household members"))
+        checks.add("household", Problem("type", "household"))
         return []
     members: list[HouseholdMember] = []
     for i, given in enumerate(value):
         item = vars(given) if isinstance(given, HouseholdMember) else given
         if not isinstance(item, Mapping):
-            checks.add(f"household.{i}", Problem("type", "应为家庭成员", "must be a household member"))
+            checks.add(f"household.{i}", Problem("type", "household_member"))
             continue
         members.append(
             HouseholdMember(
@@ -37,9 +37,9 @@ def check_household(checks: Checks, value: Any, now: datetime) -> list[Household
             )
         )
     if len(members) > 30:
-        checks.add("household", Problem("too_many", "最多 30 人", "at most 30 members"))
+        checks.add("household", Problem("too_many", "members", most=30))
     if not any(m.relation is Relation.CHILD for m in members):
-        checks.add("household", Problem("no_child", "至少需要一名儿童", "must include at least one child"))
+        checks.add("household", Problem("no_child"))
     return members
 
 
@@ -48,7 +48,7 @@ def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool 
     if isinstance(value, GuardianConsent):
         value = {"guardian_relation": value.guardian_relation, "scopes": value.scopes, "given_on": value.given_on}
     if not isinstance(value, Mapping):
-        checks.add("consent", Problem("required", "需要监护人同意", "guardian consent is required"))
+        checks.add("consent", Problem("required", "consent"))
         return GuardianConsent(Relation.GUARDIAN, (), now.date())
     consent = GuardianConsent(
         guardian_relation=checks.choice("consent.guardian_relation", value.get("guardian_relation"), Relation),
@@ -56,9 +56,10 @@ def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool 
         given_on=checks.day("consent.given_on", value.get("given_on")),
     )
     if consent.given_on > latest_today(now):
-        checks.add("consent.given_on", Problem("future", "不能是将来的日期", "must not be in the future"))
+        checks.add("consent.given_on", Problem("future", "day"))
     if enrolling and ConsentScope.RECORDS not in consent.scopes:
         checks.add(
-            "consent.scopes", Problem("records", "建档必须包含“记录”授权", "must include consent to keep records")
+            "consent.scopes",
+            Problem("records"),
         )
     return consent

@@ -61,12 +61,12 @@ class FamilyRoster(FamilyBase):
         if self.is_closed:
             raise FamilyClosed()
         if volunteer.status is not VolunteerStatus.ACTIVE:
-            raise VolunteerNotActive(name=volunteer.name, status=volunteer.describe_status())
+            raise VolunteerNotActive(name=volunteer.name, status=volunteer.status)
         if self.roster.current_of(volunteer.volunteer_id) is not None:
             raise AlreadyAssigned()
         lead = self.roster.lead()
         if chosen is Role.LEAD and lead is not None:
-            raise LeadAlreadyAssigned(lead=str(lead.volunteer_id))
+            raise LeadAlreadyAssigned(lead=lead.volunteer_id)
         return self._record(self.VolunteerAssigned, draft, volunteer_id=volunteer.volunteer_id, role=chosen)
 
     def unassign(

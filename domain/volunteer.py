@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -13,12 +14,14 @@ from domain.aggregate import CommandId, Draft, Entry, PeibanAggregate
 from domain.rules import AlumniChoiceUnchanged, VolunteerStatusRule
 from domain.values import DepartureReason, VolunteerStatus
 
-STATUS_ZH = {
-    VolunteerStatus.REGISTERED: "已登记未上岗",
-    VolunteerStatus.ACTIVE: "在岗",
-    VolunteerStatus.DEPARTING: "即将离开",
-    VolunteerStatus.DEPARTED: "已离开",
-}
+
+class VolunteerAction(Enum):
+    """What was asked of a volunteer whose status forbids it (``VolunteerStatusRule``'s ``action``)."""
+
+    ACTIVATE = "activate"
+    ANNOUNCE_DEPARTURE = "announce_departure"
+    DEPART = "depart"
+    CHANGE_ALUMNI_CHOICE = "change_alumni_choice"
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,6 @@ class VolunteerStanding:
     departed_at: datetime | None
     alumni_opted_in: bool
     active_since: datetime | None = None
-
-    def describe_status(self) -> str:
-        return STATUS_ZH[self.status]
 
     def was_present_at(self, when: datetime) -> bool:
         """Had not yet left the programme at ``when``."""
@@ -161,19 +161,19 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         draft: Draft,
         *,
         allowed: set[VolunteerStatus],
-        action: tuple[str, str] = ("", ""),
+        action: VolunteerAction,
         **fields: object,
     ) -> UUID:
         """Record a change of a volunteer whose status is one of ``allowed`` (``action`` names it in a refusal)."""
         draft.done()
         if self.status not in allowed:
-            raise VolunteerStatusRule(status=self.standing.describe_status(), action=action[0], action_en=action[1])
+            raise VolunteerStatusRule(status=self.status, action=action)
         return self._record(event_class, draft, **fields)
 
     def activate(self, entry: Entry) -> UUID:
         """Put a registered volunteer on duty: from now on they can be assigned."""
         return self._change(
-            self.Activated, self._draft(entry), allowed={VolunteerStatus.REGISTERED}, action=("上岗", "be activated")
+            self.Activated, self._draft(entry), allowed={VolunteerStatus.REGISTERED}, action=VolunteerAction.ACTIVATE
         )
 
     def announce_departure(self, entry: Entry, *, expected_on: Any) -> UUID:
@@ -184,7 +184,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             self.DepartureAnnounced,
             draft,
             allowed={VolunteerStatus.ACTIVE},
-            action=("登记即将离开", "announce a departure"),
+            action=VolunteerAction.ANNOUNCE_DEPARTURE,
             expected_on=expected,
         )
 
@@ -196,7 +196,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             self.Departed,
             draft,
             allowed={VolunteerStatus.REGISTERED, VolunteerStatus.ACTIVE, VolunteerStatus.DEPARTING},
-            action=("离开", "depart"),
+            action=VolunteerAction.DEPART,
             reason=why,
         )
 
@@ -204,10 +204,20 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         """The volunteer is willing to keep in touch with families after leaving."""
         if self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        return self._change(self.AlumniContactOptedIn, self._draft(entry), allowed=set(VolunteerStatus))
+        return self._change(
+            self.AlumniContactOptedIn,
+            self._draft(entry),
+            allowed=set(VolunteerStatus),
+            action=VolunteerAction.CHANGE_ALUMNI_CHOICE,
+        )
 
     def opt_out_of_alumni_contact(self, entry: Entry) -> UUID:
         """The volunteer no longer wants to be contacted as alumni."""
         if not self.alumni_opted_in:
             raise AlumniChoiceUnchanged()
-        return self._change(self.AlumniContactOptedOut, self._draft(entry), allowed=set(VolunteerStatus))
+        return self._change(
+            self.AlumniContactOptedOut,
+            self._draft(entry),
+            allowed=set(VolunteerStatus),
+            action=VolunteerAction.CHANGE_ALUMNI_CHOICE,
+        )

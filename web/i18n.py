@@ -9,16 +9,24 @@ by the catalogues in ``web/translations/<locale>/LC_MESSAGES/messages.po``. The 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_babel
+from babel.messages.extract import DEFAULT_KEYWORDS
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
 
 #: Locale -> the language's own name, in the order the switch offers them; the first is the default.
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh_Hans"
 LANGUAGE_COOKIE = "peiban_lang"
+#: Where the catalogues are (flask-babel finds them as ``translations`` beside the app).
+CATALOGUES = Path(__file__).resolve().parent / "translations"
+#: What extraction looks for: babel's own keywords and ``NP_``, a plural marked where it is defined.
+KEYWORDS = {**DEFAULT_KEYWORDS, "NP_": (1, 2)}
 
 
 def translations() -> Any:
@@ -41,6 +49,17 @@ def _(text: str, **variables: Any) -> str:
 def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tools look for
     """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
     return text
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 -- named like N_
+    """Mark a plural (``singular``, ``plural``) for translation where it is defined; counted where it is shown."""
+    return singular, plural
+
+
+@cache
+def catalogue(locale: str) -> NullTranslations:
+    """One language's catalogue, whatever the request's language (the API and the CLI speak both)."""
+    return Translations.load(str(CATALOGUES), [locale])
 
 
 def chosen_language() -> str:
@@ -75,14 +94,9 @@ def local_time(moment: datetime | None) -> str:
     return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M") if moment else "–"
 
 
-def local_moment(value: Any) -> Any:
-    """A value in a page's message: a moment as local date and time, anything else as it is."""
-    return local_time(value) if isinstance(value, datetime) else value
-
-
-def zoned_moment(value: Any) -> Any:
-    """A value in the API's message: a moment as ISO 8601 in the display time zone (``2025-03-01T15:00+08:00``)."""
-    return value.astimezone(zone()).isoformat(timespec="minutes") if isinstance(value, datetime) else value
+def zoned_moment(moment: datetime) -> str:
+    """A moment in the API's messages: ISO 8601 in the display time zone (``2025-03-01T15:00+08:00``)."""
+    return moment.astimezone(zone()).isoformat(timespec="minutes")
 
 
 def local_date(moment: datetime | date | None) -> str:

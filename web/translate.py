@@ -3,6 +3,7 @@
     python -m web.translate sync                 # extract, update both catalogues, compile; list what is untranslated
     python -m web.translate add "Log a visit" "记录探访" ["Log a visit"]
     python -m web.translate add --file texts.tsv # lines of: English<TAB>中文[<TAB>English shown]
+    python -m web.translate plural "%(num)d item" "%(num)d items" "%(num)d 项"
 
 English is the message id; the English catalogue shows the id itself unless told
 otherwise. Every change recompiles the ``.mo`` files (they are committed, so that a
@@ -23,6 +24,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
+
+from web.i18n import KEYWORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = ROOT / "web" / "translations"
@@ -60,8 +63,10 @@ def extracted() -> Catalog:
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     template = Catalog(project="Peiban")
-    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options_map):
-        template.add(message if isinstance(message, str) else message[0])
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS
+    ):
+        template.add(message)  # a plural's id is its (singular, plural)
     return template
 
 
@@ -94,10 +99,26 @@ def add(texts: list[tuple[str, str, str]]) -> None:
             save(catalog, locale)
 
 
+def add_plural(singular: str, plural: str, chinese: str) -> None:
+    """Translate a counted text: Chinese has one form, English the singular and the plural."""
+    with locked():
+        for locale in LOCALES:
+            catalog = load(locale)
+            strings = (chinese,) if locale == "zh_Hans" else (singular, plural)
+            if (singular, plural) in catalog:
+                catalog[(singular, plural)].string = strings
+                catalog[(singular, plural)].flags.discard("fuzzy")
+            else:
+                catalog.add((singular, plural), strings)
+            save(catalog, locale)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m web.translate", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("sync", help="extract, update both catalogues, compile")
+    counted = commands.add_parser("plural", help="translate a counted text")
+    counted.add_argument("forms", nargs=3, help="English singular, English plural, Chinese")
     adding = commands.add_parser("add", help="translate texts")
     adding.add_argument("texts", nargs="*", help="English id, Chinese, [English shown]")
     adding.add_argument("--file", type=Path, help="a TSV of English<TAB>中文[<TAB>English shown]")
@@ -110,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         if any(len(row) not in (2, 3) for row in rows):
             parser.error("each text is: English, Chinese, and optionally the English shown")
         add([(r[0], r[1], r[2] if len(r) == 3 else "") for r in rows])
+        return 0
+    if args.command == "plural":
+        add_plural(*args.forms)
         return 0
     missing = sync()
     for locale, ids in missing.items():

@@ -230,7 +230,9 @@ def test_a_closed_handover_cannot_be_completed_or_cancelled(world: Scene, first:
     # when it is completed or cancelled again, then it is refused, saying what became of it
     with pytest.raises(HandoverNotOpen) as refused:
         close(then)
-    assert refused.value.params == {"state": {"complete": "完成", "cancel": "取消"}[first]}
+    assert refused.value.params == {
+        "state": {"complete": HandoverState.COMPLETED, "cancel": HandoverState.CANCELLED}[first]
+    }
     assert world.app.log_position() == position
 
 

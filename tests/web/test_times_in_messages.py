@@ -18,6 +18,7 @@ from tests.web.api.conftest import cohort, log_position, post, signed_in
 from tests.web.api.scenes import assign, family_body, volunteer
 from tests.web.ui.conftest import browser, form_token, open_account, preset_times, text
 from web.app import create_app, shutdown
+from web.messages import both
 from web.settings import Settings
 
 #: A quarter past three in the afternoon in Shanghai, two days ago: 07:15 in UTC.
@@ -120,4 +121,4 @@ def test_the_domain_keeps_the_moment_and_words_it_in_utc_when_nobody_says_otherw
         checks.done()
     problem = refused.value.errors["occurred_at"][0]
     assert problem.params == {"when": enrolled}
-    assert problem.worded() == ("不能早于 2025-03-01T07:00+00:00", "must not be before 2025-03-01T07:00+00:00")
+    assert both(problem) == ("不能早于 2025-03-01T07:00+00:00", "must not be before 2025-03-01T07:00+00:00")

@@ -29,18 +29,14 @@ def check_new_password(password: str, user_name: str = "", field: str = "passwor
     """Refuse a password that is only spaces, too short, too long, common, or the user's own name."""
     problems = []
     if not password.strip():
-        problems.append(Problem("blank", "密码不能只有空白", "must not be only spaces"))
+        problems.append(Problem("blank", "password"))
     elif len(password) < MIN_LENGTH:
-        problems.append(
-            Problem("too_short", f"密码至少 {MIN_LENGTH} 个字符", f"must be at least {MIN_LENGTH} characters")
-        )
+        problems.append(Problem("too_short", "password", least=MIN_LENGTH))
     elif len(password) > MAX_LENGTH:
-        problems.append(
-            Problem("too_long", f"密码最多 {MAX_LENGTH} 个字符", f"must be at most {MAX_LENGTH} characters")
-        )
+        problems.append(Problem("too_long", "password", most=MAX_LENGTH))
     lowered = password.casefold()
     if lowered in common_passwords() or (user_name and user_name.casefold() in lowered):
-        problems.append(Problem("common", "这个密码太常见或包含用户名", "is too common or contains the user name"))
+        problems.append(Problem("common", "password"))
     if problems:
         raise InvalidInput({field: problems})
 

@@ -24,6 +24,8 @@ from domain.errors import FamilyErased
 from domain.rules import HandoverSameVolunteer
 from web.access.refusals import payload
 from web.i18n import zoned_moment
+from web.messages import bilingual as bilingual_message
+from web.messages import http_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,22 +39,6 @@ STATUS_OF: dict[type[DomainError], HTTPStatus] = {
     RuleBroken: HTTPStatus.CONFLICT,
     DomainError: HTTPStatus.CONFLICT,
 }
-
-HTTP_MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("请求格式不对", "Bad request"),
-    401: ("请先登录", "Please sign in"),
-    403: ("没有权限", "Forbidden"),
-    404: ("未找到", "Not found"),
-    405: ("不支持这个操作", "Method not allowed"),
-    409: ("与当前记录冲突", "Conflict"),
-    410: ("记录已删除", "Erased"),
-    413: ("请求太大", "Request too large"),
-    415: ("请以 JSON 发送", "Send JSON"),
-    422: ("输入有误，请检查标出的字段", "Some fields are invalid"),
-    429: ("请求太频繁，请稍后再试", "Too many requests; try again later"),
-    500: ("服务器出错了", "Internal server error"),
-}
-
 
 #: marshmallow's English messages, given a Chinese reading first (numbers carried over).
 MESSAGES_ZH: list[tuple[re.Pattern[str], str]] = [
@@ -100,11 +86,10 @@ def domain_error(error: DomainError) -> ResponseReturnValue:
     if isinstance(error, InvalidInput):
         names = g.get("api_field_names", {})
         errors = {
-            _renamed(field, names): [" / ".join(p.worded(zoned_moment)) for p in problems]
+            _renamed(field, names): [bilingual_message(p, zoned_moment) for p in problems]
             for field, problems in error.errors.items()
         }
-    message = " / ".join(error.worded(zoned_moment))
-    return payload(status, message, errors, error.code), status
+    return payload(status, bilingual_message(error, zoned_moment), errors, error.code), status
 
 
 def _renamed(field: str, names: dict[str, str]) -> str:
@@ -140,13 +125,12 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def http_error(error: HTTPException) -> ResponseReturnValue:
     """Any HTTP error (including schema validation, 404 of unknown routes) in the same shape."""
     code = error.code or 500
-    zh, en = HTTP_MESSAGES.get(code, (error.name, error.name))
     data = getattr(error, "data", None) or {}
     errors: dict[str, list[str]] = {}
     if "messages" in data:
         for location, messages in data["messages"].items():
             errors.update(_flatten(messages) if location == "json" else _flatten(messages, location))
-    message = data.get("message") or f"{zh} / {en}"
+    message = data.get("message") or http_message(code, error.name)
     headers = data.get("headers", {})
     return payload(code, message, errors, data.get("reason", "")), code, headers
 

@@ -21,6 +21,7 @@ from web.cli.views import project, rebuild
 from web.facts_text import fact_line
 from web.infra.keys import open_keys
 from web.infra.stores import open_application, prepare
+from web.messages import cli_message
 from web.progress import Progress
 from web.settings import Settings, from_environment, proxies
 from web.settings.master_key import MasterKeyError
@@ -176,7 +177,7 @@ def events(settings: Settings, family_id: str | None, after: int, limit: int, zo
     try:
         page = _family_page(app, family_id, after, limit) if family_id else _log_page(app, after, limit)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     for position, event in page:
         click.echo(fact_line(position, event, tz))
     if len(page) == limit:

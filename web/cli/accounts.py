@@ -13,6 +13,7 @@ from projections.read_models import ReadModels
 from web.access.passwords import check_new_password, hash_password
 from web.access.tokens import new_token
 from web.infra.stores import open_accounts, open_application, open_sessions
+from web.messages import cli_message
 from web.settings import Settings
 
 CLI = "cli"
@@ -35,7 +36,7 @@ def _password(password_stdin: bool, user_name: str) -> str:
     try:
         check_new_password(password, user_name)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     return password
 
 
@@ -51,8 +52,10 @@ def create_account(
             volunteer_id=UUID(volunteer) if volunteer else None,
             recorded_by=CLI,
         )
-    except (DomainError, ValueError) as error:
-        raise click.ClickException(getattr(error, "message", str(error))) from error
+    except DomainError as error:
+        raise click.ClickException(cli_message(error)) from error
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
 
 
 def first_coordinator(settings: Settings, user_name: str | None, password_stdin: bool) -> None:
@@ -132,7 +135,7 @@ def disable(settings: Settings, user_name: str, reason: str) -> None:
         accounts.disable(user_name, reason=reason, recorded_by=CLI)
         open_sessions(settings).close_all(str(accounts.get(user_name).id))
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     click.echo(f"已停用 / disabled: {user_name}")
 
 
@@ -149,7 +152,7 @@ def reset_password(settings: Settings, user_name: str, password_stdin: bool) -> 
             user_name, password_hash=hash_password(_password(password_stdin, user_name)), recorded_by=CLI
         )
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     open_sessions(settings).close_all(str(account.id))
     click.echo(f"密码已重设 / password reset: {user_name}")
 
@@ -166,7 +169,7 @@ def second_factor(settings: Settings, user_name: str, off: bool) -> None:
     try:
         open_accounts(settings).set_second_factor(user_name, totp_secret=secret, recorded_by=CLI)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     if off:
         click.echo(f"已关闭两步验证 / second factor removed: {user_name}")
         return
@@ -200,7 +203,7 @@ def create_token(settings: Settings, user_name: str, label: str) -> None:
         text, token_id, token_hash = new_token(account)
         accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label=label, recorded_by=CLI)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     click.echo(f"令牌编号 / token id: {token_id}")
     click.echo(text)
 
@@ -214,5 +217,5 @@ def revoke_token(settings: Settings, user_name: str, token_id: str) -> None:
     try:
         open_accounts(settings).revoke_token(user_name, token_id=token_id, recorded_by=CLI)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     click.echo(f"已吊销 / revoked: {token_id}")

@@ -19,6 +19,7 @@ from web.case_file import reader_of
 from web.cli.seal import close_sealed, open_sealed
 from web.infra.backup import private_file
 from web.infra.stores import open_accounts, open_audit
+from web.messages import cli_message
 from web.settings import Settings
 
 #: Where a read made from the server's command line comes from, in the read audit.
@@ -71,7 +72,7 @@ def case_file_command(settings: Settings, family_id: str, dest: Path, user_name:
         models.catch_up()
         found = case_file(app, models, seal, family, reader=reader_of(user_name, account.role), now=utc_now())
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     finally:
         models.close()
         close_sealed(app, seal)

@@ -11,6 +11,7 @@ from projections.read_models import ReadModels
 from web.infra.erasure import Scrubbed, forget
 from web.infra.idempotency import IdempotencyStore
 from web.infra.stores import open_application, side_database
+from web.messages import cli_message
 from web.settings import Settings
 
 
@@ -30,10 +31,10 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
             app.erase_family(fid, reason=reason, recorded_by=recorded_by)
             click.echo(f"已删除家庭 {fid} 的记录并销毁其密钥 / erased family {fid}: its key is destroyed")
         except FamilyErased as erased:  # erased before: scrub again (the last time, a file may have been busy)
-            click.echo(erased.message)
+            click.echo(cli_message(erased))
         done = forget(models, answers, settings, fid)
     except DomainError as error:
-        raise click.ClickException(error.message) from error
+        raise click.ClickException(cli_message(error)) from error
     finally:
         answers.db.close()
         models.close()

@@ -23,7 +23,8 @@ from werkzeug.datastructures import MultiDict
 from domain import DomainError, InvalidInput
 from domain.limits import text_limit
 from web.api.errors import MESSAGES_ZH, status_of
-from web.i18n import _, chosen_language, local_moment, zone
+from web.i18n import _, chosen_language, local_time, zone
+from web.messages import message
 from web.pages.form_token import new_token, once, sent_token
 
 #: How an input is drawn and read: text, textarea, lines (a textarea, one item a line), datetime
@@ -181,8 +182,7 @@ def page_message(message: str) -> str:
 
 def domain_message(error: DomainError) -> str:
     """A domain error in the reader's language, its moments in local time (as the reader typed them)."""
-    zh, en = error.worded(local_moment)
-    return zh if chosen_language() == "zh_Hans" else en
+    return message(error, chosen_language(), local_time)
 
 
 def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | None = None) -> Any:
@@ -190,11 +190,9 @@ def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | No
     try:
         return command()
     except InvalidInput as invalid:
-        zh_first = chosen_language() == "zh_Hans"
         for domain_name, problems in invalid.errors.items():
             name = (renamed or {}).get(domain_name, domain_name.partition(".")[0])
-            zh, en = problems[0].worded(local_moment)
-            shown = zh if zh_first else en
+            shown = message(problems[0], chosen_language(), local_time)
             filled.errors.setdefault(name if name in filled.values else "form", shown)
         filled.errors.setdefault("form", domain_message(invalid))
         filled.status = int(status_of(invalid))

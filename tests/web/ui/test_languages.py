@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -13,18 +14,19 @@ from babel.messages.pofile import read_po
 from flask import Flask
 
 from tests.web.ui.conftest import text
-from web.i18n import LANGUAGES
+from web.i18n import KEYWORDS, LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOGUES = ROOT / "web" / "translations"
 
 
-def extracted() -> set[str]:
-    """Every message id in the code and templates, found as `pybabel extract -F babel.cfg` finds them."""
+def extracted() -> set[str | tuple[str, str]]:
+    """Every message id in the code and templates, found as `pybabel extract -F babel.cfg -k NP_:1,2` finds
+    them (a plural's id is its singular and plural)."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
         method_map, options_map = parse_mapping_cfg(config)
-    found = extract_from_dir(str(ROOT), method_map, options_map)
-    return {message if isinstance(message, str) else message[0] for _, _, message, _, _ in found}
+    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS)
+    return {message if isinstance(message, str) else tuple(message) for _, _, message, _, _ in found}
 
 
 def catalogue(locale: str) -> Catalog:
@@ -49,8 +51,13 @@ def test_every_text_is_translated_and_no_translation_is_stale(locale: str) -> No
 def test_the_compiled_catalogue_matches_its_source(locale: str) -> None:
     """The committed .mo is what `pybabel compile -d web/translations` makes of the .po."""
     with (CATALOGUES / locale / "LC_MESSAGES" / "messages.mo").open("rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-    assert compiled == {m.id: m.string for m in catalogue(locale) if m.id}
+        compiled = {hashable(m.id): hashable(m.string) for m in read_mo(mo) if m.id}
+    assert compiled == {hashable(m.id): hashable(m.string) for m in catalogue(locale) if m.id}
+
+
+def hashable(text: Any) -> Any:
+    """A plural's forms (a list in a compiled catalogue) as a tuple, as its source has them."""
+    return tuple(text) if isinstance(text, list) else text
 
 
 def test_pages_speak_simplified_chinese_until_the_reader_picks_english(ui_app: Flask) -> None:
