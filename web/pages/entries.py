@@ -12,7 +12,7 @@ from web.access.guard import cleared_for_sensitive
 from web.i18n import N_, _, local_date, local_time
 from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, TABLES, label
 
-KINDS = {
+KINDS: dict[str, str] = {
     EntryKind.ENROLLED: N_("Enrolled"),
     EntryKind.PROFILE_UPDATED: N_("Profile updated"),
     EntryKind.CONSENT_RECORDED: N_("Consent recorded"),
