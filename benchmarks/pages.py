@@ -8,6 +8,10 @@ baseline's, with the ratio of the medians.
 
     python benchmarks/pages.py               # about half a minute on 2 cores
     python benchmarks/pages.py --repeat 200
+
+Then the timeline read by family size: families of ``--sizes`` facts (visits and messages) are added
+to the same store, and for each the API's first page (``limit=200``) and the family page are timed,
+with the ratio of each p50 to the smallest family's.
 """
 
 from __future__ import annotations
@@ -22,13 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from uuid import UUID  # noqa: E402
+
 from flask.testing import FlaskClient  # noqa: E402
 
 from domain import Peiban, StoreSettings  # noqa: E402
 from tests.web.ui.conftest import browser, open_account  # noqa: E402
 from web.app import create_app, shutdown  # noqa: E402
+from web.demo.generate import generate  # noqa: E402
 from web.demo.story import load_demo  # noqa: E402
 from web.infra.keys import open_keys  # noqa: E402
+from web.infra.stores import open_application  # noqa: E402
 from web.settings import Settings  # noqa: E402
 
 
@@ -48,9 +56,37 @@ def p99(times: list[float]) -> float:
     return sorted(times)[max(0, round(len(times) * 0.99) - 1)]
 
 
+def sized_families(settings: Settings, sizes: list[int]) -> dict[int, UUID]:
+    """One family for each size in ``sizes``, with that many facts (from 2021 on, a few days apart)."""
+    app = open_application(settings)
+    try:
+        found = {}
+        for size in sizes:
+            found[size] = generate(app, families=1, facts_per_family=size, seed=size).families[0]
+        return found
+    finally:
+        app.close()
+
+
+def by_size(client: FlaskClient, families: dict[int, UUID], repeat: int) -> None:
+    """The timeline read (API first page of 200, family page) for families of each size, against the smallest."""
+    print(f"{'timeline read by family size':32} {'p50 ms':>8} {'p99 ms':>8} {'ratio to smallest p50':>22}")
+    for label, path in (
+        ("API timeline, limit 200", "/api/v1/families/{}/timeline?limit=200"),
+        ("family page", "/families/{}"),
+    ):
+        smallest = None
+        for size, family in sorted(families.items()):
+            times = timed(client, path.format(family), repeat)
+            median = statistics.median(times)
+            smallest = smallest or median
+            print(f"{f'{label}, {size} facts':32} {median:8.1f} {p99(times):8.1f} {median / smallest:22.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--sizes", default="200,1000", help="facts in each family of the timeline-by-size figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data"
@@ -59,6 +95,7 @@ def main() -> None:
         keys = open_keys(settings)
         demo = load_demo(settings.store.env(Peiban.name), keys=keys)
         keys.close()
+        sized = sized_families(settings, [int(n) for n in args.sizes.split(",")])
         app = create_app(settings, {"TESTING": True})
         try:
             family = demo.corrected_family_id
@@ -91,6 +128,7 @@ def main() -> None:
                 times = timed(clients[who], path, args.repeat)
                 median = statistics.median(times)
                 print(f"{label:32} {median:8.1f} {p99(times):8.1f} {median / base:22.2f}")
+            by_size(clients["coordinator"], sized, args.repeat)
         finally:
             shutdown(app)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from domain.kinds import EntryKind
 from projections.timeline import Entry, Timeline
 
 RECENT_VISITS = 3
@@ -74,28 +75,28 @@ class Briefing:
 def _profile(timeline: Timeline) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     for entry in timeline.entries:
-        if entry.kind == "enrolled":
+        if entry.kind == EntryKind.ENROLLED:
             profile.update(entry.data)
-        elif entry.kind == "profile_updated":
+        elif entry.kind == EntryKind.PROFILE_UPDATED:
             profile.update(entry.data.get("changes", {}))
     return profile
 
 
 def pending(entries: list[Entry]) -> tuple[list[Pending], list[Pending]]:
     live = [e for e in entries if not e.retracted]
-    resolved = {str(e.data.get("concern_id")) for e in live if e.kind == "concern_resolved"}
-    done = {str(e.data.get("follow_up_id")) for e in live if e.kind == "follow_up_done"}
+    resolved = {str(e.data.get("concern_id")) for e in live if e.kind == EntryKind.CONCERN_RESOLVED}
+    done = {str(e.data.get("follow_up_id")) for e in live if e.kind == EntryKind.FOLLOW_UP_DONE}
     concerns = [
         Pending(e.event_id, str(e.data.get("level", "")), str(e.data.get("summary", "")), e.occurred_at)
         for e in live
-        if e.kind == "concern_raised" and e.event_id not in resolved
+        if e.kind == EntryKind.CONCERN_RAISED and e.event_id not in resolved
     ]
     follow_ups = [
         Pending(e.event_id, "scheduled", str(e.data.get("action", "")), e.occurred_at, str(e.data.get("due_on")))
         for e in live
-        if e.kind == "follow_up_scheduled" and e.event_id not in done
+        if e.kind == EntryKind.FOLLOW_UP_SCHEDULED and e.event_id not in done
     ]
-    visits = [e for e in live if e.kind == "visit"][-RECENT_VISITS:]
+    visits = [e for e in live if e.kind == EntryKind.VISIT][-RECENT_VISITS:]
     promised = [
         Pending(f"{v.event_id}:{i}", "promised", str(text), v.occurred_at)
         for v in visits
@@ -120,7 +121,7 @@ def build_briefing(timeline: Timeline, *, now: datetime) -> Briefing:
     letters = [
         Letter(b.outgoing_name, b.incoming_name, b.opened_at, b.letter) for b in timeline.bridges if b.letter.strip()
     ]
-    visits = [e for e in timeline.entries if e.kind == "visit" and not e.retracted]
+    visits = [e for e in timeline.entries if e.kind == EntryKind.VISIT and not e.retracted]
     recent = [
         VisitNote(
             v.occurred_at,

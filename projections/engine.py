@@ -35,6 +35,8 @@ class FollowedLog(Protocol):
 Handler = Callable[[Tx, Any], None]
 
 TRACKING = "CREATE TABLE IF NOT EXISTS tracking (application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
+#: The version of the view's tables a database holds (none: version 1, from before versions were kept).
+VERSIONS = "CREATE TABLE IF NOT EXISTS view_version (view_name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 
 
 class View(ABC):
@@ -43,6 +45,8 @@ class View(ABC):
     name: ClassVar[str]
     #: table name -> CREATE TABLE statement (and any CREATE INDEX after a ';')
     tables: ClassVar[Mapping[str, str]]
+    #: raised when the tables or what their rows mean change: a database of another version is folded afresh
+    version: ClassVar[int] = 1
 
     def handlers(self) -> Mapping[type[PeibanAggregate.Event], Handler]:
         """Which method folds which kind of fact; facts not listed leave the view unchanged."""
@@ -53,6 +57,22 @@ class View(ABC):
             for statement in ddl.split(";"):
                 if statement.strip():
                     tx.execute(statement)
+
+    def upgrade(self, tx: Tx) -> None:
+        """Make the database hold this version of the view: one of another version (a store written by an
+        older Peiban) loses its rows and its position, and is folded again from the start of the log."""
+        tx.execute(VERSIONS)
+        row = tx.one("SELECT version FROM view_version WHERE view_name = ?", [self.name])
+        if (int(row[0]) if row else 1) != self.version:
+            for table in self.tables:
+                tx.execute(f"DROP TABLE IF EXISTS {table}")
+            tx.execute("DELETE FROM tracking")
+        self.create(tx)
+        tx.execute(
+            "INSERT INTO view_version (view_name, version) VALUES (?, ?)"
+            " ON CONFLICT (view_name) DO UPDATE SET version = excluded.version",
+            [self.name, self.version],
+        )
 
 
 class Projection:
@@ -69,7 +89,7 @@ class Projection:
     def _prepare(self, tx: Tx) -> int:
         if not self._ready:
             tx.execute(TRACKING)
-            self.view.create(tx)
+            self.view.upgrade(tx)
             self._ready = True
         row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
         if row is None:
@@ -146,7 +166,9 @@ class Projection:
         """
         try:
             rebuilt.catch_up()  # most of what arrived during the rebuild, outside the view's write lock
-            with self.db.switching(rebuilt.db, {**self.view.tables, "tracking": TRACKING}) as tx:
+            with self.db.switching(
+                rebuilt.db, {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
+            ) as tx:
                 self._fold_to_head(tx)
         finally:
             rebuilt.db.discard()

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.kinds import EntryKind
 from projections.db import Tx
 from projections.erasure import refuse_erased
 from projections.plain import from_iso
 
-PROFILE_KINDS = ("enrolled", "profile_updated", "consent_recorded", "consent_withdrawn")
+PROFILE_KINDS = (EntryKind.ENROLLED, EntryKind.PROFILE_UPDATED, EntryKind.CONSENT_RECORDED, EntryKind.CONSENT_WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def family_profile(tx: Tx, family_id: str) -> FamilyProfile | None:
         " ORDER BY version",
         [family_id, *PROFILE_KINDS],
     )
-    if not rows or rows[0][0] != "enrolled":
+    if not rows or rows[0][0] != EntryKind.ENROLLED:
         return None
     enrolled = json.loads(rows[0][2])
     profile = {name: enrolled[name] for name in ("display_name", "community", "referral_source", "household")}
@@ -49,9 +50,9 @@ def family_profile(tx: Tx, family_id: str) -> FamilyProfile | None:
     scopes = set(enrolled["consent"]["scopes"])
     for kind, _, data in rows[1:]:
         fields = json.loads(data)
-        if kind == "profile_updated":
+        if kind == EntryKind.PROFILE_UPDATED:
             profile.update(fields["changes"])
-        elif kind == "consent_recorded":
+        elif kind == EntryKind.CONSENT_RECORDED:
             scopes |= set(fields["consent"]["scopes"])
         else:
             scopes -= set(fields["scopes"])

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import NotFound, Peiban, StoreSettings
+from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from domain.errors import FamilyNotFound, VolunteerNotFound
 from projections.briefing import Briefing, build_briefing
 from projections.caseload import Caseload, volunteer_caseload
@@ -16,10 +17,15 @@ from projections.engine import Progress, Projection, View, rebuild_together
 from projections.erasure import refuse_erased
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
-from projections.timeline import Timeline, load_timeline
+from projections.timeline import Page, Timeline, last_recorded, load_timeline
+from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
 
 VIEWS: tuple[type[View], ...] = (TimelineView, ContinuityView)
+
+
+def _clearance(include_sensitive: bool) -> Clearance:
+    return EVERY_COMPARTMENT if include_sensitive else NO_COMPARTMENT
 
 
 class ReadModels:
@@ -51,14 +57,31 @@ class ReadModels:
         for projection in self.projections.values():
             projection.db.close()
 
-    def timeline(self, family_id: Any, *, as_of: datetime | None = None, include_sensitive: bool = True) -> Timeline:
-        """A family's relationship timeline, now or as the record stood at ``as_of``."""
+    def timeline(
+        self,
+        family_id: Any,
+        *,
+        as_of: datetime | None = None,
+        include_sensitive: bool = True,
+        page: Page | None = None,
+    ) -> Timeline:
+        """A family's relationship timeline (every entry, or a ``page``), now or as the record stood at ``as_of``;
+        the compartments' facts only if ``include_sensitive``."""
+        clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))
-            found = load_timeline(tx, str(family_id), as_of=as_of, include_sensitive=include_sensitive)
+            if as_of is not None:
+                found = replay(tx, str(family_id), as_of=as_of, clearance=clearance, page=page)
+            else:
+                found = load_timeline(tx, str(family_id), clearance=clearance, page=page)
         if found is None:
             raise FamilyNotFound()
         return found
+
+    def last_recorded(self, family_id: Any, *, include_sensitive: bool = True) -> datetime | None:
+        """When the latest fact or correction of the family the reader may see was recorded."""
+        with self["timeline"].reading() as tx:
+            return last_recorded(tx, str(family_id), _clearance(include_sensitive))
 
     def briefing(self, family_id: Any, *, now: datetime) -> Briefing:
         """A volunteer's briefing: never includes the sensitive compartments."""

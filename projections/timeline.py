@@ -1,24 +1,27 @@
 """A family's relationship timeline, read from the timeline view, now or as of any date.
 
-Entries come in the order things happened (late entries in their place), with
-corrections applied and their trace kept, grouped into chapters — one per lead
-volunteer's tenure — joined by handover bridges. Facts of a sensitive service line
-are left out unless the reader is cleared for them.
+Entries come in the order things happened (late entries in their place), with corrections
+applied and their trace kept, grouped into chapters — one per lead volunteer's tenure —
+joined by handover bridges. Facts of a compartment the reader is not cleared for are left out.
+
+The timeline as it stands now is read as folded: entries (a page at a time, if asked), chapters
+and bridges are selected from rows the view keeps current as facts arrive. A replay of the record
+as it stood on an earlier date (``projections.timeline_replay``) folds the facts recorded by then.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.values import SENSITIVE_SERVICE_LINES
-from projections.db import Tx
-from projections.plain import from_iso, iso, local_day
-from projections.timeline_view import LINKS
-
-SENSITIVE = {line.value for line in SENSITIVE_SERVICE_LINES}
+from domain.compartments import EVERY_COMPARTMENT, Clearance
+from domain.kinds import EntryKind
+from projections.db import Row, Tx
+from projections.plain import from_iso, iso, local_day, moment
+from projections.timeline_compartments import visible
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Entry:
     """One fact on the timeline, with corrections applied and traced."""
 
     event_id: str
-    kind: str
+    kind: EntryKind
     occurred_at: datetime
     recorded_at: datetime
     recorded_by: str
@@ -57,7 +60,7 @@ class Entry:
 
     @property
     def is_contact(self) -> bool:
-        return self.kind in ("visit", "message") and not self.retracted
+        return self.kind.is_contact and not self.retracted
 
 
 @dataclass(frozen=True)
@@ -97,137 +100,37 @@ class Timeline:
     family_id: str
     display_name: str
     as_of: datetime | None
+    #: every entry the reader may see, or one page of them (see ``more``)
     entries: list[Entry]
     chapters: list[Chapter]
     bridges: list[Bridge]
     names: dict[str, str] = field(default_factory=dict)
     #: volunteer id -> the name of their cohort
     cohorts: dict[str, str] = field(default_factory=dict)
+    #: whether entries follow the page read
+    more: bool = False
 
     def contacts(self) -> list[Entry]:
         return [e for e in self.entries if e.is_contact]
 
 
-def _entries(tx: Tx, family_id: str, as_of: datetime | None) -> list[Entry]:
-    cutoff = iso(as_of) if as_of else "9999"
-    rows = tx.query(
-        "SELECT event_id, kind, occurred_at, recorded_at, recorded_by, volunteer_ids, data FROM timeline_entry"
-        " WHERE family_id = ? AND recorded_at <= ? ORDER BY occurred_at, version",
-        [family_id, cutoff],
-    )
-    entries = {}
-    for event_id, kind, occurred, recorded, by, vids, data in rows:
-        fields = json.loads(data)
-        entries[event_id] = Entry(
-            event_id, kind, from_iso(occurred), from_iso(recorded), by, tuple(vids.split()), fields, fields
-        )
-    corrections = tx.query(
-        "SELECT event_id, target_event_id, action, recorded_at, recorded_by, reason, changes FROM timeline_correction"
-        " WHERE family_id = ? AND recorded_at <= ? ORDER BY recorded_at, event_id",
-        [family_id, cutoff],
-    )
-    for event_id, target, action, recorded, by, reason, changes in corrections:
-        entry = entries.get(target)
-        if entry is None:
-            continue
-        trace = Correction(event_id, action, from_iso(recorded), by, reason, json.loads(changes))
-        data = {**entry.data, **trace.changes} if action == "amend" else entry.data
-        entries[target] = replace(
-            entry, data=data, corrections=(*entry.corrections, trace), retracted=entry.retracted or action == "retract"
-        )
-    return list(entries.values())
+@dataclass(frozen=True)
+class Page:
+    """Which entries to read: up to ``limit``, after the entry ``after`` (its id and ``occurred_at``; if the
+    reader cannot see it, after its time), leaving out those recorded after ``recorded_by``."""
+
+    limit: int
+    after: tuple[str, str] | None = None
+    recorded_by: datetime | None = None
 
 
-def _compartments(entries: list[Entry]) -> list[Entry]:
-    """Mark facts of a sensitive service line, and the facts that follow from them."""
-    by_id = {e.event_id: e for e in entries}
-    marked = []
-    for entry in entries:
-        link = by_id.get(str(entry.data.get(LINKS.get(entry.kind, ""), "")))
-        sensitive = entry.service_line in SENSITIVE or (link is not None and link.service_line in SENSITIVE)
-        if link is not None and link.kind == "follow_up_scheduled":
-            concern = by_id.get(str(link.data.get("concern_id", "")))
-            sensitive = sensitive or (concern is not None and concern.service_line in SENSITIVE)
-        marked.append(replace(entry, sensitive=sensitive))
-    return marked
+def gap_days(last_out: datetime | None, first_in: datetime | None) -> int | None:
+    """Days between the outgoing volunteer's last visit and the incoming one's first after the handover."""
+    return (local_day(first_in) - local_day(last_out)).days if last_out and first_in else None
 
 
-def _chapters(
-    entries: list[Entry], names: dict[str, str], cohorts: dict[str, str]
-) -> tuple[list[Chapter], list[Entry]]:
-    handovers = {e.event_id: e for e in entries if e.kind == "handover_planned"}
-    chapters: list[Chapter] = []
-    placed: list[Entry] = []
-
-    def begin(lead: str | None, at: datetime) -> None:
-        if chapters:
-            chapters[-1] = replace(chapters[-1], ended_at=at)
-        chapters.append(Chapter(len(chapters), lead, names.get(lead or "", ""), cohorts.get(lead or "", ""), at, None))
-
-    for entry in entries:
-        current = chapters[-1].lead_id if chapters else None
-        if not chapters:
-            begin(None, entry.occurred_at)
-        ends_lead = entry.kind == "closed" or (entry.kind == "unassigned" and entry.volunteer_ids[0] == current)
-        if entry.kind == "assigned" and entry.data.get("role") == "lead":
-            begin(entry.volunteer_ids[0], entry.occurred_at)
-        elif current and ends_lead:
-            begin(None, entry.occurred_at)
-        elif entry.kind == "handover_completed" and entry.data.get("incoming_role") == "lead":
-            planned = handovers.get(str(entry.data.get("handover_id")))
-            if planned is not None:
-                begin(str(planned.data["incoming_volunteer_id"]), entry.occurred_at)
-        placed.append(replace(entry, chapter=len(chapters) - 1))
-    return [c for c in chapters if c.lead_id or _has_entries(c, placed)], placed
-
-
-def _has_entries(chapter: Chapter, entries: list[Entry]) -> bool:
-    return any(e.chapter == chapter.index for e in entries)
-
-
-def _bridges(entries: list[Entry], names: dict[str, str]) -> list[Bridge]:
-    bridges = []
-    for planned in (e for e in entries if e.kind == "handover_planned"):
-        hid = planned.event_id
-        related = [e for e in entries if str(e.data.get("handover_id")) == hid]
-        closing = next((e for e in related if e.kind in ("handover_completed", "handover_cancelled")), None)
-        joint = [e for e in related if e.kind == "visit" and not e.retracted]
-        out_id, in_id = str(planned.data["outgoing_volunteer_id"]), str(planned.data["incoming_volunteer_id"])
-        state = "planned" if closing is None else closing.kind.removeprefix("handover_")
-        gap = None
-        if closing is not None and state == "completed":
-            visits = [e for e in entries if e.kind == "visit" and not e.retracted]
-            last_out = max(
-                (e.occurred_at for e in visits if out_id in e.volunteer_ids and e.occurred_at <= closing.occurred_at),
-                default=None,
-            )
-            first_in = min(
-                (e.occurred_at for e in visits if in_id in e.volunteer_ids and e.occurred_at >= closing.occurred_at),
-                default=None,
-            )
-            gap = (local_day(first_in) - local_day(last_out)).days if last_out and first_in else None
-        bridges.append(
-            Bridge(
-                hid,
-                out_id,
-                names.get(out_id, ""),
-                in_id,
-                names.get(in_id, ""),
-                str(planned.data["planned_on"]),
-                planned.occurred_at,
-                state,
-                closing.occurred_at if closing else None,
-                len(joint),
-                any(e.kind == "handover_agreed" for e in related),
-                str(planned.data.get("letter", "")),
-                str(closing.data.get("no_joint_visit_reason", "")) if closing else "",
-                gap,
-            )
-        )
-    return bridges
-
-
-def _names(tx: Tx, ids: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+def names_of(tx: Tx, ids: set[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Volunteers' names, and their cohorts' names, by volunteer id."""
     if not ids:
         return {}, {}
     marks = ", ".join("?" for _ in ids)
@@ -239,23 +142,167 @@ def _names(tx: Tx, ids: set[str]) -> tuple[dict[str, str], dict[str, str]]:
     return {r[0]: r[1] for r in rows}, {r[0]: r[2] or "" for r in rows}
 
 
-def load_timeline(
-    tx: Tx, family_id: str, *, as_of: datetime | None = None, include_sensitive: bool = True
-) -> Timeline | None:
-    """The family's timeline as the record stands now (or stood at ``as_of``); None if it had no record then."""
-    entries = _compartments(_entries(tx, family_id, as_of))
-    if not any(e.kind == "enrolled" for e in entries):
-        return None
-    if not include_sensitive:
-        entries = [e for e in entries if not e.sensitive]
-    names, cohorts = _names(tx, {v for e in entries for v in e.volunteer_ids})
-    chapters, placed = _chapters(entries, names, cohorts)
-    display_name = next(
-        (
-            str(e.data["changes"]["display_name"])
-            for e in reversed(placed)
-            if e.kind == "profile_updated" and "display_name" in e.data.get("changes", {})
-        ),
-        str(next(e for e in placed if e.kind == "enrolled").data["display_name"]),
+ENTRY_COLUMNS = (
+    "e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.original, e.data,"
+    " e.retracted, e.compartment, e.chapter"
+)
+
+
+def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Entry], bool]:
+    where, params = visible("e", clearance)
+    sql = f"SELECT {ENTRY_COLUMNS} FROM timeline_entry e WHERE e.family_id = ? AND {where}"
+    args: list[Any] = [family_id, *params]
+    if page is not None and page.recorded_by is not None:
+        sql += " AND e.recorded_at <= ?"
+        args.append(iso(page.recorded_by))
+    if page is not None and page.after is not None:
+        event_id, occurred = page.after
+        mark = tx.one(f"{sql} AND e.event_id = ?", [*args, event_id])
+        if mark is None:
+            sql += " AND e.occurred_at > ?"
+            args.append(occurred)
+        else:
+            sql += " AND (e.occurred_at > ? OR (e.occurred_at = ? AND e.version > (SELECT version FROM"
+            sql += " timeline_entry WHERE event_id = ?)))"
+            args += [mark[2], mark[2], event_id]
+    sql += " ORDER BY e.occurred_at, e.version"
+    if page is not None:
+        sql += " LIMIT ?"
+        args.append(page.limit + 1)
+    rows = tx.query(sql, args)
+    more = page is not None and len(rows) > page.limit
+    shown = rows[: page.limit] if page is not None else rows
+    traces = _corrections(tx, family_id, [r[0] for r in shown])
+    return [_entry(r, traces.get(r[0], ())) for r in shown], more
+
+
+def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
+    event_id, kind, occurred, recorded, by, vids, original, data, retracted, compartment, chapter = row
+    before = json.loads(original)
+    return Entry(
+        event_id,
+        EntryKind(kind),
+        from_iso(occurred),
+        from_iso(recorded),
+        by,
+        tuple(vids.split()),
+        json.loads(data) if data != original else before,
+        before,
+        tuple(corrections),
+        bool(retracted),
+        bool(compartment),
+        int(chapter),
     )
-    return Timeline(family_id, display_name, as_of, placed, chapters, _bridges(placed, names), names, cohorts)
+
+
+def _corrections(tx: Tx, family_id: str, targets: Sequence[str]) -> dict[str, list[Correction]]:
+    """The corrections of the entries ``targets``, oldest first, by target."""
+    found: dict[str, list[Correction]] = {}
+    for start in range(0, len(targets), 500):
+        chunk = targets[start : start + 500]
+        if not chunk:
+            continue
+        rows = tx.query(
+            "SELECT event_id, target_event_id, action, recorded_at, recorded_by, reason, changes"
+            f" FROM timeline_correction WHERE family_id = ? AND target_event_id IN ({', '.join('?' for _ in chunk)})"
+            " ORDER BY recorded_at, event_id",
+            [family_id, *chunk],
+        )
+        for event_id, target, action, recorded, by, reason, changes in rows:
+            trace = Correction(event_id, action, from_iso(recorded), by, reason, json.loads(changes))
+            found.setdefault(target, []).append(trace)
+    return found
+
+
+def _chapters(tx: Tx, family_id: str, clearance: Clearance) -> list[Chapter]:
+    """The family's chapters: every lead's tenure, and each stretch without a lead that holds an entry shown."""
+    where, params = visible("e", clearance)
+    rows = tx.query(
+        "SELECT c.idx, c.lead_id, v.name, co.name, c.started_at, c.ended_at FROM timeline_chapter c"
+        " LEFT JOIN timeline_volunteer v ON v.volunteer_id = c.lead_id"
+        " LEFT JOIN timeline_cohort co ON co.cohort_id = v.cohort_id"
+        " WHERE c.family_id = ? AND (c.lead_id IS NOT NULL OR EXISTS (SELECT 1 FROM timeline_entry e"
+        f" WHERE e.family_id = c.family_id AND e.chapter = c.idx AND {where})) ORDER BY c.idx",
+        [family_id, *params],
+    )
+    return [
+        Chapter(int(i), lead, name or "", cohort or "", from_iso(started), moment(ended))
+        for i, lead, name, cohort, started, ended in rows
+    ]
+
+
+def _bridges(tx: Tx, family_id: str, clearance: Clearance) -> list[Bridge]:
+    """The family's handovers, with their joint visits and the gap in visits the reader may see."""
+    where, params = visible("e", clearance)
+    visits = f"FROM timeline_entry e WHERE e.kind = 'visit' AND e.retracted = 0 AND {where}"
+    around = f"{visits} AND e.family_id = b.family_id AND (' ' || e.volunteer_ids || ' ') LIKE ('% ' || b.{{}} || ' %')"
+    rows = tx.query(
+        "SELECT b.handover_id, b.outgoing_id, vo.name, b.incoming_id, vi.name, b.planned_on, b.opened_at, b.state,"
+        f" b.closed_at, (SELECT COUNT(*) {visits} AND e.handover_id = b.handover_id), b.family_agreed, b.letter,"
+        " b.no_joint_visit_reason,"
+        f" (SELECT MAX(e.occurred_at) {around.format('outgoing_id')} AND e.occurred_at <= b.closed_at),"
+        f" (SELECT MIN(e.occurred_at) {around.format('incoming_id')} AND e.occurred_at >= b.closed_at)"
+        " FROM timeline_bridge b LEFT JOIN timeline_volunteer vo ON vo.volunteer_id = b.outgoing_id"
+        " LEFT JOIN timeline_volunteer vi ON vi.volunteer_id = b.incoming_id"
+        " WHERE b.family_id = ? ORDER BY b.opened_at, b.version",
+        [*params, *params, *params, family_id],
+    )
+    return [_bridge(row) for row in rows]
+
+
+def _bridge(row: Row) -> Bridge:
+    hid, out_id, out_name, in_id, in_name, planned_on, opened, state, closed, joint, agreed, letter, reason = row[:13]
+    last_out, first_in = moment(row[13]), moment(row[14])
+    return Bridge(
+        hid,
+        out_id,
+        out_name or "",
+        in_id,
+        in_name or "",
+        planned_on,
+        from_iso(opened),
+        state,
+        moment(closed),
+        int(joint),
+        bool(agreed),
+        letter,
+        reason,
+        gap_days(last_out, first_in) if state == "completed" else None,
+    )
+
+
+def _involved(entries: Iterable[Entry], chapters: Iterable[Chapter], bridges: Iterable[Bridge]) -> set[str]:
+    ids = {v for e in entries for v in e.volunteer_ids}
+    ids |= {c.lead_id for c in chapters if c.lead_id}
+    return ids | {v for b in bridges for v in (b.outgoing_id, b.incoming_id)}
+
+
+def load_timeline(
+    tx: Tx, family_id: str, *, clearance: Clearance = EVERY_COMPARTMENT, page: Page | None = None
+) -> Timeline | None:
+    """The family's timeline as the record stands now, with every entry ``clearance`` sees (or a ``page`` of
+    them); None if it has no record."""
+    family = tx.one("SELECT display_name FROM timeline_family WHERE family_id = ?", [family_id])
+    if family is None:
+        return None
+    entries, more = _entries(tx, family_id, clearance, page)
+    chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
+    names, cohorts = names_of(tx, _involved(entries, chapters, bridges))
+    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more)
+
+
+def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:
+    """When the latest fact or correction the reader may see of the family was recorded."""
+    where, params = visible("e", clearance)
+    entry = tx.one(
+        f"SELECT e.recorded_at FROM timeline_entry e WHERE e.family_id = ? AND {where}"
+        " ORDER BY e.recorded_at DESC LIMIT 1",
+        [family_id, *params],
+    )
+    correction = tx.one(
+        "SELECT c.recorded_at FROM timeline_correction c JOIN timeline_entry e ON e.event_id = c.target_event_id"
+        f" WHERE c.family_id = ? AND {where} ORDER BY c.recorded_at DESC LIMIT 1",
+        [family_id, *params],
+    )
+    found = [from_iso(r[0]) for r in (entry, correction) if r is not None]
+    return max(found, default=None)

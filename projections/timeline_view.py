@@ -1,9 +1,11 @@
-"""The timeline view: every fact of every family as an entry, corrections kept beside them.
+"""The timeline view: every fact of every family as an entry, folded as it arrives.
 
-Entries are stored as recorded, never rewritten: an amendment or a retraction is a
-row of its own that points at its target, so a timeline can be read as it stands
-now or as it stood on any earlier date (the as-of replay), without touching the log.
-Volunteer and cohort names are folded in too, so chapters can say who and which cohort.
+Each entry is stored with what a read needs and must not re-derive: its compartment (the
+domain's one rule, ``projections.timeline_compartments``), the chapter it falls in
+(``projections.timeline_chapters``), whether it was retracted and its fields as amended. A
+family's chapters, its handovers (the bridges between chapters) and its name are rows of their
+own. Corrections are also kept as rows that point at their target, and originals beside the
+amended fields, so that a timeline can be replayed as it stood on any earlier date.
 """
 
 from __future__ import annotations
@@ -14,43 +16,41 @@ from typing import Any, ClassVar
 
 from domain.cohort import Cohort
 from domain.family import Family
+from domain.kinds import EntryKind
 from domain.values import ServiceLine
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
-from projections.plain import fact_fields, fact_json, iso
+from projections.plain import fact_fields, fact_json, from_iso, iso
+from projections.timeline_chapters import TURNING, Placed, fold_chapters, turn
+from projections.timeline_compartments import FOLLOWS, Link, compartment, stored
 
 #: The kind of each family fact, as timelines and the API name it.
-KINDS: Mapping[type[Any], str] = {
-    Family.Enrolled: "enrolled",
-    Family.ProfileUpdated: "profile_updated",
-    Family.ConsentRecorded: "consent_recorded",
-    Family.ConsentWithdrawn: "consent_withdrawn",
-    Family.Closed: "closed",
-    Family.Reopened: "reopened",
-    Family.VolunteerAssigned: "assigned",
-    Family.VolunteerUnassigned: "unassigned",
-    Family.AssignmentEnded: "unassigned",  # by the system, for the departure it names (``caused_by``)
-    Family.VisitLogged: "visit",
-    Family.MessageLogged: "message",
-    Family.HandoverPlanned: "handover_planned",
-    Family.HandoverAgreed: "handover_agreed",
-    Family.HandoverCompleted: "handover_completed",
-    Family.HandoverCancelled: "handover_cancelled",
-    Family.ConcernRaised: "concern_raised",
-    Family.ConcernResolved: "concern_resolved",
-    Family.ReferralMade: "referral",
-    Family.FollowUpScheduled: "follow_up_scheduled",
-    Family.FollowUpDone: "follow_up_done",
+KINDS: Mapping[type[Any], EntryKind] = {
+    Family.Enrolled: EntryKind.ENROLLED,
+    Family.ProfileUpdated: EntryKind.PROFILE_UPDATED,
+    Family.ConsentRecorded: EntryKind.CONSENT_RECORDED,
+    Family.ConsentWithdrawn: EntryKind.CONSENT_WITHDRAWN,
+    Family.Closed: EntryKind.CLOSED,
+    Family.Reopened: EntryKind.REOPENED,
+    Family.VolunteerAssigned: EntryKind.ASSIGNED,
+    Family.VolunteerUnassigned: EntryKind.UNASSIGNED,
+    Family.AssignmentEnded: EntryKind.UNASSIGNED,  # by the system, for the departure it names (``caused_by``)
+    Family.VisitLogged: EntryKind.VISIT,
+    Family.MessageLogged: EntryKind.MESSAGE,
+    Family.HandoverPlanned: EntryKind.HANDOVER_PLANNED,
+    Family.HandoverAgreed: EntryKind.HANDOVER_AGREED,
+    Family.HandoverCompleted: EntryKind.HANDOVER_COMPLETED,
+    Family.HandoverCancelled: EntryKind.HANDOVER_CANCELLED,
+    Family.ConcernRaised: EntryKind.CONCERN_RAISED,
+    Family.ConcernResolved: EntryKind.CONCERN_RESOLVED,
+    Family.ReferralMade: EntryKind.REFERRAL,
+    Family.FollowUpScheduled: EntryKind.FOLLOW_UP_SCHEDULED,
+    Family.FollowUpDone: EntryKind.FOLLOW_UP_DONE,
 }
 
-#: Facts that point at an earlier fact and belong to its compartment.
-LINKS = {
-    "concern_resolved": "concern_id",
-    "referral": "concern_id",
-    "follow_up_scheduled": "concern_id",
-    "follow_up_done": "follow_up_id",
-}
+#: The tables of one family's record (dropped when the family is erased).
+FAMILY_TABLES = ("timeline_entry", "timeline_correction", "timeline_chapter", "timeline_bridge", "timeline_family")
 
 
 def _volunteers(event: Any) -> str:
@@ -65,22 +65,62 @@ def _volunteers(event: Any) -> str:
     return f"{outgoing} {event.incoming_volunteer_id}" if outgoing else ""
 
 
+def _find(tx: Tx, family_id: str) -> Any:
+    """Look up a stored entry of the family for the compartment rule."""
+
+    def find(event_id: str) -> Link | None:
+        row = tx.one(
+            "SELECT kind, service_line, follows FROM timeline_entry WHERE event_id = ? AND family_id = ?",
+            [event_id, family_id],
+        )
+        return Link(EntryKind(row[0]), row[1], row[2]) if row else None
+
+    return find
+
+
 class TimelineView(View):
     name = "timeline"
+    #: 2: compartments, chapters, bridges and amendments folded into rows as facts arrive
+    version = 2
     tables: ClassVar[Mapping[str, str]] = {
         "timeline_entry": (
             "CREATE TABLE IF NOT EXISTS timeline_entry ("
             " event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, version INTEGER NOT NULL,"
             " kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
-            " volunteer_ids TEXT NOT NULL, service_line TEXT, sensitive INTEGER NOT NULL, data TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS timeline_entry_family ON timeline_entry (family_id, occurred_at)"
+            " volunteer_ids TEXT NOT NULL, service_line TEXT, follows TEXT, handover_id TEXT,"
+            " compartment TEXT NOT NULL, chapter INTEGER NOT NULL, retracted INTEGER NOT NULL,"
+            " original TEXT NOT NULL, data TEXT NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS timeline_entry_family ON timeline_entry (family_id, occurred_at, version);"
+            "CREATE INDEX IF NOT EXISTS timeline_entry_kind ON timeline_entry (family_id, kind, occurred_at);"
+            "CREATE INDEX IF NOT EXISTS timeline_entry_recorded ON timeline_entry (family_id, recorded_at);"
+            "CREATE INDEX IF NOT EXISTS timeline_entry_chapter ON timeline_entry (family_id, chapter);"
+            "CREATE INDEX IF NOT EXISTS timeline_entry_handover ON timeline_entry (handover_id)"
         ),
         "timeline_correction": (
             "CREATE TABLE IF NOT EXISTS timeline_correction ("
             " event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, target_event_id TEXT NOT NULL,"
             " action TEXT NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
             " reason TEXT NOT NULL, changes TEXT NOT NULL);"
-            "CREATE INDEX IF NOT EXISTS timeline_correction_family ON timeline_correction (family_id)"
+            "CREATE INDEX IF NOT EXISTS timeline_correction_family ON timeline_correction (family_id, recorded_at);"
+            "CREATE INDEX IF NOT EXISTS timeline_correction_target ON timeline_correction (target_event_id)"
+        ),
+        "timeline_chapter": (
+            "CREATE TABLE IF NOT EXISTS timeline_chapter ("
+            " family_id TEXT NOT NULL, idx INTEGER NOT NULL, lead_id TEXT, started_at TEXT NOT NULL,"
+            " ended_at TEXT, PRIMARY KEY (family_id, idx))"
+        ),
+        "timeline_bridge": (
+            "CREATE TABLE IF NOT EXISTS timeline_bridge ("
+            " handover_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, version INTEGER NOT NULL,"
+            " outgoing_id TEXT NOT NULL, incoming_id TEXT NOT NULL, planned_on TEXT NOT NULL, opened_at TEXT NOT NULL,"
+            " letter TEXT NOT NULL, state TEXT NOT NULL, closed_at TEXT, family_agreed INTEGER NOT NULL,"
+            " no_joint_visit_reason TEXT NOT NULL);"
+            "CREATE INDEX IF NOT EXISTS timeline_bridge_family ON timeline_bridge (family_id)"
+        ),
+        "timeline_family": (
+            "CREATE TABLE IF NOT EXISTS timeline_family ("
+            " family_id TEXT PRIMARY KEY, display_name TEXT NOT NULL, named_at TEXT NOT NULL,"
+            " named_version INTEGER NOT NULL)"
         ),
         "timeline_erasure": (
             "CREATE TABLE IF NOT EXISTS timeline_erasure ("
@@ -106,41 +146,178 @@ class TimelineView(View):
         return folds
 
     def entry(self, tx: Tx, event: Any) -> None:
-        kind = KINDS[type(event)]
+        """Fold a fact of a family: its entry, in its compartment and chapter; its handover; the family's name."""
+        kind, key, family_id = KINDS[type(event)], event.event_key, str(event.originator_id)
         line = getattr(event, "service_line", None)
-        sensitive = isinstance(line, ServiceLine) and line.is_sensitive
-        link = getattr(event, LINKS.get(kind, ""), None)
-        if link is not None and not sensitive:
-            row = tx.one("SELECT sensitive FROM timeline_entry WHERE event_id = ?", [str(link)])
-            sensitive = bool(row and row[0])
+        follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None
+        link = Link(kind, line.value if isinstance(line, ServiceLine) else None, str(follows) if follows else None)
+        find = _find(tx, family_id)
+        lines = compartment(key, lambda k: link if k == key else find(k))
+        data = fact_json(event)
+        turning = kind in TURNING or kind == EntryKind.HANDOVER_PLANNED
+        fact = Placed(key, kind, event.occurred_at, _volunteers(event).split(), json.loads(data) if turning else {})
+        chapter = self._chapter(tx, family_id, fact)
+        handover = getattr(event, "handover_id", None) if kind == EntryKind.VISIT else None
         tx.execute(
             "INSERT INTO timeline_entry (event_id, family_id, version, kind, occurred_at, recorded_at, recorded_by,"
-            " volunteer_ids, service_line, sensitive, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " volunteer_ids, service_line, follows, handover_id, compartment, chapter, retracted, original, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
             [
-                event.event_key,
-                str(event.originator_id),
+                key,
+                family_id,
                 event.originator_version,
-                kind,
+                kind.value,
                 iso(event.occurred_at),
                 iso(event.timestamp),
                 event.recorded_by,
-                _volunteers(event),
-                line.value if isinstance(line, ServiceLine) else None,
-                int(sensitive),
-                fact_json(event),
+                " ".join(fact.volunteer_ids),
+                link.service_line,
+                link.follows,
+                str(handover) if handover else None,
+                stored(lines),
+                0 if chapter is None else chapter,
+                data,
+                data,
             ],
         )
+        if chapter is None:
+            self._refold_chapters(tx, family_id)
+        self._handover(tx, kind, event)
+        self._name(tx, kind, event)
+
+    def _chapter(self, tx: Tx, family_id: str, fact: Placed) -> int | None:
+        """The chapter a new fact falls in, opening one if it turns the family's story (None: the family's
+        chapters must be folded again, the fact having arrived before others it may turn)."""
+        at = iso(fact.occurred_at)
+        if tx.one("SELECT 1 FROM timeline_entry WHERE family_id = ? AND occurred_at > ? LIMIT 1", [family_id, at]):
+            if fact.kind in TURNING:
+                return None
+            before = tx.one(
+                "SELECT chapter FROM timeline_entry WHERE family_id = ? AND occurred_at <= ?"
+                " ORDER BY occurred_at DESC, version DESC LIMIT 1",
+                [family_id, at],
+            )
+            return None if before is None else int(before[0])
+        last = tx.one(
+            "SELECT idx, lead_id FROM timeline_chapter WHERE family_id = ? ORDER BY idx DESC LIMIT 1", [family_id]
+        )
+        if last is None:
+            tx.execute(
+                "INSERT INTO timeline_chapter (family_id, idx, lead_id, started_at, ended_at)"
+                " VALUES (?, 0, NULL, ?, NULL)",
+                [family_id, at],
+            )
+            last = (0, None)
+        opened = turn(fact, last[1], lambda handover_id: self._incoming(tx, handover_id))
+        if opened is None:
+            return int(last[0])
+        tx.execute("UPDATE timeline_chapter SET ended_at = ? WHERE family_id = ? AND idx = ?", [at, family_id, last[0]])
+        tx.execute(
+            "INSERT INTO timeline_chapter (family_id, idx, lead_id, started_at, ended_at) VALUES (?, ?, ?, ?, NULL)",
+            [family_id, int(last[0]) + 1, opened.lead_id, at],
+        )
+        return int(last[0]) + 1
+
+    @staticmethod
+    def _incoming(tx: Tx, handover_id: str) -> str | None:
+        row = tx.one("SELECT incoming_id FROM timeline_bridge WHERE handover_id = ?", [handover_id])
+        return str(row[0]) if row else None
+
+    def _refold_chapters(self, tx: Tx, family_id: str) -> None:
+        """Fold the family's chapters again from its entries (after a fact that may turn it arrived late)."""
+        rows = tx.query(
+            "SELECT event_id, kind, occurred_at, volunteer_ids, data, chapter FROM timeline_entry"
+            " WHERE family_id = ? ORDER BY occurred_at, version",
+            [family_id],
+        )
+        facts = [
+            Placed(r[0], EntryKind(r[1]), from_iso(r[2]), r[3].split(), json.loads(r[4]) if r[1] != "visit" else {})
+            for r in rows
+        ]
+        spans, placed = fold_chapters(facts)
+        tx.execute("DELETE FROM timeline_chapter WHERE family_id = ?", [family_id])
+        for span in spans:
+            tx.execute(
+                "INSERT INTO timeline_chapter (family_id, idx, lead_id, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    family_id,
+                    span.index,
+                    span.lead_id,
+                    iso(span.started_at),
+                    iso(span.ended_at) if span.ended_at else None,
+                ],
+            )
+        for row, chapter in zip(rows, placed, strict=True):
+            if row[5] != chapter:
+                tx.execute("UPDATE timeline_entry SET chapter = ? WHERE event_id = ?", [chapter, row[0]])
+
+    def _handover(self, tx: Tx, kind: EntryKind, event: Any) -> None:
+        """Fold a handover's bridge: planned, agreed by the family, completed or cancelled."""
+        if kind == EntryKind.HANDOVER_PLANNED:
+            tx.execute(
+                "INSERT INTO timeline_bridge (handover_id, family_id, version, outgoing_id, incoming_id, planned_on,"
+                " opened_at, letter, state, closed_at, family_agreed, no_joint_visit_reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', NULL, 0, '')",
+                [
+                    event.event_key,
+                    str(event.originator_id),
+                    event.originator_version,
+                    str(event.outgoing_volunteer_id),
+                    str(event.incoming_volunteer_id),
+                    event.planned_on.isoformat(),
+                    iso(event.occurred_at),
+                    event.letter or "",
+                ],
+            )
+        elif kind == EntryKind.HANDOVER_AGREED:
+            tx.execute("UPDATE timeline_bridge SET family_agreed = 1 WHERE handover_id = ?", [str(event.handover_id)])
+        elif kind in (EntryKind.HANDOVER_COMPLETED, EntryKind.HANDOVER_CANCELLED):
+            tx.execute(
+                "UPDATE timeline_bridge SET state = ?, closed_at = ?, no_joint_visit_reason = ?"
+                " WHERE handover_id = ? AND closed_at IS NULL",
+                [
+                    kind.removeprefix("handover_"),
+                    iso(event.occurred_at),
+                    getattr(event, "no_joint_visit_reason", "") or "",
+                    str(event.handover_id),
+                ],
+            )
+
+    def _name(self, tx: Tx, kind: EntryKind, event: Any) -> None:
+        """Fold the name the family is shown by: enrolled under, or the latest changed to (in time order)."""
+        if kind == EntryKind.ENROLLED:
+            tx.execute(
+                "INSERT INTO timeline_family (family_id, display_name, named_at, named_version) VALUES (?, ?, ?, ?)",
+                [str(event.originator_id), event.display_name, iso(event.occurred_at), event.originator_version],
+            )
+        elif kind == EntryKind.PROFILE_UPDATED and "display_name" in event.changes:
+            at = iso(event.occurred_at)
+            tx.execute(
+                "UPDATE timeline_family SET display_name = ?, named_at = ?, named_version = ? WHERE family_id = ?"
+                " AND (named_at < ? OR (named_at = ? AND named_version < ?))",
+                [
+                    str(event.changes["display_name"]),
+                    at,
+                    event.originator_version,
+                    str(event.originator_id),
+                    at,
+                    at,
+                    event.originator_version,
+                ],
+            )
 
     def correction(self, tx: Tx, event: Any) -> None:
+        """Keep an amendment or retraction beside its target, and fold it into the target's row."""
         amended = isinstance(event, Family.FactAmended)
         changes = fact_fields(event).get("changes", {}) if amended else {}
+        family_id, target = str(event.originator_id), str(event.target_event_id)
         tx.execute(
             "INSERT INTO timeline_correction (event_id, family_id, target_event_id, action, recorded_at, recorded_by,"
             " reason, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 event.event_key,
-                str(event.originator_id),
-                str(event.target_event_id),
+                family_id,
+                target,
                 "amend" if amended else "retract",
                 iso(event.timestamp),
                 event.recorded_by,
@@ -148,11 +325,37 @@ class TimelineView(View):
                 json.dumps(changes, ensure_ascii=False),
             ],
         )
+        row = tx.one("SELECT data FROM timeline_entry WHERE event_id = ? AND family_id = ?", [target, family_id])
+        if row is None:
+            return
+        if not amended:
+            tx.execute("UPDATE timeline_entry SET retracted = 1 WHERE event_id = ?", [target])
+            return
+        data = json.dumps({**json.loads(row[0]), **changes}, ensure_ascii=False, separators=(",", ":"))
+        tx.execute("UPDATE timeline_entry SET data = ? WHERE event_id = ?", [data, target])
+        if "service_line" in changes:  # the fact moves into a compartment or out of one, with what follows from it
+            line = changes["service_line"]
+            tx.execute("UPDATE timeline_entry SET service_line = ? WHERE event_id = ?", [line or None, target])
+            self._recompartment(tx, family_id)
+
+    def _recompartment(self, tx: Tx, family_id: str) -> None:
+        """Decide again the compartment of every entry of the family that has a service line or follows another."""
+        rows = tx.query(
+            "SELECT event_id, kind, service_line, follows, compartment FROM timeline_entry WHERE family_id = ?",
+            [family_id],
+        )
+        links = {r[0]: Link(EntryKind(r[1]), r[2], r[3]) for r in rows}
+        for event_id, _, line, follows, was in rows:
+            if line is None and follows is None:
+                continue
+            now = stored(compartment(event_id, links.get))
+            if now != was:
+                tx.execute("UPDATE timeline_entry SET compartment = ? WHERE event_id = ?", [now, event_id])
 
     def erased(self, tx: Tx, event: Family.Erased) -> None:
         """Drop every row of an erased family; keep only the tombstone (when, by whom, why)."""
         family_id = str(event.originator_id)
-        for table in ("timeline_entry", "timeline_correction"):
+        for table in FAMILY_TABLES:
             tx.execute(f"DELETE FROM {table} WHERE family_id = ?", [family_id])
         tx.execute(
             "INSERT INTO timeline_erasure (family_id, erased_at, recorded_by, reason) VALUES (?, ?, ?, ?)"

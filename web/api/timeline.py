@@ -17,7 +17,8 @@ from flask import g
 from flask.views import MethodView
 
 from projections.plain import iso
-from projections.timeline import Entry, Timeline
+from projections.read_models import ReadModels
+from projections.timeline import Page, Timeline
 from web.access.guard import cleared_for_sensitive, may_replay
 from web.api.common import (
     Blueprint,
@@ -142,18 +143,10 @@ def _cursor(after: str | None, family_id: str) -> Cursor | None:
     return cursor
 
 
-def _rest(entries: list[Entry], event_id: str, occurred: str) -> list[Entry]:
-    """The entries after the one a cursor points at (or, were it left out, after its time)."""
-    for index, entry in enumerate(entries):
-        if entry.event_id == event_id:
-            return entries[index + 1 :]
-    return [e for e in entries if iso(e.occurred_at) > occurred]
-
-
-def _read_at(timeline: Timeline) -> datetime:
+def _read_at(models: ReadModels, family_id: Any, cleared: bool) -> datetime:
     """The moment a current read stands for: now, or the latest fact it shows if a writer's clock ran ahead."""
-    recorded = [moment for e in timeline.entries for moment in (e.recorded_at, *(c.recorded_at for c in e.corrections))]
-    return max([now(), *recorded])
+    latest = models.last_recorded(family_id, include_sensitive=cleared)
+    return max(now(), latest) if latest else now()
 
 
 @blp.route("/<uuid:family_id>/timeline")
@@ -165,21 +158,27 @@ class FamilyTimeline(MethodView):
         cursor = _cursor(query["after"], str(family_id))
         replay = cursor.replay if cursor else query["as_of"] is not None
         g.replayed = replay
-        timeline: Timeline = read_models().timeline(
+        cleared = cleared_for_sensitive()
+        # Later pages of a current walk leave out what was recorded after the first page (nothing repeats nor is
+        # skipped), yet show the record as it stands now: a cursor never replays the past.
+        page = Page(
+            query["limit"],
+            after=(cursor.event_id, cursor.occurred_at) if cursor else None,
+            recorded_by=cursor.snapshot if cursor and not replay else None,
+        )
+        models = read_models()
+        timeline: Timeline = models.timeline(
             family_id,
             as_of=(cursor.snapshot if cursor else query["as_of"]) if replay else None,
-            include_sensitive=cleared_for_sensitive(),
+            include_sensitive=cleared,
+            page=page,
         )
-        snapshot = cursor.snapshot if cursor else query["as_of"] or _read_at(timeline)
-        entries = timeline.entries
-        if cursor:
-            # Later pages of a current walk leave out what was recorded after the first page (nothing repeats
-            # nor is skipped), yet show the record as it stands now: a cursor never replays the past.
-            shown_then = [e for e in entries if replay or e.recorded_at <= cursor.snapshot]
-            entries = _rest(shown_then, cursor.event_id, cursor.occurred_at)
-        shown, more = entries[: query["limit"]], len(entries) > query["limit"]
+        snapshot = cursor.snapshot if cursor else query["as_of"] or _read_at(models, family_id, cleared)
+        shown = timeline.entries
         following = (
-            Cursor(str(family_id), shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay) if more else None
+            Cursor(str(family_id), shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay)
+            if timeline.more
+            else None
         )
         return {
             "family_id": timeline.family_id,

@@ -5,32 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.kinds import EntryKind
 from domain.values import SENSITIVE_SERVICE_LINES
 from projections.timeline import Bridge, Chapter, Entry, Timeline
 from web.access.guard import cleared_for_sensitive
 from web.i18n import N_, _, local_date, local_time
 from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, TABLES, label
 
-KINDS = {
-    "enrolled": N_("Enrolled"),
-    "profile_updated": N_("Profile updated"),
-    "consent_recorded": N_("Consent recorded"),
-    "consent_withdrawn": N_("Consent withdrawn"),
-    "closed": N_("Closed"),
-    "reopened": N_("Reopened"),
-    "assigned": N_("Volunteer assigned"),
-    "unassigned": N_("Assignment ended"),
-    "visit": N_("Visit"),
-    "message": N_("Message"),
-    "handover_planned": N_("Handover planned"),
-    "handover_agreed": N_("Family agreed to the handover"),
-    "handover_completed": N_("Handover completed"),
-    "handover_cancelled": N_("Handover cancelled"),
-    "concern_raised": N_("Concern raised"),
-    "concern_resolved": N_("Concern resolved"),
-    "referral": N_("Referral"),
-    "follow_up_scheduled": N_("Follow-up scheduled"),
-    "follow_up_done": N_("Follow-up done"),
+KINDS: dict[str, str] = {
+    EntryKind.ENROLLED: N_("Enrolled"),
+    EntryKind.PROFILE_UPDATED: N_("Profile updated"),
+    EntryKind.CONSENT_RECORDED: N_("Consent recorded"),
+    EntryKind.CONSENT_WITHDRAWN: N_("Consent withdrawn"),
+    EntryKind.CLOSED: N_("Closed"),
+    EntryKind.REOPENED: N_("Reopened"),
+    EntryKind.ASSIGNED: N_("Volunteer assigned"),
+    EntryKind.UNASSIGNED: N_("Assignment ended"),
+    EntryKind.VISIT: N_("Visit"),
+    EntryKind.MESSAGE: N_("Message"),
+    EntryKind.HANDOVER_PLANNED: N_("Handover planned"),
+    EntryKind.HANDOVER_AGREED: N_("Family agreed to the handover"),
+    EntryKind.HANDOVER_COMPLETED: N_("Handover completed"),
+    EntryKind.HANDOVER_CANCELLED: N_("Handover cancelled"),
+    EntryKind.CONCERN_RAISED: N_("Concern raised"),
+    EntryKind.CONCERN_RESOLVED: N_("Concern resolved"),
+    EntryKind.REFERRAL: N_("Referral"),
+    EntryKind.FOLLOW_UP_SCHEDULED: N_("Follow-up scheduled"),
+    EntryKind.FOLLOW_UP_DONE: N_("Follow-up done"),
 }
 #: The fields that say, in the recorder's words, what an entry is about (the first one present is shown).
 TEXT_FIELDS = ("summary", "reason", "resolution", "note", "action", "letter", "display_name")
@@ -65,19 +66,22 @@ class ChapterRows:
 def _details(entry: Entry) -> list[str]:
     data = entry.data
     details = {
-        "visit": [label(PLACES, data.get("place")), _("%(minutes)s minutes", minutes=data.get("duration_minutes", 0))],
-        "message": [label(DIRECTIONS, data.get("direction")), label(CHANNELS, data.get("channel"))],
-        "assigned": [label(ROLES, data.get("role"))],
-        "concern_raised": [_("Level: %(level)s", level=label(LEVELS, data.get("level")))],
-        "handover_planned": [_("Planned for %(day)s", day=data.get("planned_on", ""))],
-        "follow_up_scheduled": [_("Due %(day)s", day=data.get("due_on", ""))],
-        "referral": [label(SERVICE_LINES, data.get("service_line"))],
+        EntryKind.VISIT: [
+            label(PLACES, data.get("place")),
+            _("%(minutes)s minutes", minutes=data.get("duration_minutes", 0)),
+        ],
+        EntryKind.MESSAGE: [label(DIRECTIONS, data.get("direction")), label(CHANNELS, data.get("channel"))],
+        EntryKind.ASSIGNED: [label(ROLES, data.get("role"))],
+        EntryKind.CONCERN_RAISED: [_("Level: %(level)s", level=label(LEVELS, data.get("level")))],
+        EntryKind.HANDOVER_PLANNED: [_("Planned for %(day)s", day=data.get("planned_on", ""))],
+        EntryKind.FOLLOW_UP_SCHEDULED: [_("Due %(day)s", day=data.get("due_on", ""))],
+        EntryKind.REFERRAL: [label(SERVICE_LINES, data.get("service_line"))],
     }.get(entry.kind, [])
-    if entry.kind == "visit" and data.get("handover_id"):
+    if entry.kind == EntryKind.VISIT and data.get("handover_id"):
         details.append(_("Joint visit of a handover"))
-    if entry.kind == "unassigned" and data.get("caused_by"):
+    if entry.kind == EntryKind.UNASSIGNED and data.get("caused_by"):
         details.append(_("Ended because the volunteer left the programme"))
-    if entry.kind == "handover_completed" and data.get("no_joint_visit_reason"):
+    if entry.kind == EntryKind.HANDOVER_COMPLETED and data.get("no_joint_visit_reason"):
         details.append(_("No joint visit: %(reason)s", reason=data["no_joint_visit_reason"]))
     return [d for d in details if d]
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from domain.kinds import EntryKind
 from projections.briefing import Pending, pending
 from projections.directory import family_roster
 from projections.read_models import ReadModels
@@ -107,7 +108,9 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
 
 def has_visited(timeline: Timeline, volunteer_id: str) -> bool:
     """Whether the volunteer has a visit of their own on the family's record (a first visit opens on the briefing)."""
-    return any(e.kind == "visit" and not e.retracted and volunteer_id in e.volunteer_ids for e in timeline.entries)
+    return any(
+        e.kind == EntryKind.VISIT and not e.retracted and volunteer_id in e.volunteer_ids for e in timeline.entries
+    )
 
 
 @bp.route("/families/<uuid:family_id>", endpoint="family")

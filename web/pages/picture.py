@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from domain.kinds import EntryKind
 from projections.timeline import Bridge, Entry, Timeline
 
 WIDTH, LEFT, RIGHT = 960.0, 150.0, 945.0
@@ -133,7 +134,7 @@ def _lanes(entries: list[Entry], timeline: Timeline) -> dict[str, Lane]:
 def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, end: datetime) -> None:
     """Walk the roster changes and give each lane its bars."""
     open_: dict[str, tuple[str, datetime]] = {}
-    planned = {e.event_id: e for e in entries if e.kind == "handover_planned"}
+    planned = {e.event_id: e for e in entries if e.kind == EntryKind.HANDOVER_PLANNED}
 
     def close(vid: str, at: datetime | None) -> None:
         if vid in open_:
@@ -142,15 +143,15 @@ def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, end: da
             lanes[vid].bars.append(Bar(x1, max(x2 - x1, 2.0), role, at is None, started, at))
 
     for entry in entries:
-        if entry.kind == "assigned":
+        if entry.kind == EntryKind.ASSIGNED:
             close(entry.volunteer_ids[0], entry.occurred_at)
             open_[entry.volunteer_ids[0]] = (str(entry.data.get("role", "")), entry.occurred_at)
-        elif entry.kind == "unassigned":
+        elif entry.kind == EntryKind.UNASSIGNED:
             close(entry.volunteer_ids[0], entry.occurred_at)
-        elif entry.kind == "closed":
+        elif entry.kind == EntryKind.CLOSED:
             for vid in list(open_):
                 close(vid, entry.occurred_at)
-        elif entry.kind == "handover_completed" and str(entry.data.get("handover_id")) in planned:
+        elif entry.kind == EntryKind.HANDOVER_COMPLETED and str(entry.data.get("handover_id")) in planned:
             handover = planned[str(entry.data["handover_id"])]
             outgoing, incoming = (str(handover.data[k]) for k in ("outgoing_volunteer_id", "incoming_volunteer_id"))
             close(outgoing, entry.occurred_at)
@@ -163,10 +164,10 @@ def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, end: da
 def _contacts(entries: list[Entry], lanes: dict[str, Lane], scale: Scale) -> list[Link]:
     links = []
     for entry in entries:
-        if entry.kind not in ("visit", "message"):
+        if entry.kind not in (EntryKind.VISIT, EntryKind.MESSAGE):
             continue
         x = scale.x(entry.occurred_at)
-        joint = entry.kind == "visit" and bool(entry.data.get("handover_id"))
+        joint = entry.kind == EntryKind.VISIT and bool(entry.data.get("handover_id"))
         kind = "joint_visit" if joint else entry.kind
         for vid in entry.volunteer_ids:
             lanes[vid].marks.append(Mark(x, kind, entry.occurred_at, str(entry.data.get("summary", ""))))
@@ -177,7 +178,7 @@ def _contacts(entries: list[Entry], lanes: dict[str, Lane], scale: Scale) -> lis
 
 
 def _concerns(entries: list[Entry], scale: Scale) -> list[ConcernMark]:
-    resolved = {str(e.data.get("concern_id")): e.occurred_at for e in entries if e.kind == "concern_resolved"}
+    resolved = {str(e.data.get("concern_id")): e.occurred_at for e in entries if e.kind == EntryKind.CONCERN_RESOLVED}
     return [
         ConcernMark(
             scale.x(e.occurred_at),
@@ -187,7 +188,7 @@ def _concerns(entries: list[Entry], scale: Scale) -> list[ConcernMark]:
             e.occurred_at,
         )
         for e in entries
-        if e.kind == "concern_raised"
+        if e.kind == EntryKind.CONCERN_RAISED
     ]
 
 
