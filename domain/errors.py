@@ -97,7 +97,15 @@ class FamilyNotFound(NotFound):
     en = "Family not found"
 
 
-class FamilyErased(NotFound):
+class RecordErased(NotFound):
+    """A record whose key was destroyed (erasure): nothing of it can be read or changed (answered 410)."""
+
+    code = "erased"
+    zh = "该记录已于 {erased_at} 删除，原因：{reason}"
+    en = "This record was erased on {erased_at} because: {reason}"
+
+
+class FamilyErased(RecordErased):
     """The family's record was erased (its key destroyed): nothing of it can be read or changed."""
 
     code = "family_erased"
@@ -109,6 +117,14 @@ class VolunteerNotFound(NotFound):
     code = "volunteer_not_found"
     zh = "未找到该义工"
     en = "Volunteer not found"
+
+
+class VolunteerErased(RecordErased):
+    """The volunteer's personal data was erased (their key destroyed); families' histories keep them nameless."""
+
+    code = "volunteer_erased"
+    zh = "该义工的个人资料已于 {erased_at} 删除，原因：{reason}"
+    en = "This volunteer's personal data was erased on {erased_at} because: {reason}"
 
 
 class CohortNotFound(NotFound):
@@ -149,3 +165,15 @@ class ErasureUnavailable(RuleBroken):
     code = "erasure_unavailable"
     zh = "存储未加密，无法删除记录（请先运行 peiban encrypt）"
     en = "The store is not encrypted: nothing can be erased (run `peiban encrypt` first)"
+
+
+class VolunteerStillAccompanies(RuleBroken):
+    """A volunteer still on a family (an assignment, an open handover) cannot be erased: the family would lose
+    track of who is with them."""
+
+    code = "volunteer_still_accompanies"
+    zh = "该义工仍在陪伴家庭（分配或未完成的交接：{families}），不能删除其资料；请先完成或取消交接、结束分配"
+    en = (
+        "The volunteer is still on a family (an assignment or an open handover: {families}); complete or cancel"
+        " the handover and end the assignment before erasing their data"
+    )

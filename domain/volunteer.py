@@ -111,6 +111,22 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         def apply(self, volunteer: Volunteer) -> None:
             volunteer.alumni_opted_in = False
 
+    class Erased(PeibanAggregate.Event):
+        """The volunteer's key was destroyed: a fact without personal data, kept readable under the erasure
+        register's key. It keeps what the programme's figures and the families' histories need of the
+        volunteer (their cohort, when they served) and the accounts that were theirs (ids only), so that
+        views, rebuilt after the key is gone, still place them, nameless, where they were."""
+
+        TOPIC = "peiban.Volunteer.Erased"
+        reason: str
+        cohort_id: UUID
+        registered_at: datetime
+        departed_at: datetime | None
+        account_ids: list[UUID]
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.erasure_reason = self.reason
+
     class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Volunteer.Snapshot"
 
@@ -136,6 +152,8 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         self.departed_at: datetime | None = None
         self.departure_reason: DepartureReason | None = None
         self.alumni_opted_in = False
+        #: why the personal data was erased (only ever seen on the aggregate that records it: it is never loaded again)
+        self.erasure_reason = ""
 
     @property
     def standing(self) -> VolunteerStanding:
@@ -287,4 +305,38 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             now=now,
             allowed=set(VolunteerStatus),
             action=("", ""),
+        )
+
+    def erase(
+        self,
+        *,
+        reason: Any,
+        account_ids: list[UUID],
+        recorded_by: Any,
+        now: datetime,
+        command_id: CommandId | None = None,
+    ) -> UUID:
+        """Record that the volunteer's personal data is erased (the application then destroys their key). Only a
+        volunteer who has left: one still serving would leave families with a lead nobody can name or reach."""
+        checks = Checks()
+        by = check_actor(checks, recorded_by)
+        why = checks.text("reason", reason)
+        checks.done()
+        if self.status is not VolunteerStatus.DEPARTED:
+            raise VolunteerStatusRule(
+                status=self.standing.describe_status(),
+                action="删除个人资料（请先登记离开）",
+                action_en="have their personal data erased (record their departure first)",
+            )
+        return self._record(
+            self.Erased,
+            now=now,
+            command_id=command_id,
+            recorded_by=by,
+            occurred_at=now,
+            reason=why,
+            cohort_id=self.cohort_id,
+            registered_at=self.registered_at,
+            departed_at=self.departed_at,
+            account_ids=sorted(set(account_ids)),
         )

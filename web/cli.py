@@ -15,7 +15,7 @@ from web.cli_accounts import demo_accounts, first_coordinator, token, user
 from web.cli_backup import backup, restore
 from web.cli_case_file import case_file_command
 from web.cli_encrypt import encrypt_command, rotate_command
-from web.cli_erasure import erase_command
+from web.cli_erasure import erase_command, erase_volunteer_command
 from web.cli_seal import seal, verify_command
 from web.cli_views import project, rebuild
 from web.config import Settings, from_environment, proxies
@@ -202,6 +202,7 @@ def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tu
 
 
 main.add_command(rebuild)
+main.add_command(erase_volunteer_command)
 main.add_command(project)
 main.add_command(user)
 main.add_command(token)
