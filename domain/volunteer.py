@@ -307,6 +307,16 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             action=("", ""),
         )
 
+    def check_erasable(self) -> None:
+        """Only a volunteer who has left may be erased: one still serving would leave families with a lead nobody
+        can name or reach."""
+        if self.status is not VolunteerStatus.DEPARTED:
+            raise VolunteerStatusRule(
+                status=self.standing.describe_status(),
+                action="删除个人资料（请先登记离开）",
+                action_en="have their personal data erased (record their departure first)",
+            )
+
     def erase(
         self,
         *,
@@ -316,18 +326,12 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         now: datetime,
         command_id: CommandId | None = None,
     ) -> UUID:
-        """Record that the volunteer's personal data is erased (the application then destroys their key). Only a
-        volunteer who has left: one still serving would leave families with a lead nobody can name or reach."""
+        """Record that the volunteer's personal data is erased (the application then destroys their key)."""
         checks = Checks()
         by = check_actor(checks, recorded_by)
         why = checks.text("reason", reason)
         checks.done()
-        if self.status is not VolunteerStatus.DEPARTED:
-            raise VolunteerStatusRule(
-                status=self.standing.describe_status(),
-                action="删除个人资料（请先登记离开）",
-                action_en="have their personal data erased (record their departure first)",
-            )
+        self.check_erasable()
         return self._record(
             self.Erased,
             now=now,

@@ -17,6 +17,7 @@ from uuid import UUID
 from domain import Peiban
 from domain.accounts import Accounts
 from domain.aggregate import CommandId
+from domain.checks import Checks
 from domain.audit import AuditTrail
 from domain.errors import VolunteerNotFound, VolunteerStillAccompanies
 from projections.engine import Projection
@@ -46,7 +47,10 @@ def erase_volunteer(
 ) -> UUID:
     """Erase a departed volunteer who is on no family; returns the ``Erased`` fact's id. Refused (nothing
     recorded, nothing destroyed) while they still hold an assignment or an open handover."""
-    stores.app.get_volunteer(volunteer_id)  # one who exists and is not erased yet (else: 404, 410)
+    checks = Checks()  # a field error first, before the rules
+    checks.text("reason", reason)
+    checks.done()
+    stores.app.get_volunteer(volunteer_id).check_erasable()  # exists, not erased yet (else 404, 410), has left
     stores.models.catch_up()
     still = stores.models.families_of(volunteer_id)
     if still:
