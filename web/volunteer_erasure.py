@@ -17,8 +17,8 @@ from uuid import UUID
 from domain import Peiban
 from domain.accounts import Accounts
 from domain.aggregate import CommandId
-from domain.checks import Checks
 from domain.audit import AuditTrail
+from domain.checks import Checks
 from domain.errors import VolunteerNotFound, VolunteerStillAccompanies
 from projections.engine import Projection
 from projections.read_models import ReadModels
