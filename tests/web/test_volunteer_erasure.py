@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain import StoreSettings
+from domain.accounts import UserNameTaken
 from tests.stores import cli_environment
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
@@ -98,6 +99,7 @@ def write_scene(app: Flask, settings: Settings) -> Scene:
         recorded_by="tests",
     )
     own = signed_in_as(app, CANARIES["user name"])
+    app.config["VOLUNTEER_CLIENT"] = own  # (kept: after the erasure, its token must open nothing)
     assert own.get(f"/api/v1/families/{fid}/timeline").status_code == 200  # a read in the audit, by their name
     visit(own, fid, erased, days_ago=40)  # recorded by their user name
     handover = plan_handover(api, fid, erased, kept)
@@ -187,7 +189,16 @@ def test_an_erased_volunteer_leaves_no_word_in_any_file_view_or_backup(
     )
     assert api.get(f"/api/v1/volunteers/{scene.erased}/caseload").status_code == 410
     assert api.get(f"/api/v1/volunteers/{scene.kept}").get_json()["name"] == KEPT
-    # and their account can no longer sign in, nor be opened again
+    # and their account can no longer sign in (its token opens nothing), nor be listed, nor opened again
+    assert app.config["VOLUNTEER_CLIENT"].get(f"/api/v1/volunteers/{scene.erased}/caseload").status_code == 401
+    with pytest.raises(UserNameTaken):
+        app.extensions["peiban.accounts"].open_account(
+            user_name=CANARIES["user name"].upper(),
+            display_name="新",
+            role="auditor",
+            password_hash="x",
+            recorded_by="t",
+        )
     assert CANARIES["user name"] not in [a.user_name for a in app.extensions["peiban.accounts"].all_accounts()]
     assert holding(data) == {}
     backup = peiban(settings, "backup", str(tmp_path / "backup"))
