@@ -7,6 +7,7 @@ is derived from its user name, so a name can only ever be taken once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
@@ -21,7 +22,7 @@ from eventsourcing.utils import Environment
 from domain.aggregate import PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.encryption import EncryptedApplication, KeyRing
-from domain.errors import NotFound, Problem, RuleBroken
+from domain.errors import ErasureUnavailable, NotFound, Problem, RuleBroken
 from domain.transcodings import EnumAsValue, register_transcodings
 
 ACCOUNTS = uuid5(NAMESPACE_URL, "peiban:accounts")
@@ -176,6 +177,8 @@ class Accounts(EncryptedApplication):
     def get(self, user_name_or_id: str | UUID) -> Account:
         """An account by user name or id."""
         key = user_name_or_id if isinstance(user_name_or_id, UUID) else account_id(user_name_or_id)
+        if self.is_erased(key):  # its facts are ciphertext nobody can read: as if it never was
+            raise AccountNotFound()
         try:
             account: Any = self.repository.get(key)
         except AggregateNotFoundError:
@@ -200,6 +203,8 @@ class Accounts(EncryptedApplication):
         shown = checks.text("display_name", display_name, limit=100)
         chosen = _role(checks, role, volunteer_id)
         checks.done()
+        if self.is_erased(account_id(name)):  # an erased account's name is never given out again
+            raise UserNameTaken()
         now = self.clock()
         account = Account._create(
             Account.Opened,
@@ -266,10 +271,31 @@ class Accounts(EncryptedApplication):
         self._change(user, Account.SecondFactorSet, recorded_by, totp_secret=totp_secret)
 
     def all_accounts(self) -> list[Account]:
-        """Every account (there are few: a centre's staff and volunteers)."""
+        """Every account (there are few: a centre's staff and volunteers), but those erased."""
         ids: list[UUID] = []
         position = 0
         while batch := self.recorder.select_notifications(position, 1000, inclusive_of_start=False):
             ids += [UUID(str(n.originator_id)) for n in batch if n.originator_version == 1]
             position = batch[-1].id
-        return [self.get(i) for i in ids]
+        return [self.get(i) for i in ids if not self.is_erased(i)]
+
+    def accounts_of(self, volunteer_id: UUID) -> list[UUID]:
+        """The ids of the accounts linked to a volunteer."""
+        return [a.id for a in self.all_accounts() if a.volunteer_id == volunteer_id]
+
+    def is_erased(self, account: UUID) -> bool:
+        """Whether the account's key was destroyed (its volunteer's personal data erased)."""
+        return self.keys is not None and self.keys.erasure(account) is not None
+
+    def erase(self, account: UUID, *, reason: str) -> None:
+        """Destroy the account's key: its user name, display name, password hash, tokens and one-time-code secret
+        become ciphertext nobody can read. It can never sign in again, and its name is never given out again
+        (the id is the name's). Erasing an erased account does nothing."""
+        if self.keys is None:
+            raise ErasureUnavailable()
+        if not self.is_erased(account):
+            self.keys.destroy(account, at=self.clock(), reason=reason)
+            cache = self.repository.cache
+            if cache is not None:
+                with contextlib.suppress(KeyError):
+                    cache.get(account, evict=True)

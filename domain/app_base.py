@@ -20,7 +20,16 @@ from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
 from domain.encryption import EncryptedApplication, KeyRing
-from domain.errors import CohortNotFound, Conflict, FamilyErased, FamilyNotFound, NotFound, VolunteerNotFound
+from domain.errors import (
+    CohortNotFound,
+    Conflict,
+    FamilyErased,
+    FamilyNotFound,
+    NotFound,
+    RecordErased,
+    VolunteerErased,
+    VolunteerNotFound,
+)
 from domain.family import Family
 from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
@@ -34,6 +43,9 @@ NOT_FOUND: dict[type[PeibanAggregate], type[NotFound]] = {
     Volunteer: VolunteerNotFound,
     Cohort: CohortNotFound,
 }
+
+#: What an erased record of each kind answers (a cohort is never erased).
+ERASED: dict[type[PeibanAggregate], type[RecordErased]] = {Family: FamilyErased, Volunteer: VolunteerErased}
 
 
 class Recording(TypedDict, total=False):
@@ -100,7 +112,7 @@ class PeibanBase(EncryptedApplication):
 
     def _get(self, kind: type[A], aggregate_id: Any, field: str) -> A:
         parsed = parse_id(aggregate_id, field)
-        self.refuse_erased(parsed)
+        self.refuse_erased(parsed, kind)
         try:
             aggregate: Any = self.repository.get(parsed)
         except AggregateNotFoundError:
@@ -109,11 +121,12 @@ class PeibanBase(EncryptedApplication):
             raise NOT_FOUND[kind]()
         return aggregate
 
-    def refuse_erased(self, record_id: UUID) -> None:
-        """Raise ``FamilyErased`` if ``record_id``'s key was destroyed: an erased record is never loaded."""
+    def refuse_erased(self, record_id: UUID, kind: type[PeibanAggregate] = Family) -> None:
+        """Raise ``FamilyErased`` (``VolunteerErased``…) if ``record_id``'s key was destroyed: an erased record is
+        never loaded."""
         erasure = None if self.keys is None else self.keys.erasure(record_id)
         if erasure is not None:
-            raise FamilyErased(erased_at=erasure.erased_at, reason=erasure.reason)
+            raise ERASED.get(kind, RecordErased)(erased_at=erasure.erased_at, reason=erasure.reason)
 
     def is_erased(self, record_id: UUID) -> bool:
         """Whether ``record_id``'s key was destroyed (its record erased)."""

@@ -47,7 +47,16 @@ class FamilyRead(DomainEvent):
     detail: str
 
 
+class ReadersErased(DomainEvent):
+    """The personal data of these accounts' volunteer was erased: the access log shows their reads under a
+    neutral name from here on (ids only: an account's id is derived from its user name)."""
+
+    TOPIC = "peiban.audit.ReadersErased"
+    account_ids: list[UUID]
+
+
 register_topic(FamilyRead.TOPIC, FamilyRead)
+register_topic(ReadersErased.TOPIC, ReadersErased)
 
 
 class AuditTrail(EncryptedApplication):
@@ -91,6 +100,13 @@ class AuditTrail(EncryptedApplication):
         )
         self.save(record)
         return record.originator_id
+
+    def record_readers_erased(self, account_ids: list[UUID]) -> None:
+        """Record that the reads of these accounts are to be shown without their user names."""
+        record = ReadersErased(  # type: ignore[call-arg]
+            originator_id=uuid4(), originator_version=1, timestamp=self.clock(), account_ids=sorted(set(account_ids))
+        )
+        self.save(record)
 
     def log_position(self) -> int:
         """The id of the last record (0 when none)."""

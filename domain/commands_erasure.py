@@ -16,11 +16,12 @@ from domain.aggregate import CommandId, Entry
 from domain.app_base import PeibanBase, parse_id
 from domain.errors import ErasureUnavailable
 from domain.family import Family
+from domain.volunteer import Volunteer
 
 
 class ErasureCommands(PeibanBase):
-    #: the fact that says a family was erased stays readable after its key is gone
-    register_topics = frozenset({Family.Erased.TOPIC})
+    #: the facts that say a record was erased stay readable after its key is gone
+    register_topics = frozenset({Family.Erased.TOPIC, Volunteer.Erased.TOPIC})
 
     def erase_family(
         self, family_id: Any, *, reason: Any, recorded_by: str, command_id: CommandId | None = None
@@ -42,6 +43,40 @@ class ErasureCommands(PeibanBase):
         self.keys.destroy(fid, at=now, reason=reasons[0] if reasons else str(reason).strip())
         self._forget(fid)
         return fact
+
+    def erase_volunteer(
+        self,
+        volunteer_id: Any,
+        *,
+        reason: Any,
+        account_ids: list[UUID],
+        recorded_by: str,
+        command_id: CommandId | None = None,
+    ) -> UUID:
+        """Erase a departed volunteer's personal data: record why and which accounts were theirs (ids, no personal
+        data), then destroy the volunteer's key. Their accounts' keys are the accounts store's to destroy."""
+        if self.keys is None:
+            raise ErasureUnavailable()
+        vid = parse_id(volunteer_id, "volunteer_id")
+        now = self.clock()
+        reasons: list[str] = []
+
+        def erase(volunteer: Volunteer) -> UUID:
+            fact = volunteer.erase(Entry(recorded_by, None, now, command_id), reason=reason, account_ids=account_ids)
+            reasons.append(volunteer.erasure_reason)
+            return fact
+
+        fact = self._change(Volunteer, vid, erase, "volunteer_id", command_id)
+        self.keys.destroy(vid, at=now, reason=reasons[0] if reasons else str(reason).strip())
+        self._forget(vid)
+        return fact
+
+    def erased_volunteer(self, volunteer_id: UUID) -> Volunteer.Erased | None:
+        """The fact that erased the volunteer (readable under the register's key), if they were erased."""
+        for fact in self.events.get(volunteer_id, desc=True, limit=1):
+            if isinstance(fact, Volunteer.Erased):
+                return fact
+        return None
 
     def _forget(self, record_id: UUID) -> None:
         """Drop an erased record from the aggregate cache: its plaintext should not outlive its key in memory."""

@@ -72,7 +72,14 @@ class FamilyNotFound(NotFound):
     code = "family_not_found"
 
 
-class FamilyErased(NotFound):
+class RecordErased(NotFound):
+    """A record whose key was destroyed (erasure): nothing of it can be read or changed (answered 410).
+    Params: ``erased_at`` (when), ``reason`` (why, as the eraser wrote it)."""
+
+    code = "erased"
+
+
+class FamilyErased(RecordErased):
     """The family's record was erased (its key destroyed): nothing of it can be read or changed.
     Params: ``erased_at`` (when), ``reason`` (why, as the eraser wrote it)."""
 
@@ -81,6 +88,13 @@ class FamilyErased(NotFound):
 
 class VolunteerNotFound(NotFound):
     code = "volunteer_not_found"
+
+
+class VolunteerErased(RecordErased):
+    """The volunteer's personal data was erased (their key destroyed); families' histories keep them nameless.
+    Params: ``erased_at``, ``reason``."""
+
+    code = "volunteer_erased"
 
 
 class CohortNotFound(NotFound):
@@ -111,3 +125,10 @@ class ErasureUnavailable(RuleBroken):
     """Erasure destroys a key: a store written without encryption has none to destroy."""
 
     code = "erasure_unavailable"
+
+
+class VolunteerStillAccompanies(RuleBroken):
+    """A volunteer still on a family (an assignment, an open handover) cannot be erased: the family would lose
+    track of who is with them. Params: ``families`` (the families' ids)."""
+
+    code = "volunteer_still_accompanies"

@@ -22,6 +22,7 @@ class VolunteerAction(Enum):
     ANNOUNCE_DEPARTURE = "announce_departure"
     DEPART = "depart"
     CHANGE_ALUMNI_CHOICE = "change_alumni_choice"
+    ERASE = "erase"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,22 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         def apply(self, volunteer: Volunteer) -> None:
             volunteer.alumni_opted_in = False
 
+    class Erased(PeibanAggregate.Event):
+        """The volunteer's key was destroyed: a fact without personal data, kept readable under the erasure
+        register's key. It keeps what the programme's figures and the families' histories need of the
+        volunteer (their cohort, when they served) and the accounts that were theirs (ids only), so that
+        views, rebuilt after the key is gone, still place them, nameless, where they were."""
+
+        TOPIC = "peiban.Volunteer.Erased"
+        reason: str
+        cohort_id: UUID
+        registered_at: datetime
+        departed_at: datetime | None
+        account_ids: list[UUID]
+
+        def apply(self, volunteer: Volunteer) -> None:
+            volunteer.erasure_reason = self.reason
+
     class Snapshot(LibrarySnapshot):
         TOPIC = "peiban.Volunteer.Snapshot"
 
@@ -128,6 +145,8 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         self.departed_at: datetime | None = None
         self.departure_reason: DepartureReason | None = None
         self.alumni_opted_in = False
+        #: why the personal data was erased (only ever seen on the aggregate that records it: it is never loaded again)
+        self.erasure_reason = ""
 
     @property
     def standing(self) -> VolunteerStanding:
@@ -220,4 +239,26 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             self._draft(entry),
             allowed=set(VolunteerStatus),
             action=VolunteerAction.CHANGE_ALUMNI_CHOICE,
+        )
+
+    def check_erasable(self) -> None:
+        """Only a volunteer who has left may be erased: one still serving would leave families with a lead nobody
+        can name or reach."""
+        if self.status is not VolunteerStatus.DEPARTED:
+            raise VolunteerStatusRule(status=self.status, action=VolunteerAction.ERASE)
+
+    def erase(self, entry: Entry, *, reason: Any, account_ids: list[UUID]) -> UUID:
+        """Record that the volunteer's personal data is erased (the application then destroys their key)."""
+        draft = Draft(entry.as_recorded())
+        why = draft.text("reason", reason)
+        draft.done()
+        self.check_erasable()
+        return self._record(
+            self.Erased,
+            draft,
+            reason=why,
+            cohort_id=self.cohort_id,
+            registered_at=self.registered_at,
+            departed_at=self.departed_at,
+            account_ids=sorted(set(account_ids)),
         )

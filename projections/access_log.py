@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from domain.audit import FamilyRead
+from domain.audit import FamilyRead, ReadersErased
 from projections.db import Tx
 from projections.engine import Handler, View
+from projections.erasure import forget_actors
 from projections.plain import from_iso, iso
 
 
@@ -38,7 +39,10 @@ class AccessLogView(View):
     }
 
     def handlers(self) -> Mapping[type[Any], Handler]:
-        return {FamilyRead: self.read}
+        return {
+            FamilyRead: self.read,
+            ReadersErased: lambda tx, e: forget_actors(tx, e.account_ids, [("access_read", "reader")]),
+        }
 
     def read(self, tx: Tx, event: Any) -> None:
         tx.execute(

@@ -17,6 +17,7 @@ from domain.values import ConsentScope, FamilyStatus, HandoverState, ServiceLine
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
+from projections.erasure import ERASED_VOLUNTEER, forget_actors
 from projections.plain import iso, plain
 
 #: Tables (continuity_<name>) holding correctable facts, and which amended field lands in which column.
@@ -66,6 +67,10 @@ class ContinuityView(View):
             "volunteer_id TEXT PRIMARY KEY, name TEXT NOT NULL, cohort_id TEXT NOT NULL, status TEXT NOT NULL,"
             " registered_at TEXT NOT NULL, expected_departure_on TEXT, departed_at TEXT,"
             " alumni_opted_in INTEGER NOT NULL",
+        ),
+        "continuity_volunteer_erasure": _table(
+            "continuity_volunteer_erasure",
+            "volunteer_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL, recorded_by TEXT NOT NULL, reason TEXT NOT NULL",
         ),
         "continuity_family": _table(
             "continuity_family",
@@ -147,6 +152,7 @@ class ContinuityView(View):
             Volunteer.AlumniContactOptedOut: lambda tx, e: self._set(
                 tx, "volunteer", e.originator_id, alumni_opted_in=0
             ),
+            Volunteer.Erased: self.volunteer_erased,
             Family.Enrolled: self.enrolled,
             Family.ProfileUpdated: self.profile_updated,
             Family.Closed: self.closed,
@@ -191,6 +197,30 @@ class ContinuityView(View):
             " VALUES (?, ?, ?, ?, ?, 0)",
             [str(e.originator_id), e.name, str(e.cohort_id), VolunteerStatus.REGISTERED.value, iso(e.occurred_at)],
         )
+
+    def volunteer_erased(self, tx: Tx, e: Volunteer.Erased) -> None:
+        """The volunteer stays in every family's figures, nameless; their tombstone answers for them. Rebuilt after
+        the key is gone, their earlier facts are unreadable: the row is made again from what the fact keeps."""
+        tx.execute(
+            "INSERT INTO continuity_volunteer (volunteer_id, name, cohort_id, status, registered_at, departed_at,"
+            " alumni_opted_in) VALUES (?, ?, ?, ?, ?, ?, 0)"
+            " ON CONFLICT (volunteer_id) DO UPDATE SET name = excluded.name, status = excluded.status,"
+            " departed_at = excluded.departed_at",
+            [
+                str(e.originator_id),
+                ERASED_VOLUNTEER,
+                str(e.cohort_id),
+                VolunteerStatus.DEPARTED.value,
+                iso(e.registered_at),
+                iso(e.departed_at) if e.departed_at else None,
+            ],
+        )
+        tx.execute(
+            "INSERT INTO continuity_volunteer_erasure (volunteer_id, erased_at, recorded_by, reason)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (volunteer_id) DO NOTHING",
+            [str(e.originator_id), iso(e.occurred_at), e.recorded_by, e.reason],
+        )
+        forget_actors(tx, e.account_ids, [("continuity_consent", "records_withdrawn_by")])
 
     # ---- the family's case -----------------------------------------------------------
 

@@ -54,6 +54,10 @@ class DepartureIndex(View):
             Family.Erased: lambda tx, e: tx.execute(
                 "DELETE FROM departure_family WHERE family_id = ?", [str(e.originator_id)]
             ),
+            # erased only once gone and off every family: nothing of theirs is left to end
+            Volunteer.Erased: lambda tx, e: tx.execute(
+                "DELETE FROM departure_family WHERE volunteer_id = ?", [str(e.originator_id)]
+            ),
         }
 
     def handover_planned(self, tx: Tx, e: Family.HandoverPlanned) -> None:

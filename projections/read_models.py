@@ -14,7 +14,7 @@ from projections.continuity_view import ContinuityView
 from projections.dashboard import Dashboard, continuity_dashboard
 from projections.db import view_database
 from projections.engine import Progress, Projection, View, rebuild_together
-from projections.erasure import refuse_erased
+from projections.erasure import refuse_erased, refuse_erased_volunteer
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
@@ -113,10 +113,22 @@ class ReadModels:
         """A volunteer's families, roles, last visits, and visits and hours this month and term (the sensitive
         compartments' visits counted only if ``include_sensitive``: for the volunteer, and for cleared readers)."""
         with self["continuity"].reading() as tx:
+            refuse_erased_volunteer(tx, str(volunteer_id))
             found = volunteer_caseload(tx, str(volunteer_id), now=now, include_sensitive=include_sensitive)
         if found is None:
             raise VolunteerNotFound()
         return found
+
+    def families_of(self, volunteer_id: Any) -> set[str]:
+        """The families a volunteer is still on: an assignment not ended, or a handover still open."""
+        with self["continuity"].reading() as tx:
+            rows = tx.query(
+                "SELECT family_id FROM continuity_assignment WHERE volunteer_id = ? AND ended_at IS NULL"
+                " UNION SELECT family_id FROM continuity_handover"
+                " WHERE state NOT IN ('completed', 'cancelled') AND (outgoing_id = ? OR incoming_id = ?)",
+                [str(volunteer_id)] * 3,
+            )
+        return {str(r[0]) for r in rows}
 
     def cohort_report(self, *, include_sensitive: bool = True) -> CohortReport:
         """The cohort continuity report: per cohort transition and per quarter (the sensitive compartments'

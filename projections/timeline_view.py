@@ -21,6 +21,7 @@ from domain.values import ServiceLine
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
+from projections.erasure import ERASED_VOLUNTEER, forget_actors
 from projections.plain import fact_fields, fact_json, from_iso, iso
 from projections.timeline_chapters import TURNING, Placed, fold_chapters, turn
 from projections.timeline_compartments import FOLLOWS, Link, compartment, stored
@@ -143,6 +144,7 @@ class TimelineView(View):
         folds[Volunteer.Registered] = self.volunteer
         folds[Cohort.Opened] = self.cohort
         folds[Family.Erased] = self.erased
+        folds[Volunteer.Erased] = self.volunteer_erased
         return folds
 
     def entry(self, tx: Tx, event: Any) -> None:
@@ -361,6 +363,23 @@ class TimelineView(View):
             "INSERT INTO timeline_erasure (family_id, erased_at, recorded_by, reason) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (family_id) DO NOTHING",
             [family_id, iso(event.occurred_at), event.recorded_by, event.reason],
+        )
+
+    def volunteer_erased(self, tx: Tx, event: Volunteer.Erased) -> None:
+        """The volunteer stays on every timeline they were on, nameless; so do the user names of their accounts."""
+        tx.execute(
+            "INSERT INTO timeline_volunteer (volunteer_id, name, cohort_id) VALUES (?, ?, ?)"
+            " ON CONFLICT (volunteer_id) DO UPDATE SET name = excluded.name",
+            [str(event.originator_id), ERASED_VOLUNTEER, str(event.cohort_id)],
+        )
+        forget_actors(
+            tx,
+            event.account_ids,
+            [
+                ("timeline_entry", "recorded_by"),
+                ("timeline_correction", "recorded_by"),
+                ("timeline_erasure", "recorded_by"),
+            ],
         )
 
     def volunteer(self, tx: Tx, event: Any) -> None:

@@ -38,7 +38,13 @@ ERRORS: dict[str, Wording] = {
     "invalid_input": N_("Some fields are invalid"),
     "not_found": N_("No such record"),
     "family_not_found": N_("Family not found"),
+    "erased": N_("This record was erased on %(erased_at)s because: %(reason)s"),
     "family_erased": N_("This family's record was erased on %(erased_at)s because: %(reason)s"),
+    "volunteer_erased": N_("This volunteer's personal data was erased on %(erased_at)s because: %(reason)s"),
+    "volunteer_still_accompanies": N_(
+        "The volunteer is still on a family (an assignment or an open handover: %(families)s); complete or cancel"
+        " the handover and end the assignment before erasing their data"
+    ),
     "volunteer_not_found": N_("Volunteer not found"),
     "cohort_not_found": N_("Cohort not found"),
     "handover_not_found": N_("This family has no such handover"),
@@ -161,6 +167,7 @@ LABELS: dict[type[Enum], Mapping[Enum, str]] = {
         VolunteerAction.ANNOUNCE_DEPARTURE: N_("announce a departure"),
         VolunteerAction.DEPART: N_("depart"),
         VolunteerAction.CHANGE_ALUMNI_CHOICE: N_("change the alumni choice"),
+        VolunteerAction.ERASE: N_("have their personal data erased (record their departure first)"),
     },
 }
 

@@ -43,9 +43,12 @@ def facts(app: Peiban) -> list[tuple[int, str, dict[str, Any]]]:
     ]
 
 
-def write_before_encryption(data: Path) -> tuple[StoreSettings, list[tuple[int, str, dict[str, Any]]]]:
-    """A store as the code before encryption wrote it (no key ring), sealed, with a snapshot."""
-    store = StoreSettings(backend="sqlite", data_dir=data)
+def write_before_encryption(
+    data: Path, store: StoreSettings | None = None
+) -> tuple[StoreSettings, list[tuple[int, str, dict[str, Any]]]]:
+    """A store as the code before encryption wrote it (no key ring), sealed, with a snapshot (SQLite files in
+    ``data``, unless ``store`` names another; the seal's key is kept in ``data`` either way)."""
+    store = store or StoreSettings(backend="sqlite", data_dir=data)
     data.mkdir(parents=True)
     create_key(data / "seal-signing-key.pem")
     clock = StepClock()

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from domain import InvalidInput, Peiban, StoreSettings
+from domain.accounts import account_id
 from domain.encryption import KeyErased, Shredded
-from domain.errors import ErasureUnavailable, FamilyErased
+from domain.errors import ErasureUnavailable, FamilyErased, VolunteerErased
 from domain.family import Family
+from projections.erasure import ERASED_VOLUNTEER
 from projections.read_models import ReadModels
 from tests.builders import StepClock, family_profile, message, scene
 from tests.stores import store
@@ -82,3 +84,40 @@ def test_erasure_needs_an_encrypted_store() -> None:
     with pytest.raises(ErasureUnavailable):
         app.erase_family(family, reason=REASON, recorded_by="coord")
     assert app.log_position() == 1
+
+
+def test_an_erased_volunteer_stays_on_the_familys_record_nameless_also_after_a_rebuild(settings: Settings) -> None:
+    keys = open_keys(settings)
+    clock = StepClock()
+    app = Peiban(settings.store.env(Peiban.name), clock=clock, keys=keys)
+    app.also_close.append(keys.close)
+    models = ReadModels(app, settings.store)
+    try:
+        s = scene(app, clock)
+        gone = s.volunteer("抹除金丝雀义工")
+        app.assign_volunteer(s.fid, volunteer_id=gone, role="co", recorded_by="coord")
+        clock.advance(days=1)
+        app.log_message(s.fid, volunteer_id=gone, recorded_by="gone-user", **message())
+        app.unassign_volunteer(s.fid, volunteer_id=gone, reason="毕业", recorded_by="coord")
+        app.record_departure(gone, reason="graduated", recorded_by="coord")
+        account = account_id("Gone-User")
+
+        app.erase_volunteer(gone, reason="本人要求", account_ids=[account], recorded_by="coord")
+
+        with pytest.raises(VolunteerErased):
+            app.get_volunteer(gone)
+        with pytest.raises(KeyErased):
+            keys.key(gone, create=True)
+        for rebuild in (False, True):
+            if rebuild:
+                models.rebuild()
+            timeline = models.timeline(s.fid)
+            message_entry = next(e for e in timeline.entries if e.kind == "message")
+            assert message_entry.volunteer_ids == (str(gone),) and message_entry.recorded_by == ERASED_VOLUNTEER
+            assert timeline.names[str(gone)] == ERASED_VOLUNTEER and "抹除金丝雀义工" not in repr(timeline)
+            with pytest.raises(VolunteerErased):
+                models.caseload(gone, now=clock())
+            assert models.caseload(s.lead, now=clock()).families
+    finally:
+        models.close()
+        app.close()

@@ -79,6 +79,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "case_file.FamilyCaseFile"): A.EXPORT_CASE_FILE,
     ("GET", "erasure.RetentionList"): A.ERASE,
     ("POST", "erasure.Erasure"): A.ERASE,
+    ("POST", "erasure.VolunteerErasure"): A.ERASE,
     # Pages
     ("GET", "family_page.family"): A.READ_FAMILY,
     # Pages: the auditors' replay and raw facts, the access log, the cohort report
@@ -111,6 +112,7 @@ ROUTES: dict[tuple[str, str], Action] = {
         for form in ("announce", "depart", "alumni")
         for method in ("GET", "POST")
     },
+    **{(method, "volunteer_page.erase"): A.ERASE for method in ("GET", "POST")},
     # Pages: the family page's action forms (showing a form needs the same right as sending it)
     **{
         (method, f"family_actions.{form}"): action

@@ -12,6 +12,7 @@ from projections.retention import RetentionReason
 from web.api.common import Blueprint, FactRecorded, Strict, current_actor, now, peiban, read_models, text
 from web.api.idempotency import command_id, store
 from web.infra.erasure import erase_family
+from web.infra.volunteer_erasure import Stores, erase_volunteer
 
 blp = Blueprint("erasure", __name__, description="删除与保存期限 / Erasure and retention")
 
@@ -70,3 +71,36 @@ class Erasure(MethodView):
             command_id=command_id(),
         )
         return {"event_id": str(event_id), "family_id": str(family_id)}
+
+
+class VolunteerErasureOut(ma.Schema):
+    event_id = ma.fields.String(metadata={"description": "记录的事实编号 / id of the recorded fact"})
+    volunteer_id = ma.fields.String()
+
+
+def erasure_stores() -> Stores:
+    """This process's stores, as an erasure of a volunteer needs them."""
+    ext = current_app.extensions
+    return Stores(
+        peiban(),
+        read_models(),
+        ext["peiban.accounts"],
+        ext["peiban.audit"],
+        ext["peiban.access_log"],
+        ext["peiban.sessions"],
+        store(),
+        current_app.config["PEIBAN_SETTINGS"],
+    )
+
+
+@blp.route("/volunteers/<uuid:volunteer_id>/erasure")
+class VolunteerErasure(MethodView):
+    @blp.arguments(ErasureIn)
+    @blp.response(201, VolunteerErasureOut)
+    def post(self, given: dict[str, Any], volunteer_id: Any) -> dict[str, str]:
+        """Erase a departed volunteer's personal data and accounts for good; families' histories keep them,
+        nameless / 删除已离开义工的个人资料（不可恢复）"""
+        event_id = erase_volunteer(
+            erasure_stores(), volunteer_id, **given, recorded_by=current_actor(), command_id=command_id()
+        )
+        return {"event_id": str(event_id), "volunteer_id": str(volunteer_id)}

@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
-from domain.errors import FamilyErased
+from domain.errors import RecordErased
 from domain.rules import HandoverSameVolunteer
 from web.access.refusals import payload
 from web.i18n import zoned_moment
@@ -32,7 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Domain error class -> HTTP status; the most specific class listed wins.
 STATUS_OF: dict[type[DomainError], HTTPStatus] = {
     InvalidInput: HTTPStatus.UNPROCESSABLE_ENTITY,
-    FamilyErased: HTTPStatus.GONE,
+    RecordErased: HTTPStatus.GONE,
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     HandoverSameVolunteer: HTTPStatus.UNPROCESSABLE_ENTITY,

@@ -5,7 +5,8 @@ errors an operation can give follows from its form, so they are documented here 
 rule instead of on each view:
 
 - 404 wherever the path or the request body names something by id (an unknown id; in
-  a path, also one that is not a UUID); 410 wherever the path names a family (an erased one: its tombstone);
+  a path, also one that is not a UUID); 410 wherever the path names a family or a volunteer (an erased one:
+  its tombstone);
 - on every POST: 400 (a body that is not strict JSON), 413 (a body over the size limit),
   409 (a broken domain rule or an optimistic conflict) and 422 (invalid fields, or an ``Idempotency-Key``
   reused for another request), and the ``Idempotency-Key`` header itself (not on sign-in);
@@ -58,7 +59,7 @@ def errors_of(method: str, path: str, operation: dict[str, Any], names_an_id: bo
     statuses += [HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN]
     if "{" in path or names_an_id:
         statuses.append(HTTPStatus.NOT_FOUND)
-    if "{family_id}" in path:
+    if "{family_id}" in path or "{volunteer_id}" in path:
         statuses.append(HTTPStatus.GONE)
     if method == "post":
         statuses += [

@@ -11,6 +11,7 @@ from flask.views import MethodView
 from domain.errors import VolunteerNotFound
 from domain.values import DepartureReason, VolunteerStatus
 from projections.directory import VolunteerRow, volunteer, volunteers
+from projections.erasure import refuse_erased_volunteer
 from web.api.common import (
     Blueprint,
     PageQuery,
@@ -81,6 +82,7 @@ class AlumniContactIn(Strict):
 
 def _find(volunteer_id: Any) -> VolunteerRow:
     with read_models()["continuity"].reading() as tx:
+        refuse_erased_volunteer(tx, str(volunteer_id))
         found = volunteer(tx, str(volunteer_id))
     if found is None:
         raise VolunteerNotFound()

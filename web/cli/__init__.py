@@ -15,7 +15,7 @@ from web.cli.accounts import demo_accounts, first_coordinator, token, user
 from web.cli.backup import backup, restore
 from web.cli.case_file import case_file_command
 from web.cli.encrypt import encrypt_command, rotate_command
-from web.cli.erasure import erase_command
+from web.cli.erasure import erase_command, erase_volunteer_command
 from web.cli.seal import seal, verify_command
 from web.cli.views import project, rebuild
 from web.facts_text import fact_line
@@ -203,6 +203,7 @@ def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tu
 
 
 main.add_command(rebuild)
+main.add_command(erase_volunteer_command)
 main.add_command(project)
 main.add_command(user)
 main.add_command(token)

@@ -1,4 +1,5 @@
-"""`peiban erase FAMILY --reason …`: crypto-shredding a family's record."""
+"""`peiban erase FAMILY --reason …` and `peiban erase-volunteer VOLUNTEER --reason …`: crypto-shredding a family's
+record, or a volunteer's personal data."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import click
 
 from domain import DomainError
 from domain.app_base import parse_id
-from domain.errors import FamilyErased
+from domain.errors import FamilyErased, VolunteerErased
 from projections.read_models import ReadModels
 from web.infra.erasure import Scrubbed, forget
 from web.infra.idempotency import IdempotencyStore
-from web.infra.stores import open_application, side_database
+from web.infra.keys import open_keys
+from web.infra.stores import access_log, open_accounts, open_application, open_audit, open_sessions, side_database
+from web.infra.volunteer_erasure import Stores, erase_volunteer, finish
 from web.messages import cli_message
 from web.settings import Settings
 
@@ -39,6 +42,48 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
         answers.db.close()
         models.close()
         app.close()
+    if done is not None:
+        _report(done)
+
+
+@click.command("erase-volunteer")
+@click.argument("volunteer_id")
+@click.option("--reason", required=True, help="删除原因（不写个人信息）/ why (no personal data)")
+@click.option("--by", "recorded_by", default="cli", show_default=True, help="谁删除 / who erases")
+@click.pass_obj
+def erase_volunteer_command(settings: Settings, volunteer_id: str, reason: str, recorded_by: str) -> None:
+    """删除一名已离开义工的个人资料（销毁其密钥和账号）/ Erase a departed volunteer's personal data and accounts."""
+    keys = open_keys(settings)
+    app = open_application(settings, keys)
+    accounts, audit = open_accounts(settings, keys), open_audit(settings, keys)
+    stores = Stores(
+        app,
+        ReadModels(app, settings.store),
+        accounts,
+        audit,
+        access_log(settings, audit),
+        open_sessions(settings),
+        IdempotencyStore(side_database(settings.store, "api_requests")),
+        settings,
+    )
+    try:
+        vid = parse_id(volunteer_id, "volunteer_id")
+        done: Scrubbed | None = None
+        try:
+            erase_volunteer(stores, vid, reason=reason, recorded_by=recorded_by)
+            click.echo(f"已删除义工 {vid} 的个人资料并销毁其密钥 / erased volunteer {vid}: their key is destroyed")
+        except VolunteerErased as erased:  # erased before: finish what a crash left, and scrub again
+            click.echo(cli_message(erased))
+        done = finish(stores, vid)
+    except DomainError as error:
+        raise click.ClickException(cli_message(error)) from error
+    finally:
+        for db in (stores.answers.db, stores.sessions.db, stores.access_log.db):
+            db.close()
+        stores.models.close()
+        for closing in (audit, accounts, app):
+            closing.close()
+        keys.close()
     if done is not None:
         _report(done)
 

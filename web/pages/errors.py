@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from domain import DomainError
-from domain.errors import FamilyErased
+from domain.errors import RecordErased
 from web.access.refusals import error_page, is_page_request
 from web.api.errors import domain_error, http_error, status_of
 from web.pages.forms import domain_message
@@ -22,7 +22,7 @@ def page_or_api_domain_error(error: DomainError) -> ResponseReturnValue:
     """A domain error (a family that does not exist) as a page, or as the API's JSON."""
     if not is_page_request():
         return domain_error(error)
-    if isinstance(error, FamilyErased):  # the tombstone: when and why, in the reader's language
+    if isinstance(error, RecordErased):  # the tombstone: when and why, in the reader's language
         return error_page(int(status_of(error)), sentence=domain_message(error))
     return error_page(int(status_of(error)))
 

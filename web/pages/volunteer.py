@@ -19,13 +19,17 @@ from flask.typing import ResponseReturnValue
 from domain.values import DepartureReason
 from projections.directory import VolunteerRow
 from projections.directory import volunteer as volunteer_row
+from projections.erasure import refuse_erased_volunteer
 from projections.read_models import ReadModels
 from web.access.guard import Caller, counts_compartments_of, extension
 from web.access.policy import Action, may
 from web.api.common import peiban
+from web.api.erasure import erasure_stores
 from web.api.idempotency import command_id
 from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
 from web.i18n import _
+from web.infra.volunteer_erasure import erase_volunteer
+from web.pages.family_actions.erasure import CONFIRMED, ErasureForm
 from web.pages.forms import Field, actor, form_page, local_now
 from web.pages.labels import DEPARTURE_REASONS, choices
 
@@ -35,6 +39,7 @@ bp = Blueprint("volunteer_page", __name__)
 def found(volunteer_id: Any) -> VolunteerRow:
     models: ReadModels = extension("peiban.read_models")
     with models["continuity"].reading() as tx:
+        refuse_erased_volunteer(tx, str(volunteer_id))  # the tombstone: 410, when and why
         row = volunteer_row(tx, str(volunteer_id))
     if row is None:
         abort(404)
@@ -53,7 +58,43 @@ def volunteer(volunteer_id: Any) -> ResponseReturnValue:
         ),
         row=found(volunteer_id),
         manage=may(caller.role, Action.MANAGE_PEOPLE),
+        erase=may(caller.role, Action.ERASE),
         recorded=request.args.get("recorded", ""),
+    )
+
+
+@bp.route("/volunteers/<uuid:volunteer_id>/erase", methods=["GET", "POST"], endpoint="erase")
+def erase(volunteer_id: Any) -> ResponseReturnValue:
+    """Erase a departed volunteer's personal data for good, with the reason, once the coordinator confirms it."""
+    row = found(volunteer_id)
+    fields = [
+        Field("reason", _("Reason"), "textarea", required=True),
+        Field("confirm", _("Confirm"), "radio", required=True, choices=[(CONFIRMED, _("Erase this volunteer's data"))]),
+    ]
+
+    def record(given: dict[str, Any]) -> Any:
+        return erase_volunteer(
+            erasure_stores(), volunteer_id, reason=given["reason"], recorded_by=actor(), command_id=command_id()
+        )
+
+    def done(_loaded: dict[str, Any], _result: Any) -> ResponseReturnValue:
+        return redirect(url_for("volunteer_page.volunteer", volunteer_id=volunteer_id), 303)  # its tombstone
+
+    intro = _(
+        "Erasing destroys the volunteer's key and their accounts: their name, contact details, school and major "
+        "become unreadable for good, on this server and in later backups, and they can no longer sign in. "
+        "Families' histories keep that a volunteer was there, without a name."
+    )
+    return form_page(
+        fields,
+        ErasureForm(),
+        record,
+        done,
+        title=_("Erase the volunteer's data"),
+        submit=_("Erase the volunteer's data"),
+        intro=intro,
+        cancel=url_for("volunteer_page.volunteer", volunteer_id=volunteer_id),
+        context=[(_("Volunteer"), row.name)],
     )
 
 

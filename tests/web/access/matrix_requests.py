@@ -121,6 +121,14 @@ def erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
     return f"/families/{target or family(n, where)}/erasure", {"reason": "保存期满"}
 
 
+def volunteer_erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    """Erasing is for good: where it is to succeed, a volunteer registered and departed for it alone is erased."""
+    target = n.fresh_volunteer(active=False) if ready else n.volunteer
+    if ready:
+        n.app.record_departure(target, reason="withdrew", recorded_by="test")
+    return f"/volunteers/{target}/erasure", {"reason": "本人要求删除"}
+
+
 def resolution(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
     concern = n.fresh_concern(family(n, where)) if ready else n.concerns[where]
     return f"/families/{family(n, where)}/concerns/{concern}/resolution", {"resolution": "已和老师谈过"}
@@ -222,4 +230,5 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", "seal.SealCheckpoints"): lambda n, where, ready: ("/seal/checkpoints", None),
     ("GET", "erasure.RetentionList"): lambda n, where, ready: ("/retention", None),
     ("POST", "erasure.Erasure"): erasure,
+    ("POST", "erasure.VolunteerErasure"): volunteer_erasure,
 }
