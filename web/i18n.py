@@ -9,10 +9,13 @@ by the catalogues in ``web/translations/<locale>/LC_MESSAGES/messages.po``. The 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_babel
+from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, request
 
 #: Locale -> the language's own name, in the order the switch offers them; the first is the default.
@@ -41,6 +44,17 @@ def _(text: str, **variables: Any) -> str:
 def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tools look for
     """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
     return text
+
+
+@cache
+def _catalogue(locale: str) -> Translations:
+    return Translations.load(str(Path(__file__).parent / "translations"), [locale])
+
+
+def in_every_language(*texts: str) -> str:
+    """``texts`` as "中文 / English" (several: joined by a dash in each language), read from the catalogues
+    outside any request (for the API's documentation)."""
+    return " / ".join(" — ".join(str(_catalogue(locale).ugettext(t)) for t in texts) for locale in LANGUAGES)
 
 
 def chosen_language() -> str:

@@ -9,7 +9,8 @@ from flask.views import MethodView
 
 from domain.values import HandoverState
 from projections.dashboard import Dashboard
-from web.api.common import Blueprint, Strict, Whole, cleared_for_sensitive, now, read_models
+from web.api.common import Blueprint, cleared_for_sensitive, now, read_models
+from web.schemas.fields import Strict, Whole
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", description="连续性看板 / Continuity dashboard")
 

@@ -10,7 +10,8 @@ from flask.views import MethodView
 
 from projections.plain import local_day
 from projections.reports import CohortReport, cohort_report_csv
-from web.api.common import Blueprint, Strict, cleared_for_sensitive, now, read_models
+from web.api.common import Blueprint, cleared_for_sensitive, now, read_models
+from web.schemas.fields import Strict
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="资助方报告 / Reports for funders")
 

@@ -20,9 +20,7 @@ from projections.plain import iso
 from projections.timeline import Entry, Timeline
 from web.api.common import (
     Blueprint,
-    Moment,
     PageQuery,
-    Whole,
     bad_query,
     cleared_for_sensitive,
     decode_cursor,
@@ -32,6 +30,7 @@ from web.api.common import (
     now,
     read_models,
 )
+from web.schemas.fields import Moment, Whole
 
 blp = Blueprint("timeline", __name__, url_prefix="/families", description="家庭陪伴时间线 / Family timelines")
 

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from domain.facts import FIELDS
 from projections.timeline import Entry
-from web.api.common import clearance, peiban, text
+from web.api.common import clearance, peiban
 from web.api.corrections import ChangesIn
 from web.api.idempotency import command_id
 from web.i18n import _
@@ -22,6 +22,7 @@ from web.pages.forms import Field, Filled, actor, blank, read, render_form, run
 from web.pages.labels import (
     label,
 )
+from web.schemas.fields import text
 
 # --- Corrections ---------------------------------------------------------------------------------------
 
