@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask_babel
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_request_context, request
 
 #: Locale -> the language's own name, in the order the switch offers them; the first is the default.
@@ -47,7 +47,7 @@ def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tool
 
 
 @cache
-def _catalogue(locale: str) -> Translations:
+def _catalogue(locale: str) -> NullTranslations:
     return Translations.load(str(Path(__file__).parent / "translations"), [locale])
 
 

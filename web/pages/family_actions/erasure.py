@@ -11,7 +11,7 @@ from web.api.common import peiban, read_models
 from web.api.idempotency import command_id, store
 from web.erasure import erase_family
 from web.i18n import _
-from web.pages.family_actions.common import Action, OnFamily, family_route, field_of
+from web.pages.family_actions.common import Action, OnFamily, family_route, reason_field
 from web.pages.forms import Field, actor
 from web.schemas.fields import Strict, text
 
@@ -28,7 +28,7 @@ class ErasureForm(Strict):
 def erasure_form(here: OnFamily) -> Action:
     """Erase the family's record for good, with the reason, once the coordinator confirms it."""
     fields = [
-        field_of("reason", here),
+        reason_field(),
         Field("confirm", _("Confirm"), "radio", required=True, choices=[(CONFIRMED, _("Erase this record for good"))]),
     ]
 
