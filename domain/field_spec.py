@@ -89,7 +89,7 @@ class Day:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Choice:
     """One member of an enumeration (given as the member or its stored value), each member with its label.
 
@@ -120,7 +120,7 @@ class Choice:
 Value = Text | Texts | Minutes | Day | Choice
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FieldSpec:
     """One descriptive field of a kind of fact."""
 
@@ -153,9 +153,11 @@ class FieldSpec:
         return self.value.parse(checks, at or self.name, value, self.required)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FactSpec:
-    """A kind of fact (``visit``, ``message``...) and its descriptive fields, in the order forms show them."""
+    """A kind of fact (``visit``, ``message``...) and its descriptive fields, in the order forms show them.
+
+    Specifications (and their fields and choices) are declared once and compared by identity."""
 
     kind: str
     fields: tuple[FieldSpec, ...]

@@ -96,14 +96,9 @@ def choices(kind: type[Enum], table: dict[str, str]) -> list[tuple[str, str]]:
 
 #: The tables by name, for templates: ``label_of("level", "high")``.
 TABLES: dict[str, dict[str, str]] = {
+    # the record facts' stored choices, by the name of their field
+    **{f.name: table(f.value) for spec in facts.SPECS.values() for f in spec if isinstance(f.value, Choice)},
     "role": ROLES,
-    "place": PLACES,
-    "direction": DIRECTIONS,
-    "channel": CHANNELS,
-    "wellbeing": WELLBEING,
-    "service_line": SERVICE_LINES,
-    "category": CATEGORIES,
-    "level": LEVELS,
     "state": STATES,
     "volunteer_status": VOLUNTEER_STATUSES,
     "family_status": FAMILY_STATUSES,
