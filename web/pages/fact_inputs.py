@@ -42,9 +42,10 @@ def choices(choice: Choice, *, cleared: bool) -> list[tuple[str, str]]:
     ]
 
 
-def fact_input(spec: FieldSpec, *, required: bool | None = None) -> Field:
-    """The input of one field; ``required=False`` where leaving it out means "unchanged" (a correction)."""
-    cleared = cleared_for_sensitive()
+def fact_input(spec: FieldSpec, *, required: bool | None = None, cleared: bool | None = None) -> Field:
+    """The input of one field; ``required=False`` where leaving it out means "unchanged" (a correction);
+    ``cleared``: whether the reader may see the sensitive compartments (asked of the policy if not given)."""
+    cleared = cleared_for_sensitive() if cleared is None else cleared
     hint = spec.cleared_hint if spec.cleared_hint and cleared else spec.hint
     return Field(
         spec.name,
@@ -60,7 +61,8 @@ def fact_input(spec: FieldSpec, *, required: bool | None = None) -> Field:
 
 def fact_inputs(spec: FactSpec) -> list[Field]:
     """The inputs of every field of a kind of fact, in the specification's order."""
-    return [fact_input(f) for f in spec]
+    cleared = cleared_for_sensitive()
+    return [fact_input(f, cleared=cleared) for f in spec]
 
 
 def field_label(spec: FactSpec | None, name: str) -> str:

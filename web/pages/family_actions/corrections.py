@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from domain.field_spec import FactSpec
 from projections.timeline import Entry
+from web.access.guard import cleared_for_sensitive
 from web.api.common import clearance, peiban
 from web.api.idempotency import command_id
 from web.i18n import _
@@ -73,7 +74,8 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
         abort(404)
     spec = CORRECTABLE[entry.kind]
     amendable = [f.name for f in spec.amendable]
-    change_fields = [fact_input(f, required=False) for f in spec.amendable]
+    cleared = cleared_for_sensitive()
+    change_fields = [fact_input(f, required=False, cleared=cleared) for f in spec.amendable]
     fields = [
         Field(
             "correction",
