@@ -23,6 +23,13 @@ def test_the_distribution_is_private_and_lists_its_packages_explicitly() -> None
     assert {name.split(".")[0] for name in listed} == set(PACKAGES)
     assert not any(name.startswith("tests") for name in listed)
     assert project["project"]["scripts"]["peiban"] == "web.cli:main"
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for name in PACKAGES
+        for init in (ROOT / name).rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert set(listed) == found, "every package (a folder with __init__.py) is listed, so `pip install .` ships it"
 
 
 def test_readme_quick_start_is_the_two_commands_ci_runs() -> None:

@@ -62,6 +62,12 @@ def catalogue(locale: str) -> NullTranslations:
     return Translations.load(str(CATALOGUES), [locale])
 
 
+def in_every_language(*texts: str) -> str:
+    """``texts`` as "中文 / English" (several: joined by a dash in each language), read from the catalogues
+    outside any request (for the API's documentation)."""
+    return " / ".join(" — ".join(str(catalogue(locale).ugettext(t)) for t in texts) for locale in LANGUAGES)
+
+
 def chosen_language() -> str:
     """The reader's language: their cookie if it names one we speak, else Simplified Chinese."""
     chosen = request.cookies.get(LANGUAGE_COOKIE, "") if has_request_context() else ""

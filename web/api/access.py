@@ -11,7 +11,8 @@ from flask.views import MethodView
 from projections.access_log import reads
 from projections.engine import Projection
 from projections.plain import iso
-from web.api.common import Blueprint, Strict, Whole
+from web.api.common import Blueprint
+from web.schemas.fields import Strict, Whole
 
 blp = Blueprint("access", __name__, url_prefix="", description="查阅记录 / Access log")
 

@@ -8,21 +8,11 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from domain.values import Role
-from web.api.common import Blueprint, Strict, choice, clearance, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, clearance, current_actor, peiban
 from web.api.idempotency import command_id
+from web.schemas.roster import AssignmentEndIn, AssignmentIn
 
 blp = Blueprint("assignments", __name__, url_prefix="/families", description="分配义工 / Assignments")
-
-
-class AssignmentIn(Strict):
-    volunteer_id = ma.fields.UUID(required=True)
-    role = choice(Role, required=True, metadata={"description": "主责/协同/见习 / role"})
-    occurred_at = occurred_at()
-
-
-class AssignmentEndIn(Strict):
-    reason = text("reason", metadata={"description": "解除原因 / why the assignment ends"})
-    occurred_at = occurred_at()
 
 
 class AssignmentEnded(ma.Schema):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -10,30 +9,12 @@ from flask.views import MethodView
 
 from domain.errors import CohortNotFound
 from projections.directory import CohortRow, cohorts
-from web.api.common import Blueprint, Strict, current_actor, peiban, read_models, text
+from web.api.common import Blueprint, current_actor, peiban, read_models
 from web.api.errors import api_field_names
 from web.api.idempotency import command_id
+from web.schemas.people import CohortIn
 
 blp = Blueprint("cohorts", __name__, url_prefix="/cohorts", description="义工期次 / Cohorts")
-
-
-#: Cohorts are of this century: a date outside is a typing slip (and the calendar arithmetic of reports
-#: and caseloads would overflow on the year 1 or 9999).
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-
-
-class CohortIn(Strict):
-    name = text("name", metadata={"description": "期次名称 / name, e.g. 2025级"})
-    starts_on = ma.fields.Date(
-        required=True,
-        validate=ma.validate.Range(min=EARLIEST, max=LATEST),
-        metadata={"description": "招募日期 / intake date"},
-    )
-    ends_on = ma.fields.Date(
-        required=True,
-        validate=ma.validate.Range(min=EARLIEST, max=LATEST),
-        metadata={"description": "预计结束日期 / expected end date"},
-    )
 
 
 class CohortOut(ma.Schema):

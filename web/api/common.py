@@ -1,4 +1,4 @@
-"""What every API resource shares: who is asking, schema defaults, cursor pages."""
+"""What every API resource shares: who is asking, the application and views, cursor pages."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 from datetime import UTC, datetime
-from enum import Enum
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import flask_smorest
 import marshmallow as ma
@@ -17,13 +15,11 @@ from flask import abort, current_app, g
 
 from domain import Peiban
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
-from domain.limits import text_limit
 from projections.read_models import ReadModels
 from web.access.guard import cleared_for_sensitive
 from web.access.refusals import Refused, refuse
 from web.api.body import StrictParser
-
-E = TypeVar("E", bound=Enum)
+from web.schemas.fields import Strict, Whole
 
 
 def peiban() -> Peiban:
@@ -74,49 +70,6 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
 
-#: A whole number as text: ASCII digits only, and no more than any field can take.
-WHOLE = re.compile(r"-?[0-9]{1,18}")
-
-
-class Whole(ma.fields.Integer):
-    """A whole number; given as text (a query parameter), ASCII digits only: ``int()`` alone would
-    also read ``५`` (a Devanagari five) and ``5\x85`` (a trailing next-line), and fail on 5,000 digits."""
-
-    def _validated(self, value: Any) -> int:
-        if isinstance(value, str) and not WHOLE.fullmatch(value):
-            raise self.make_error("invalid", input=value)
-        return super()._validated(value)
-
-
-class Moment(ma.fields.AwareDateTime):
-    """A timezone-aware moment, given in UTC: one that has no UTC reading
-    (``9999-12-31T23:59:59-14:00`` falls after the calendar's last day) is refused."""
-
-    default_error_messages: ClassVar[dict[str, str | list[Any] | dict[Any, Any]]] = {
-        "range": "时间超出范围 / date-time out of range"
-    }
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        moment = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:
-            raise self.make_error("range") from None
-
-
-class Strict(ma.Schema):
-    """Input schemas: unknown fields are errors."""
-
-    class Meta:
-        unknown = ma.RAISE
-
-
-def text(field: str, *, required: bool = True, **kwargs: Any) -> ma.fields.String:
-    """A text the domain calls ``field``, held to the domain's limit for it (``domain.limits``)."""
-    limit = ma.validate.Length(min=1 if required else 0, max=text_limit(field))
-    return ma.fields.String(required=required, validate=limit, **kwargs)
-
-
 def _cursor_key() -> bytes:
     key = current_app.extensions.get("peiban.cursor_key")
     if key is None:
@@ -165,13 +118,6 @@ def page(items: list[Any], limit: int, position_of: Any) -> dict[str, Any]:
     return {"items": items, "next": encode_cursor(position_of(items[-1])) if more and items else None}
 
 
-def occurred_at(*, required: bool = False) -> Moment:
-    """When a fact happened: timezone-aware ISO 8601 (naive times are refused); omitted means now."""
-    return Moment(
-        required=required, metadata={"description": "发生时间（须带时区）/ when it happened, with a time zone"}
-    )
-
-
 def keyset_after(cursor: str | None) -> tuple[str, str]:
     """The (sort key, id) a directory cursor stands for; ("", "") for the first page."""
     position = decode_cursor(cursor)
@@ -189,8 +135,3 @@ class FactRecorded(ma.Schema):
 
     event_id = ma.fields.String(metadata={"description": "记录的事实编号 / id of the recorded fact"})
     family_id = ma.fields.String()
-
-
-def choice(kind: type[E], **kwargs: Any) -> ma.fields.Enum[E]:
-    """One of an enumeration's stored values, documented as a string with its allowed values."""
-    return ma.fields.Enum(kind, by_value=ma.fields.String, **kwargs)

@@ -8,9 +8,10 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
-from web.api.common import Blueprint, FactRecorded, Strict, Whole, choice, clearance, current_actor, peiban, text
+from web.api.common import Blueprint, FactRecorded, clearance, current_actor, peiban
 from web.api.idempotency import command_id
+from web.schemas.fields import Strict, choice, text
+from web.schemas.records import ChangesIn
 
 blp = Blueprint("corrections", __name__, url_prefix="/families", description="更正 / Corrections")
 
@@ -18,27 +19,6 @@ blp = Blueprint("corrections", __name__, url_prefix="/families", description="�
 class Action(Enum):
     AMEND = "amend"
     RETRACT = "retract"
-
-
-class ChangesIn(Strict):
-    """The descriptive fields of a visit, message, concern, referral or follow-up; only the target's own apply."""
-
-    place = choice(Place)
-    duration_minutes = Whole(strict=True, validate=ma.validate.Range(min=1, max=12 * 60))
-    summary = text("summary", required=False)
-    wellbeing = choice(Wellbeing, allow_none=True)
-    activities = ma.fields.List(text("activities"), validate=ma.validate.Length(max=20))
-    follow_ups_promised = ma.fields.List(text("follow_ups_promised"), validate=ma.validate.Length(max=20))
-    social_worker = text("social_worker", required=False)
-    service_line = choice(ServiceLine, allow_none=True)
-    direction = choice(Direction)
-    channel = choice(Channel)
-    family_member = text("family_member", required=False)
-    category = choice(ConcernCategory)
-    level = choice(ConcernLevel)
-    reason = text("reason", required=False)
-    action = text("action", required=False)
-    due_on = ma.fields.Date()
 
 
 class CorrectionIn(Strict):

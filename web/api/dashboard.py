@@ -10,7 +10,8 @@ from flask.views import MethodView
 from domain.values import HandoverState
 from projections.dashboard import Dashboard
 from web.access.guard import cleared_for_sensitive
-from web.api.common import Blueprint, Strict, Whole, now, read_models
+from web.api.common import Blueprint, now, read_models
+from web.schemas.fields import Strict, Whole
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", description="连续性看板 / Continuity dashboard")
 

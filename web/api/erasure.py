@@ -9,10 +9,11 @@ from flask import current_app
 from flask.views import MethodView
 
 from projections.retention import RetentionReason
-from web.api.common import Blueprint, FactRecorded, Strict, current_actor, now, peiban, read_models, text
+from web.api.common import Blueprint, FactRecorded, current_actor, now, peiban, read_models
 from web.api.idempotency import command_id, store
 from web.infra.erasure import erase_family
 from web.infra.volunteer_erasure import Stores, erase_volunteer
+from web.schemas.fields import Strict, text
 
 blp = Blueprint("erasure", __name__, description="删除与保存期限 / Erasure and retention")
 

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from domain.errors import FamilyNotFound
 from domain.limits import text_limit
-from domain.values import Circumstance, ConsentScope, FamilyStatus, Relation
+from domain.values import ConsentScope, FamilyStatus
 from projections.directory import FamilyRow, families, family
 from projections.family_facts import family_profile
 from web.access.guard import visible_families
@@ -19,64 +19,24 @@ from web.api.common import (
     Blueprint,
     FactRecorded,
     PageQuery,
-    Strict,
-    Whole,
-    choice,
     clearance,
     current_actor,
     keyset_after,
-    occurred_at,
     page,
     peiban,
     read_models,
-    text,
 )
 from web.api.errors import api_field_names
 from web.api.idempotency import command_id
+from web.schemas.families import ConsentIn, FamilyIn, circumstances, household
+from web.schemas.fields import Strict, choice, occurred_at, text
 
 blp = Blueprint("families", __name__, url_prefix="/families", description="家庭 / Families")
-
-MOST_MEMBERS = 30
 
 
 def _changed_text(field: str) -> ma.fields.String:
     """A text that may be left out, but not emptied."""
     return ma.fields.String(validate=ma.validate.Length(min=1, max=text_limit(field)))
-
-
-class HouseholdMemberIn(Strict):
-    relation = choice(Relation, required=True, metadata={"description": "与儿童的关系"})
-    birth_year = Whole(strict=True, required=True, validate=ma.validate.Range(min=1900, max=2100))
-    alias = text("alias", required=False, metadata={"description": "称呼，勿用真名 / alias, never a legal name"})
-
-
-def _household(required: bool) -> ma.fields.List[Any]:
-    return ma.fields.List(
-        ma.fields.Nested(HouseholdMemberIn),
-        required=required,
-        validate=ma.validate.Length(min=1, max=MOST_MEMBERS),
-        metadata={"description": "家庭成员，至少一名儿童 / household members, at least one child"},
-    )
-
-
-def _circumstances(required: bool) -> ma.fields.List[Any]:
-    return ma.fields.List(choice(Circumstance), required=required)
-
-
-class ConsentIn(Strict):
-    guardian_relation = choice(Relation, required=True)
-    scopes = ma.fields.List(choice(ConsentScope), required=True)
-    given_on = ma.fields.Date(required=True, metadata={"description": "同意日期 / day consent was given"})
-
-
-class FamilyIn(Strict):
-    display_name = text("display_name", metadata={"description": "显示名称（化名）/ name shown, an alias"})
-    community = text("community", metadata={"description": "社区 / community"})
-    referral_source = text("referral_source", required=False)
-    household = _household(required=True)
-    circumstances = _circumstances(required=True)
-    consent = ma.fields.Nested(ConsentIn, required=True, metadata={"description": "监护人同意 / guardian consent"})
-    occurred_at = occurred_at()
 
 
 class ProfileChangesIn(Strict):
@@ -85,8 +45,8 @@ class ProfileChangesIn(Strict):
     display_name = _changed_text("display_name")
     community = _changed_text("community")
     referral_source = text("referral_source", required=False)
-    household = _household(required=False)
-    circumstances = _circumstances(required=False)
+    household = household(required=False)
+    circumstances = circumstances(required=False)
     occurred_at = occurred_at()
 
 

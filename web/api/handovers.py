@@ -8,40 +8,11 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from domain.values import HandoverState
-from web.api.common import Blueprint, Strict, clearance, current_actor, occurred_at, peiban, text
+from web.api.common import Blueprint, clearance, current_actor, peiban
 from web.api.idempotency import command_id
+from web.schemas.roster import AgreementIn, CancellationIn, CompletionIn, HandoverIn
 
 blp = Blueprint("handovers", __name__, url_prefix="/families", description="交接 / Handovers")
-
-
-class HandoverIn(Strict):
-    outgoing_volunteer_id = ma.fields.UUID(required=True, metadata={"description": "交出的义工 / outgoing"})
-    incoming_volunteer_id = ma.fields.UUID(required=True, metadata={"description": "接手的义工 / incoming"})
-    planned_on = ma.fields.Date(required=True, metadata={"description": "计划交接日期 / planned day"})
-    letter = text("letter", metadata={"description": "交接信 / the outgoing volunteer's letter"})
-    occurred_at = occurred_at()
-
-
-class AgreementIn(Strict):
-    note = text("note", required=False)
-    occurred_at = occurred_at()
-
-
-class CompletionIn(Strict):
-    keep_in_touch = ma.fields.Boolean(
-        required=True, metadata={"description": "家庭同意与交出的义工保持联系 / the family keeps in touch"}
-    )
-    no_joint_visit_reason = text(
-        "no_joint_visit_reason",
-        required=False,
-        metadata={"description": "未能共同探访的原因 / why there was no joint visit"},
-    )
-    occurred_at = occurred_at()
-
-
-class CancellationIn(Strict):
-    reason = text("reason")
-    occurred_at = occurred_at()
 
 
 class HandoverPlanned(ma.Schema):

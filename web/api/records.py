@@ -7,101 +7,20 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
 from projections.family_facts import joint_visit_of
-from web.api.common import (
-    Blueprint,
-    FactRecorded,
-    Strict,
-    Whole,
-    choice,
-    clearance,
-    current_actor,
-    occurred_at,
-    peiban,
-    read_models,
-    text,
-)
+from web.api.common import Blueprint, FactRecorded, clearance, current_actor, peiban, read_models
 from web.api.idempotency import command_id
+from web.schemas.records import (
+    ConcernIn,
+    FollowUpDoneIn,
+    FollowUpIn,
+    MessageIn,
+    ReferralIn,
+    ResolutionIn,
+    VisitIn,
+)
 
 blp = Blueprint("records", __name__, url_prefix="/families", description="探访、消息与关注 / Family records")
-
-MOST_ITEMS, LONGEST_VISIT = 20, 12 * 60
-
-
-def _texts(field: str, description: str) -> ma.fields.List[Any]:
-    return ma.fields.List(
-        text(field), validate=ma.validate.Length(max=MOST_ITEMS), metadata={"description": description}
-    )
-
-
-def _service_line() -> ma.fields.Enum[ServiceLine]:
-    return choice(
-        ServiceLine,
-        allow_none=True,
-        metadata={"description": "服务线；反家暴与庇护为敏感隔间 / service line; two are sensitive compartments"},
-    )
-
-
-class VisitIn(Strict):
-    occurred_at = occurred_at(required=True)
-    volunteer_ids = ma.fields.List(
-        ma.fields.UUID(),
-        required=True,
-        validate=ma.validate.Length(min=1, max=MOST_ITEMS),
-        metadata={"description": "在场的义工 / volunteers present"},
-    )
-    duration_minutes = Whole(strict=True, required=True, validate=ma.validate.Range(min=1, max=LONGEST_VISIT))
-    summary = text("summary")
-    place = choice(Place, required=True)
-    wellbeing = choice(Wellbeing, allow_none=True)
-    activities = _texts("activities", "活动 / activities")
-    follow_ups_promised = _texts("follow_ups_promised", "答应家庭的跟进 / follow-ups promised to the family")
-    social_worker = text("social_worker", required=False, metadata={"description": "督导社工 / supervising worker"})
-    service_line = _service_line()
-
-
-class MessageIn(Strict):
-    occurred_at = occurred_at(required=True)
-    volunteer_id = ma.fields.UUID(required=True)
-    direction = choice(Direction, required=True)
-    channel = choice(Channel, required=True)
-    summary = text("summary")
-    family_member = text("family_member", required=False, metadata={"description": "家庭中的哪一位 / who"})
-    service_line = _service_line()
-
-
-class ConcernIn(Strict):
-    category = choice(ConcernCategory, required=True)
-    level = choice(ConcernLevel, required=True)
-    summary = text("summary")
-    service_line = _service_line()
-    occurred_at = occurred_at()
-
-
-class ResolutionIn(Strict):
-    resolution = text("resolution", metadata={"description": "如何解决 / how it was resolved"})
-    occurred_at = occurred_at()
-
-
-class ReferralIn(Strict):
-    service_line = choice(ServiceLine, required=True)
-    reason = text("reason")
-    concern_id = ma.fields.UUID(allow_none=True, metadata={"description": "因哪项关注转介 / the concern behind it"})
-    occurred_at = occurred_at()
-
-
-class FollowUpIn(Strict):
-    action = text("action", metadata={"description": "要做什么 / what is to be done"})
-    due_on = ma.fields.Date(required=True)
-    volunteer_id = ma.fields.UUID(allow_none=True, metadata={"description": "由谁跟进 / who follows up"})
-    concern_id = ma.fields.UUID(allow_none=True)
-    occurred_at = occurred_at()
-
-
-class FollowUpDoneIn(Strict):
-    note = text("note", required=False)
-    occurred_at = occurred_at()
 
 
 class VisitLogged(FactRecorded):

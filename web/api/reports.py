@@ -11,7 +11,8 @@ from flask.views import MethodView
 from projections.plain import local_day
 from projections.reports import CohortReport, cohort_report_csv
 from web.access.guard import cleared_for_sensitive
-from web.api.common import Blueprint, Strict, now, read_models
+from web.api.common import Blueprint, now, read_models
+from web.schemas.fields import Strict
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="资助方报告 / Reports for funders")
 

@@ -11,7 +11,8 @@ from flask_smorest import abort
 
 from web.access.guard import Caller, authenticate
 from web.access.signin import OpenedSession, Refusal, set_session_cookie, sign_in, sign_out
-from web.api.common import Blueprint, Strict
+from web.api.common import Blueprint
+from web.schemas.fields import Strict
 
 blp = Blueprint("session", __name__, url_prefix="/session", description="登录 / Sign-in")
 

@@ -22,9 +22,7 @@ from projections.timeline import Page, Timeline
 from web.access.guard import cleared_for_sensitive, may_replay
 from web.api.common import (
     Blueprint,
-    Moment,
     PageQuery,
-    Whole,
     bad_query,
     decode_cursor,
     encode_cursor,
@@ -32,6 +30,7 @@ from web.api.common import (
     now,
     read_models,
 )
+from web.schemas.fields import Moment, Whole
 
 blp = Blueprint("timeline", __name__, url_prefix="/families", description="家庭陪伴时间线 / Family timelines")
 

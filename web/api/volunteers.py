@@ -9,34 +9,15 @@ from flask import url_for
 from flask.views import MethodView
 
 from domain.errors import VolunteerNotFound
-from domain.values import DepartureReason, VolunteerStatus
+from domain.values import VolunteerStatus
 from projections.directory import VolunteerRow, volunteer, volunteers
 from projections.erasure import refuse_erased_volunteer
-from web.api.common import (
-    Blueprint,
-    PageQuery,
-    Strict,
-    choice,
-    current_actor,
-    keyset_after,
-    occurred_at,
-    page,
-    peiban,
-    read_models,
-    text,
-)
+from web.api.common import Blueprint, PageQuery, current_actor, keyset_after, page, peiban, read_models
 from web.api.idempotency import command_id
+from web.schemas.fields import Strict, choice, occurred_at
+from web.schemas.people import AlumniContactIn, DepartureAnnouncedIn, DepartureIn, VolunteerIn
 
 blp = Blueprint("volunteers", __name__, url_prefix="/volunteers", description="义工 / Volunteers")
-
-
-class VolunteerIn(Strict):
-    name = text("name", metadata={"description": "姓名 / name"})
-    cohort_id = ma.fields.UUID(required=True, metadata={"description": "所属期次 / cohort"})
-    contact = text("contact", metadata={"description": "联系方式 / phone or WeChat"})
-    school = text("school", required=False)
-    major = text("major", required=False)
-    occurred_at = occurred_at()
 
 
 class VolunteerOut(ma.Schema):
@@ -62,21 +43,6 @@ class VolunteerPage(ma.Schema):
 
 
 class VolunteerMomentIn(Strict):
-    occurred_at = occurred_at()
-
-
-class DepartureAnnouncedIn(Strict):
-    expected_on = ma.fields.Date(required=True, metadata={"description": "预计离开日期 / expected last day"})
-    occurred_at = occurred_at()
-
-
-class DepartureIn(Strict):
-    reason = choice(DepartureReason, required=True)
-    occurred_at = occurred_at()
-
-
-class AlumniContactIn(Strict):
-    opted_in = ma.fields.Boolean(required=True, metadata={"description": "愿意作为校友义工保持联系 / keeps in touch"})
     occurred_at = occurred_at()
 
 

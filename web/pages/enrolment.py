@@ -16,10 +16,10 @@ import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
 from domain.values import Circumstance, ConsentScope, Relation
-from web.api.families import FamilyIn
 from web.i18n import _
 from web.pages.forms import Field, Filled, local_now, page_message, read
 from web.pages.labels import CIRCUMSTANCES, CONSENT_SCOPES, RELATIONS, choices
+from web.schemas.families import FamilyIn
 
 #: Member rows the form offers; a family with more members is enrolled, then its profile changed.
 MEMBER_ROWS = 4

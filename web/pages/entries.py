@@ -10,7 +10,8 @@ from domain.values import SENSITIVE_SERVICE_LINES
 from projections.timeline import Bridge, Chapter, Entry, Timeline
 from web.access.guard import cleared_for_sensitive
 from web.i18n import N_, _, local_date, local_time
-from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, TABLES, label
+from web.pages.fact_inputs import CORRECTABLE, field_label, shown_value
+from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, label
 
 KINDS: dict[str, str] = {
     EntryKind.ENROLLED: N_("Enrolled"),
@@ -88,47 +89,6 @@ def _details(entry: Entry) -> list[str]:
 
 SENSITIVE_LINES = frozenset(line.value for line in SENSITIVE_SERVICE_LINES)
 
-#: The amendable fields as a correction's trace names them.
-FIELD_LABELS = {
-    "place": N_("Where"),
-    "duration_minutes": N_("How long (minutes)"),
-    "summary": N_("What happened"),
-    "wellbeing": N_("How the child seemed"),
-    "activities": N_("Activities"),
-    "follow_ups_promised": N_("What was promised to the family"),
-    "social_worker": N_("Supervising social worker"),
-    "service_line": N_("Service line"),
-    "direction": N_("Direction"),
-    "channel": N_("Channel"),
-    "family_member": N_("Who in the family"),
-    "category": N_("Category"),
-    "level": N_("Level"),
-    "reason": N_("Reason"),
-    "action": N_("What is to be done"),
-    "due_on": N_("Due on"),
-}
-
-
-def shown_value(name: str, value: Any) -> str:
-    """A field's stored value as a reader reads it (labels for stored choices, lists joined)."""
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "–"
-    if value in (None, ""):
-        return "–"
-    return label(TABLES[VALUE_TABLES[name]], value) if name in VALUE_TABLES else str(value)
-
-
-#: Fields whose values are stored choices, and the label table of each.
-VALUE_TABLES = {
-    "place": "place",
-    "wellbeing": "wellbeing",
-    "service_line": "service_line",
-    "direction": "direction",
-    "channel": "channel",
-    "category": "category",
-    "level": "level",
-}
-
 
 def _in_compartment(fields: dict[str, Any]) -> bool:
     return str(fields.get("service_line") or "") in SENSITIVE_LINES
@@ -139,6 +99,7 @@ def _traces(entry: Entry) -> list[str]:
     A correction made while the entry was in a sensitive compartment, or moving it in or out, keeps its
     reason and values from readers not cleared for the compartments: they see that it was amended, no more."""
     traces, current = [], dict(entry.original)
+    spec = CORRECTABLE.get(entry.kind)
     cleared = cleared_for_sensitive()
     for c in entry.corrections:
         when, who, why = local_date(c.recorded_at), c.recorded_by, c.reason
@@ -152,7 +113,7 @@ def _traces(entry: Entry) -> list[str]:
             traces.append(_("Retracted on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why))
             continue
         changed = "; ".join(
-            f"{_(FIELD_LABELS[k]) if k in FIELD_LABELS else k}：{shown_value(k, current.get(k))} → {shown_value(k, v)}"
+            f"{field_label(spec, k)}：{shown_value(spec, k, current.get(k))} → {shown_value(spec, k, v)}"
             for k, v in c.changes.items()
         )
         current.update(c.changes)

@@ -54,6 +54,8 @@ class Field:
     default: Any = None
     #: The domain's name for what the input holds, where the input's own name differs (``household-0-alias``).
     about: str = ""
+    #: The most characters the input takes, where a specification declares it (else found by ``about``/``name``).
+    chars: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -66,7 +68,7 @@ class Field:
         one, and the text is saved mid-sentence; over the limit, the form is refused and keeps the text."""
         if self.kind not in TEXTS:
             return None
-        return text_limit(self.about or self.name)
+        return self.chars or text_limit(self.about or self.name)
 
 
 @dataclass

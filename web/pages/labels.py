@@ -1,8 +1,9 @@
 """Stored values (the enumerations inside facts) as the reader reads them.
 
 Values are stored data and never change; their labels are translated where they are
-shown. ``label(TABLE, value)`` gives one label; ``choices(Enum, TABLE)`` the options of
-a select, in the enumeration's order.
+shown. The labels of the choices inside a family's record facts are declared with the facts'
+fields (``domain.facts``); the other tables are here. ``label(TABLE, value)`` gives one label;
+``choices(Enum, TABLE)`` the options of a select, in the enumeration's order.
 """
 
 from __future__ import annotations
@@ -10,46 +11,26 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from domain import facts
+from domain.field_spec import Choice
 from web.i18n import N_, _
 
+
+def table(choice: Choice) -> dict[str, str]:
+    """The labels of a stored choice the facts' specification declares (``domain.facts``), by stored value."""
+    return {str(member.value): choice.label(member) for member in choice.kind}
+
+
+#: The choices stored in a family's record facts: their labels are declared with the facts' fields.
+PLACES = table(facts.PLACE)
+DIRECTIONS = table(facts.DIRECTION)
+CHANNELS = table(facts.CHANNEL)
+WELLBEING = table(facts.WELLBEING)
+SERVICE_LINES = table(facts.SERVICE_LINE)
+CATEGORIES = table(facts.CONCERN_CATEGORY)
+LEVELS = table(facts.CONCERN_LEVEL)
+
 ROLES = {"lead": N_("lead"), "co": N_("co-volunteer"), "shadow": N_("shadow")}
-PLACES = {
-    "home": N_("at home"),
-    "centre": N_("at the centre"),
-    "school": N_("at school"),
-    "online": N_("online"),
-    "other": N_("elsewhere"),
-}
-DIRECTIONS = {"from_family": N_("from the family"), "to_family": N_("to the family")}
-CHANNELS = {
-    "wechat": N_("WeChat"),
-    "sms": N_("text message"),
-    "phone": N_("phone call"),
-    "letter": N_("letter"),
-    "in_person": N_("in person"),
-    "other": N_("other channel"),
-}
-WELLBEING = {"good": N_("good"), "steady": N_("steady"), "low": N_("low spirits"), "worrying": N_("worrying")}
-SERVICE_LINES = {
-    "companionship": N_("Companionship"),
-    "children_activity_room": N_("Children's activity room"),
-    "youth_centre": N_("Youth centre"),
-    "womens_home": N_("Women's home"),
-    "charity_shop": N_("Charity shop"),
-    "anti_domestic_violence": N_("Anti-domestic-violence"),
-    "shelter": N_("Shelter"),
-    "migrant_workers_rights": N_("Migrant workers' rights"),
-}
-CATEGORIES = {
-    "safety": N_("safety"),
-    "health": N_("health"),
-    "education": N_("education"),
-    "emotional": N_("emotional"),
-    "family_relations": N_("family relations"),
-    "economic": N_("economic"),
-    "other": N_("other"),
-}
-LEVELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high"), "urgent": N_("urgent")}
 STATES = {"planned": N_("planned"), "completed": N_("completed"), "cancelled": N_("cancelled")}
 VOLUNTEER_STATUSES = {
     "registered": N_("registered"),
@@ -115,14 +96,9 @@ def choices(kind: type[Enum], table: dict[str, str]) -> list[tuple[str, str]]:
 
 #: The tables by name, for templates: ``label_of("level", "high")``.
 TABLES: dict[str, dict[str, str]] = {
+    # the record facts' stored choices, by the name of their field
+    **{f.name: table(f.value) for spec in facts.SPECS.values() for f in spec if isinstance(f.value, Choice)},
     "role": ROLES,
-    "place": PLACES,
-    "direction": DIRECTIONS,
-    "channel": CHANNELS,
-    "wellbeing": WELLBEING,
-    "service_line": SERVICE_LINES,
-    "category": CATEGORIES,
-    "level": LEVELS,
     "state": STATES,
     "volunteer_status": VOLUNTEER_STATUSES,
     "family_status": FAMILY_STATUSES,

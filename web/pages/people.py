@@ -21,16 +21,15 @@ from projections.db import Tx
 from projections.directory import CohortRow, FamilyRow, VolunteerRow, cohorts, families, volunteer, volunteers
 from web.access.guard import visible_families
 from web.access.policy import Action, may
-from web.api.cohorts import CohortIn
 from web.api.common import page, peiban
 from web.api.idempotency import command_id
-from web.api.volunteers import VolunteerIn
 from web.i18n import _
 from web.pages.enrolment import enrolment_form, read_enrolment
 from web.pages.form_token import once
 from web.pages.forms import Field, Filled, actor, blank, form_page, local_now, render_form, run
 from web.pages.labels import FAMILY_STATUSES, VOLUNTEER_STATUSES, label
 from web.pages.listing import continuity, next_page, one_of, page_size, position, search_text
+from web.schemas.people import CohortIn, VolunteerIn
 
 bp = Blueprint("people", __name__)
 

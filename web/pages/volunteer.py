@@ -26,12 +26,12 @@ from web.access.policy import Action, may
 from web.api.common import peiban
 from web.api.erasure import erasure_stores
 from web.api.idempotency import command_id
-from web.api.volunteers import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
 from web.i18n import _
 from web.infra.volunteer_erasure import erase_volunteer
 from web.pages.family_actions.erasure import CONFIRMED, ErasureForm
 from web.pages.forms import Field, actor, form_page, local_now
 from web.pages.labels import DEPARTURE_REASONS, choices
+from web.schemas.people import AlumniContactIn, DepartureAnnouncedIn, DepartureIn
 
 bp = Blueprint("volunteer_page", __name__)
 

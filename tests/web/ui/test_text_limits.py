@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 import web.api
 import web.pages
+import web.schemas
 from domain.checks import Checks
 from domain.errors import InvalidInput
 from domain.facts import FIELDS, check_fields
@@ -23,8 +24,8 @@ from domain.limits import TEXT_LIMITS, text_limit
 from tests.web.api.conftest import post, signed_in
 from tests.web.api.scenes import day, plan_handover
 from tests.web.ui.conftest import browser, handover_scene, open_account, text
-from web.api.common import Strict
 from web.pages.forms import TEXTS, Field
+from web.schemas.fields import Strict, Whole
 
 #: Input schema fields whose name is not the domain's (the page's correction form says whose reason it is).
 DOMAIN_NAME = {"correction_reason": "reason"}
@@ -34,7 +35,7 @@ NOT_RECORD_TEXT = {"after", "before", "user_name", "password", "one_time_code", 
 
 def input_schemas() -> Iterator[type[ma.Schema]]:
     """Every schema the API and the pages read requests with."""
-    for package in (web.api, web.pages, importlib.import_module("web.pages.family_actions")):
+    for package in (web.api, web.schemas, web.pages, importlib.import_module("web.pages.family_actions")):
         for module in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{module.name}")
     seen: set[type[ma.Schema]] = set()
@@ -74,8 +75,6 @@ def test_every_schema_text_takes_the_domains_limit_for_its_field() -> None:
 
 
 def test_every_schema_integer_reads_ascii_digits_only() -> None:
-    from web.api.common import Whole
-
     loose = [
         f"{schema.__name__}.{name}"
         for schema in input_schemas()
@@ -87,14 +86,14 @@ def test_every_schema_integer_reads_ascii_digits_only() -> None:
 
 @pytest.mark.parametrize("kind", sorted(FIELDS))
 def test_the_domain_holds_each_record_text_to_its_limit(kind: str) -> None:
-    for name, check in FIELDS[kind].items():
+    for name, spec in FIELDS[kind].items():
         if name not in TEXT_LIMITS:
             continue
         limit = text_limit(name)
         value: Any = ["字" * limit] if name in ("activities", "follow_ups_promised") else "字" * limit
-        assert check(Checks(), name, value)
+        assert spec.parse(Checks(), value)
         over = Checks()
-        check(over, name, [value[0] + "字"] if isinstance(value, list) else value + "字")
+        spec.parse(over, [value[0] + "字"] if isinstance(value, list) else value + "字")
         with pytest.raises(InvalidInput) as refused:
             over.done()
         assert [p.code for p in refused.value.errors[name]] == ["too_long"]

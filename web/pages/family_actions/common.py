@@ -1,5 +1,6 @@
-"""What every form about one family shares: the family as it stands, the fields with their choices,
-and the page behind every form (empty form, checked form, recorded and back to the family)."""
+"""What every form about one family shares: the family as it stands, the fields with their choices
+(those of the record facts come from their specification: ``web.pages.fact_inputs``), and the page
+behind every form (empty form, checked form, recorded and back to the family)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from flask import Blueprint, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.family import Family
-from domain.values import Channel, ConcernCategory, ConcernLevel, Direction, Place, ServiceLine, Wellbeing
 from projections.briefing import Pending, pending
 from projections.directory import volunteers
 from projections.read_models import ReadModels
@@ -25,36 +25,8 @@ from web.api.common import peiban
 from web.i18n import _
 from web.pages.form_token import once
 from web.pages.forms import Field, form_page, local_now
-from web.pages.labels import (
-    CATEGORIES,
-    CHANNELS,
-    DIRECTIONS,
-    LEVELS,
-    PLACES,
-    SERVICE_LINES,
-    WELLBEING,
-    choices,
-)
 
 bp = Blueprint("family_actions", __name__)
-
-#: Timeline entry kinds that can be corrected, and the domain's name for their amendable fields.
-CORRECTABLE = {
-    "visit": "visit",
-    "message": "message",
-    "concern_raised": "concern",
-    "referral": "referral",
-    "follow_up_scheduled": "follow_up",
-}
-#: How an amendable field reads when it is emptied on a correction form.
-CLEARED: dict[str, Any] = {
-    "wellbeing": None,
-    "service_line": None,
-    "social_worker": "",
-    "family_member": "",
-    "activities": [],
-    "follow_ups_promised": [],
-}
 
 
 @dataclass(frozen=True)
@@ -101,14 +73,6 @@ def when_field(label_text: str = "") -> Field:
     )
 
 
-def service_lines() -> list[tuple[str, str]]:
-    """The service lines a reader may record into: the sensitive compartments only for those cleared to read them."""
-    cleared = cleared_for_sensitive()
-    return [
-        (v, shown) for v, shown in choices(ServiceLine, SERVICE_LINES) if cleared or not ServiceLine(v).is_sensitive
-    ]
-
-
 def roster_choices(here: OnFamily, *, everyone: bool) -> list[tuple[str, str]]:
     """Volunteers on the family now (and the incoming one of an open handover); with ``everyone``, also
     those who were on it before (for late entries)."""
@@ -137,47 +101,9 @@ def pending_choices(items: list[Pending]) -> list[tuple[str, str]]:
     return [(p.event_id, p.text[:60]) for p in items]
 
 
-def field_of(name: str, here: OnFamily) -> Field:
-    """An amendable or recordable descriptive field by its schema name."""
-    library: dict[str, Callable[[], Field]] = {
-        "place": lambda: Field("place", _("Where"), "radio", required=True, choices=choices(Place, PLACES)),
-        "duration_minutes": lambda: Field(
-            "duration_minutes", _("How long (minutes)"), "integer", required=True, default="60"
-        ),
-        "summary": lambda: Field("summary", _("What happened"), "textarea", required=True),
-        "wellbeing": lambda: Field(
-            "wellbeing", _("How the child seemed"), "select", choices=choices(Wellbeing, WELLBEING)
-        ),
-        "activities": lambda: Field(
-            "activities", _("Activities"), "lines", hint=_("One per line, e.g. 作业辅导, 绘本共读.")
-        ),
-        "follow_ups_promised": lambda: Field(
-            "follow_ups_promised", _("What was promised to the family"), "lines", hint=_("One per line.")
-        ),
-        "social_worker": lambda: Field("social_worker", _("Supervising social worker")),
-        "service_line": lambda: Field(
-            "service_line",
-            _("Service line"),
-            "select",
-            choices=service_lines(),
-            hint=_("Anti-domestic-violence and shelter records are seen only by social workers and auditors.")
-            if cleared_for_sensitive()
-            else "",
-        ),
-        "direction": lambda: Field(
-            "direction", _("Direction"), "radio", required=True, choices=choices(Direction, DIRECTIONS)
-        ),
-        "channel": lambda: Field("channel", _("Channel"), "select", required=True, choices=choices(Channel, CHANNELS)),
-        "family_member": lambda: Field("family_member", _("Who in the family")),
-        "category": lambda: Field(
-            "category", _("Category"), "select", required=True, choices=choices(ConcernCategory, CATEGORIES)
-        ),
-        "level": lambda: Field("level", _("Level"), "radio", required=True, choices=choices(ConcernLevel, LEVELS)),
-        "reason": lambda: Field("reason", _("Reason"), "textarea", required=True),
-        "action": lambda: Field("action", _("What is to be done"), "textarea", required=True),
-        "due_on": lambda: Field("due_on", _("Due on"), "date", required=True),
-    }
-    return library[name]()
+def reason_field() -> Field:
+    """Why: an assignment ends, a handover is cancelled, a record is erased."""
+    return Field("reason", _("Reason"), "textarea", required=True)
 
 
 # --- The page behind every form ----------------------------------------------------------------------
@@ -252,7 +178,3 @@ def family_route(rule: str, endpoint: str) -> Callable[[Callable[..., Action]], 
         return view
 
     return register
-
-
-def fact_fields(here: OnFamily, names: list[str]) -> list[Field]:
-    return [field_of(n, here) for n in names]

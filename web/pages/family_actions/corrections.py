@@ -9,19 +9,22 @@ import marshmallow as ma
 from flask import abort, request
 from flask.typing import ResponseReturnValue
 
-from domain.facts import FIELDS
+from domain.field_spec import FactSpec
 from projections.timeline import Entry
-from web.api.common import clearance, peiban, text
-from web.api.corrections import ChangesIn
+from web.access.guard import cleared_for_sensitive
+from web.api.common import clearance, peiban
 from web.api.idempotency import command_id
 from web.i18n import _
 from web.pages.entries import KINDS, entry_row
-from web.pages.family_actions.common import CLEARED, CORRECTABLE, bp, field_of, on_family, recorded
+from web.pages.fact_inputs import CORRECTABLE, fact_input
+from web.pages.family_actions.common import bp, on_family, recorded
 from web.pages.form_token import once
 from web.pages.forms import Field, Filled, actor, blank, read, render_form, run
 from web.pages.labels import (
     label,
 )
+from web.schemas.fields import text
+from web.schemas.records import ChangesIn
 
 # --- Corrections ---------------------------------------------------------------------------------------
 
@@ -69,9 +72,10 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     entry = next((e for e in here.timeline.entries if e.event_id == str(event_id)), None)
     if entry is None or entry.retracted or entry.kind not in CORRECTABLE:
         abort(404)
-    amendable = list(FIELDS[CORRECTABLE[entry.kind]])
-    change_fields = [field_of(name, here) for name in amendable]
-    change_fields = [Field(**{**f.__dict__, "required": False}) for f in change_fields]
+    spec = CORRECTABLE[entry.kind]
+    amendable = [f.name for f in spec.amendable]
+    cleared = cleared_for_sensitive()
+    change_fields = [fact_input(f, required=False, cleared=cleared) for f in spec.amendable]
     fields = [
         Field(
             "correction",
@@ -104,7 +108,7 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     filled.values.update({f.name: request.form.get(f.name, "") for f in change_fields})
     changes: dict[str, Any] = {}
     if filled.ok and loaded["correction"] == "amend":
-        changes = amended(entry, change_fields, filled)
+        changes = amended(entry, spec, change_fields, filled)
         if filled.ok and not changes:
             filled.errors["form"], filled.status = _("Change at least one field to amend the entry."), 422
     if not filled.ok:
@@ -124,8 +128,9 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     return recorded(family_id, event_id) if done is not None else render_form(filled, **common)
 
 
-def amended(entry: Entry, change_fields: list[Field], filled: Filled) -> dict[str, Any]:
-    """The amendable fields that now read differently, checked by the API's schema for changes."""
+def amended(entry: Entry, spec: FactSpec, change_fields: list[Field], filled: Filled) -> dict[str, Any]:
+    """The amendable fields that now read differently, checked by the shared schema for changes; an optional
+    field emptied holds its default again, a required one emptied is left as it was."""
     names = [f.name for f in change_fields]
     sub, loaded = read(change_fields, request.form, ChangesIn(only=names))
     filled.errors.update(sub.errors)
@@ -135,7 +140,7 @@ def amended(entry: Entry, change_fields: list[Field], filled: Filled) -> dict[st
     changes = {}
     for name in names:
         before = entry.data.get(name)
-        after = loaded[name] if name in loaded else CLEARED.get(name, before)
+        after = loaded[name] if name in loaded else (before if spec[name].required else spec[name].default)
         if stored(after) != stored(before) and not (after in ("", [], None) and before in ("", [], None)):
             changes[name] = after
     return changes

@@ -7,12 +7,13 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from web.api.common import Strict, peiban, read_models, text
+from web.api.common import peiban, read_models
 from web.api.idempotency import command_id, store
 from web.i18n import _
 from web.infra.erasure import erase_family
-from web.pages.family_actions.common import Action, OnFamily, family_route, field_of
+from web.pages.family_actions.common import Action, OnFamily, family_route, reason_field
 from web.pages.forms import Field, actor
+from web.schemas.fields import Strict, text
 
 #: The one value of the confirmation the form asks for.
 CONFIRMED = "erase"
@@ -27,7 +28,7 @@ class ErasureForm(Strict):
 def erasure_form(here: OnFamily) -> Action:
     """Erase the family's record for good, with the reason, once the coordinator confirms it."""
     fields = [
-        field_of("reason", here),
+        reason_field(),
         Field("confirm", _("Confirm"), "radio", required=True, choices=[(CONFIRMED, _("Erase this record for good"))]),
     ]
 

@@ -8,25 +8,23 @@ from uuid import UUID
 
 from flask import abort, request
 
-from domain.facts import FIELDS
+from domain.facts import CONCERN, FOLLOW_UP, FOLLOW_UP_DONE, MESSAGE, REFERRAL, RESOLUTION, VISIT
 from projections.briefing import Pending
 from web.api.common import clearance, peiban
 from web.api.idempotency import command_id
-from web.api.records import ConcernIn, FollowUpDoneIn, FollowUpIn, MessageIn, ReferralIn, ResolutionIn, VisitIn
 from web.i18n import _
+from web.pages.fact_inputs import fact_inputs
 from web.pages.family_actions.common import (
     Action,
     OnFamily,
     caller_volunteer,
-    fact_fields,
     family_route,
-    field_of,
     pending_choices,
     roster_choices,
-    service_lines,
     when_field,
 )
 from web.pages.forms import Field, actor
+from web.schemas.records import ConcernIn, FollowUpDoneIn, FollowUpIn, MessageIn, ReferralIn, ResolutionIn, VisitIn
 
 
 @family_route("visits/new", "visit")
@@ -47,7 +45,7 @@ def visit_form(here: OnFamily) -> Action:
             default=[t for t in ticked if t],
             hint=_("Tick both volunteers of a handover to record their joint visit."),
         ),
-        *fact_fields(here, list(FIELDS["visit"])),
+        *fact_inputs(VISIT),
     ]
 
     def record(given: dict[str, Any]) -> Any:
@@ -66,7 +64,7 @@ def message_form(here: OnFamily) -> Action:
     fields = [
         when_field(),
         Field("volunteer_id", _("Volunteer"), "select", required=True, choices=people, default=mine or ""),
-        *fact_fields(here, ["direction", "channel", "summary", "family_member", "service_line"]),
+        *fact_inputs(MESSAGE),
     ]
 
     def record(given: dict[str, Any]) -> Any:
@@ -78,7 +76,7 @@ def message_form(here: OnFamily) -> Action:
 @family_route("concerns/new", "concern")
 def concern_form(here: OnFamily) -> Action:
     """Raise a concern about the family."""
-    fields = [*fact_fields(here, ["category", "level", "summary", "service_line"]), when_field()]
+    fields = [*fact_inputs(CONCERN), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().raise_concern(here.family_id, recorded_by=actor(), **given, command_id=command_id())
@@ -91,8 +89,7 @@ def referral_form(here: OnFamily) -> Action:
     """Refer the family to a service line, perhaps because of an open concern."""
     concerns, _follow_ups = here.open_items()
     fields = [
-        Field("service_line", _("Refer to"), "select", required=True, choices=service_lines()),
-        field_of("reason", here),
+        *fact_inputs(REFERRAL),
         Field("concern_id", _("Because of the concern"), "select", choices=pending_choices(concerns)),
         when_field(),
     ]
@@ -110,8 +107,7 @@ def follow_up_form(here: OnFamily) -> Action:
     """Schedule a follow-up: what, by when, and by whom."""
     concerns, _follow_ups = here.open_items()
     fields = [
-        field_of("action", here),
-        field_of("due_on", here),
+        *fact_inputs(FOLLOW_UP),
         Field("volunteer_id", _("Who follows up"), "select", choices=roster_choices(here, everyone=False)),
         Field("concern_id", _("For the concern"), "select", choices=pending_choices(concerns)),
         when_field(),
@@ -136,7 +132,7 @@ def open_item(items: list[Pending], event_id: UUID) -> Pending:
 def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
     """Resolve an open concern: how it was resolved."""
     concern = open_item(here.open_items()[0], concern_id)
-    fields = [Field("resolution", _("How it was resolved"), "textarea", required=True), when_field()]
+    fields = [*fact_inputs(RESOLUTION), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().resolve_concern(
@@ -156,7 +152,7 @@ def resolution_form(here: OnFamily, concern_id: UUID) -> Action:
 def follow_up_done_form(here: OnFamily, follow_up_id: UUID) -> Action:
     """Mark a scheduled follow-up done."""
     follow_up = open_item([p for p in here.open_items()[1] if p.kind == "scheduled"], follow_up_id)
-    fields = [Field("note", _("Note"), "textarea"), when_field()]
+    fields = [*fact_inputs(FOLLOW_UP_DONE), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().complete_follow_up(

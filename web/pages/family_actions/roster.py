@@ -8,9 +8,7 @@ from uuid import UUID
 from flask import abort
 
 from domain.values import Role
-from web.api.assignments import AssignmentEndIn, AssignmentIn
 from web.api.common import clearance, peiban
-from web.api.handovers import AgreementIn, CancellationIn, CompletionIn, HandoverIn
 from web.api.idempotency import command_id
 from web.i18n import _
 from web.pages.family_actions.common import (
@@ -18,7 +16,7 @@ from web.pages.family_actions.common import (
     OnFamily,
     active_volunteers,
     family_route,
-    field_of,
+    reason_field,
     roster_choices,
     when_field,
 )
@@ -27,6 +25,7 @@ from web.pages.labels import (
     ROLES,
     choices,
 )
+from web.schemas.roster import AgreementIn, AssignmentEndIn, AssignmentIn, CancellationIn, CompletionIn, HandoverIn
 
 
 @family_route("assignments/new", "assign")
@@ -49,7 +48,7 @@ def end_assignment_form(here: OnFamily, volunteer_id: UUID) -> Action:
     """End a volunteer's assignment, with the reason."""
     if here.family.roster.current_of(volunteer_id) is None:
         abort(404)
-    fields = [field_of("reason", here), when_field(_("From when"))]
+    fields = [reason_field(), when_field(_("From when"))]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().unassign_volunteer(
@@ -161,7 +160,7 @@ def completion_form(here: OnFamily, handover_id: UUID) -> Action:
 def cancellation_form(here: OnFamily, handover_id: UUID) -> Action:
     """Cancel a planned handover, with the reason."""
     context = handover_context(here, handover_id)
-    fields = [field_of("reason", here), when_field()]
+    fields = [reason_field(), when_field()]
 
     def record(given: dict[str, Any]) -> Any:
         return peiban().cancel_handover(
