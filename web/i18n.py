@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 import flask_babel
 from babel.messages.extract import DEFAULT_KEYWORDS
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
+
+from projections.erasure import ERASED_VOLUNTEER
 
 #: Locale -> the language's own name, in the order the switch offers them; the first is the default.
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "en": "English"}
@@ -126,6 +128,20 @@ def bracketed(items: list[str]) -> str:
     return "(" + ", ".join(items) + ")"
 
 
+#: An erased volunteer, in the reader's language (the views keep ``ERASED_VOLUNTEER``, both languages at once).
+ERASED_VOLUNTEER_EN = N_("erased volunteer")
+
+
+def erased_in_language(response: Response) -> Response:
+    """Views keep an erased volunteer's name as one neutral text in both languages (``ERASED_VOLUNTEER``); a page
+    shows it in its reader's, wherever it was put together (a name in a sentence, a label in the picture)."""
+    if response.mimetype == "text/html" and not response.direct_passthrough and not response.is_streamed:
+        page = response.get_data(as_text=True)
+        if ERASED_VOLUNTEER in page:
+            response.set_data(page.replace(ERASED_VOLUNTEER, translations().ugettext(ERASED_VOLUNTEER_EN)))
+    return response
+
+
 def install(app: Flask) -> None:
     """Translate pages with flask-babel, and give templates the language helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -136,6 +152,7 @@ def install(app: Flask) -> None:
         ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
         newstyle=True,
     )
+    app.after_request(erased_in_language)
     app.jinja_env.filters.update(
         local_time=local_time, local_date=local_date, local_date_value=local_date_value, bracketed=bracketed
     )

@@ -309,3 +309,18 @@ def test_a_coordinator_erases_a_volunteer_on_their_page_once_confirmed(app: Flas
     assert "已删除的义工" in family_page and CANARIES["name"] not in family_page and KEPT in family_page
     listing = text(pages.get("/volunteers"))
     assert "已删除的义工" in listing and CANARIES["name"] not in listing
+
+
+def test_an_erased_volunteer_is_named_in_the_readers_language_on_pages(app: Flask, settings: Settings) -> None:
+    """Views keep one neutral text in both languages; each page shows the half in its reader's language."""
+    scene = write_scene(app, settings)
+    complete_and_depart(app, scene)
+    erase_by_api(app, scene)
+    open_account(app, "coordinator", "coordinator")
+    pages = browser(app, "coordinator")
+    chinese = text(pages.get(f"/families/{scene.family}"))
+    pages.get("/language/en")
+    english = text(pages.get(f"/families/{scene.family}"))
+
+    assert "已删除的义工" in chinese and "erased volunteer" not in chinese
+    assert "erased volunteer" in english and "已删除的义工" not in english
