@@ -37,6 +37,9 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "cohorts.Cohorts"): A.MANAGE_PEOPLE,
     ("GET", "cohorts.OneCohort"): A.READ_PEOPLE,
     ("POST", "cohorts.CloseCohort"): A.MANAGE_PEOPLE,
+    # the transition planner plans handovers: coordinators only, reading its proposal too
+    ("GET", "transition.CohortTransition"): A.MANAGE_FAMILY,
+    ("POST", "transition.CohortTransition"): A.MANAGE_FAMILY,
     ("GET", "volunteers.Volunteers"): A.READ_PEOPLE,
     ("POST", "volunteers.Volunteers"): A.MANAGE_PEOPLE,
     ("GET", "volunteers.OneVolunteer"): A.READ_PEOPLE,
