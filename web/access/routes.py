@@ -107,6 +107,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "people.activate_volunteer"): A.MANAGE_PEOPLE,
     ("GET", "people.cohorts"): A.READ_PEOPLE,
     ("GET", "people.open_cohort"): A.MANAGE_PEOPLE,
+    ("GET", "transition_page.transition"): A.MANAGE_FAMILY,
+    ("POST", "transition_page.transition"): A.MANAGE_FAMILY,
     ("POST", "people.open_cohort"): A.MANAGE_PEOPLE,
     ("GET", "briefing_page.briefing"): A.READ_FAMILY,
     ("GET", "volunteer_page.volunteer"): A.READ_CASELOAD,
