@@ -95,7 +95,10 @@ class Transition:
 
     @property
     def in_progress(self) -> tuple[TransitionFamily, ...]:
-        return tuple(f for f in self.families if f.step is not Step.TO_PLAN)
+        """The families with a handover: those still under way first, then those completed."""
+        return tuple(
+            sorted((f for f in self.families if f.step is not Step.TO_PLAN), key=lambda f: f.step is Step.COMPLETED)
+        )
 
     @property
     def at_risk(self) -> tuple[TransitionFamily, ...]:

@@ -91,7 +91,7 @@ def test_the_planner_proposes_the_familys_co_and_shows_the_days_left(
 ) -> None:
     page = text(coordinator.get(leaving.path))
 
-    assert "2024级 的交接规划" in page
+    assert "交接规划：2024级" in page
     assert "还剩 40 天" in page
     assert selected(page, leaving.f["林家"]) == leaving.v["周"]
     assert "周 · 2025级 · 负责 0 户 · 曾陪伴这个家庭" in page
