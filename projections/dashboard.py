@@ -13,6 +13,7 @@ from domain.values import FamilyStatus, HandoverState, Role
 from projections.collation import pinyin_key
 from projections.db import Tx
 from projections.plain import from_iso, iso, local_day, moment
+from projections.transition import Step
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,33 @@ class HandoverWithoutJointVisit:
 
 
 @dataclass(frozen=True)
+class HandoverInProgress:
+    """A planned handover not yet completed: its step, joint visits, and the days left to the outgoing
+    volunteer's cohort's end."""
+
+    family_id: str
+    display_name: str
+    handover_id: str
+    outgoing_name: str
+    incoming_name: str
+    planned_on: date
+    joint_visits: int
+    agreed: bool
+    cohort_id: str | None
+    days_left: int | None
+
+    @property
+    def step(self) -> Step:
+        if self.agreed:
+            return Step.AGREED
+        return Step.JOINT_VISITS if self.joint_visits else Step.PLANNED
+
+
+#: The most handovers in progress a dashboard lists (soonest cohort end first); ``in_progress_total`` counts all.
+IN_PROGRESS_LIMIT = 50
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """The continuity dashboard at ``now``, with the thresholds it was drawn with."""
 
@@ -81,6 +109,9 @@ class Dashboard:
     cliff: tuple[FamilyContinuity, ...]
     quiet: tuple[FamilyContinuity, ...]
     without_joint_visit: tuple[HandoverWithoutJointVisit, ...]
+    #: handovers planned and not yet completed, soonest cohort end first (at most ``IN_PROGRESS_LIMIT``)
+    in_progress: tuple[HandoverInProgress, ...] = ()
+    in_progress_total: int = 0
 
 
 def _shown(sensitive: bool) -> str:
@@ -115,6 +146,45 @@ def _without_joint_visit(tx: Tx, only: str | None, sensitive: bool) -> tuple[Han
         [HandoverState.COMPLETED.value, *([only] if only else [])],
     )
     return tuple(HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows)
+
+
+def _in_progress(
+    tx: Tx, today: date, only: str | None, sensitive: bool, limit: int
+) -> tuple[tuple[HandoverInProgress, ...], int]:
+    """Open families' planned handovers, soonest end of the outgoing volunteer's cohort first, and how many."""
+    where = f" WHERE h.state = ? AND f.status = ?{' AND h.family_id = ?' if only else ''}"
+    params = [HandoverState.PLANNED.value, FamilyStatus.OPEN.value, *([only] if only else [])]
+    joined = (
+        " FROM continuity_handover h JOIN continuity_family f ON f.family_id = h.family_id"
+        " JOIN continuity_volunteer o ON o.volunteer_id = h.outgoing_id"
+        " JOIN continuity_volunteer i ON i.volunteer_id = h.incoming_id"
+        " LEFT JOIN continuity_cohort c ON c.cohort_id = o.cohort_id"
+    )
+    rows = tx.query(
+        "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.planned_on,"
+        " (SELECT COUNT(*) FROM continuity_contact x WHERE x.handover_id = h.handover_id AND x.kind = 'visit'"
+        f" AND x.retracted = 0{'' if sensitive else ' AND x.sensitive = 0'}),"
+        f" h.family_agreed, c.cohort_id, c.expected_end_on{joined}{where}"
+        " ORDER BY COALESCE(c.expected_end_on, '9999-12-31'), h.planned_on, h.handover_id LIMIT ?",
+        [*params, limit],
+    )
+    total = tx.one(f"SELECT COUNT(*){joined}{where}", params)
+    shown = tuple(
+        HandoverInProgress(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            date.fromisoformat(r[5]),
+            int(r[6]),
+            bool(r[7]),
+            r[8],
+            (date.fromisoformat(r[9]) - today).days if r[9] else None,
+        )
+        for r in rows
+    )
+    return shown, int(total[0]) if total else 0
 
 
 def _last_contacts(tx: Tx, until: str, sensitive: bool) -> dict[str, str]:
@@ -184,6 +254,7 @@ def continuity_dashboard(
     quiet_days: int = 30,
     only: str | None = None,
     include_sensitive: bool = True,
+    in_progress_limit: int = IN_PROGRESS_LIMIT,
 ) -> Dashboard:
     """Every open family's lead, cohort end, handover and last contact, with the lists that need action
     (``only``: the dashboard of that one family, as its page shows it). Without ``include_sensitive``,
@@ -192,6 +263,7 @@ def continuity_dashboard(
     rows = _families(tx, now, only, include_sensitive)
     cliff = [r for r in rows if r.is_covered and not r.successor_planned and (r.days_left or 0) <= cliff_days]
     quiet = [r for r in rows if r.days_quiet >= quiet_days]
+    in_progress, in_progress_total = _in_progress(tx, local_day(now), only, include_sensitive, in_progress_limit)
     return Dashboard(
         now=now,
         cliff_days=cliff_days,
@@ -201,4 +273,6 @@ def continuity_dashboard(
         cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, pinyin_key(r.display_name)))),
         quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, pinyin_key(r.display_name)))),
         without_joint_visit=_without_joint_visit(tx, only, include_sensitive),
+        in_progress=in_progress,
+        in_progress_total=in_progress_total,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import NotFound, Peiban, StoreSettings
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
-from domain.errors import FamilyNotFound, VolunteerNotFound
+from domain.errors import CohortNotFound, FamilyNotFound, VolunteerNotFound
 from projections.briefing import Briefing, build_briefing
 from projections.caseload import Caseload, volunteer_caseload
 from projections.continuity_view import ContinuityView
@@ -20,6 +20,7 @@ from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
 from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
+from projections.transition import Transition, cohort_transition
 
 VIEWS: tuple[type[View], ...] = (TimelineView, ContinuityView)
 
@@ -108,6 +109,24 @@ class ReadModels:
                 only=only,
                 include_sensitive=include_sensitive,
             )
+
+    def transition(
+        self, cohort_id: Any, *, now: datetime, max_caseload: int, risk_days: int, include_sensitive: bool = True
+    ) -> Transition:
+        """A cohort's transition: its families, proposed successors (caseloads under ``max_caseload``), each
+        handover's step and the families at risk (fewer than ``risk_days`` left and no plan or joint visit)."""
+        with self["continuity"].reading() as tx:
+            found = cohort_transition(
+                tx,
+                str(cohort_id),
+                now=now,
+                max_caseload=max_caseload,
+                risk_days=risk_days,
+                include_sensitive=include_sensitive,
+            )
+        if found is None:
+            raise CohortNotFound()
+        return found
 
     def caseload(self, volunteer_id: Any, *, now: datetime, include_sensitive: bool = True) -> Caseload:
         """A volunteer's families, roles, last visits, and visits and hours this month and term (the sensitive

@@ -33,6 +33,7 @@ from web.api import (
     seal,
     session,
     timeline,
+    transition,
     volunteers,
 )
 from web.api.body import StrictJSONProvider
@@ -63,6 +64,7 @@ API_RESOURCES = (
     seal,
     session,
     timeline,
+    transition,
     volunteers,
 )
 

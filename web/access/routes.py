@@ -37,6 +37,9 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "cohorts.Cohorts"): A.MANAGE_PEOPLE,
     ("GET", "cohorts.OneCohort"): A.READ_PEOPLE,
     ("POST", "cohorts.CloseCohort"): A.MANAGE_PEOPLE,
+    # the transition planner plans handovers: coordinators only, reading its proposal too
+    ("GET", "transition.CohortTransition"): A.MANAGE_FAMILY,
+    ("POST", "transition.CohortTransition"): A.MANAGE_FAMILY,
     ("GET", "volunteers.Volunteers"): A.READ_PEOPLE,
     ("POST", "volunteers.Volunteers"): A.MANAGE_PEOPLE,
     ("GET", "volunteers.OneVolunteer"): A.READ_PEOPLE,
@@ -104,6 +107,8 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("POST", "people.activate_volunteer"): A.MANAGE_PEOPLE,
     ("GET", "people.cohorts"): A.READ_PEOPLE,
     ("GET", "people.open_cohort"): A.MANAGE_PEOPLE,
+    ("GET", "transition_page.transition"): A.MANAGE_FAMILY,
+    ("POST", "transition_page.transition"): A.MANAGE_FAMILY,
     ("POST", "people.open_cohort"): A.MANAGE_PEOPLE,
     ("GET", "briefing_page.briefing"): A.READ_FAMILY,
     ("GET", "volunteer_page.volunteer"): A.READ_CASELOAD,

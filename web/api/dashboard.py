@@ -9,6 +9,7 @@ from flask.views import MethodView
 
 from domain.values import HandoverState
 from projections.dashboard import Dashboard
+from projections.transition import Step
 from web.access.guard import cleared_for_sensitive
 from web.api.common import Blueprint, now, read_models
 from web.schemas.fields import Strict, Whole
@@ -69,6 +70,20 @@ class WithoutJointVisitOut(ma.Schema):
     reason = ma.fields.String()
 
 
+class HandoverInProgressOut(ma.Schema):
+    family_id = ma.fields.String()
+    display_name = ma.fields.String()
+    handover_id = ma.fields.String()
+    outgoing_name = ma.fields.String()
+    incoming_name = ma.fields.String()
+    planned_on = ma.fields.Date()
+    joint_visits = ma.fields.Integer()
+    agreed = ma.fields.Boolean()
+    step = ma.fields.Enum(Step, by_value=True, metadata={"description": "planned → joint_visits → agreed"})
+    cohort_id = ma.fields.String(allow_none=True, metadata={"description": "交出义工的期次 / the outgoing's cohort"})
+    days_left = ma.fields.Integer(allow_none=True, metadata={"description": "距该期结束的天数 / days to its end"})
+
+
 class DashboardOut(ma.Schema):
     now = ma.fields.AwareDateTime()
     cliff_days = ma.fields.Integer()
@@ -78,6 +93,11 @@ class DashboardOut(ma.Schema):
     cliff = ma.fields.List(ma.fields.Nested(FamilyContinuityOut))
     quiet = ma.fields.List(ma.fields.Nested(FamilyContinuityOut))
     without_joint_visit = ma.fields.List(ma.fields.Nested(WithoutJointVisitOut))
+    in_progress = ma.fields.List(
+        ma.fields.Nested(HandoverInProgressOut),
+        metadata={"description": "进行中的交接（最多 50 个，最早结束的期次在前）/ handovers in progress (at most 50)"},
+    )
+    in_progress_total = ma.fields.Integer()
 
 
 @blp.route("/continuity")

@@ -20,6 +20,7 @@ from web.pages import (
     retention,
     seal,
     signin,
+    transition,
 )
 from web.pages import volunteer as volunteer_page
 from web.pages.entries import role_label
@@ -46,6 +47,7 @@ def register_pages(app: Flask) -> None:
         seal,
         case_file,
         retention,
+        transition,
     ):
         app.register_blueprint(module.bp)
     errors.install(app)

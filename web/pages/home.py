@@ -29,6 +29,7 @@ bp = Blueprint("home", __name__)
 class CohortEnd:
     """A cohort whose volunteers lead open families, and when it ends."""
 
+    cohort_id: str
     name: str
     ends_on: date | None
     days_left: int | None
@@ -43,7 +44,9 @@ def cohort_ends(dashboard: Dashboard) -> list[CohortEnd]:
             continue
         seen = counted.get(row.cohort_id)
         families = seen.families + 1 if seen else 1
-        counted[row.cohort_id] = CohortEnd(row.cohort_name or "", row.cohort_ends_on, row.days_left, families)
+        counted[row.cohort_id] = CohortEnd(
+            row.cohort_id, row.cohort_name or "", row.cohort_ends_on, row.days_left, families
+        )
     return sorted(counted.values(), key=lambda c: (c.ends_on or date.max, c.name))
 
 
@@ -58,7 +61,12 @@ def home() -> ResponseReturnValue:
     models: ReadModels = extension("peiban.read_models")
     if may(caller.role, Action.READ_DASHBOARD):
         dashboard = models.dashboard(now=now(), include_sensitive=cleared_for_sensitive())
-        return render_template("dashboard.html", dashboard=dashboard, cohorts=cohort_ends(dashboard))
+        return render_template(
+            "dashboard.html",
+            dashboard=dashboard,
+            cohorts=cohort_ends(dashboard),
+            may_plan=may(caller.role, Action.MANAGE_FAMILY),
+        )
     if caller.volunteer_id is None or scope_of(caller.role, Action.READ_CASELOAD) is not Scope.SELF:
         return error_page(403)
     caseload: Caseload = models.caseload(caller.volunteer_id, now=now())

@@ -265,7 +265,8 @@ def cohort_list() -> ResponseReturnValue:
         rows = cohorts(tx)
     opened = next((c for c in rows if c.cohort_id == request.args.get("opened")), None)
     notice = _("Opened the cohort %(name)s.", name=opened.name) if opened else ""
-    return render_template("cohorts.html", rows=rows, notice=notice, may_open=may_do(Action.MANAGE_PEOPLE))
+    may_open, may_plan = may_do(Action.MANAGE_PEOPLE), may_do(Action.MANAGE_FAMILY)
+    return render_template("cohorts.html", rows=rows, notice=notice, may_open=may_open, may_plan=may_plan)
 
 
 @bp.route("/cohorts/new", endpoint="open_cohort", methods=["GET", "POST"])

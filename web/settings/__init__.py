@@ -51,6 +51,11 @@ class Settings:
     exit_after_save: bool = False
     #: A closed family becomes a candidate for erasure this many days after its closure (the retention list).
     retention_days: int = 3 * 365
+    #: The most families a volunteer leads: the transition planner proposes no successor beyond it.
+    max_caseload: int = 3
+    #: With fewer days than this left to a cohort's end, a family without a planned handover, or whose handover
+    #: has had no joint visit yet, is at risk (the transition planner lists it).
+    transition_risk_days: int = 30
 
 
 def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -84,6 +89,8 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         trust_proxy=proxies(given.get("trust_proxy", env.get("PEIBAN_TRUST_PROXY", "0"))),
         exit_after_save=env.get("PEIBAN_TEST_EXIT_AFTER_SAVE", "") == "1",
         retention_days=retention_days(env.get("PEIBAN_RETENTION_DAYS", str(3 * 365))),
+        max_caseload=whole("PEIBAN_MAX_CASELOAD", env.get("PEIBAN_MAX_CASELOAD", "3"), 1, 50),
+        transition_risk_days=whole("PEIBAN_TRANSITION_RISK_DAYS", env.get("PEIBAN_TRANSITION_RISK_DAYS", "30"), 1, 365),
     )
 
 
@@ -92,6 +99,14 @@ def retention_days(value: str) -> int:
     text = value.strip()
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 36_500):
         raise ValueError(f"PEIBAN_RETENTION_DAYS must be a number of days from 1 to 36500 (got {value!r})")
+    return int(text)
+
+
+def whole(name: str, value: str, least: int, most: int) -> int:
+    """A setting that is a whole number from ``least`` to ``most`` (ASCII digits only)."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and least <= int(text) <= most):
+        raise ValueError(f"{name} must be a whole number from {least} to {most} (got {value!r})")
     return int(text)
 
 

@@ -149,6 +149,21 @@ def on_volunteer(suffix: str, body: Body, *, fresh: str = "") -> Build:
     return build
 
 
+def transition(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    """Confirm a successor for a family of a leaving cohort (a fresh one, with its own family, when it must succeed)."""
+    if not ready:
+        choice = {"family_id": n.families[Where.OWN], "incoming_volunteer_id": n.volunteer}
+        return f"/cohorts/{n.cohort}/transition", {"planned_on": str(day(14)), "handovers": [choice]}
+    app = n.app
+    leaving = app.open_cohort(name="离开的一期", intake_on=day(-500), expected_end_on=day(30), recorded_by="tests")
+    lead = app.register_volunteer(cohort_id=leaving, name="离开的义工", contact="微信", recorded_by="tests")
+    app.activate_volunteer(lead, recorded_by="tests")
+    fid = app.enrol_family(recorded_by="tests", **family_profile(display_name="交接的家庭"))
+    app.assign_volunteer(fid, volunteer_id=lead, role="lead", recorded_by="tests")
+    choice = {"family_id": str(fid), "incoming_volunteer_id": n.fresh_volunteer()}
+    return f"/cohorts/{leaving}/transition", {"planned_on": str(day(14)), "handovers": [choice]}
+
+
 NEW_COHORT = {"name": "新一期", "starts_on": str(day(-10)), "ends_on": str(day(300))}
 
 #: One concrete request per routed endpoint: (path under /api/v1, JSON body); ``ready`` asks for fresh targets.
@@ -160,6 +175,8 @@ REQUESTS: dict[tuple[str, str], Build] = {
         f"/cohorts/{n.fresh_cohort() if ready else n.cohort}/close",
         {},
     ),
+    ("GET", "transition.CohortTransition"): lambda n, where, ready: (f"/cohorts/{n.cohort}/transition", None),
+    ("POST", "transition.CohortTransition"): transition,
     ("GET", "volunteers.Volunteers"): lambda n, where, ready: ("/volunteers", None),
     ("POST", "volunteers.Volunteers"): lambda n, where, ready: (
         "/volunteers",
