@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from domain import Peiban, StoreSettings  # noqa: E402
+from domain.encryption import to_domain_events  # noqa: E402
 from projections.keystore import KeyStore, key_database  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
 from web.generate import generate  # noqa: E402
@@ -52,8 +53,7 @@ def open_app(settings: StoreSettings, encrypted: bool) -> Peiban:
 def read_all(app: Peiban) -> int:
     position, count = 0, 0
     while notifications := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
-        for notification in notifications:
-            app.mapper.to_domain_event(notification)
+        to_domain_events(app.mapper, notifications)  # a page at a time, as the views read it
         count += len(notifications)
         position = notifications[-1].id
     return count
