@@ -24,7 +24,16 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Mapper,
+    MapperDeserialisationError,
+    Recording,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import get_topic
 
 #: The first bytes of every encrypted state: a zero byte never starts the JSON of a plaintext state.
 MAGIC = b"\x00pb1"
@@ -140,6 +149,12 @@ class EncryptingMapper(Mapper[UUID]):
         self.keys.load({self._key_owner(_uuid(row.originator_id), row.topic) for row in rows}, create=False)
         return [self.to_domain_event(row) for row in rows]
 
+    def make_keys(self, domain_events: Sequence[Any]) -> None:
+        """Make the keys of the records of one save in one transaction (one wait for the disk, not one each)."""
+        owners = {self._key_owner(e.originator_id, get_topic(type(e))) for e in domain_events}
+        if len(owners) > 1:  # one record: its first encryption makes its key just the same
+            self.keys.load(owners, create=True)
+
     def _key_owner(self, uid: UUID, topic: str) -> UUID:
         return REGISTER_KEY if topic in self.register else self.owner(uid)
 
@@ -211,6 +226,18 @@ def _parsed(text: str) -> UUID:
     return UUID(text)
 
 
+class KeysFirstEventStore(EventStore[UUID]):
+    """The library's event store, with the keys of every record in a save made together before encrypting."""
+
+    def __init__(self, mapper: EncryptingMapper, recorder: AggregateRecorder) -> None:
+        super().__init__(mapper, recorder)
+        self.encrypting = mapper
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        self.encrypting.make_keys(domain_events)
+        return super().put(domain_events, **kwargs)
+
+
 class EncryptedApplication(Application[UUID]):
     """An application whose stored facts are encrypted when it is given a key ring (the web layer gives one)."""
 
@@ -238,3 +265,8 @@ class EncryptedApplication(Application[UUID]):
         if self.keys is None:
             return super().construct_mapper()
         return EncryptingMapper(self.construct_transcoder(), self.keys, self.key_owner, self.register_topics)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        if isinstance(self.mapper, EncryptingMapper):
+            return KeysFirstEventStore(self.mapper, self.recorder)
+        return super().construct_event_store()
