@@ -91,7 +91,7 @@ class KeyRing(Protocol):
 
     def cipher(self, owner: UUID, *, create: bool) -> AESGCM: ...
 
-    def load(self, owners: Iterable[UUID], *, create: bool) -> None: ...
+    def load(self, owners: Iterable[UUID], *, create: bool) -> Mapping[UUID, AESGCM]: ...
 
     def destroy(self, owner: UUID, *, at: datetime, reason: str) -> None: ...
 
@@ -137,17 +137,20 @@ class EncryptingMapper(Mapper[UUID]):
         return _row(stored, self.encrypt(stored, stored.state))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        try:
-            state = self.decrypt(stored_event)
-        except KeyErased:
-            uid = _uuid(stored_event.originator_id)
-            return Shredded(uid, stored_event.originator_version, stored_event.topic)
-        return super().to_domain_event(_row(stored_event, state))
+        return self._fact(stored_event, None)
 
     def to_domain_events(self, rows: Sequence[StoredEvent]) -> list[Any]:
         """The facts of rows read together (a page of the log), their keys fetched in one query first."""
-        self.keys.load({self._key_owner(_uuid(row.originator_id), row.topic) for row in rows}, create=False)
-        return [self.to_domain_event(row) for row in rows]
+        owners = [self._key_owner(_uuid(row.originator_id), row.topic) for row in rows]
+        ciphers = self.keys.load(set(owners), create=False)
+        return [self._fact(row, ciphers.get(owner)) for row, owner in zip(rows, owners, strict=True)]
+
+    def _fact(self, row: StoredEvent, aead: AESGCM | None) -> Any:
+        try:
+            state = self.decrypt(row, aead)
+        except KeyErased:
+            return Shredded(_uuid(row.originator_id), row.originator_version, row.topic)
+        return super().to_domain_event(_row(row, state))
 
     def make_keys(self, domain_events: Sequence[Any]) -> None:
         """Make the keys of the records of one save in one transaction (one wait for the disk, not one each)."""
@@ -167,13 +170,15 @@ class EncryptingMapper(Mapper[UUID]):
             MAGIC + nonce + aead.encrypt(nonce, plaintext, _AD(uid.bytes, row.originator_version) + row.topic.encode())
         )
 
-    def decrypt(self, row: StoredEvent) -> bytes:
-        """The plaintext state of a stored row; a clear error if it is not this row's ciphertext."""
+    def decrypt(self, row: StoredEvent, aead: AESGCM | None = None) -> bytes:
+        """The plaintext state of a stored row (by ``aead``, when its key's cipher is at hand already);
+        a clear error if it is not this row's ciphertext."""
         state = row.state if type(row.state) is bytes else bytes(row.state)  # PostgreSQL may give a memoryview
         if state[: len(MAGIC)] != MAGIC:
             raise FactUnreadable(f"事实未加密 / the fact is stored unencrypted: {_where(row)}")
         uid = _uuid(row.originator_id)
-        aead = self.keys.cipher(self._key_owner(uid, row.topic), create=False)
+        if aead is None:
+            aead = self.keys.cipher(self._key_owner(uid, row.topic), create=False)
         ad = _AD(uid.bytes, row.originator_version) + row.topic.encode()
         try:
             return aead.decrypt(state[len(MAGIC) : _SEALED], state[_SEALED:], ad)

@@ -135,15 +135,22 @@ class KeyStore:
             raise KeyUnavailable(owner, "密钥库中没有它的密钥 / the key store holds no key for it")
         return found
 
-    def load(self, owners: Iterable[UUID], *, create: bool) -> None:
-        """Have the ciphers of ``owners`` ready, fetched in one query (a page of the log, a save of many records).
+    def load(self, owners: Iterable[UUID], *, create: bool) -> dict[UUID, AESGCM]:
+        """The ciphers of ``owners``, those not in memory fetched in one query (a page of the log, a save).
 
         With ``create``, the missing keys are made in one transaction (one wait for the disk); an
-        owner without a key (erased, or never written) is left for ``cipher`` to refuse.
+        owner without a key (erased, or never written) is left out, for ``cipher`` to refuse.
         """
-        wanted = {owner for owner in owners if owner not in self._cache}
+        found, wanted = {}, set()
+        for owner in owners:
+            cipher = self._cache.get(owner)
+            if cipher is None:
+                wanted.add(owner)
+            else:
+                found[owner] = cipher
         if wanted:
-            self._load(wanted, create=create)
+            found |= self._load(wanted, create=create)
+        return found
 
     def _load(self, owners: set[UUID], *, create: bool) -> dict[UUID, AESGCM]:
         master = self._unlocked()
