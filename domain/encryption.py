@@ -109,10 +109,14 @@ def is_encrypted(state: bytes) -> bool:
 
 def associated_data(originator_id: UUID | str, version: int, topic: str) -> bytes:
     """What binds a ciphertext to its row: aggregate id, version and topic (authenticated, not encrypted)."""
-    return _AD(_uuid(originator_id).bytes, version) + topic.encode()
+    return _ad(_uuid(originator_id), version, topic)
 
 
-_AD = struct.Struct(">16sQ").pack
+def _ad(uid: UUID, version: int, topic: str) -> bytes:
+    return _ID_AND_VERSION(uid.bytes, version) + topic.encode()
+
+
+_ID_AND_VERSION = struct.Struct(">16sQ").pack
 _SEALED = len(MAGIC) + NONCE_BYTES
 
 
@@ -166,9 +170,7 @@ class EncryptingMapper(Mapper[UUID]):
         uid = _uuid(row.originator_id)
         aead = self.keys.cipher(self._key_owner(uid, row.topic), create=True)
         nonce = os.urandom(NONCE_BYTES)
-        return (
-            MAGIC + nonce + aead.encrypt(nonce, plaintext, _AD(uid.bytes, row.originator_version) + row.topic.encode())
-        )
+        return MAGIC + nonce + aead.encrypt(nonce, plaintext, _ad(uid, row.originator_version, row.topic))
 
     def decrypt(self, row: StoredEvent, aead: AESGCM | None = None) -> bytes:
         """The plaintext state of a stored row (by ``aead``, when its key's cipher is at hand already);
@@ -179,7 +181,7 @@ class EncryptingMapper(Mapper[UUID]):
         uid = _uuid(row.originator_id)
         if aead is None:
             aead = self.keys.cipher(self._key_owner(uid, row.topic), create=False)
-        ad = _AD(uid.bytes, row.originator_version) + row.topic.encode()
+        ad = _ad(uid, row.originator_version, row.topic)
         try:
             return aead.decrypt(state[len(MAGIC) : _SEALED], state[_SEALED:], ad)
         except InvalidTag:
