@@ -113,7 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=300, help="families (default 300)")
     parser.add_argument("--facts", type=int, default=25, help="facts per family (default 25)")
-    parser.add_argument("--rounds", type=int, default=3, help="off and on alternately, best of (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="off and on alternately, best of (default 5)")
     parser.add_argument("--single", type=int, default=20, help="families saved a fact at a time (default 20)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="peiban-encryption-bench-"))
