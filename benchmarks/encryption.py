@@ -2,7 +2,9 @@
 
 The same generated story is written into two fresh SQLite stores, one plain (no key ring) and one
 encrypted (a key per record, kept wrapped in the key store), then read back and every view is
-rebuilt from each. Ratios (on / off) are printed, since these machines are noisy; the goal is ≤ 1.3×.
+rebuilt from each; the goal is a cost (off rate / on rate) ≤ 1.3×. The machine is shared and its
+load changes by the second, so each measure is taken off then on straight after, as a pair, in every
+round; the cost printed is the median of those pairs' ratios, with their range.
 
 Two appends are measured, as a record's key is made (and waited for on disk) on its first write:
 - "append, a family per save": the generator's bulk load, every family's 25 facts in one save, so
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -102,64 +105,92 @@ def cold_read(app: Peiban) -> int:
     return read_all(app)
 
 
-def measure(folder: Path, families: int, facts: int, one_by_one: list[Any], encrypted: bool) -> dict[str, float]:
-    settings = StoreSettings(backend="sqlite", data_dir=folder)
-    folder.mkdir(parents=True)
-    app = open_app(settings, encrypted)
+class Store:
+    """One side of a round: a fresh SQLite store, plain or encrypted, with its views."""
 
-    def append() -> int:
-        generate(app, families=families, facts_per_family=facts)
-        return app.log_position()
+    def __init__(self, folder: Path, encrypted: bool) -> None:
+        folder.mkdir(parents=True)
+        self.settings = StoreSettings(backend="sqlite", data_dir=folder)
+        self.app = open_app(self.settings, encrypted)
+        self.single = folder / "single"
+        self.encrypted = encrypted
 
-    figures = {"append, a family per save": timed(append)}
-    if isinstance(app.keys, TimedKeyStore):  # how much of the append went to making keys, in seconds per fact
-        figures["making keys"] = app.keys.making / app.log_position()
-    (folder / "single").mkdir()
-    single = open_app(StoreSettings(backend="sqlite", data_dir=folder / "single"), encrypted)
-    figures["append, a fact per save"] = timed(lambda: save_one_by_one(single, one_by_one))
-    single.close()
-    # reading is short: the best of three passes, each with the keys read from the key store again
-    figures["read + deserialise"] = max(timed(lambda: cold_read(app)) for _ in range(3))
-    models = ReadModels(app, settings, batch_size=2000)
-    figures["rebuild every view"] = timed(lambda: models.rebuild(None))
-    models.close()
-    app.close()
-    return figures
+    def append(self, families: int, facts: int) -> int:
+        generate(self.app, families=families, facts_per_family=facts)
+        return self.app.log_position()
+
+    def append_one_by_one(self, facts: list[Any]) -> int:
+        self.single.mkdir()
+        app = open_app(StoreSettings(backend="sqlite", data_dir=self.single), self.encrypted)
+        try:
+            return save_one_by_one(app, facts)
+        finally:
+            app.close()
+
+    def rebuild(self) -> int:
+        models = ReadModels(self.app, self.settings, batch_size=2000)
+        try:
+            return models.rebuild(None)
+        finally:
+            models.close()
+
+    def making_keys(self) -> float:
+        """Seconds a fact spent making keys so far (0 on the plain side)."""
+        keys = self.app.keys
+        return keys.making / self.app.log_position() if isinstance(keys, TimedKeyStore) else 0.0
+
+
+Pairs = dict[str, list[tuple[float, float]]]
+
+
+def measure_round(folder: Path, families: int, facts: int, one_by_one: list[Any], pairs: Pairs) -> float:
+    """Each measure taken off then on at once (the load of a shared machine changes by the second);
+    returns the seconds a fact of the encrypted bulk append spent making keys."""
+    off, on = Store(folder / "off", False), Store(folder / "on", True)
+
+    def pair(name: str, run: Callable[[Store], int]) -> None:
+        pairs.setdefault(name, []).append((timed(lambda: run(off)), timed(lambda: run(on))))
+
+    pair("append, a family per save", lambda side: side.append(families, facts))
+    making = on.making_keys()
+    pair("append, a fact per save", lambda side: side.append_one_by_one(one_by_one))
+    for _ in range(3):  # reading is short: three pairs, each with the keys read from the key store again
+        pair("read + deserialise", lambda side: cold_read(side.app))
+    pair("rebuild every view", Store.rebuild)
+    off.app.close()
+    on.app.close()
+    return making
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", type=int, default=300, help="families (default 300)")
     parser.add_argument("--facts", type=int, default=25, help="facts per family (default 25)")
-    parser.add_argument("--rounds", type=int, default=5, help="off and on alternately, best of (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, each measure off then on (default 5)")
     parser.add_argument("--single", type=int, default=20, help="families saved a fact at a time (default 20)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="peiban-encryption-bench-"))
     one_by_one = story(args.single, args.facts)
-    off: dict[str, float] = {}
-    on: dict[str, float] = {}
-    making_keys = 0.0
-    for round_ in range(args.rounds):
-        for best, encrypted in ((off, False), (on, True)):
-            where = folder / f"{'on' if encrypted else 'off'}-{round_}"
-            found = measure(where, args.families, args.facts, one_by_one, encrypted)
-            making = found.pop("making keys", None)
-            if making is not None and found["append, a family per save"] > best.get("append, a family per save", 0):
-                making_keys = making  # from the round whose bulk append is reported
-            for name, rate in found.items():
-                best[name] = max(best.get(name, 0.0), rate)
+    pairs: Pairs = {}
+    making = [measure_round(folder / str(n), args.families, args.facts, one_by_one, pairs) for n in range(args.rounds)]
     print(
-        f"\n{args.families} families x {args.facts} facts ({args.single} families a fact per save),"
-        f" SQLite, facts/s (best of {args.rounds}, one run)\n"
+        f"\n{args.families} families x {args.facts} facts ({args.single} families a fact per save), SQLite,"
+        f" facts/s (best of {args.rounds} rounds, one run); on cost = off/on of each pair taken together:"
+        " median (range)\n"
     )
-    print(f"{'':28}{'off':>12}{'on':>12}{'on cost (off/on)':>20}")
-    for name, plain in off.items():
-        print(f"{name:28}{plain:>12,.0f}{on[name]:>12,.0f}{plain / on[name]:>19.2f}x")
-    bulk, making = 1 / on["append, a family per save"], making_keys
+    print(f"{'':28}{'off':>10}{'on':>10}   on cost")
+    for name, found in pairs.items():
+        ratios = sorted(plain / encrypted for plain, encrypted in found)
+        best_off, best_on = max(p for p, _ in found), max(e for _, e in found)
+        print(
+            f"{name:28}{best_off:>10,.0f}{best_on:>10,.0f}   {statistics.median(ratios):.2f}x"
+            f" ({ratios[0]:.2f}–{ratios[-1]:.2f})"
+        )
+    bulk = [(1 / e, m) for (_, e), m in zip(pairs["append, a family per save"], making, strict=True)]
+    share = statistics.median(m / t for t, m in bulk)
     print(
-        f"\nof the encrypted bulk append's {bulk * 1e6:,.0f} µs a fact, {making * 1e6:,.0f} µs went to making keys"
-        f" ({making / bulk:.0%}: one transaction waited for on disk per new record, or per save of several);"
-        f" without it the cost would be {(bulk - making) * off['append, a family per save']:.2f}x"
+        f"\nmaking keys (a transaction waited for on disk per new record, or per save of several) took a median"
+        f" {share:.0%} of the encrypted bulk append's time"
     )
 
 
