@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -24,13 +24,22 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    EventStore,
+    Mapper,
+    MapperDeserialisationError,
+    Recording,
+    StoredEvent,
+    Transcoder,
+)
+from eventsourcing.utils import get_topic
 
 #: The first bytes of every encrypted state: a zero byte never starts the JSON of a plaintext state.
 MAGIC = b"\x00pb1"
 NONCE_BYTES = 12
-#: ciphers kept ready, one per data key recently used
-CIPHER_CACHE = 4096
+#: ids parsed from their stored text, kept for the next fact of the same record
+PARSED_IDS = 4096
 
 
 class KeyUnavailable(Exception):
@@ -78,9 +87,11 @@ class FactUnreadable(MapperDeserialisationError):
 
 
 class KeyRing(Protocol):
-    """Where a record's 256-bit data key comes from (created on the record's first write)."""
+    """Where the cipher of a record's 256-bit data key comes from (the key made on the record's first write)."""
 
-    def key(self, owner: UUID, *, create: bool) -> bytes: ...
+    def cipher(self, owner: UUID, *, create: bool) -> AESGCM: ...
+
+    def load(self, owners: Iterable[UUID], *, create: bool) -> Mapping[UUID, AESGCM]: ...
 
     def destroy(self, owner: UUID, *, at: datetime, reason: str) -> None: ...
 
@@ -98,11 +109,23 @@ def is_encrypted(state: bytes) -> bool:
 
 def associated_data(originator_id: UUID | str, version: int, topic: str) -> bytes:
     """What binds a ciphertext to its row: aggregate id, version and topic (authenticated, not encrypted)."""
-    return _uuid(originator_id).bytes + struct.pack(">Q", version) + topic.encode()
+    return _ad(_uuid(originator_id), version, topic)
+
+
+def _ad(uid: UUID, version: int, topic: str) -> bytes:
+    return _ID_AND_VERSION(uid.bytes, version) + topic.encode()
+
+
+_ID_AND_VERSION = struct.Struct(">16sQ").pack
+_SEALED = len(MAGIC) + NONCE_BYTES
 
 
 class EncryptingMapper(Mapper[UUID]):
-    """eventsourcing's mapper, with every state encrypted (AES-256-GCM) under its record's key."""
+    """eventsourcing's mapper, with every state encrypted (AES-256-GCM) under its record's key.
+
+    The ciphers come from the key ring, which alone keeps them (so a destroyed key leaves memory
+    with its cipher); a page of rows read together has its keys fetched in one query first.
+    """
 
     def __init__(
         self, transcoder: Transcoder, keys: KeyRing, owner: Owner, register: frozenset[str] = frozenset()
@@ -112,73 +135,114 @@ class EncryptingMapper(Mapper[UUID]):
         self.owner = owner
         #: topics of the facts kept under the erasure register's key
         self.register = register
-        self._ciphers: dict[bytes, AESGCM] = {}  # by key: each lookup still asks the key ring first
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         stored = super().to_stored_event(domain_event)
         return _row(stored, self.encrypt(stored, stored.state))
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return self._fact(stored_event, None)
+
+    def to_domain_events(self, rows: Sequence[StoredEvent]) -> list[Any]:
+        """The facts of rows read together (a page of the log), their keys fetched in one query first."""
+        owners = [self._key_owner(_uuid(row.originator_id), row.topic) for row in rows]
+        ciphers = self.keys.load(set(owners), create=False)
+        return [self._fact(row, ciphers.get(owner)) for row, owner in zip(rows, owners, strict=True)]
+
+    def _fact(self, row: StoredEvent, aead: AESGCM | None) -> Any:
         try:
-            state = self.decrypt(stored_event)
+            state = self.decrypt(row, aead)
         except KeyErased:
-            uid = _uuid(stored_event.originator_id)
-            return Shredded(uid, stored_event.originator_version, stored_event.topic)
-        return super().to_domain_event(_row(stored_event, state))
+            return Shredded(_uuid(row.originator_id), row.originator_version, row.topic)
+        return super().to_domain_event(_row(row, state))
+
+    def make_keys(self, domain_events: Sequence[Any]) -> None:
+        """Make the keys of the records of one save in one transaction (one wait for the disk, not one each)."""
+        owners = {self._key_owner(e.originator_id, get_topic(type(e))) for e in domain_events}
+        if len(owners) > 1:  # one record: its first encryption makes its key just the same
+            self.keys.load(owners, create=True)
 
     def _key_owner(self, uid: UUID, topic: str) -> UUID:
         return REGISTER_KEY if topic in self.register else self.owner(uid)
 
-    def _cipher(self, owner: UUID, *, create: bool) -> AESGCM:
-        key = self.keys.key(owner, create=create)
-        cipher = self._ciphers.get(key)
-        if cipher is None:
-            if len(self._ciphers) >= CIPHER_CACHE:
-                self._ciphers.clear()
-            cipher = self._ciphers[key] = AESGCM(key)
-        return cipher
-
     def encrypt(self, row: StoredEvent, plaintext: bytes) -> bytes:
         """The stored form of ``plaintext`` for ``row`` (its key created if this is the record's first write)."""
         uid = _uuid(row.originator_id)
-        aead = self._cipher(self._key_owner(uid, row.topic), create=True)
+        aead = self.keys.cipher(self._key_owner(uid, row.topic), create=True)
         nonce = os.urandom(NONCE_BYTES)
-        ad = associated_data(uid, row.originator_version, row.topic)
-        return MAGIC + nonce + aead.encrypt(nonce, plaintext, ad)
+        return MAGIC + nonce + aead.encrypt(nonce, plaintext, _ad(uid, row.originator_version, row.topic))
 
-    def decrypt(self, row: StoredEvent) -> bytes:
-        """The plaintext state of a stored row; a clear error if it is not this row's ciphertext."""
-        state = bytes(row.state)
-        where = f"{row.topic} {row.originator_id} v{row.originator_version}"
-        if not is_encrypted(state):
-            raise FactUnreadable(f"事实未加密 / the fact is stored unencrypted: {where}")
+    def decrypt(self, row: StoredEvent, aead: AESGCM | None = None) -> bytes:
+        """The plaintext state of a stored row (by ``aead``, when its key's cipher is at hand already);
+        a clear error if it is not this row's ciphertext."""
+        state = row.state if type(row.state) is bytes else bytes(row.state)  # PostgreSQL may give a memoryview
+        if state[: len(MAGIC)] != MAGIC:
+            raise FactUnreadable(f"事实未加密 / the fact is stored unencrypted: {_where(row)}")
         uid = _uuid(row.originator_id)
-        aead = self._cipher(self._key_owner(uid, row.topic), create=False)
-        nonce, sealed = state[len(MAGIC) : len(MAGIC) + NONCE_BYTES], state[len(MAGIC) + NONCE_BYTES :]
+        if aead is None:
+            aead = self.keys.cipher(self._key_owner(uid, row.topic), create=False)
+        ad = _ad(uid, row.originator_version, row.topic)
         try:
-            return aead.decrypt(nonce, sealed, associated_data(uid, row.originator_version, row.topic))
+            return aead.decrypt(state[len(MAGIC) : _SEALED], state[_SEALED:], ad)
         except InvalidTag:
             raise FactUnreadable(
                 f"事实无法解密（密文被改动或被移到别的行）/ the fact cannot be decrypted"
-                f" (altered, or moved from another row): {where}"
+                f" (altered, or moved from another row): {_where(row)}"
             ) from None
 
 
+def to_domain_events(mapper: Mapper[UUID], rows: Sequence[StoredEvent]) -> list[Any]:
+    """The facts of a page of the log, by any mapper (an encrypting one fetches the page's keys at once)."""
+    if isinstance(mapper, EncryptingMapper):
+        return mapper.to_domain_events(rows)
+    return [mapper.to_domain_event(row) for row in rows]
+
+
+def _where(row: StoredEvent) -> str:
+    return f"{row.topic} {row.originator_id} v{row.originator_version}"
+
+
 def _row(row: StoredEvent, state: bytes) -> StoredEvent:
-    """The row with another state (built directly: ``dataclasses.replace`` costs more than the cipher)."""
-    return StoredEvent(
-        originator_id=row.originator_id, originator_version=row.originator_version, topic=row.topic, state=state
+    """The row with another state, made as the library makes its events: the frozen dataclass's
+    ``__init__`` (or ``dataclasses.replace``) costs about as much as the cipher itself."""
+    made: StoredEvent = _new(StoredEvent)
+    _set(
+        made,
+        "__dict__",
+        {
+            "originator_id": row.originator_id,
+            "originator_version": row.originator_version,
+            "topic": row.topic,
+            "state": state,
+        },
     )
+    return made
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _uuid(value: UUID | str) -> UUID:
     return value if isinstance(value, UUID) else _parsed(str(value))
 
 
-@lru_cache(maxsize=CIPHER_CACHE)
+@lru_cache(maxsize=PARSED_IDS)
 def _parsed(text: str) -> UUID:
     """An id as stored in SQLite (text), parsed once: a record's facts are read together."""
     return UUID(text)
+
+
+class KeysFirstEventStore(EventStore[UUID]):
+    """The library's event store, with the keys of every record in a save made together before encrypting."""
+
+    def __init__(self, mapper: EncryptingMapper, recorder: AggregateRecorder) -> None:
+        super().__init__(mapper, recorder)
+        self.encrypting = mapper
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        self.encrypting.make_keys(domain_events)
+        return super().put(domain_events, **kwargs)
 
 
 class EncryptedApplication(Application[UUID]):
@@ -208,3 +272,8 @@ class EncryptedApplication(Application[UUID]):
         if self.keys is None:
             return super().construct_mapper()
         return EncryptingMapper(self.construct_transcoder(), self.keys, self.key_owner, self.register_topics)
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        if isinstance(self.mapper, EncryptingMapper):
+            return KeysFirstEventStore(self.mapper, self.recorder)
+        return super().construct_event_store()

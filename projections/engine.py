@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.aggregate import PeibanAggregate
+from domain.encryption import to_domain_events
 from projections.db import Tx, ViewDatabase
 
 Progress = Callable[[int, int], None]
@@ -33,6 +34,13 @@ class FollowedLog(Protocol):
 
 
 Handler = Callable[[Tx, Any], None]
+
+
+def _facts(app: FollowedLog, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
+    """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once)."""
+    facts = to_domain_events(app.mapper, notifications)
+    return [(n.id, fact) for n, fact in zip(notifications, facts, strict=True)]
+
 
 TRACKING = "CREATE TABLE IF NOT EXISTS tracking (application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
 #: The version of the view's tables a database holds (none: version 1, from before versions were kept).
@@ -122,7 +130,7 @@ class Projection:
                 if total is None:
                     total = max(self.app.log_position() - start, 0)
                 notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
-                self._fold(tx, [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications])
+                self._fold(tx, _facts(self.app, notifications))
             folded += len(notifications)
             if progress is not None:
                 progress(folded, max(total, folded))
@@ -179,7 +187,7 @@ class Projection:
         position = int(row[0]) if row else 0
         while True:
             notifications = self.app.recorder.select_notifications(position, self.batch_size, inclusive_of_start=False)
-            self._fold(tx, [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications])
+            self._fold(tx, _facts(self.app, notifications))
             if len(notifications) < self.batch_size:
                 return
             position = notifications[-1].id
@@ -204,7 +212,7 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
     try:
         while True:
             notifications = app.recorder.select_notifications(position, batch_size, inclusive_of_start=False)
-            events = [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+            events = _facts(app, notifications)
             for projection in fresh:
                 with projection.db.write() as tx:
                     projection._prepare(tx)

@@ -2,8 +2,8 @@
 
 It lives in its own SQLite file (``keys.sqlite3``) or PostgreSQL schema (``<prefix>_keys``), so
 that a copy of the event store alone holds no key; the master key itself is never stored, only
-a check value that tells a wrong master key at start. Unwrapped keys are cached in memory
-(bounded: the first cached is the first dropped).
+a check value that tells a wrong master key at start. Unwrapped keys are kept in memory as
+ready ciphers (bounded: the first cached is the first dropped; a destroyed key is dropped at once).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain import StoreSettings
 from domain.encryption import Erasure, KeyErased, KeyUnavailable
-from projections.db import MemoryViewDatabase, PostgresViewDatabase, SQLiteViewDatabase, Tx, ViewDatabase
+from projections.db import MemoryViewDatabase, PostgresViewDatabase, Row, SQLiteViewDatabase, Tx, ViewDatabase
 
 KEY_BYTES = 32
 WRAP_CONTEXT = b"peiban-key/1"
@@ -73,6 +73,20 @@ def unwrap(master: bytes, owner: UUID, wrapped: str) -> bytes:
         raise KeyUnavailable(owner, "密钥记录被改动 / its wrapped key was altered") from None
 
 
+#: owners asked for in one query (well under every database's limit on parameters)
+CHUNK = 500
+
+
+def _among(tx: Tx, select: str, owners: set[UUID]) -> list[Row]:
+    """The rows of ``select`` whose owner is one of ``owners``, a chunk of owners per query."""
+    ids = [str(owner) for owner in owners]
+    rows: list[Row] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows += tx.query(f"{select} WHERE owner IN ({', '.join('?' * len(chunk))})", chunk)
+    return rows
+
+
 class KeyStore:
     """Data keys per record, wrapped by the master key; opened with ``unlock`` before any use."""
 
@@ -81,7 +95,10 @@ class KeyStore:
         self.clock = clock
         self.cache_size = cache_size
         self._master: bytes | None = None
-        self._cache: dict[UUID, bytes] = {}
+        #: ready ciphers, by owner (a cipher holds its data key: dropped when the key is destroyed)
+        self._cache: dict[UUID, AESGCM] = {}
+        #: how many keys this process destroyed: a load that saw a destruction caches nothing
+        self._destroyed = 0
         self._lock = threading.Lock()
         with self.db.write() as tx:
             for ddl in TABLES:
@@ -105,44 +122,70 @@ class KeyStore:
                 raise WrongMasterKey()
         self._master = master
 
-    def key(self, owner: UUID, *, create: bool) -> bytes:
-        """The data key of ``owner``, made (random, 256 bits) and stored wrapped on its first write."""
+    def cipher(self, owner: UUID, *, create: bool) -> AESGCM:
+        """The cipher of ``owner``'s data key, the key made (random, 256 bits) and stored wrapped on its first write."""
         found = self._cache.get(owner)  # a dict read is atomic: the lock only guards changes
         if found is not None:
             return found
-        master = self._unlocked()
-        with self.db.read() as tx:
-            wrapped = self._wrapped(tx, owner)
-            erasure = None if wrapped is not None else self._erasure(tx, owner)
-        if erasure is not None:
-            raise KeyErased(owner, erasure)  # never a new key for an erased record
-        if wrapped is None:
-            if not create:
-                raise KeyUnavailable(owner, "密钥库中没有它的密钥 / the key store holds no key for it")
-            wrapped = self._create(master, owner)
-        key = unwrap(master, owner, wrapped)
-        with self._lock:
-            if len(self._cache) >= self.cache_size:
-                del self._cache[next(iter(self._cache))]  # the first cached goes first
-            self._cache[owner] = key
-        return key
-
-    def _create(self, master: bytes, owner: UUID) -> str:
-        with self.db.write() as tx:
-            erasure = self._erasure(tx, owner)  # erased by another process since the read above
+        found = self._load({owner}, create=create).get(owner)
+        if found is None:
+            erasure = self.erasure(owner)
             if erasure is not None:
-                raise KeyErased(owner, erasure)
-            tx.execute(
-                "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING",
-                [str(owner), wrap(master, owner, os.urandom(KEY_BYTES)), self.clock().isoformat()],
-            )
-            wrapped = self._wrapped(tx, owner)  # another writer's, if it came first
-        assert wrapped is not None
-        return wrapped
+                raise KeyErased(owner, erasure)  # never a new key for an erased record
+            raise KeyUnavailable(owner, "密钥库中没有它的密钥 / the key store holds no key for it")
+        return found
 
-    def _wrapped(self, tx: Tx, owner: UUID) -> str | None:
-        row = tx.one("SELECT wrapped FROM data_keys WHERE owner = ?", [str(owner)])
-        return None if row is None else str(row[0])
+    def load(self, owners: Iterable[UUID], *, create: bool) -> dict[UUID, AESGCM]:
+        """The ciphers of ``owners``, those not in memory fetched in one query (a page of the log, a save).
+
+        With ``create``, the missing keys are made in one transaction (one wait for the disk); an
+        owner without a key (erased, or never written) is left out, for ``cipher`` to refuse.
+        """
+        found, wanted = {}, set()
+        for owner in owners:
+            cipher = self._cache.get(owner)
+            if cipher is None:
+                wanted.add(owner)
+            else:
+                found[owner] = cipher
+        if wanted:
+            found |= self._load(wanted, create=create)
+        return found
+
+    def _load(self, owners: set[UUID], *, create: bool) -> dict[UUID, AESGCM]:
+        master = self._unlocked()
+        destroyed = self._destroyed
+        with self.db.read() as tx:
+            wrapped = self._wrapped(tx, owners)
+        missing = owners - wrapped.keys()
+        if create and missing:
+            wrapped |= self._create(master, missing)
+        ciphers = {owner: AESGCM(unwrap(master, owner, key)) for owner, key in wrapped.items()}
+        with self._lock:
+            if self._destroyed == destroyed:  # a key destroyed meanwhile must not be cached after its destruction
+                for owner, cipher in ciphers.items():
+                    if len(self._cache) >= self.cache_size:
+                        del self._cache[next(iter(self._cache))]  # the first cached goes first
+                    self._cache[owner] = cipher
+        return ciphers
+
+    def _create(self, master: bytes, owners: set[UUID]) -> dict[UUID, str]:
+        with self.db.write() as tx:
+            erased = self._erased(tx, owners)  # erased by another process since the read above
+            for owner in owners - erased:
+                tx.execute(
+                    "INSERT INTO data_keys (owner, wrapped, created_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (owner) DO NOTHING",
+                    [str(owner), wrap(master, owner, os.urandom(KEY_BYTES)), self.clock().isoformat()],
+                )
+            return self._wrapped(tx, owners - erased)  # another writer's, where it came first
+
+    def _wrapped(self, tx: Tx, owners: set[UUID]) -> dict[UUID, str]:
+        """The wrapped keys of those of ``owners`` that have one."""
+        return {UUID(str(owner)): str(key) for owner, key in _among(tx, "SELECT owner, wrapped FROM data_keys", owners)}
+
+    def _erased(self, tx: Tx, owners: set[UUID]) -> set[UUID]:
+        return {UUID(str(row[0])) for row in _among(tx, "SELECT owner FROM erased", owners)}
 
     def _erasure(self, tx: Tx, owner: UUID) -> Erasure | None:
         row = tx.one("SELECT erased_at, reason FROM erased WHERE owner = ?", [str(owner)])
@@ -154,6 +197,7 @@ class KeyStore:
             found = self._erasure(tx, owner)
         if found is not None:  # erased by another process: its key must not live on in this one's memory
             with self._lock:
+                self._destroyed += 1
                 self._cache.pop(owner, None)
         return found
 
@@ -166,6 +210,7 @@ class KeyStore:
                 [str(owner), at.isoformat(), reason],
             )
         with self._lock:
+            self._destroyed += 1
             self._cache.pop(owner, None)
 
     def _unlocked(self) -> bytes:
@@ -186,6 +231,8 @@ class KeyStore:
                 )
             tx.execute("UPDATE master SET check_value = ? WHERE name = 'master'", [check_value(new_master)])
         self._master = new_master
+        with self._lock:  # every key kept in memory from now on was unwrapped with the new master key
+            self._cache.clear()
         return len(rows)
 
     def count(self) -> int:

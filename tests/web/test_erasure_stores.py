@@ -58,7 +58,7 @@ def test_an_erased_family_reads_as_tombstones_and_never_gets_a_key_again(setting
         assert all(isinstance(f, Shredded) for f in theirs[:-1]) and isinstance(theirs[-1], Family.Erased)
         assert theirs[-1].reason == REASON
         with pytest.raises(KeyErased):
-            keys.key(s.fid, create=True)
+            keys.cipher(s.fid, create=True)
         with pytest.raises(FamilyErased):
             app.get_family(s.fid)
         assert app.get_family(other).display_name == "另一家"
