@@ -107,7 +107,7 @@ def test_an_erased_volunteer_stays_on_the_familys_record_nameless_also_after_a_r
         with pytest.raises(VolunteerErased):
             app.get_volunteer(gone)
         with pytest.raises(KeyErased):
-            keys.key(gone, create=True)
+            keys.cipher(gone, create=True)
         for rebuild in (False, True):
             if rebuild:
                 models.rebuild()
