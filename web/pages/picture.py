@@ -270,7 +270,7 @@ def _ticks(start: datetime, end: datetime, scale: Scale, zone: ZoneInfo, today_x
         if moment > end:
             return ticks
         x = scale.x(moment)
-        if abs(x - today_x) >= TICK_GAP / 2:
+        if abs(x - today_x) >= TICK_GAP * 0.6:  # 今天 and a month label side by side, apart
             ticks.append(Tick(x, month_label(year, month + 1)))
         index += step
 
@@ -285,7 +285,7 @@ def _planned_on(bridge: Bridge, zone: ZoneInfo) -> datetime:
 
 
 def _cohort_ends(timeline: Timeline, lanes: dict[str, Lane], scale: Scale, zone: ZoneInfo) -> list[CohortEnd]:
-    ends = []
+    ends: list[CohortEnd] = []
     for cohort, day in sorted(timeline.cohort_ends.items(), key=lambda item: item[1]):
         moment = _noon(day, zone)
         ys = [lane.y for lane in lanes.values() if lane.cohort == cohort]
