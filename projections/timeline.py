@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.compartments import EVERY_COMPARTMENT, Clearance
@@ -109,6 +109,8 @@ class Timeline:
     cohorts: dict[str, str] = field(default_factory=dict)
     #: whether entries follow the page read
     more: bool = False
+    #: cohort name -> the day the cohort is expected to end (for the picture's edges of time)
+    cohort_ends: dict[str, date] = field(default_factory=dict)
 
     def contacts(self) -> list[Entry]:
         return [e for e in self.entries if e.is_contact]
@@ -140,6 +142,19 @@ def names_of(tx: Tx, ids: set[str]) -> tuple[dict[str, str], dict[str, str]]:
         sorted(ids),
     )
     return {r[0]: r[1] for r in rows}, {r[0]: r[2] or "" for r in rows}
+
+
+def cohort_ends_of(tx: Tx, ids: set[str]) -> dict[str, date]:
+    """The expected end of each cohort the volunteers ``ids`` belong to, by cohort name."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = tx.query(
+        "SELECT DISTINCT c.name, c.expected_end_on FROM timeline_volunteer v"
+        f" JOIN timeline_cohort c ON c.cohort_id = v.cohort_id WHERE v.volunteer_id IN ({marks})",
+        sorted(ids),
+    )
+    return {r[0]: date.fromisoformat(r[1]) for r in rows}
 
 
 ENTRY_COLUMNS = (
@@ -287,8 +302,10 @@ def load_timeline(
         return None
     entries, more = _entries(tx, family_id, clearance, page)
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
-    names, cohorts = names_of(tx, _involved(entries, chapters, bridges))
-    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more)
+    involved = _involved(entries, chapters, bridges)
+    names, cohorts = names_of(tx, involved)
+    ends = cohort_ends_of(tx, involved)
+    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, ends)
 
 
 def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:

@@ -22,6 +22,7 @@ from projections.timeline import (
     Entry,
     Page,
     Timeline,
+    cohort_ends_of,
     gap_days,
     names_of,
 )
@@ -131,7 +132,8 @@ def replay(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance, pag
     if not any(e.kind == EntryKind.ENROLLED for e in recorded):
         return None
     entries = _compartments(recorded, clearance)
-    names, cohorts = names_of(tx, {v for e in entries for v in e.volunteer_ids})
+    involved = {v for e in entries for v in e.volunteer_ids}
+    names, cohorts = names_of(tx, involved)
     spans, placed = fold_chapters(Placed(e.event_id, e.kind, e.occurred_at, e.volunteer_ids, e.data) for e in entries)
     entries = [replace(e, chapter=index) for e, index in zip(entries, placed, strict=True)]
     chapters = [
@@ -156,4 +158,5 @@ def replay(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance, pag
     )
     bridges = _bridges(entries, names)
     shown, more = _page(entries, page) if page is not None else (entries, False)
-    return Timeline(family_id, display_name, as_of, shown, chapters, bridges, names, cohorts, more)
+    ends = cohort_ends_of(tx, involved)
+    return Timeline(family_id, display_name, as_of, shown, chapters, bridges, names, cohorts, more, ends)

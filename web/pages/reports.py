@@ -103,8 +103,9 @@ def lost_chart(report: CohortReport) -> BarChart:
     )
 
 
-def visits_chart(months: tuple[MonthVisits, ...]) -> LineChart:
-    """Visits per calendar month, described by its span and its busiest month."""
+def visits_chart(months: tuple[MonthVisits, ...], *, partial: bool = False) -> LineChart:
+    """Visits per calendar month, described by its span and its busiest month; ``partial`` when the last
+    month is still running."""
     first, last = (months[0].month, months[-1].month) if months else ("", "")
     most = max(months, key=lambda m: m.visits, default=None)
     description = (
@@ -118,7 +119,8 @@ def visits_chart(months: tuple[MonthVisits, ...]) -> LineChart:
         if most
         else _("No visits yet.")
     )
-    return line_chart("visits", _("Visits per month"), description, [(m.month, m.visits) for m in months])
+    series = [(m.month, m.visits) for m in months]
+    return line_chart("visits", _("Visits per month"), description, series, partial_last=partial)
 
 
 @dataclass(frozen=True)
@@ -143,19 +145,21 @@ def cohorts() -> ResponseReturnValue:
     report = models.cohort_report(include_sensitive=cleared_for_sensitive())
     months = models.visits_per_month(include_sensitive=cleared_for_sensitive())
     today = local_day(datetime.now(tz=UTC))
+    partial_month = today.strftime("%Y-%m") if months and months[-1].month == today.strftime("%Y-%m") else None
     return render_template(
         "reports.html",
         report=report,
         months=months,
-        partial_month=today.strftime("%Y-%m") if months and months[-1].month == today.strftime("%Y-%m") else None,
+        partial_month=partial_month,
         today=today.isoformat(),
+        today_day=today,
         years=visits_by_year(months),
         month_names=[_(name) for name in MONTH_NAMES],
         charts={
             "gap": gap_chart(report),
             "joint": joint_visit_chart(report),
             "lost": lost_chart(report),
-            "visits": visits_chart(months),
+            "visits": visits_chart(months, partial=partial_month is not None),
         },
     )
 

@@ -96,7 +96,7 @@ def test_a_coordinator_carries_a_family_on_the_cliff_across_to_a_new_volunteer(
     picture = page.locator("svg.timeline")
     expect(picture.locator(f'g.lane[data-volunteer="{incoming}"] rect.bar.role-lead.ongoing')).to_have_count(1)
     expect(picture.locator(f'g.lane[data-volunteer="{outgoing}"] rect.bar.role-lead.ongoing')).to_have_count(0)
-    expect(picture.locator("g.bridge.state-completed").last).to_be_visible()
+    expect(picture.locator("a.bridge.state-completed").last).to_be_visible()
     assert picture.locator("line.chapter-line").count() >= 1
     # and the chronological list opens a chapter with the newcomer
     expect(page.locator("details.chapter h3").last).to_contain_text("林新 陪伴期间")

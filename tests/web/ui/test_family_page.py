@@ -25,6 +25,13 @@ def lane(picture: str, volunteer_id: str) -> str:
     return found.group(0)
 
 
+def lane_name(page: str, volunteer_id: str) -> str:
+    """The lane's name and cohort, as the column beside the picture shows them."""
+    found = re.search(rf'<li style="[^"]*" data-volunteer="{volunteer_id}">(.*?)</li>', page, re.S)
+    assert found, volunteer_id
+    return found.group(1).strip()
+
+
 def test_the_picture_has_a_lane_per_volunteer_with_tenures_marks_and_the_handover_bridge(ui_app: Flask) -> None:
     # given 王家: 甲 led, visited twice (one retracted), messaged; handed over to 乙 after a joint visit; 乙 visited
     scene = handover_scene(ui_app)
@@ -34,10 +41,15 @@ def test_the_picture_has_a_lane_per_volunteer_with_tenures_marks_and_the_handove
     picture = svg(page)
     # then the picture comes before the chronological list
     assert page.index("<svg") < page.index('class="entries"')
-    # with one lane per volunteer, each with its cohort
+    # with one lane per volunteer, each named with its cohort in the column beside the picture
     assert picture.count('<g class="lane"') == 2
     first, second = lane(picture, scene.first_lead), lane(picture, scene.second_lead)
-    assert "甲" in first and "2024级" in first and "乙" in second and "2025级" in second
+    assert re.fullmatch(
+        r'<span class="lane-name">甲</span><span class="lane-cohort">2024级</span>', lane_name(page, scene.first_lead)
+    )
+    assert re.fullmatch(
+        r'<span class="lane-name">乙</span><span class="lane-cohort">2025级</span>', lane_name(page, scene.second_lead)
+    )
     # 甲's lead tenure ended at the handover; 乙 shadowed nothing and leads now
     assert first.count('class="bar role-lead"') == 1
     assert second.count('class="bar role-lead ongoing"') == 1
@@ -47,8 +59,8 @@ def test_the_picture_has_a_lane_per_volunteer_with_tenures_marks_and_the_handove
     assert second.count('class="mark visit"') == 1
     assert picture.count('class="joint-link"') == 1
     # the handover bridge, completed, with its joint visit; and the concern
-    assert picture.count('<g class="bridge state-completed">') == 1
-    assert "甲 → 乙 · 共同探访：1 次" in picture
+    assert picture.count('class="bridge state-completed"') == 1
+    assert "交接 · 甲 → 乙 · 已完成" in picture and "共同探访：1 次" in page
     assert picture.count('class="mark concern-mark"') == 1
 
 
