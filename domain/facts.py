@@ -131,7 +131,7 @@ VISIT = FactSpec(
         ),
         _text("summary", N_("What happened")),
         FieldSpec("wellbeing", WELLBEING, N_("How the child seemed"), Widget.SELECT, required=False),
-        _texts("activities", N_("Activities"), N_("One per line, e.g. 作业辅导, 绘本共读.")),
+        _texts("activities", N_("Activities"), N_("One per line, e.g. homework help, reading together.")),
         _texts("follow_ups_promised", N_("What was promised to the family"), N_("One per line.")),
         _text("social_worker", N_("Supervising social worker"), required=False, widget=Widget.TEXT),
         _service_line(),

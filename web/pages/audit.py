@@ -22,12 +22,13 @@ from domain.errors import FamilyNotFound
 from projections.read_models import ReadModels
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
+from web.access.refusals import error_page
 from web.api.common import peiban
 from web.i18n import _, zone, zone_name
 from web.pages.entries import bridge_row, chapters
 from web.pages.forms import Field, Filled, blank
 from web.pages.picture import timeline_picture
-from web.pages.raw_facts import facts_page
+from web.pages.raw_facts import Window, fact_place, facts_page, position
 from web.pages.readers import read_page
 
 bp = Blueprint("audit_pages", __name__)
@@ -127,8 +128,21 @@ def as_of(family_id: Any) -> ResponseReturnValue:
 
 @bp.route("/families/<uuid:family_id>/facts", endpoint="facts")
 def facts(family_id: Any) -> ResponseReturnValue:
-    """A family's raw facts in the order they were recorded, a page at a time, each with its own anchor."""
-    return facts_page(family_id, request.args.get("from", "1"))
+    """A family's raw facts in the order they were recorded, a page at a time, each with its own anchor;
+    ``?as_of=`` a day: those recorded by its end; ``?fact=`` an id: off to that fact."""
+    start = position(request.args.get("from", "1"))
+    if start is None:
+        return error_page(404)
+    typed = request.args.get("as_of", "").strip()
+    window = Window(family_id, start)
+    if typed:
+        day, problem = _day(typed)
+        if day is None:
+            return error_page(422, sentence=problem)
+        window = Window(family_id, start, day.isoformat(), end_of(day))
+    if "fact" in request.args:
+        return fact_place(window, request.args["fact"])
+    return facts_page(window)
 
 
 @bp.route("/families/<uuid:family_id>/readers", endpoint="family_readers")
