@@ -250,7 +250,7 @@ def test_the_readers_pages_list_who_read_what_newest_first_a_page_at_a_time(
         ["按日期回放"],
         ["时间线"],
     ]
-    assert all(">shen</a>" in r and "评估/审计" in r and "127.0.0.1" in r for r in family)
+    assert all(">shen 老师</a>" in r and "评估/审计" in r and "127.0.0.1" in r for r in family)
     assert len(shen) == 3 and all(scene.family[:8] in r for r in shen)
     assert len(everything) == 4 and "协调员" in everything[0] and scene.other_family[:8] in everything[0]
     assert f"day={day(0)}" in family[1]
