@@ -85,7 +85,7 @@ def security_of(method: str, path: str) -> list[dict[str, list[str]]]:
     """Either way of proving who one is; sign-in needs none (signing out is a write like any other)."""
     if path.endswith("/session") and method == "post":
         return []
-    by_cookie = {SESSION: [], CSRF: []} if method not in SAFE_METHODS else {SESSION: []}
+    by_cookie: dict[str, list[str]] = {SESSION: [], CSRF: []} if method not in SAFE_METHODS else {SESSION: []}
     return [{BEARER: []}, by_cookie]
 
 

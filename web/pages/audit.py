@@ -201,18 +201,17 @@ def log_filter() -> LogFilter:
     for f in fields[:2]:
         if form.values[f.name] and form.values[f.name] not in {value for value, _shown in f.choices}:
             form.errors[f.name] = _("Pick one of the choices offered.")
-    days = {}
+    days: dict[str, date | None] = {}
     for name in ("since", "until"):
         if form.values[name]:
             days[name], problem = _day(form.values[name])
             if problem:
                 form.errors[name] = problem
-    if days.get("since") and days.get("until") and days["since"] > days["until"]:
+    since, until = days.get("since"), days.get("until")
+    if since and until and since > until:
         form.errors["until"] = _("The last day comes on or after the first.")
     if form.errors:
         return LogFilter(form)
-    since = days.get("since")
-    until = days.get("until")
     return LogFilter(
         form,
         family_id=form.values["family"] or None,

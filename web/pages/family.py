@@ -83,7 +83,7 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
         ngettext(
             "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
             "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
-            r.days_left,
+            r.days_left or 0,
             lead=r.lead_name,
             cohort=r.cohort_name,
         )
