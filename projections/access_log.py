@@ -61,12 +61,22 @@ class AccessLogView(View):
 
 
 def reads(
-    tx: Tx, *, family_id: str | None = None, reader: str | None = None, before: str = "9999", limit: int = 100
+    tx: Tx,
+    *,
+    family_id: str | None = None,
+    reader: str | None = None,
+    before: str = "9999",
+    since: str = "",
+    limit: int = 100,
 ) -> list[AccessRecord]:
-    """Reads of one family, or by one reader, newest first; ``before`` is "read_at|record_id" of the
-    last read seen (reads at the same moment are told apart by their record id)."""
+    """Reads of one family, by one reader, or both, newest first, none before ``since`` (an ISO moment);
+    ``before`` is "read_at|record_id" of the last read seen (reads at the same moment are told apart by their
+    record id), or an ISO moment no read shown reaches."""
     moment, _, record = before.partition("|")
     clauses, params = ["(read_at < ? OR (read_at = ? AND record_id < ?))"], [moment, moment, record]
+    if since:
+        clauses.append("read_at >= ?")
+        params.append(since)
     if family_id:
         clauses.append("family_id = ?")
         params.append(family_id)
@@ -78,6 +88,11 @@ def reads(
         [*params, limit],
     )
     return [AccessRecord(r[0], from_iso(r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def readers(tx: Tx) -> list[str]:
+    """Everyone who ever read a family's record (by user name), in order of name."""
+    return [str(r[0]) for r in tx.query("SELECT DISTINCT reader FROM access_read ORDER BY reader")]
 
 
 def count(tx: Tx) -> int:

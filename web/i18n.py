@@ -48,6 +48,20 @@ def _(text: str, **variables: Any) -> str:
     return translated % variables if variables else translated
 
 
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """A counted text in the reader's language (``%(num)s`` is the count): 1 entry, 2 entries; 1 条, 2 条."""
+    return str(translations().ungettext(singular, plural, num)) % {"num": num, **variables}
+
+
+def days_ago(days: int) -> str:
+    """How long ago, in days, as people say it: today, yesterday, 3 days ago."""
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("yesterday")
+    return ngettext("%(num)s day ago", "%(num)s days ago", days)
+
+
 def N_(text: str) -> str:  # noqa: N802 -- the conventional name extraction tools look for
     """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
     return text
@@ -142,6 +156,11 @@ def erased_in_language(response: Response) -> Response:
     return response
 
 
+def listed(items: list[str]) -> str:
+    """Items joined as the reader's language lists them: 甲、乙 or A, B."""
+    return ("、" if chosen_language() == "zh_Hans" else ", ").join(items)
+
+
 def install(app: Flask) -> None:
     """Translate pages with flask-babel, and give templates the language helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
@@ -154,7 +173,12 @@ def install(app: Flask) -> None:
     )
     app.after_request(erased_in_language)
     app.jinja_env.filters.update(
-        local_time=local_time, local_date=local_date, local_date_value=local_date_value, bracketed=bracketed
+        local_time=local_time,
+        local_date=local_date,
+        local_date_value=local_date_value,
+        bracketed=bracketed,
+        days_ago=days_ago,
+        listed=listed,
     )
     app.jinja_env.globals.update(
         languages=LANGUAGES, chosen_language=chosen_language, html_lang=html_lang, zone_name=zone_name

@@ -42,6 +42,7 @@ PAGE_TEXT: dict[int, tuple[str, str]] = {
     404: (N_("Not found"), N_("There is nothing here, or you may not see it.")),
     410: (N_("Erased"), N_("This record was erased.")),
     405: (N_("Not allowed"), N_("This page cannot be used this way.")),
+    422: (N_("Not understood"), N_("Please check what was typed and try again.")),
     413: (N_("Too much at once"), N_("What was sent is too large; please send less at a time.")),
     429: (N_("Too many attempts"), N_("Please wait a few minutes and try again.")),
     500: (N_("Something went wrong"), N_("Please try again later.")),

@@ -99,7 +99,10 @@ def refuse(error: UnreadableBody) -> None:
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider, reading strictly (``request.get_json`` and everything built on it)."""
+    """Flask's JSON provider, reading strictly (``request.get_json`` and everything built on it) and answering in
+    UTF-8 as written (家, not ``\\u5bb6``: half the size for Chinese text, and readable in any tool)."""
+
+    ensure_ascii = False
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return loads(s)

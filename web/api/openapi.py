@@ -14,6 +14,10 @@ rule instead of on each view:
 
 - 401 (not signed in) and 403 (the role may not do this) on every operation but sign-in;
   sign-in itself answers 401 for a wrong password and 429 after too many failures.
+
+Every operation but sign-in names how a caller proves who they are (``security``): a bearer token, or
+the session cookie sign-in sets; a write by cookie also needs the session's ``X-CSRF-Token`` header
+(the token sign-in answers with), so the interactive docs can send it once it is given to them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from typing import Any
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 
+from web.access.guard import COOKIE as SESSION_COOKIE
+from web.access.guard import CSRF_HEADER
+
 IDEMPOTENCY_KEY = "IDEMPOTENCY_KEY"
+#: The security schemes' names in the document.
+BEARER, SESSION, CSRF = "bearer", "session", "csrf"
+SAFE_METHODS = frozenset({"get", "head", "options"})
 
 
 class ApiError(ma.Schema):
@@ -43,6 +53,40 @@ class ApiError(ma.Schema):
         required=True,
         metadata={"description": "稳定的错误代码 / stable machine-readable reason, e.g. family_not_found"},
     )
+
+
+def security_schemes() -> dict[str, dict[str, Any]]:
+    """How a caller proves who they are: a bearer token, or the session cookie with its CSRF token on writes."""
+    return {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "API 令牌（peiban token create 用户名）/ an API token (`peiban token create USER`)",
+        },
+        SESSION: {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": SESSION_COOKIE,
+            "description": "登录（POST /api/v1/session）后浏览器带上的会话 cookie / the session cookie sign-in sets",
+        },
+        CSRF: {
+            "type": "apiKey",
+            "in": "header",
+            "name": CSRF_HEADER,
+            "description": (
+                "用会话 cookie 写入时必须带上登录返回的 csrf_token / with the session cookie, every write sends"
+                " the csrf_token sign-in answered with"
+            ),
+        },
+    }
+
+
+def security_of(method: str, path: str) -> list[dict[str, list[str]]]:
+    """Either way of proving who one is; sign-in needs none (signing out is a write like any other)."""
+    if path.endswith("/session") and method == "post":
+        return []
+    by_cookie: dict[str, list[str]] = {SESSION: [], CSRF: []} if method not in SAFE_METHODS else {SESSION: []}
+    return [{BEARER: []}, by_cookie]
 
 
 def errors_of(method: str, path: str, operation: dict[str, Any], names_an_id: bool) -> list[HTTPStatus]:
@@ -81,6 +125,8 @@ class ErrorResponses(BasePlugin):
     def init_spec(self, spec: APISpec) -> None:
         super().init_spec(spec)
         self.spec = spec
+        for name, scheme in security_schemes().items():
+            spec.components.security_scheme(name, scheme)
         spec.components.parameter(
             IDEMPOTENCY_KEY,
             "header",
@@ -106,6 +152,7 @@ class ErrorResponses(BasePlugin):
                 responses.setdefault(str(status.value), status.name)
             if method == "post" and not (path or "").endswith("/session"):  # sign-ins are never kept
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
+            operation.setdefault("security", security_of(method, path or ""))
 
     def _has_id(self, node: Any, seen: set[str]) -> bool:
         """Whether a (part of a) JSON schema holds a UUID, following references to component schemas."""

@@ -19,16 +19,18 @@ from flask.typing import ResponseReturnValue
 from domain import DomainError
 from domain.accounts import Accounts
 from domain.errors import FamilyNotFound
+from projections.plain import iso
 from projections.read_models import ReadModels
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
+from web.access.refusals import error_page
 from web.api.common import peiban
 from web.i18n import _, zone, zone_name
 from web.pages.entries import bridge_row, chapters
 from web.pages.forms import Field, Filled, blank
 from web.pages.picture import timeline_picture
-from web.pages.raw_facts import facts_page
-from web.pages.readers import read_page
+from web.pages.raw_facts import Window, fact_place, facts_page, position
+from web.pages.readers import ReadPage, family_choices, read_page, reader_choices
 
 bp = Blueprint("audit_pages", __name__)
 
@@ -127,8 +129,21 @@ def as_of(family_id: Any) -> ResponseReturnValue:
 
 @bp.route("/families/<uuid:family_id>/facts", endpoint="facts")
 def facts(family_id: Any) -> ResponseReturnValue:
-    """A family's raw facts in the order they were recorded, a page at a time, each with its own anchor."""
-    return facts_page(family_id, request.args.get("from", "1"))
+    """A family's raw facts in the order they were recorded, a page at a time, each with its own anchor;
+    ``?as_of=`` a day: those recorded by its end; ``?fact=`` an id: off to that fact."""
+    start = position(request.args.get("from", "1"))
+    if start is None:
+        return error_page(404)
+    typed = request.args.get("as_of", "").strip()
+    window = Window(family_id, start)
+    if typed:
+        day, problem = _day(typed)
+        if day is None:
+            return error_page(422, sentence=problem)
+        window = Window(family_id, start, day.isoformat(), end_of(day))
+    if "fact" in request.args:
+        return fact_place(window, request.args["fact"])
+    return facts_page(window)
 
 
 @bp.route("/families/<uuid:family_id>/readers", endpoint="family_readers")
@@ -157,11 +172,66 @@ def reader_reads(user_name: str) -> ResponseReturnValue:
     )
 
 
+@dataclass(frozen=True)
+class LogFilter:
+    """The access log's filter as typed, and what it asks of the log (empty: no bound)."""
+
+    form: Filled
+    family_id: str | None = None
+    reader: str | None = None
+    since: str = ""
+    until: str = "9999"
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The filter as query parameters, for the next page's link."""
+        return {k: v for k, v in self.form.values.items() if v}
+
+
+def log_filter() -> LogFilter:
+    """The access log's filter from the query (``family``, ``reader``, ``since``, ``until``), each checked."""
+    fields = [
+        Field("family", _("Family"), kind="select", choices=family_choices()),
+        Field("reader", _("Reader"), kind="select", choices=reader_choices()),
+        Field("since", _("From (day)"), kind="date"),
+        Field("until", _("To (day)"), kind="date"),
+    ]
+    form = blank(fields)
+    form.values.update({f.name: request.args.get(f.name, "").strip()[:100] for f in fields})
+    for f in fields[:2]:
+        if form.values[f.name] and form.values[f.name] not in {value for value, _shown in f.choices}:
+            form.errors[f.name] = _("Pick one of the choices offered.")
+    days: dict[str, date | None] = {}
+    for name in ("since", "until"):
+        if form.values[name]:
+            days[name], problem = _day(form.values[name])
+            if problem:
+                form.errors[name] = problem
+    since, until = days.get("since"), days.get("until")
+    if since and until and since > until:
+        form.errors["until"] = _("The last day comes on or after the first.")
+    if form.errors:
+        return LogFilter(form)
+    return LogFilter(
+        form,
+        family_id=form.values["family"] or None,
+        reader=form.values["reader"] or None,
+        since=iso(end_of(since - timedelta(days=1)) + timedelta(microseconds=1)) if since else "",
+        until=iso(end_of(until) + timedelta(microseconds=1)) if until else "9999",
+    )
+
+
 @bp.route("/access", endpoint="access_log")
 def access_log() -> ResponseReturnValue:
-    """Every read of every family's record, newest first, and a way to pick one reader's reads."""
+    """Every read of every family's record, newest first, narrowed by family, reader and days."""
     user_name = request.args.get("user", "").strip()
     if user_name:
         return redirect(url_for("audit_pages.reader_reads", user_name=user_name), 303)
+    chosen = log_filter()
     heading = _("Access log")
-    return render_template("readers.html", heading=heading, page=read_page(), family_id=None, reader=None)
+    if chosen.form.errors:
+        page = ReadPage([], None, first=True)
+        body = render_template("readers.html", heading=heading, page=page, family_id=None, reader=None, chosen=chosen)
+        return body, 422
+    page = read_page(family_id=chosen.family_id, reader=chosen.reader, since=chosen.since, until=chosen.until)
+    return render_template("readers.html", heading=heading, page=page, family_id=None, reader=None, chosen=chosen)

@@ -9,9 +9,10 @@ from domain.kinds import EntryKind
 from domain.values import SENSITIVE_SERVICE_LINES
 from projections.timeline import Bridge, Chapter, Entry, Timeline
 from web.access.guard import cleared_for_sensitive
-from web.i18n import N_, _, local_date, local_time
+from web.i18n import N_, _, listed, local_date, local_time, ngettext
 from web.pages.fact_inputs import CORRECTABLE, field_label, shown_value
 from web.pages.labels import CHANNELS, DIRECTIONS, LEVELS, PLACES, ROLES, SERVICE_LINES, STATES, label
+from web.pages.names import person, volunteer
 
 KINDS: dict[str, str] = {
     EntryKind.ENROLLED: N_("Enrolled"),
@@ -102,7 +103,7 @@ def _traces(entry: Entry) -> list[str]:
     spec = CORRECTABLE.get(entry.kind)
     cleared = cleared_for_sensitive()
     for c in entry.corrections:
-        when, who, why = local_date(c.recorded_at), c.recorded_by, c.reason
+        when, who, why = local_date(c.recorded_at), person(c.recorded_by), c.reason
         if not cleared and (_in_compartment(current) or _in_compartment({**current, **c.changes})):
             current.update(c.changes)
             traces.append(
@@ -113,7 +114,12 @@ def _traces(entry: Entry) -> list[str]:
             traces.append(_("Retracted on %(date)s by %(who)s because %(reason)s", date=when, who=who, reason=why))
             continue
         changed = "; ".join(
-            f"{field_label(spec, k)}：{shown_value(spec, k, current.get(k))} → {shown_value(spec, k, v)}"
+            _(
+                "%(field)s: %(was)s → %(now)s",
+                field=field_label(spec, k),
+                was=shown_value(spec, k, current.get(k)),
+                now=shown_value(spec, k, v),
+            )
             for k, v in c.changes.items()
         )
         current.update(c.changes)
@@ -131,10 +137,10 @@ def entry_row(entry: Entry, names: dict[str, str]) -> EntryRow:
         kind=entry.kind,
         at=local_time(entry.occurred_at),
         title=label(KINDS, entry.kind),
-        who="、".join(names.get(v, "?") for v in entry.volunteer_ids),
+        who=listed([volunteer(names.get(v, "?")) for v in entry.volunteer_ids]),
         text=text,
         details=_details(entry),
-        recorded=_("Recorded %(date)s by %(who)s", date=local_time(entry.recorded_at), who=entry.recorded_by),
+        recorded=_("Recorded %(date)s by %(who)s", date=local_time(entry.recorded_at), who=person(entry.recorded_by)),
         traces=_traces(entry),
         retracted=entry.retracted,
         sensitive=entry.sensitive,
@@ -181,10 +187,11 @@ def bridge_row(bridge: Bridge) -> BridgeRow:
     if bridge.closed_at:
         details.append(_("Closed %(date)s", date=local_date(bridge.closed_at)))
     if bridge.gap_days is not None:
-        details.append(_("Gap: %(days)s days", days=bridge.gap_days))
+        details.append(ngettext("Gap: %(num)s day", "Gap: %(num)s days", bridge.gap_days))
     if bridge.no_joint_visit_reason:
         details.append(_("No joint visit: %(reason)s", reason=bridge.no_joint_visit_reason))
-    return BridgeRow(f"{bridge.outgoing_name} → {bridge.incoming_name}", label(STATES, bridge.state), details)
+    names = f"{volunteer(bridge.outgoing_name)} → {volunteer(bridge.incoming_name)}"
+    return BridgeRow(names, label(STATES, bridge.state), details)
 
 
 def role_label(role: str) -> str:

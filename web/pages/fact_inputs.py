@@ -9,7 +9,7 @@ from typing import Any
 from domain.facts import CONCERN, FOLLOW_UP, MESSAGE, REFERRAL, VISIT
 from domain.field_spec import Choice, FactSpec, FieldSpec, Widget
 from web.access.guard import cleared_for_sensitive
-from web.i18n import _
+from web.i18n import _, listed
 from web.pages.forms import Field
 
 #: Timeline entry kinds that can be corrected, and the specification of their fields.
@@ -73,7 +73,7 @@ def field_label(spec: FactSpec | None, name: str) -> str:
 def shown_value(spec: FactSpec | None, name: str, value: Any) -> str:
     """A field's stored value as a reader reads it (labels for stored choices, lists joined)."""
     if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "–"
+        return listed([str(v) for v in value]) or "–"
     if value in (None, ""):
         return "–"
     kind = spec[name].value if spec is not None and name in spec else None

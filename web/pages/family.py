@@ -22,7 +22,7 @@ from projections.read_models import ReadModels
 from projections.timeline import Timeline
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
-from web.i18n import _, zone
+from web.i18n import _, ngettext, zone
 from web.pages.entries import bridge_row, chapters
 from web.pages.family_actions import CORRECTABLE
 from web.pages.labels import ROLES, label
@@ -80,11 +80,12 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
     models: ReadModels = extension("peiban.read_models")
     board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id, include_sensitive=cleared_for_sensitive())
     found = [
-        _(
-            "Cliff: %(lead)s's cohort %(cohort)s ends in %(days)s days and no handover is planned.",
+        ngettext(
+            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
+            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
+            r.days_left or 0,
             lead=r.lead_name,
             cohort=r.cohort_name,
-            days=r.days_left,
         )
         for r in board.cliff
     ]
@@ -94,7 +95,12 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
         else _("Uncovered: no lead volunteer.")
         for r in board.uncovered
     ]
-    found += [_("Quiet: no visit or message for %(days)s days.", days=r.days_quiet) for r in board.quiet]
+    found += [
+        ngettext(
+            "Quiet: no visit or message for %(num)s day.", "Quiet: no visit or message for %(num)s days.", r.days_quiet
+        )
+        for r in board.quiet
+    ]
     found += [
         _(
             "The handover %(outgoing)s → %(incoming)s was completed without a joint visit.",

@@ -122,8 +122,9 @@ def _converted(f: Field, raw: Any, errors: dict[str, str], untouched: bool = Fal
         # A time left as the form showed it means "now": the moment the form is sent, not the minute it was
         # opened (which may fall before something recorded since, or seconds before).
         return (datetime.now(tz=zone()) if untouched else typed).isoformat()
-    if f.kind == "integer":  # ASCII digits only, and not absurdly many; anything else the schema refuses
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else text
+    if f.kind == "integer":  # ASCII digits only (a minus allowed), not absurdly many; anything else the schema refuses
+        digits = text.removeprefix("-")
+        return int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else text
     if f.kind == "yes_no":
         return {"yes": True, "no": False}.get(text, text)
     return text

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 from flask import current_app, request
 
-from projections.access_log import reads
+from projections.access_log import readers, reads
 from projections.directory import family
 from projections.plain import iso
 from projections.read_models import ReadModels
 from web.access.guard import access_log
 from web.i18n import local_time
 from web.pages.labels import ACCOUNT_ROLES, READ_KINDS, label
+from web.pages.names import person
 
 READS_PER_PAGE = 50
 
@@ -24,6 +25,7 @@ class ReadRow:
     at: str
     at_utc: str
     reader: str
+    reader_name: str
     role: str
     family_id: str
     family_name: str
@@ -41,11 +43,16 @@ class ReadPage:
     first: bool
 
 
-def read_page(*, family_id: str | None = None, reader: str | None = None) -> ReadPage:
-    """The reads of one family, by one reader, or of every family, newest first, from ``?before=`` on."""
+def read_page(
+    *, family_id: str | None = None, reader: str | None = None, since: str = "", until: str = "9999"
+) -> ReadPage:
+    """The reads of one family, by one reader (or both, or of every family), read from ``since`` and before
+    ``until`` (ISO moments), newest first, from ``?before=`` on."""
     before = request.args.get("before", "")[:200]
     with access_log(current_app).reading() as tx:
-        found = reads(tx, family_id=family_id, reader=reader, before=before or "9999", limit=READS_PER_PAGE + 1)
+        found = reads(
+            tx, family_id=family_id, reader=reader, before=before or until, since=since, limit=READS_PER_PAGE + 1
+        )
     shown = found[:READS_PER_PAGE]
     names = family_names({r.family_id for r in shown})
     rows = [
@@ -53,6 +60,7 @@ def read_page(*, family_id: str | None = None, reader: str | None = None) -> Rea
             at=local_time(r.read_at),
             at_utc=iso(r.read_at),
             reader=r.reader,
+            reader_name=person(r.reader),
             role=label(ACCOUNT_ROLES, r.role),
             family_id=r.family_id,
             family_name=names.get(r.family_id, r.family_id[:8]),
@@ -64,6 +72,21 @@ def read_page(*, family_id: str | None = None, reader: str | None = None) -> Rea
     ]
     following = f"{iso(shown[-1].read_at)}|{shown[-1].record_id}" if len(found) > READS_PER_PAGE else None
     return ReadPage(rows, following, first=not before)
+
+
+def reader_choices() -> list[tuple[str, str]]:
+    """Everyone who ever read a family's record: (user name, display name), for the access log's filter."""
+    with access_log(current_app).reading() as tx:
+        names = readers(tx)
+    return sorted(((n, f"{person(n)} ({n})" if person(n) != n else n) for n in names), key=lambda c: c[1])
+
+
+def family_choices() -> list[tuple[str, str]]:
+    """Every family in the directory: (id, name), for the access log's filter."""
+    models: ReadModels = current_app.extensions["peiban.read_models"]
+    with models["continuity"].reading() as tx:
+        rows = tx.query("SELECT family_id, display_name FROM continuity_family ORDER BY display_name")
+    return [(str(r[0]), str(r[1])) for r in rows]
 
 
 def family_names(family_ids: set[str]) -> dict[str, str]:

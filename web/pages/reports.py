@@ -13,7 +13,7 @@ from projections.plain import local_day
 from projections.read_models import ReadModels
 from projections.reports import CohortReport, MonthVisits, cohort_report_csv
 from web.access.guard import cleared_for_sensitive, extension
-from web.i18n import N_, _
+from web.i18n import N_, _, ngettext, translations
 from web.pages.charts import BarChart, LineChart, bar_chart, line_chart
 
 bp = Blueprint("report_pages", __name__)
@@ -38,7 +38,10 @@ BOM = "\ufeff"
 
 def _days(value: float | None) -> str:
     """A number of days as text (a median may be a half day: 2.5 days, else 3 days)."""
-    return "–" if value is None else _("%(days)s days", days=format(value, "g"))
+    if value is None:
+        return "–"
+    counted = 1 if value == 1 else 2  # a half day is counted in the plural: 2.5 days, 0.5 days
+    return str(translations().ungettext("%(num)s day", "%(num)s days", counted)) % {"num": format(value, "g")}
 
 
 def gap_chart(report: CohortReport) -> BarChart:
@@ -90,7 +93,12 @@ def lost_chart(report: CohortReport) -> BarChart:
         (
             t.cohort_name,
             float(t.families_lost),
-            _("%(lost)s of %(families)s families", lost=t.families_lost, families=t.families_handed_over),
+            ngettext(
+                "%(lost)s of %(num)s family",
+                "%(lost)s of %(num)s families",
+                t.families_handed_over,
+                lost=t.families_lost,
+            ),
         )
         for t in report.transitions
     ]

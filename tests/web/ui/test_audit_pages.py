@@ -196,8 +196,8 @@ def test_the_raw_facts_page_through_every_fact_in_order_and_step_one_by_one(ui_a
     first = text(auditor.get(f"/families/{scene.family}/facts"))
     assert "<code>peiban.Family.Enrolled</code>" in first and "<code>peiban.Family.VisitLogged</code>" in first
     assert "test-coordinator" in first and "一起写作业，聊了学校的事" in first
-    # ids stay as stored, each volunteer's name beside it
-    assert f"{scene.first_lead} (甲)" in first
+    # ids stay as stored, each volunteer's name beside it, linked to the volunteer's page
+    assert f'<a href="/volunteers/{scene.first_lead}">甲</a> <code>{scene.first_lead}</code>' in first
     # and stepping fact by fact from the first reaches the last, crossing to the next page
     stepped, position, page = [1], 1, first
     while True:
@@ -250,7 +250,7 @@ def test_the_readers_pages_list_who_read_what_newest_first_a_page_at_a_time(
         ["按日期回放"],
         ["时间线"],
     ]
-    assert all(">shen</a>" in r and "评估/审计" in r and "127.0.0.1" in r for r in family)
+    assert all(">shen 老师</a>" in r and "评估/审计" in r and "127.0.0.1" in r for r in family)
     assert len(shen) == 3 and all(scene.family[:8] in r for r in shen)
     assert len(everything) == 4 and "协调员" in everything[0] and scene.other_family[:8] in everything[0]
     assert f"day={day(0)}" in family[1]

@@ -132,7 +132,7 @@ def test_a_visit_the_domain_refuses_comes_back_with_the_reason_and_records_nothi
         },
     )
     assert sent.status_code == 409
-    banner = re.search(r'<p class="error banner" role="alert" id="form-error"[^>]*>([^<]+)</p>', text(sent))
+    banner = re.search(r'<div class="error banner" role="alert" id="form-error"[^>]*>\s*<p>([^<]+)</p>', text(sent))
     assert banner and banner.group(1).strip()
     assert "走错了门" in text(sent)
     assert log_position(ui_app) == position
