@@ -273,7 +273,7 @@ def cohort_list() -> ResponseReturnValue:
 def open_cohort() -> ResponseReturnValue:
     """Open a cohort: its name, intake day and expected end."""
     fields = [
-        Field("name", _("Cohort name"), required=True, hint=_("For example 2025级.")),
+        Field("name", _("Cohort name"), required=True, hint=_("Usually the year it began, e.g. the 2025 cohort.")),
         Field("starts_on", _("Intake day"), "date", required=True),
         Field("ends_on", _("Expected end"), "date", required=True, hint=_("When the cohort is expected to graduate.")),
     ]
