@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from domain.actor import Actor
 from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
@@ -40,7 +41,7 @@ class Recording(TypedDict, total=False):
     """What every command is given besides its own fields: who records the fact, when it happened (left out:
     now) and the command it answers (left out: none, so it is not answered once only)."""
 
-    recorded_by: Required[str]
+    recorded_by: Required[Actor]
     occurred_at: datetime | None
     command_id: CommandId | None
 

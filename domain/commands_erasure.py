@@ -12,6 +12,7 @@ import contextlib
 from typing import Any
 from uuid import UUID
 
+from domain.actor import Actor
 from domain.aggregate import CommandId, Entry
 from domain.app_base import PeibanBase, parse_id
 from domain.errors import ErasureUnavailable
@@ -23,7 +24,7 @@ class ErasureCommands(PeibanBase):
     register_topics = frozenset({Family.Erased.TOPIC})
 
     def erase_family(
-        self, family_id: Any, *, reason: Any, recorded_by: str, command_id: CommandId | None = None
+        self, family_id: Any, *, reason: Any, recorded_by: Actor, command_id: CommandId | None = None
     ) -> UUID:
         """Erase a family's record: record why (no personal data), then destroy the family's key."""
         if self.keys is None:

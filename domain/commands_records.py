@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Unpack
 from uuid import UUID
 
+from domain.actor import Actor
 from domain.aggregate import CommandId
 from domain.app_base import PeibanBase, Recording, parse_id
 from domain.checks import Checks
@@ -28,7 +29,7 @@ class RecordCommands(PeibanBase):
         family_id: Any,
         *,
         volunteer_ids: Any,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -46,7 +47,7 @@ class RecordCommands(PeibanBase):
         family_id: Any,
         *,
         volunteer_id: Any,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -60,7 +61,7 @@ class RecordCommands(PeibanBase):
         self,
         family_id: Any,
         *,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -91,7 +92,7 @@ class RecordCommands(PeibanBase):
         family_id: Any,
         *,
         concern_id: Any = None,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
@@ -110,7 +111,7 @@ class RecordCommands(PeibanBase):
         *,
         volunteer_id: Any = None,
         concern_id: Any = None,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,

@@ -13,7 +13,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.aggregate import derived_fact_id
 from domain.family import Family
 from domain.rules import FactNotCorrectable
@@ -24,7 +24,7 @@ WRITTEN_BEFORE = Path(__file__).parent / "fixtures" / "store_before_fact_ids.jso
 
 
 def test_new_facts_have_random_ids_not_derived_from_the_family_and_version(world: Scene) -> None:
-    visit_id = world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v", **visit())
+    visit_id = world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v"), **visit())
     facts = world.app.family_facts(world.fid)
     assert all(f.event_id != derived_fact_id(world.fid, f.originator_version) for f in facts)
     assert facts[-1].event_id == visit_id and visit_id.version == 4
@@ -64,15 +64,20 @@ def test_a_store_written_before_facts_recorded_their_ids_loads_and_names_its_fac
 
     # the old facts are still named by their old ids, and the rules still tell them apart
     app.amend_fact(
-        family, target_event_id=ids["first_visit"], changes={"summary": "改正"}, reason="错字", recorded_by="c"
+        family, target_event_id=ids["first_visit"], changes={"summary": "改正"}, reason="错字", recorded_by=Actor("c")
     )
-    app.resolve_concern(family, concern_id=ids["concern"], resolution="补习", recorded_by="c")
+    app.resolve_concern(family, concern_id=ids["concern"], resolution="补习", recorded_by=Actor("c"))
     with pytest.raises(FactNotCorrectable):
-        app.retract_fact(family, target_event_id=facts[0].event_id, reason="?", recorded_by="c")
+        app.retract_fact(family, target_event_id=facts[0].event_id, reason="?", recorded_by=Actor("c"))
 
     # a new fact gets a random id
     new = app.log_message(
-        family, volunteer_id=ids["lead"], recorded_by="v", direction="from_family", channel="wechat", summary="你好"
+        family,
+        volunteer_id=ids["lead"],
+        recorded_by=Actor("v"),
+        direction="from_family",
+        channel="wechat",
+        summary="你好",
     )
     assert new != derived_fact_id(family, app.get_family(family).version)
 
@@ -83,7 +88,12 @@ def test_views_key_old_and_new_facts_by_their_stored_ids(
     app, ids, settings = written_before
     family = UUID(ids["family"])
     new = app.log_message(
-        family, volunteer_id=ids["lead"], recorded_by="v", direction="from_family", channel="wechat", summary="你好"
+        family,
+        volunteer_id=ids["lead"],
+        recorded_by=Actor("v"),
+        direction="from_family",
+        channel="wechat",
+        summary="你好",
     )
     models = ReadModels(app, settings)
     try:

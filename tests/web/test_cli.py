@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domain import StoreSettings
+from domain import Actor, StoreSettings
 from tests.builders import StepClock, scene, visit
 from tests.web.stores import encrypted_peiban
 from web.cli import main
@@ -42,7 +42,7 @@ def test_events_prints_every_fact_with_its_times_and_recorder_a_page_at_a_time(t
     monday = clock.now
     clock.advance(days=3)
     app.log_visit(
-        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by="xiaoming", **visit(summary="周一家访")
+        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by=Actor("xiaoming"), **visit(summary="周一家访")
     )
     total = app.log_position()
     app.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain import InvalidInput, Peiban, StoreSettings
+from domain import Actor, InvalidInput, Peiban, StoreSettings
 from domain.encryption import KeyErased, Shredded
 from domain.errors import ErasureUnavailable, FamilyErased
 from domain.family import Family
@@ -41,15 +41,15 @@ def test_an_erased_family_reads_as_tombstones_and_never_gets_a_key_again(setting
     models = ReadModels(app, settings.store)
     try:
         s = scene(app, clock)
-        app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v1", **message())
-        other = app.enrol_family(recorded_by="coord", **_profile("另一家"))
+        app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message())
+        other = app.enrol_family(recorded_by=Actor("coord"), **_profile("另一家"))
         models.catch_up()
         before = app.log_position()
         with pytest.raises(InvalidInput):
-            app.erase_family(s.fid, reason=" ", recorded_by="coord")
+            app.erase_family(s.fid, reason=" ", recorded_by=Actor("coord"))
         assert app.log_position() == before
 
-        app.erase_family(s.fid, reason=REASON, recorded_by="coord")
+        app.erase_family(s.fid, reason=REASON, recorded_by=Actor("coord"))
 
         facts = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(0, 1000)]
         theirs = [f for f in facts if f.originator_id == s.fid]
@@ -78,7 +78,7 @@ def _profile(name: str) -> dict[str, object]:
 
 def test_erasure_needs_an_encrypted_store() -> None:
     app = Peiban(StoreSettings(backend="memory").env(Peiban.name))
-    family = app.enrol_family(recorded_by="coord", **_profile("林家"))
+    family = app.enrol_family(recorded_by=Actor("coord"), **_profile("林家"))
     with pytest.raises(ErasureUnavailable):
-        app.erase_family(family, reason=REASON, recorded_by="coord")
+        app.erase_family(family, reason=REASON, recorded_by=Actor("coord"))
     assert app.log_position() == 1

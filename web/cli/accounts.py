@@ -7,7 +7,7 @@ from uuid import UUID
 
 import click
 
-from domain import DomainError
+from domain import Actor, DomainError
 from domain.accounts import AccountRole, Accounts
 from projections.read_models import ReadModels
 from web.access.passwords import check_new_password, hash_password
@@ -16,7 +16,7 @@ from web.infra.stores import open_accounts, open_application, open_sessions
 from web.messages import cli_message
 from web.settings import Settings
 
-CLI = "cli"
+CLI = Actor("cli")
 ROLES = [role.value for role in AccountRole]
 
 #: Demo accounts: user name, display name, role, password (printed by `serve --demo`).

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.aggregate import Entry
 from domain.cohort import Cohort
 from domain.family import Family
 from domain.volunteer import Volunteer
 
-BY = "generator"
+BY = Actor("generator")
 
 
 @dataclass(frozen=True)

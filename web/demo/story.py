@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.encryption import KeyRing
 from web.demo import data as d
 
@@ -161,7 +161,7 @@ class Story:
         self, by: str, command: str, target: str | None, at: datetime, *, save_as: str | None = None, **fields: Any
     ) -> None:
         """A command recorded ``at``."""
-        self.steps.append(Step(at, command, target, {"recorded_by": by, **fields}, save_as))
+        self.steps.append(Step(at, command, target, {"recorded_by": Actor(by), **fields}, save_as))
 
     def name(self, volunteer: str) -> str:
         _, cohort, index = volunteer.split(":")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain import Actor
 from tests.builders import family_profile
 from tests.web.access.scenes import MISSING, Neighbourhood, Where, ago, day
 from tests.web.api.scenes import family_body
@@ -117,7 +118,7 @@ def handover_step(step: str, body: dict[str, Any]) -> Build:
 
 def erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
     """Erasing is for good: where it is to succeed, a family enrolled for it alone is erased."""
-    target = n.app.enrol_family(recorded_by="test", **family_profile(display_name="待删除家")) if ready else None
+    target = n.app.enrol_family(recorded_by=Actor("test"), **family_profile(display_name="待删除家")) if ready else None
     return f"/families/{target or family(n, where)}/erasure", {"reason": "保存期满"}
 
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid4
 
-from domain import Peiban
+from domain import Actor, Peiban
 from tests.builders import family_profile, local_today, message, visit
 
-BY = "场景"
+BY = Actor("场景")
 MISSING = "00000000-0000-0000-0000-000000000000"
 
 
