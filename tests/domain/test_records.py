@@ -105,7 +105,7 @@ def test_a_visit_needs_at_least_one_known_volunteer(world: Scene) -> None:
 
 
 def test_a_volunteer_named_twice_on_a_visit_is_counted_once(world: Scene) -> None:
-    world.app.log_visit(world.fid, volunteer_ids=[world.lead, str(world.lead)], recorded_by=Actor("v1"), **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.lead, world.lead], recorded_by=Actor("v1"), **visit())
     assert last_fact(world.app, world.fid).volunteer_ids == [world.lead]
 
 

@@ -11,7 +11,7 @@ from flask.views import MethodView
 
 from domain.errors import FamilyNotFound
 from domain.limits import text_limit
-from domain.values import Circumstance, ConsentScope, FamilyStatus, Relation
+from domain.values import Circumstance, ConsentScope, FamilyStatus, GuardianConsent, HouseholdMember, Relation
 from projections.directory import FamilyRow, families, family
 from projections.family_facts import family_profile
 from web.access.guard import visible_families
@@ -49,6 +49,10 @@ class HouseholdMemberIn(Strict):
     birth_year = Whole(strict=True, required=True, validate=ma.validate.Range(min=1900, max=2100))
     alias = text("alias", required=False, metadata={"description": "称呼，勿用真名 / alias, never a legal name"})
 
+    @ma.post_load
+    def member(self, data: dict[str, Any], **_: Any) -> HouseholdMember:
+        return HouseholdMember(data["relation"], data["birth_year"], data.get("alias", ""))
+
 
 def _household(required: bool) -> ma.fields.List[Any]:
     return ma.fields.List(
@@ -67,6 +71,14 @@ class ConsentIn(Strict):
     guardian_relation = choice(Relation, required=True)
     scopes = ma.fields.List(choice(ConsentScope), required=True)
     given_on = ma.fields.Date(required=True, metadata={"description": "同意日期 / day consent was given"})
+
+    @ma.post_load
+    def consent(self, data: dict[str, Any], **_: Any) -> GuardianConsent:
+        return _consent(data)
+
+
+def _consent(data: dict[str, Any]) -> GuardianConsent:
+    return GuardianConsent(data["guardian_relation"], tuple(data["scopes"]), data["given_on"])
 
 
 class FamilyIn(Strict):
@@ -92,6 +104,10 @@ class ProfileChangesIn(Strict):
 
 class ConsentRecordIn(ConsentIn):
     occurred_at = occurred_at()
+
+    @ma.post_load
+    def consent(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"consent": _consent(data), "occurred_at": data.get("occurred_at")}
 
 
 class ConsentWithdrawalIn(Strict):
@@ -211,10 +227,7 @@ class Consents(MethodView):
     )
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Record a guardian's further consent / 记录监护人的补充同意"""
-        when = given.pop("occurred_at", None)
-        event_id = peiban().record_consent(
-            family_id, consent=given, recorded_by=current_actor(), occurred_at=when, command_id=command_id()
-        )
+        event_id = peiban().record_consent(family_id, **given, recorded_by=current_actor(), command_id=command_id())
         return _recorded(event_id, family_id)
 
 
