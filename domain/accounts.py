@@ -147,7 +147,7 @@ class Account(PeibanAggregate, created_event_name="Opened"):
         self.totp_secret = ""
 
 
-def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
+def _role(checks: Checks, role: AccountRole, volunteer_id: UUID | None) -> AccountRole:
     chosen = checks.choice("role", role, AccountRole)
     if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
         checks.add("volunteer_id", Problem("required", "for_a_volunteer"))
@@ -187,9 +187,9 @@ class Accounts(EncryptedApplication):
     def open_account(
         self,
         *,
-        user_name: Any,
-        display_name: Any,
-        role: Any,
+        user_name: str,
+        display_name: str,
+        role: AccountRole,
         password_hash: str,
         volunteer_id: UUID | None = None,
         recorded_by: Actor,
@@ -220,7 +220,7 @@ class Accounts(EncryptedApplication):
             raise UserNameTaken() from None
         return account.id
 
-    def _change(self, user: str | UUID, event_class: type[Any], recorded_by: Actor, **fields: Any) -> None:
+    def _change(self, user: str | UUID, event_class: type[Any], recorded_by: Actor, **fields: object) -> None:
         checks = Checks()
         by = check_actor(checks, recorded_by)
         checks.done()
@@ -229,7 +229,9 @@ class Accounts(EncryptedApplication):
         account.trigger_event(event_class, timestamp=now, recorded_by=by, occurred_at=now, **fields)
         self.save(account)
 
-    def grant_role(self, user: str | UUID, *, role: Any, volunteer_id: UUID | None = None, recorded_by: Actor) -> None:
+    def grant_role(
+        self, user: str | UUID, *, role: AccountRole, volunteer_id: UUID | None = None, recorded_by: Actor
+    ) -> None:
         """Change an account's role."""
         checks = Checks()
         chosen = _role(checks, role, volunteer_id)
@@ -240,7 +242,7 @@ class Accounts(EncryptedApplication):
         """Replace an account's password (given hashed)."""
         self._change(user, Account.PasswordSet, recorded_by, password_hash=password_hash)
 
-    def disable(self, user: str | UUID, *, reason: Any, recorded_by: Actor) -> None:
+    def disable(self, user: str | UUID, *, reason: str, recorded_by: Actor) -> None:
         """Lock an account out at once (its sessions end with it)."""
         checks = Checks()
         why = checks.text("reason", reason, limit=500)
@@ -250,7 +252,7 @@ class Accounts(EncryptedApplication):
     def enable(self, user: str | UUID, *, recorded_by: Actor) -> None:
         self._change(user, Account.Enabled, recorded_by)
 
-    def issue_token(self, user: str | UUID, *, token_id: str, token_hash: str, label: Any, recorded_by: Actor) -> None:
+    def issue_token(self, user: str | UUID, *, token_id: str, token_hash: str, label: str, recorded_by: Actor) -> None:
         """Record an API token for an account (only its hash is kept)."""
         checks = Checks()
         text = checks.text("label", label, limit=100, required=False)
