@@ -10,8 +10,8 @@ from uuid import UUID
 import pytest
 
 from domain import Actor, Peiban, StoreSettings
-from domain.aggregate import Entry
 from domain.actor import DEPARTURE_POLICY
+from domain.aggregate import Entry
 from domain.errors import FamilyErased
 from domain.family import Family
 from domain.rules import VolunteerNotActive, VolunteerNotOnFamily

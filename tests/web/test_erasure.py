@@ -223,3 +223,25 @@ def test_erasing_twice_says_so_and_scrubs_again(written: Written) -> None:
 
     assert code == 0, out
     assert REASON in out and "erased on" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [(["not-an-id"], "not a valid id"), (["{family}", "--by", " "], "recorded_by")],
+    ids=["a malformed family id", "a blank actor"],
+)
+def test_an_erasure_with_a_bad_argument_is_refused_and_records_nothing(
+    written: Written, given: list[str], said: str
+) -> None:
+    app = open_application(written.settings)
+    position = app.log_position()
+    app.close()
+    arguments = [a.format(family=written.erased) for a in given]
+    result = CliRunner().invoke(
+        main, ["erase", *arguments, "--reason", REASON], env=cli_environment(written.settings.store)
+    )
+    assert result.exit_code == 2 and said in result.output
+    app = open_application(written.settings)
+    assert app.log_position() == position
+    app.get_family(written.erased)  # still readable: its key was not destroyed
+    app.close()
