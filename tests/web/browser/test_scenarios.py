@@ -40,7 +40,7 @@ def newcomer(site: Site, name: str) -> UUID:
     with models["continuity"].reading() as tx:
         newest = max((c for c in cohorts(tx) if c.closed_at is None), key=lambda c: c.intake_on)
     volunteer_id = peiban.register_volunteer(
-        cohort_id=newest.cohort_id,
+        cohort_id=UUID(newest.cohort_id),
         name=name,
         contact="微信 new-volunteer",
         school="社工学院",
