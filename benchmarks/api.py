@@ -34,7 +34,7 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain import StoreSettings  # noqa: E402
+from domain import Actor, StoreSettings  # noqa: E402
 from web.infra.stores import open_accounts, open_application  # noqa: E402
 from web.settings import Settings  # noqa: E402
 
@@ -51,16 +51,16 @@ def scene(folder: Path, families: int) -> tuple[list[tuple[UUID, UUID]], datetim
         name="2025级",
         intake_on=today - timedelta(days=400),
         expected_end_on=today + timedelta(days=200),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     pairs = []
     for i in range(families):
         lead = app.register_volunteer(
-            cohort_id=cohort, name=f"义工{i}", contact="x", recorded_by="c", occurred_at=started
+            cohort_id=cohort, name=f"义工{i}", contact="x", recorded_by=Actor("c"), occurred_at=started
         )
-        app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
+        app.activate_volunteer(lead, recorded_by=Actor("c"), occurred_at=started)
         family = app.enrol_family(
-            recorded_by="c",
+            recorded_by=Actor("c"),
             occurred_at=started,
             display_name=f"家庭{i}",
             community="城东社区",
@@ -69,7 +69,7 @@ def scene(folder: Path, families: int) -> tuple[list[tuple[UUID, UUID]], datetim
             circumstances=["left_behind"],
             consent={"guardian_relation": "grandmother", "scopes": ["records"], "given_on": started.date()},
         )
-        app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
+        app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
         pairs.append((family, lead))
     app.close()
     return pairs, started
@@ -89,7 +89,7 @@ def bare_rate(folder: Path, families: int, visits: int) -> float:
     began = time.perf_counter()
     for i, at in enumerate(moments):
         family, lead = pairs[i % families]
-        app.log_visit(family, volunteer_ids=[lead], occurred_at=at, recorded_by="bench", **VISIT)
+        app.log_visit(family, volunteer_ids=[lead], occurred_at=at, recorded_by=Actor("bench"), **VISIT)
     elapsed = time.perf_counter() - began
     app.close()
     return visits / elapsed
@@ -138,10 +138,12 @@ def bench_token(folder: Path) -> str:
         display_name="bench",
         role="coordinator",
         password_hash=hash_password("bench-password-1"),
-        recorded_by="bench",
+        recorded_by=Actor("bench"),
     )
     text, token_id, token_hash = new_token(accounts.get("bench"))
-    accounts.issue_token("bench", token_id=token_id, token_hash=token_hash, label="benchmark", recorded_by="bench")
+    accounts.issue_token(
+        "bench", token_id=token_id, token_hash=token_hash, label="benchmark", recorded_by=Actor("bench")
+    )
     accounts.close()
     return text
 

@@ -39,7 +39,7 @@ from uuid import UUID
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain import StoreSettings  # noqa: E402
+from domain import Actor, StoreSettings  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
 from web.demo.generate import generate  # noqa: E402
 from web.infra.stores import open_accounts, open_application  # noqa: E402
@@ -68,14 +68,19 @@ def scene(folder: Path, families: int, written: int) -> tuple[list[UUID], UUID, 
     started = datetime.now(tz=UTC) - timedelta(days=30)
     today = started.date() + timedelta(days=30)
     cohort = app.open_cohort(
-        name="浸泡", intake_on=today - timedelta(days=300), expected_end_on=today + timedelta(days=100), recorded_by="c"
+        name="浸泡",
+        intake_on=today - timedelta(days=300),
+        expected_end_on=today + timedelta(days=100),
+        recorded_by=Actor("c"),
     )
-    lead = app.register_volunteer(cohort_id=cohort, name="义工", contact="x", recorded_by="c", occurred_at=started)
-    app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
+    lead = app.register_volunteer(
+        cohort_id=cohort, name="义工", contact="x", recorded_by=Actor("c"), occurred_at=started
+    )
+    app.activate_volunteer(lead, recorded_by=Actor("c"), occurred_at=started)
     ids = []
     for i in range(written):
         family = app.enrol_family(
-            recorded_by="c",
+            recorded_by=Actor("c"),
             occurred_at=started,
             display_name=f"浸泡家庭{i}",
             community="城东社区",
@@ -84,7 +89,7 @@ def scene(folder: Path, families: int, written: int) -> tuple[list[UUID], UUID, 
             circumstances=["left_behind"],
             consent={"guardian_relation": "grandmother", "scopes": ["records"], "given_on": started.date()},
         )
-        app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
+        app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
         ids.append(family)
     app.close()
     return ids, lead, started
@@ -97,10 +102,10 @@ def bearer(folder: Path) -> str:
     accounts = open_accounts(Settings(store=StoreSettings(backend="sqlite", data_dir=folder)))
     accounts.open_account(
         user_name="soak", display_name="soak", role="coordinator", password_hash=hash_password("soak-pass-1"),
-        recorded_by="soak",
+        recorded_by=Actor("soak"),
     )  # fmt: skip
     text, token_id, token_hash = new_token(accounts.get("soak"))
-    accounts.issue_token("soak", token_id=token_id, token_hash=token_hash, label="soak", recorded_by="soak")
+    accounts.issue_token("soak", token_id=token_id, token_hash=token_hash, label="soak", recorded_by=Actor("soak"))
     accounts.close()
     return f"Bearer {text}"
 

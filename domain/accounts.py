@@ -19,6 +19,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from domain.actor import Actor
 from domain.aggregate import PeibanAggregate, check_actor
 from domain.checks import Checks
 from domain.encryption import EncryptedApplication, KeyRing
@@ -147,7 +148,7 @@ class Account(PeibanAggregate, created_event_name="Opened"):
         self.totp_secret = ""
 
 
-def _role(checks: Checks, role: Any, volunteer_id: UUID | None) -> AccountRole:
+def _role(checks: Checks, role: AccountRole, volunteer_id: UUID | None) -> AccountRole:
     chosen = checks.choice("role", role, AccountRole)
     if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
         checks.add("volunteer_id", Problem("required", "for_a_volunteer"))
@@ -189,12 +190,12 @@ class Accounts(EncryptedApplication):
     def open_account(
         self,
         *,
-        user_name: Any,
-        display_name: Any,
-        role: Any,
+        user_name: str,
+        display_name: str,
+        role: AccountRole,
         password_hash: str,
         volunteer_id: UUID | None = None,
-        recorded_by: Any,
+        recorded_by: Actor,
     ) -> UUID:
         """Open an account with a role (a volunteer's account names its volunteer)."""
         checks = Checks()
@@ -224,7 +225,7 @@ class Accounts(EncryptedApplication):
             raise UserNameTaken() from None
         return account.id
 
-    def _change(self, user: str | UUID, event_class: type[Any], recorded_by: Any, **fields: Any) -> None:
+    def _change(self, user: str | UUID, event_class: type[Any], recorded_by: Actor, **fields: object) -> None:
         checks = Checks()
         by = check_actor(checks, recorded_by)
         checks.done()
@@ -233,38 +234,40 @@ class Accounts(EncryptedApplication):
         account.trigger_event(event_class, timestamp=now, recorded_by=by, occurred_at=now, **fields)
         self.save(account)
 
-    def grant_role(self, user: str | UUID, *, role: Any, volunteer_id: UUID | None = None, recorded_by: Any) -> None:
+    def grant_role(
+        self, user: str | UUID, *, role: AccountRole, volunteer_id: UUID | None = None, recorded_by: Actor
+    ) -> None:
         """Change an account's role."""
         checks = Checks()
         chosen = _role(checks, role, volunteer_id)
         checks.done()
         self._change(user, Account.RoleGranted, recorded_by, role=chosen, volunteer_id=volunteer_id)
 
-    def set_password(self, user: str | UUID, *, password_hash: str, recorded_by: Any) -> None:
+    def set_password(self, user: str | UUID, *, password_hash: str, recorded_by: Actor) -> None:
         """Replace an account's password (given hashed)."""
         self._change(user, Account.PasswordSet, recorded_by, password_hash=password_hash)
 
-    def disable(self, user: str | UUID, *, reason: Any, recorded_by: Any) -> None:
+    def disable(self, user: str | UUID, *, reason: str, recorded_by: Actor) -> None:
         """Lock an account out at once (its sessions end with it)."""
         checks = Checks()
         why = checks.text("reason", reason, limit=500)
         checks.done()
         self._change(user, Account.Disabled, recorded_by, reason=why)
 
-    def enable(self, user: str | UUID, *, recorded_by: Any) -> None:
+    def enable(self, user: str | UUID, *, recorded_by: Actor) -> None:
         self._change(user, Account.Enabled, recorded_by)
 
-    def issue_token(self, user: str | UUID, *, token_id: str, token_hash: str, label: Any, recorded_by: Any) -> None:
+    def issue_token(self, user: str | UUID, *, token_id: str, token_hash: str, label: str, recorded_by: Actor) -> None:
         """Record an API token for an account (only its hash is kept)."""
         checks = Checks()
         text = checks.text("label", label, limit=100, required=False)
         checks.done()
         self._change(user, Account.TokenIssued, recorded_by, token_id=token_id, token_hash=token_hash, label=text)
 
-    def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Any) -> None:
+    def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Actor) -> None:
         self._change(user, Account.TokenRevoked, recorded_by, token_id=token_id)
 
-    def set_second_factor(self, user: str | UUID, *, totp_secret: str, recorded_by: Any) -> None:
+    def set_second_factor(self, user: str | UUID, *, totp_secret: str, recorded_by: Actor) -> None:
         """Require a one-time code at sign-in (coordinators and auditors); an empty secret removes it."""
         if totp_secret and self.get(user).role not in (AccountRole.COORDINATOR, AccountRole.AUDITOR):
             raise SecondFactorNotOffered()

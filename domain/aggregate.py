@@ -23,7 +23,9 @@ from uuid import UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.utils import register_topic
 
+from domain.actor import Actor
 from domain.checks import EARLIEST, Checks
+from domain.errors import Problem
 
 #: Which request a command answers: the same caller's same idempotency key gives the same id.
 CommandId = NewType("CommandId", UUID)
@@ -35,7 +37,7 @@ class Entry:
     """What every command is given besides its own fields: who records the fact, when it happened (None: now),
     when it is recorded, and the command it answers."""
 
-    recorded_by: str
+    recorded_by: Actor
     occurred_at: datetime | None
     now: datetime
     command_id: CommandId | None = None
@@ -93,9 +95,12 @@ def derived_fact_id_text(originator_id: UUID, version: int) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def check_actor(checks: Checks, recorded_by: Any) -> str:
-    """Who records a fact: a user name, required on every command."""
-    return checks.text("recorded_by", recorded_by)
+def check_actor(checks: Checks, recorded_by: Actor) -> str:
+    """Who records a fact, as its facts store it (a caller that passed no ``Actor`` is refused)."""
+    if isinstance(recorded_by, Actor):
+        return recorded_by.name
+    checks.add("recorded_by", Problem("required"))
+    return ""
 
 
 class PeibanAggregate(Aggregate):

@@ -16,6 +16,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from domain.actor import Actor
 from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
@@ -52,7 +53,7 @@ class Recording(TypedDict, total=False):
     """What every command is given besides its own fields: who records the fact, when it happened (left out:
     now) and the command it answers (left out: none, so it is not answered once only)."""
 
-    recorded_by: Required[str]
+    recorded_by: Required[Actor]
     occurred_at: datetime | None
     command_id: CommandId | None
 
@@ -61,13 +62,18 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-def parse_id(value: Any, field: str) -> UUID:
-    """An id given as a UUID or its text; a bad one is a field error."""
+def require_id(value: UUID, field: str) -> UUID:
+    """An id as the edge parsed it. The domain reads no text: anything but a ``UUID`` is a field error."""
     checks = Checks()
-    parsed = checks.uuid(field, value)
+    checked = checks.uuid(field, value)
     checks.done()
-    assert parsed is not None
-    return parsed
+    assert checked is not None
+    return checked
+
+
+def optional_id(value: UUID | None, field: str) -> UUID | None:
+    """An id that may be left out (None), else as ``require_id``."""
+    return None if value is None else require_id(value, field)
 
 
 class PeibanBase(EncryptedApplication):
@@ -110,8 +116,8 @@ class PeibanBase(EncryptedApplication):
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
 
-    def _get(self, kind: type[A], aggregate_id: Any, field: str) -> A:
-        parsed = parse_id(aggregate_id, field)
+    def _get(self, kind: type[A], aggregate_id: UUID, field: str) -> A:
+        parsed = require_id(aggregate_id, field)
         self.refuse_erased(parsed, kind)
         try:
             aggregate: Any = self.repository.get(parsed)
@@ -151,7 +157,7 @@ class PeibanBase(EncryptedApplication):
     def _change(
         self,
         kind: type[A],
-        aggregate_id: Any,
+        aggregate_id: UUID,
         command: Callable[[A], R],
         field: str,
         command_id: CommandId | None = None,
@@ -174,7 +180,7 @@ class PeibanBase(EncryptedApplication):
     def _on(
         self,
         kind: type[A],
-        aggregate_id: Any,
+        aggregate_id: UUID,
         field: str,
         recording: Recording,
         decide: Callable[[A, Entry], R],
@@ -189,7 +195,7 @@ class PeibanBase(EncryptedApplication):
 
         return self._change(kind, aggregate_id, command, field, command_id)
 
-    def _on_family(self, family_id: Any, recording: Recording, decide: Callable[[Family, Entry], R]) -> R:
+    def _on_family(self, family_id: UUID, recording: Recording, decide: Callable[[Family, Entry], R]) -> R:
         """Run ``decide(family, entry)`` on the family (see ``_on``)."""
         return self._on(Family, family_id, "family_id", recording, decide)
 
@@ -197,26 +203,26 @@ class PeibanBase(EncryptedApplication):
         """The entry of a command that creates an aggregate."""
         return Entry(recording["recorded_by"], recording.get("occurred_at"), self.clock(), recording.get("command_id"))
 
-    def _standing(self, volunteer_id: Any, field: str = "volunteer_id") -> VolunteerStanding:
+    def _standing(self, volunteer_id: UUID, field: str = "volunteer_id") -> VolunteerStanding:
         return self._get(Volunteer, volunteer_id, field).standing
 
     # ---- reads -------------------------------------------------------------------
 
-    def get_family(self, family_id: Any) -> Family:
+    def get_family(self, family_id: UUID) -> Family:
         """The family as it stands now."""
         return self._get(Family, family_id, "family_id")
 
-    def get_volunteer(self, volunteer_id: Any) -> Volunteer:
+    def get_volunteer(self, volunteer_id: UUID) -> Volunteer:
         """The volunteer as they stand now."""
         return self._get(Volunteer, volunteer_id, "volunteer_id")
 
-    def get_cohort(self, cohort_id: Any) -> Cohort:
+    def get_cohort(self, cohort_id: UUID) -> Cohort:
         """The cohort as it stands now."""
         return self._get(Cohort, cohort_id, "cohort_id")
 
-    def family_facts(self, family_id: Any, *, after: int = 0, limit: int | None = None) -> list[PeibanAggregate.Event]:
+    def family_facts(self, family_id: UUID, *, after: int = 0, limit: int | None = None) -> list[PeibanAggregate.Event]:
         """A family's facts in the order they were recorded, after version ``after``."""
-        fid = parse_id(family_id, "family_id")
+        fid = require_id(family_id, "family_id")
         self.refuse_erased(fid)
         first = list(self.events.get(fid, limit=1))
         if not first or not isinstance(first[0], Family.Event):

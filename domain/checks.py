@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from domain.errors import InvalidInput, Problem
@@ -51,7 +51,7 @@ class Checks:
         if self.errors:
             raise InvalidInput(self.errors)
 
-    def text(self, field: str, value: Any, *, limit: int | None = None, required: bool = True) -> str:
+    def text(self, field: str, value: object, *, limit: int | None = None, required: bool = True) -> str:
         """A trimmed string of at most ``limit`` characters (by default the field's, ``domain.limits``);
         empty only if optional. Over the limit it is refused, never cut."""
         limit = limit or text_limit(field)
@@ -69,7 +69,7 @@ class Checks:
             self.add(field, Problem("control"))
         return text
 
-    def texts(self, field: str, values: Any, *, limit: int | None = None, most: int = 20) -> list[str]:
+    def texts(self, field: str, values: object, *, limit: int | None = None, most: int = 20) -> list[str]:
         """A list of short non-empty texts (activities, promised follow-ups)."""
         if values is None:
             return []
@@ -81,7 +81,7 @@ class Checks:
             self.add(field, Problem("too_many", most=most))
         return items
 
-    def choice(self, field: str, value: Any, kind: type[E]) -> E:
+    def choice(self, field: str, value: object, kind: type[E]) -> E:
         """One value of an enumeration, given as the member or its stored value."""
         if isinstance(value, kind):
             return value
@@ -92,10 +92,10 @@ class Checks:
             self.add(field, Problem("choice", allowed=allowed))
             return next(iter(kind))
 
-    def optional_choice(self, field: str, value: Any, kind: type[E]) -> E | None:
+    def optional_choice(self, field: str, value: object, kind: type[E]) -> E | None:
         return None if value is None or value == "" else self.choice(field, value, kind)
 
-    def choices(self, field: str, values: Any, kind: type[E], *, required: bool = False) -> list[E]:
+    def choices(self, field: str, values: object, kind: type[E], *, required: bool = False) -> list[E]:
         if values is None or isinstance(values, str) or not isinstance(values, Iterable):
             if values is not None or required:
                 self.add(field, Problem("type", "list"))
@@ -105,7 +105,7 @@ class Checks:
             self.add(field, _required())
         return chosen
 
-    def whole(self, field: str, value: Any, *, low: int, high: int) -> int:
+    def whole(self, field: str, value: object, *, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(field, Problem("type", "whole_number"))
             return low
@@ -113,20 +113,18 @@ class Checks:
             self.add(field, Problem("range", low=low, high=high))
         return value
 
-    def uuid(self, field: str, value: Any, *, required: bool = True) -> UUID | None:
-        if value is None or value == "":
+    def uuid(self, field: str, value: UUID | None, *, required: bool = True) -> UUID | None:
+        """An id as the edge parsed it (text is not read here: anything but a ``UUID`` is refused)."""
+        if value is None:
             if required:
                 self.add(field, _required())
             return None
         if isinstance(value, UUID):
             return value
-        try:
-            return UUID(str(value))
-        except ValueError:
-            self.add(field, Problem("id"))
-            return None
+        self.add(field, Problem("id"))
+        return None
 
-    def ids(self, field: str, values: Any) -> list[UUID]:
+    def ids(self, field: str, values: Iterable[UUID]) -> list[UUID]:
         """A non-empty list of ids, without repeats."""
         if values is None or isinstance(values, (str, UUID)) or not isinstance(values, Iterable):
             self.add(field, Problem("type", "ids"))
@@ -136,7 +134,7 @@ class Checks:
             self.add(field, _required())
         return list(dict.fromkeys(p for p in parsed if p is not None))
 
-    def day(self, field: str, value: Any, *, required: bool = True) -> date:
+    def day(self, field: str, value: object, *, required: bool = True) -> date:
         if isinstance(value, datetime) or not isinstance(value, date):
             if value is None and not required:
                 return date.min
@@ -144,7 +142,7 @@ class Checks:
             return date.min
         return value
 
-    def moment(self, field: str, value: Any, *, now: datetime, not_before: datetime = EARLIEST) -> datetime:
+    def moment(self, field: str, value: object, *, now: datetime, not_before: datetime = EARLIEST) -> datetime:
         """A timezone-aware moment in the past (a few minutes of clock skew allowed), kept in UTC."""
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             self.add(field, Problem("aware"))

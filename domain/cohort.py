@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
@@ -49,7 +48,7 @@ class Cohort(PeibanAggregate, created_event_name="Opened"):
         return self.closed_at is None
 
     @classmethod
-    def open(cls, entry: Entry, *, name: Any, intake_on: Any, expected_end_on: Any) -> Cohort:
+    def open(cls, entry: Entry, *, name: str, intake_on: date, expected_end_on: date) -> Cohort:
         """Open a cohort: its name, intake date and expected end date."""
         draft = Draft(entry.as_recorded())
         name = draft.text("name", name)

@@ -9,11 +9,11 @@ stored bytes, still verifies.
 from __future__ import annotations
 
 import contextlib
-from typing import Any
 from uuid import UUID
 
+from domain.actor import Actor
 from domain.aggregate import CommandId, Entry
-from domain.app_base import PeibanBase, parse_id
+from domain.app_base import PeibanBase, require_id
 from domain.errors import ErasureUnavailable
 from domain.family import Family
 from domain.volunteer import Volunteer
@@ -24,12 +24,12 @@ class ErasureCommands(PeibanBase):
     register_topics = frozenset({Family.Erased.TOPIC, Volunteer.Erased.TOPIC})
 
     def erase_family(
-        self, family_id: Any, *, reason: Any, recorded_by: str, command_id: CommandId | None = None
+        self, family_id: UUID, *, reason: str, recorded_by: Actor, command_id: CommandId | None = None
     ) -> UUID:
         """Erase a family's record: record why (no personal data), then destroy the family's key."""
         if self.keys is None:
             raise ErasureUnavailable()
-        fid = parse_id(family_id, "family_id")
+        fid = require_id(family_id, "family_id")
         now = self.clock()
         reasons: list[str] = []
 
@@ -46,18 +46,18 @@ class ErasureCommands(PeibanBase):
 
     def erase_volunteer(
         self,
-        volunteer_id: Any,
+        volunteer_id: UUID,
         *,
-        reason: Any,
+        reason: str,
         account_ids: list[UUID],
-        recorded_by: str,
+        recorded_by: Actor,
         command_id: CommandId | None = None,
     ) -> UUID:
         """Erase a departed volunteer's personal data: record why and which accounts were theirs (ids, no personal
         data), then destroy the volunteer's key. Their accounts' keys are the accounts store's to destroy."""
         if self.keys is None:
             raise ErasureUnavailable()
-        vid = parse_id(volunteer_id, "volunteer_id")
+        vid = require_id(volunteer_id, "volunteer_id")
         now = self.clock()
         reasons: list[str] = []
 

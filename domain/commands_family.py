@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Unpack
 from uuid import UUID
 
-from domain.app_base import PeibanBase, Recording, parse_id
+from domain.app_base import PeibanBase, Recording, require_id
 from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.family import Family
+from domain.values import Circumstance, ConsentScope, GuardianConsent, HouseholdMember, Role
 
 
 class FamilyCommands(PeibanBase):
     def enrol_family(
         self,
         *,
-        display_name: Any,
-        community: Any,
-        referral_source: Any = "",
-        household: Any,
-        circumstances: Any = (),
-        consent: Any,
+        display_name: str,
+        community: str,
+        referral_source: str = "",
+        household: Sequence[HouseholdMember],
+        circumstances: Sequence[Circumstance] = (),
+        consent: GuardianConsent,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Enrol a family with its household, circumstances and guardian consent."""
@@ -38,57 +41,63 @@ class FamilyCommands(PeibanBase):
         )
         return self._create(family, command_id)
 
-    def update_family_profile(self, family_id: Any, *, changes: dict[str, Any], **recording: Unpack[Recording]) -> UUID:
+    def update_family_profile(
+        self, family_id: UUID, *, changes: Mapping[str, object], **recording: Unpack[Recording]
+    ) -> UUID:
         """Change the family's name shown, community, household or circumstances."""
         return self._on_family(family_id, recording, lambda f, e: f.update_profile(e, changes=changes))
 
-    def record_consent(self, family_id: Any, *, consent: Any, **recording: Unpack[Recording]) -> UUID:
+    def record_consent(self, family_id: UUID, *, consent: GuardianConsent, **recording: Unpack[Recording]) -> UUID:
         """Record a guardian's further consent."""
         return self._on_family(family_id, recording, lambda f, e: f.record_consent(e, consent=consent))
 
-    def withdraw_consent(self, family_id: Any, *, scopes: Any, reason: Any, **recording: Unpack[Recording]) -> UUID:
+    def withdraw_consent(
+        self, family_id: UUID, *, scopes: Sequence[ConsentScope], reason: str, **recording: Unpack[Recording]
+    ) -> UUID:
         """Record that the guardian withdrew consent for some scopes."""
         return self._on_family(family_id, recording, lambda f, e: f.withdraw_consent(e, scopes=scopes, reason=reason))
 
     def close_family(
-        self, family_id: Any, *, reason: Any, clearance: Clearance = EVERY_COMPARTMENT, **recording: Unpack[Recording]
+        self, family_id: UUID, *, reason: str, clearance: Clearance = EVERY_COMPARTMENT, **recording: Unpack[Recording]
     ) -> UUID:
         """Close the family's case; its assignments end (bounded only by the contacts the caller may see)."""
         return self._on_family(family_id, recording, lambda f, e: f.close(e, reason=reason, clearance=clearance))
 
-    def reopen_family(self, family_id: Any, *, reason: Any, **recording: Unpack[Recording]) -> UUID:
+    def reopen_family(self, family_id: UUID, *, reason: str, **recording: Unpack[Recording]) -> UUID:
         """Reopen a closed family's case."""
         return self._on_family(family_id, recording, lambda f, e: f.reopen(e, reason=reason))
 
-    def assign_volunteer(self, family_id: Any, *, volunteer_id: Any, role: Any, **recording: Unpack[Recording]) -> UUID:
+    def assign_volunteer(
+        self, family_id: UUID, *, volunteer_id: UUID, role: Role, **recording: Unpack[Recording]
+    ) -> UUID:
         """Assign an active volunteer to the family as lead, co or shadow."""
         standing = self._standing(volunteer_id)
         return self._on_family(family_id, recording, lambda f, e: f.assign(e, volunteer=standing, role=role))
 
     def unassign_volunteer(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        volunteer_id: Any,
-        reason: Any,
+        volunteer_id: UUID,
+        reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """End a volunteer's assignment to the family, with the reason (bounded only by the contacts the caller
         may see)."""
-        vid = parse_id(volunteer_id, "volunteer_id")
+        vid = require_id(volunteer_id, "volunteer_id")
         return self._on_family(
             family_id, recording, lambda f, e: f.unassign(e, volunteer_id=vid, reason=reason, clearance=clearance)
         )
 
     def plan_handover(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        outgoing_volunteer_id: Any,
-        incoming_volunteer_id: Any,
-        planned_on: Any,
-        letter: Any = "",
+        outgoing_volunteer_id: UUID,
+        incoming_volunteer_id: UUID,
+        planned_on: date,
+        letter: str = "",
         **recording: Unpack[Recording],
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer; returns its id."""
@@ -103,27 +112,27 @@ class FamilyCommands(PeibanBase):
         )
 
     def record_family_agreement(
-        self, family_id: Any, *, handover_id: Any, note: Any = "", **recording: Unpack[Recording]
+        self, family_id: UUID, *, handover_id: UUID, note: str = "", **recording: Unpack[Recording]
     ) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
-        hid = parse_id(handover_id, "handover_id")
+        hid = require_id(handover_id, "handover_id")
         return self._on_family(
             family_id, recording, lambda f, e: f.record_family_agreement(e, handover_id=hid, note=note)
         )
 
     def complete_handover(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        handover_id: Any,
-        keep_in_touch: Any,
-        no_joint_visit_reason: Any = "",
+        handover_id: UUID,
+        keep_in_touch: bool,
+        no_joint_visit_reason: str = "",
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch
         (only the joint visits the caller may see count)."""
-        hid = parse_id(handover_id, "handover_id")
+        hid = require_id(handover_id, "handover_id")
         incoming = self._standing(self.get_family(family_id).handover(hid).incoming_id)
         return self._on_family(
             family_id,
@@ -140,15 +149,15 @@ class FamilyCommands(PeibanBase):
 
     def cancel_handover(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        handover_id: Any,
-        reason: Any,
+        handover_id: UUID,
+        reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Cancel a planned handover, with the reason."""
-        hid = parse_id(handover_id, "handover_id")
+        hid = require_id(handover_id, "handover_id")
         return self._on_family(
             family_id,
             recording,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Unpack
+from datetime import date
+from typing import Unpack
 from uuid import UUID
 
 from domain.aggregate import Entry
 from domain.app_base import PeibanBase, Recording
 from domain.cohort import Cohort
 from domain.rules import CohortClosed
+from domain.values import DepartureReason
 from domain.volunteer import Volunteer
 
 
 class PeopleCommands(PeibanBase):
-    def open_cohort(self, *, name: Any, intake_on: Any, expected_end_on: Any, **recording: Unpack[Recording]) -> UUID:
+    def open_cohort(self, *, name: str, intake_on: date, expected_end_on: date, **recording: Unpack[Recording]) -> UUID:
         """Open a recruitment cohort with its intake and expected end dates."""
         command_id = recording.get("command_id")
         before = self._created_before(Cohort, command_id)
@@ -24,18 +26,18 @@ class PeopleCommands(PeibanBase):
         cohort = Cohort.open(entry, name=name, intake_on=intake_on, expected_end_on=expected_end_on)
         return self._create(cohort, command_id)
 
-    def close_cohort(self, cohort_id: Any, **recording: Unpack[Recording]) -> None:
+    def close_cohort(self, cohort_id: UUID, **recording: Unpack[Recording]) -> None:
         """Close a cohort whose volunteers have left."""
         self._on(Cohort, cohort_id, "cohort_id", recording, lambda c, e: c.close(e))
 
     def register_volunteer(
         self,
         *,
-        cohort_id: Any,
-        name: Any,
-        contact: Any,
-        school: Any = "",
-        major: Any = "",
+        cohort_id: UUID,
+        name: str,
+        contact: str,
+        school: str = "",
+        major: str = "",
         **recording: Unpack[Recording],
     ) -> UUID:
         """Register a volunteer (name, contact, school, major) in an open cohort."""
@@ -51,19 +53,19 @@ class PeopleCommands(PeibanBase):
             raise CohortClosed()
         return self._create(volunteer, command_id)
 
-    def activate_volunteer(self, volunteer_id: Any, **recording: Unpack[Recording]) -> None:
+    def activate_volunteer(self, volunteer_id: UUID, **recording: Unpack[Recording]) -> None:
         """Put a registered volunteer on duty: from now on they can be assigned."""
         self._on_volunteer(volunteer_id, recording, lambda v, e: v.activate(e))
 
-    def announce_departure(self, volunteer_id: Any, *, expected_on: Any, **recording: Unpack[Recording]) -> None:
+    def announce_departure(self, volunteer_id: UUID, *, expected_on: date, **recording: Unpack[Recording]) -> None:
         """Record that a volunteer will leave on a date."""
         self._on_volunteer(volunteer_id, recording, lambda v, e: v.announce_departure(e, expected_on=expected_on))
 
-    def record_departure(self, volunteer_id: Any, *, reason: Any, **recording: Unpack[Recording]) -> None:
+    def record_departure(self, volunteer_id: UUID, *, reason: DepartureReason, **recording: Unpack[Recording]) -> None:
         """Record that a volunteer has left the programme (graduated or withdrew)."""
         self._on_volunteer(volunteer_id, recording, lambda v, e: v.depart(e, reason=reason))
 
-    def set_alumni_contact(self, volunteer_id: Any, *, opted_in: bool, **recording: Unpack[Recording]) -> None:
+    def set_alumni_contact(self, volunteer_id: UUID, *, opted_in: bool, **recording: Unpack[Recording]) -> None:
         """Record a volunteer opting in to, or out of, contact with families as alumni."""
         self._on_volunteer(
             volunteer_id,
@@ -72,6 +74,6 @@ class PeopleCommands(PeibanBase):
         )
 
     def _on_volunteer(
-        self, volunteer_id: Any, recording: Recording, decide: Callable[[Volunteer, Entry], UUID]
+        self, volunteer_id: UUID, recording: Recording, decide: Callable[[Volunteer, Entry], UUID]
     ) -> None:
         self._on(Volunteer, volunteer_id, "volunteer_id", recording, decide)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Unpack
 from uuid import UUID
 
+from domain.actor import Actor
 from domain.aggregate import CommandId
-from domain.app_base import PeibanBase, Recording, parse_id
+from domain.app_base import PeibanBase, Recording, optional_id, require_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance
-
-
-def _optional_id(value: Any, field: str) -> UUID | None:
-    return None if value is None or value == "" else parse_id(value, field)
 
 
 class RecordCommands(PeibanBase):
@@ -25,10 +23,10 @@ class RecordCommands(PeibanBase):
 
     def log_visit(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        volunteer_ids: Any,
-        recorded_by: str,
+        volunteer_ids: Sequence[UUID],
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -43,10 +41,10 @@ class RecordCommands(PeibanBase):
 
     def log_message(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        volunteer_id: Any,
-        recorded_by: str,
+        volunteer_id: UUID,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -58,9 +56,9 @@ class RecordCommands(PeibanBase):
 
     def raise_concern(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        recorded_by: str,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         command_id: CommandId | None = None,
         **fields: object,
@@ -71,15 +69,15 @@ class RecordCommands(PeibanBase):
 
     def resolve_concern(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        concern_id: Any,
-        resolution: Any,
+        concern_id: UUID,
+        resolution: str,
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Resolve an open concern, saying how."""
-        cid = parse_id(concern_id, "concern_id")
+        cid = require_id(concern_id, "concern_id")
         return self._on_family(
             family_id,
             recording,
@@ -88,17 +86,17 @@ class RecordCommands(PeibanBase):
 
     def make_referral(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        concern_id: Any = None,
-        recorded_by: str,
+        concern_id: UUID | None = None,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
         **fields: object,
     ) -> UUID:
         """Refer the family to a service line; returns the referral's id."""
-        cid = _optional_id(concern_id, "concern_id")
+        cid = optional_id(concern_id, "concern_id")
         recording = Recording(recorded_by=recorded_by, occurred_at=occurred_at, command_id=command_id)
         return self._on_family(
             family_id, recording, lambda f, e: f.make_referral(e, concern_id=cid, clearance=clearance, **fields)
@@ -106,19 +104,19 @@ class RecordCommands(PeibanBase):
 
     def schedule_follow_up(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        volunteer_id: Any = None,
-        concern_id: Any = None,
-        recorded_by: str,
+        volunteer_id: UUID | None = None,
+        concern_id: UUID | None = None,
+        recorded_by: Actor,
         occurred_at: datetime | None = None,
         clearance: Clearance = EVERY_COMPARTMENT,
         command_id: CommandId | None = None,
         **fields: object,
     ) -> UUID:
         """Schedule a follow-up (action, due date; optionally who and for which concern); returns its id."""
-        vid = _optional_id(volunteer_id, "volunteer_id")
-        cid = _optional_id(concern_id, "concern_id")
+        vid = optional_id(volunteer_id, "volunteer_id")
+        cid = optional_id(concern_id, "concern_id")
         recording = Recording(recorded_by=recorded_by, occurred_at=occurred_at, command_id=command_id)
         return self._on_family(
             family_id,
@@ -128,31 +126,31 @@ class RecordCommands(PeibanBase):
 
     def complete_follow_up(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        follow_up_id: Any,
-        note: Any = "",
+        follow_up_id: UUID,
+        note: str = "",
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Mark a follow-up as done."""
-        fid = parse_id(follow_up_id, "follow_up_id")
+        fid = require_id(follow_up_id, "follow_up_id")
         return self._on_family(
             family_id, recording, lambda f, e: f.complete_follow_up(e, follow_up_id=fid, note=note, clearance=clearance)
         )
 
     def amend_fact(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        target_event_id: Any,
-        changes: Any,
-        reason: Any,
+        target_event_id: UUID,
+        changes: Mapping[str, object],
+        reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Amend descriptive fields of a recorded fact; returns the amendment's id."""
-        target = parse_id(target_event_id, "target_event_id")
+        target = require_id(target_event_id, "target_event_id")
         return self._on_family(
             family_id,
             recording,
@@ -161,15 +159,15 @@ class RecordCommands(PeibanBase):
 
     def retract_fact(
         self,
-        family_id: Any,
+        family_id: UUID,
         *,
-        target_event_id: Any,
-        reason: Any,
+        target_event_id: UUID,
+        reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
         **recording: Unpack[Recording],
     ) -> UUID:
         """Retract a recorded fact, which stays visible to auditors; returns the retraction's id."""
-        target = parse_id(target_event_id, "target_event_id")
+        target = require_id(target_event_id, "target_event_id")
         return self._on_family(
             family_id,
             recording,

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from domain.actor import DEPARTURE_POLICY
 from domain.app_base import PeibanBase, Recording
 from domain.volunteer import Departure
-
-#: Who records the facts a departure causes: the system, on behalf of the departure's own recorder.
-DEPARTURE_POLICY = "system:departure"
 
 
 class DepartureCommands(PeibanBase):

@@ -8,6 +8,7 @@ open handover, corrections only of live facts. Volunteer facts that a rule needs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -110,12 +111,12 @@ class Family(
         cls,
         entry: Entry,
         *,
-        display_name: Any,
-        community: Any,
-        referral_source: Any,
-        household: Any,
-        circumstances: Any,
-        consent: Any,
+        display_name: str,
+        community: str,
+        referral_source: str,
+        household: Sequence[HouseholdMember],
+        circumstances: Sequence[Circumstance],
+        consent: GuardianConsent,
     ) -> Family:
         """Enrol a family with its household and its guardian's consent."""
         draft = Draft(entry)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -72,17 +72,17 @@ class FamilyCase(FamilyBase):
             family.status = FamilyStatus.OPEN
             family.closed_at = None
 
-    def update_profile(self, entry: Entry, *, changes: dict[str, Any]) -> UUID:
+    def update_profile(self, entry: Entry, *, changes: Mapping[str, object]) -> UUID:
         """Change who the family is: name shown, community, household, circumstances."""
         draft = self._draft(entry)
-        known: dict[str, Callable[[Any], Any]] = {
+        known: dict[str, Callable[[object], object]] = {
             "display_name": lambda v: draft.text("display_name", v),
             "community": lambda v: draft.text("community", v),
             "referral_source": lambda v: draft.text("referral_source", v, required=False),
             "household": lambda v: check_household(draft, v, draft.now),
             "circumstances": lambda v: draft.choices("circumstances", v, Circumstance),
         }
-        checked: dict[str, Any] = {}
+        checked: dict[str, object] = {}
         for name, value in changes.items():
             if name in known:
                 checked[name] = known[name](value)
@@ -93,14 +93,14 @@ class FamilyCase(FamilyBase):
         draft.done()
         return self._record(self.ProfileUpdated, draft, changes=checked)
 
-    def record_consent(self, entry: Entry, *, consent: Any) -> UUID:
+    def record_consent(self, entry: Entry, *, consent: GuardianConsent) -> UUID:
         """Record a guardian's (further) consent."""
         draft = self._draft(entry)
         given = check_consent(draft, consent, draft.now, enrolling=False)
         draft.done()
         return self._record(self.ConsentRecorded, draft, consent=given)
 
-    def withdraw_consent(self, entry: Entry, *, scopes: Any, reason: Any) -> UUID:
+    def withdraw_consent(self, entry: Entry, *, scopes: Sequence[ConsentScope], reason: str) -> UUID:
         """Record that the guardian withdrew consent for some scopes."""
         draft = self._draft(entry)
         withdrawn = draft.choices("scopes", scopes, ConsentScope, required=True)
@@ -108,7 +108,7 @@ class FamilyCase(FamilyBase):
         draft.done()
         return self._record(self.ConsentWithdrawn, draft, scopes=withdrawn, reason=why)
 
-    def close(self, entry: Entry, *, reason: Any, clearance: Clearance = EVERY_COMPARTMENT) -> UUID:
+    def close(self, entry: Entry, *, reason: str, clearance: Clearance = EVERY_COMPARTMENT) -> UUID:
         """Close the family's case; its assignments end with it."""
         draft = self._draft(entry)
         self._roster_change(draft, seen=tuple(UUID(v) for v in self.last_seen), clearance=clearance)
@@ -120,14 +120,14 @@ class FamilyCase(FamilyBase):
             raise HandoverAlreadyOpen()
         return self._record(self.Closed, draft, reason=why)
 
-    def erase(self, entry: Entry, *, reason: Any) -> UUID:
+    def erase(self, entry: Entry, *, reason: str) -> UUID:
         """Record that the family's record is erased (the application then destroys its key)."""
         draft = Draft(entry.as_recorded())
         why = draft.text("reason", reason)
         draft.done()
         return self._record(self.Erased, draft, reason=why)
 
-    def reopen(self, entry: Entry, *, reason: Any) -> UUID:
+    def reopen(self, entry: Entry, *, reason: str) -> UUID:
         """Reopen a closed family's case."""
         draft = self._draft(entry)
         self._roster_change(draft)

@@ -79,7 +79,7 @@ class FamilyConcerns(FamilyBase):
         return self._record(self.ConcernRaised, draft, **values)
 
     def resolve_concern(
-        self, entry: Entry, *, concern_id: UUID, resolution: Any, clearance: Clearance = EVERY_COMPARTMENT
+        self, entry: Entry, *, concern_id: UUID, resolution: str, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Resolve an open concern, saying how."""
         draft = self._draft(entry)
@@ -128,7 +128,7 @@ class FamilyConcerns(FamilyBase):
         return self._record(self.FollowUpScheduled, draft, volunteer_id=volunteer_id, concern_id=concern_id, **values)
 
     def complete_follow_up(
-        self, entry: Entry, *, follow_up_id: UUID, note: Any, clearance: Clearance = EVERY_COMPARTMENT
+        self, entry: Entry, *, follow_up_id: UUID, note: str, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Mark a scheduled follow-up as done."""
         draft = self._draft(entry)

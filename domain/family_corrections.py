@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -49,8 +50,8 @@ class FamilyCorrections(FamilyBase):
         entry: Entry,
         *,
         target_event_id: UUID,
-        changes: Any,
-        reason: Any,
+        changes: Mapping[str, object],
+        reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Amend descriptive fields of a recorded fact; the original stays visible."""
@@ -62,7 +63,7 @@ class FamilyCorrections(FamilyBase):
         return self._record(self.FactAmended, draft, target_event_id=target_event_id, changes=checked, reason=why)
 
     def retract(
-        self, entry: Entry, *, target_event_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
+        self, entry: Entry, *, target_event_id: UUID, reason: str, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
         draft = Draft(entry.as_recorded())

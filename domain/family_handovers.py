@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from domain.aggregate import Draft, Entry, PeibanAggregate
@@ -88,7 +87,7 @@ class FamilyHandovers(FamilyBase):
             handover.state, handover.closed_at = HandoverState.CANCELLED, self.occurred_at
 
     def plan_handover(
-        self, entry: Entry, *, outgoing_volunteer_id: UUID, incoming: VolunteerStanding, planned_on: Any, letter: Any
+        self, entry: Entry, *, outgoing_volunteer_id: UUID, incoming: VolunteerStanding, planned_on: date, letter: str
     ) -> UUID:
         """Plan a handover from a volunteer on the family to an active newcomer."""
         draft = self._draft(entry)
@@ -126,7 +125,7 @@ class FamilyHandovers(FamilyBase):
             raise HandoverNotOpen(state=handover.state)
         return handover
 
-    def record_family_agreement(self, entry: Entry, *, handover_id: UUID, note: Any) -> UUID:
+    def record_family_agreement(self, entry: Entry, *, handover_id: UUID, note: str) -> UUID:
         """Record that the family agreed to the incoming volunteer."""
         draft = self._draft(entry)
         self._roster_change(draft)
@@ -140,8 +139,8 @@ class FamilyHandovers(FamilyBase):
         *,
         handover_id: UUID,
         incoming: VolunteerStanding,
-        keep_in_touch: Any,
-        no_joint_visit_reason: Any = "",
+        keep_in_touch: bool,
+        no_joint_visit_reason: str = "",
         clearance: Clearance = EVERY_COMPARTMENT,
     ) -> UUID:
         """Complete a handover: the incoming volunteer takes over, the outgoing one leaves or stays in touch.
@@ -174,7 +173,7 @@ class FamilyHandovers(FamilyBase):
         )
 
     def cancel_handover(
-        self, entry: Entry, *, handover_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
+        self, entry: Entry, *, handover_id: UUID, reason: str, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """Cancel a planned handover, with the reason (no earlier than a visit or message of either volunteer
         that the caller may see: the incoming volunteer's visits during the handover relied on it)."""

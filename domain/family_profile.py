@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from domain.checks import Checks
 from domain.errors import Problem
@@ -16,7 +15,7 @@ def latest_today(now: datetime) -> date:
     return (now + timedelta(hours=14)).date()
 
 
-def check_household(checks: Checks, value: Any, now: datetime) -> list[HouseholdMember]:
+def check_household(checks: Checks, value: object, now: datetime) -> list[HouseholdMember]:
     """Members given as objects or mappings; at least one child."""
     if value is None or isinstance(value, (str, Mapping)) or not isinstance(value, Iterable):
         checks.add("household", Problem("type", "household"))
@@ -43,7 +42,7 @@ def check_household(checks: Checks, value: Any, now: datetime) -> list[Household
     return members
 
 
-def check_consent(checks: Checks, value: Any, now: datetime, *, enrolling: bool = True) -> GuardianConsent:
+def check_consent(checks: Checks, value: object, now: datetime, *, enrolling: bool = True) -> GuardianConsent:
     """A guardian's consent; enrolment (keeping any record at all) needs the ``records`` scope."""
     if isinstance(value, GuardianConsent):
         value = {"guardian_relation": value.guardian_relation, "scopes": value.scopes, "given_on": value.given_on}

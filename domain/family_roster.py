@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from domain.aggregate import Draft, Entry, PeibanAggregate
@@ -47,7 +46,7 @@ class FamilyRoster(FamilyBase):
             family.roster_changed(self.occurred_at)
             family.roster.end(self.volunteer_id, self.occurred_at)
 
-    def assign(self, entry: Entry, *, volunteer: VolunteerStanding, role: Any) -> UUID:
+    def assign(self, entry: Entry, *, volunteer: VolunteerStanding, role: Role) -> UUID:
         """Assign an active volunteer as lead, co or shadow."""
         draft = self._draft(entry)
         self._roster_change(draft, after=volunteer.active_since)
@@ -70,7 +69,7 @@ class FamilyRoster(FamilyBase):
         return self._record(self.VolunteerAssigned, draft, volunteer_id=volunteer.volunteer_id, role=chosen)
 
     def unassign(
-        self, entry: Entry, *, volunteer_id: UUID, reason: Any, clearance: Clearance = EVERY_COMPARTMENT
+        self, entry: Entry, *, volunteer_id: UUID, reason: str, clearance: Clearance = EVERY_COMPARTMENT
     ) -> UUID:
         """End a volunteer's assignment, with the reason."""
         draft = self._draft(entry)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Snapshot as LibrarySnapshot
@@ -156,7 +155,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
 
     @classmethod
     def register(
-        cls, entry: Entry, *, name: Any, cohort_id: UUID, contact: Any, school: Any = "", major: Any = ""
+        cls, entry: Entry, *, name: str, cohort_id: UUID, contact: str, school: str = "", major: str = ""
     ) -> Volunteer:
         """Register a recruit of a cohort; they become active when activated."""
         draft = Draft(entry)
@@ -195,7 +194,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             self.Activated, self._draft(entry), allowed={VolunteerStatus.REGISTERED}, action=VolunteerAction.ACTIVATE
         )
 
-    def announce_departure(self, entry: Entry, *, expected_on: Any) -> UUID:
+    def announce_departure(self, entry: Entry, *, expected_on: date) -> UUID:
         """Record that the volunteer will leave (graduation, withdrawal) on a date."""
         draft = self._draft(entry)
         expected = draft.day("expected_on", expected_on)
@@ -207,7 +206,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
             expected_on=expected,
         )
 
-    def depart(self, entry: Entry, *, reason: Any) -> UUID:
+    def depart(self, entry: Entry, *, reason: DepartureReason) -> UUID:
         """Record that the volunteer has left the programme (graduated or withdrew)."""
         draft = self._draft(entry)
         why = draft.choice("reason", reason, DepartureReason)
@@ -247,7 +246,7 @@ class Volunteer(PeibanAggregate, created_event_name="Registered"):
         if self.status is not VolunteerStatus.DEPARTED:
             raise VolunteerStatusRule(status=self.status, action=VolunteerAction.ERASE)
 
-    def erase(self, entry: Entry, *, reason: Any, account_ids: list[UUID]) -> UUID:
+    def erase(self, entry: Entry, *, reason: str, account_ids: list[UUID]) -> UUID:
         """Record that the volunteer's personal data is erased (the application then destroys their key)."""
         draft = Draft(entry.as_recorded())
         why = draft.text("reason", reason)

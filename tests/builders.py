@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain import Peiban
+from domain import Actor, Peiban
 
 START = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,9 +90,11 @@ class Scene:
         return self.family
 
     def volunteer(self, name: str = "新义工", *, activate: bool = True) -> UUID:
-        vid = self.app.register_volunteer(cohort_id=self.cohort, name=name, contact="wechat:x", recorded_by="coord")
+        vid = self.app.register_volunteer(
+            cohort_id=self.cohort, name=name, contact="wechat:x", recorded_by=Actor("coord")
+        )
         if activate:
-            self.app.activate_volunteer(vid, recorded_by="coord")
+            self.app.activate_volunteer(vid, recorded_by=Actor("coord"))
         self.volunteers.append(vid)
         return vid
 
@@ -105,14 +107,14 @@ def scene(app: Peiban | None = None, clock: StepClock | None = None, *, voluntee
     clock = clock or StepClock()
     app = app or memory_app(clock)
     cohort = app.open_cohort(
-        name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2026, 1, 31), recorded_by="coord"
+        name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2026, 1, 31), recorded_by=Actor("coord")
     )
     s = Scene(app, clock, cohort)
     for i in range(volunteers):
         s.volunteer(f"义工{i + 1}")
     clock.advance(hours=1)
-    s.family = app.enrol_family(recorded_by="coord", **family_profile())
+    s.family = app.enrol_family(recorded_by=Actor("coord"), **family_profile())
     clock.advance(hours=1)
-    app.assign_volunteer(s.family, volunteer_id=s.lead, role="lead", recorded_by="coord")
+    app.assign_volunteer(s.family, volunteer_id=s.lead, role="lead", recorded_by=Actor("coord"))
     clock.advance(days=1)
     return s

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain import InvalidInput, Peiban
+from domain import Actor, InvalidInput, Peiban
 from domain.aggregate import PeibanAggregate
 from tests.builders import Scene, visit
 
@@ -39,7 +39,7 @@ def plan_handover(s: Scene, outgoing: UUID | None = None, incoming: UUID | None 
         incoming_volunteer_id=incoming or s.volunteers[1],
         planned_on=PLANNED_ON,
         letter="小林喜欢画画，周三下午在家。",
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
         **kw,
     )
 
@@ -47,18 +47,18 @@ def plan_handover(s: Scene, outgoing: UUID | None = None, incoming: UUID | None 
 def joint_visit(s: Scene, *volunteers: UUID, **kw: Any) -> UUID:
     """A visit by the lead and the second volunteer together (or the volunteers given)."""
     present = list(volunteers) or [s.lead, s.volunteers[1]]
-    return s.app.log_visit(s.fid, volunteer_ids=present, recorded_by="v1", **visit(**kw))
+    return s.app.log_visit(s.fid, volunteer_ids=present, recorded_by=Actor("v1"), **visit(**kw))
 
 
 def complete_handover(s: Scene, handover: UUID, *, keep_in_touch: bool = False, **kw: Any) -> None:
-    s.app.complete_handover(s.fid, handover_id=handover, keep_in_touch=keep_in_touch, recorded_by="coord", **kw)
+    s.app.complete_handover(s.fid, handover_id=handover, keep_in_touch=keep_in_touch, recorded_by=Actor("coord"), **kw)
 
 
 def volunteer_with_status(s: Scene, status: str) -> UUID:
     """A new volunteer in the scene's cohort who is registered, active, departing or departed."""
     vid = s.volunteer(f"{status}义工", activate=status != "registered")
     if status in ("departing", "departed"):
-        s.app.announce_departure(vid, expected_on=date(2025, 7, 1), recorded_by="coord")
+        s.app.announce_departure(vid, expected_on=date(2025, 7, 1), recorded_by=Actor("coord"))
     if status == "departed":
-        s.app.record_departure(vid, reason="graduated", recorded_by="coord")
+        s.app.record_departure(vid, reason="graduated", recorded_by=Actor("coord"))
     return vid

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain import Actor
 from domain.aggregate import Entry
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from domain.errors import DomainError, FactNotFound, InvalidInput
@@ -18,6 +19,8 @@ from domain.family import Family
 from domain.family_state import Fact
 from tests.builders import Scene, message, visit
 from tests.domain.story import fields_in_error
+
+BY = Actor("c")
 
 Command = Callable[[UUID, Clearance], Any]
 
@@ -34,36 +37,40 @@ class Record:
 def record(world: Scene) -> Record:
     app, fid = world.app, world.fid
     concern = app.raise_concern(
-        fid, category="safety", level="urgent", service_line="shelter", summary="s", recorded_by="sw"
+        fid, category="safety", level="urgent", service_line="shelter", summary="s", recorded_by=Actor("sw")
     )
-    follow_up = app.schedule_follow_up(fid, action="a", due_on=date(2025, 4, 1), concern_id=concern, recorded_by="sw")
+    follow_up = app.schedule_follow_up(
+        fid, action="a", due_on=date(2025, 4, 1), concern_id=concern, recorded_by=Actor("sw")
+    )
     hidden = {
         "concern": concern,
         "follow-up": follow_up,
         "referral for it": app.make_referral(
-            fid, service_line="youth_centre", reason="r", concern_id=concern, recorded_by="sw"
+            fid, service_line="youth_centre", reason="r", concern_id=concern, recorded_by=Actor("sw")
         ),
         "referral to the line": app.make_referral(
-            fid, service_line="anti_domestic_violence", reason="r", recorded_by="sw"
+            fid, service_line="anti_domestic_violence", reason="r", recorded_by=Actor("sw")
         ),
-        "visit": app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter")),
-        "done": app.complete_follow_up(fid, follow_up_id=follow_up, recorded_by="sw"),
+        "visit": app.log_visit(
+            fid, volunteer_ids=[world.lead], recorded_by=Actor("sw"), **visit(service_line="shelter")
+        ),
+        "done": app.complete_follow_up(fid, follow_up_id=follow_up, recorded_by=Actor("sw")),
         "amendment": app.amend_fact(
-            fid, target_event_id=concern, changes={"level": "high"}, reason="r", recorded_by="sw"
+            fid, target_event_id=concern, changes={"level": "high"}, reason="r", recorded_by=Actor("sw")
         ),
     }
-    other = app.raise_concern(fid, category="education", level="low", summary="s", recorded_by="sw")
-    hidden["resolution"] = app.resolve_concern(fid, concern_id=concern, resolution="r", recorded_by="sw")
+    other = app.raise_concern(fid, category="education", level="low", summary="s", recorded_by=Actor("sw"))
+    hidden["resolution"] = app.resolve_concern(fid, concern_id=concern, resolution="r", recorded_by=Actor("sw"))
     everyday = {
         "concern": other,
-        "message": app.log_message(fid, volunteer_id=world.lead, recorded_by="v", **message()),
+        "message": app.log_message(fid, volunteer_id=world.lead, recorded_by=Actor("v"), **message()),
     }
     return Record(everyday, hidden)
 
 
 def commands(world: Scene) -> dict[str, Command]:
     """Every command that names an earlier fact, with the caller's clearance."""
-    app, fid, by = world.app, world.fid, "c"
+    app, fid, by = world.app, world.fid, BY
     return {
         "resolve": lambda f, c: app.resolve_concern(fid, concern_id=f, resolution="r", recorded_by=by, clearance=c),
         "complete": lambda f, c: app.complete_follow_up(fid, follow_up_id=f, recorded_by=by, clearance=c),
@@ -109,10 +116,12 @@ def test_cleared_callers_and_the_everyday_record_are_answered_as_before(world: S
 def test_an_amendment_moves_a_fact_into_a_compartment_and_out_of_it(world: Scene, record: Record) -> None:
     app, fid, concern = world.app, world.fid, record.everyday["concern"]
     refer = commands(world)["refer"]
-    app.amend_fact(fid, target_event_id=concern, changes={"service_line": "shelter"}, reason="r", recorded_by="sw")
+    app.amend_fact(
+        fid, target_event_id=concern, changes={"service_line": "shelter"}, reason="r", recorded_by=Actor("sw")
+    )
     with pytest.raises(FactNotFound):
         refer(concern, NO_COMPARTMENT)
-    app.amend_fact(fid, target_event_id=concern, changes={"service_line": None}, reason="r", recorded_by="sw")
+    app.amend_fact(fid, target_event_id=concern, changes={"service_line": None}, reason="r", recorded_by=Actor("sw"))
     assert outcome(refer, concern, NO_COMPARTMENT) == "recorded"
 
 
@@ -133,12 +142,14 @@ def test_a_snapshot_from_before_compartments_were_kept_is_read_as_sensitive(worl
 
     # then what it cannot tell is taken as sensitive: only those cleared for every compartment may name it
     with pytest.raises(FactNotFound):
-        old.make_referral(Entry("c", world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre",
+        old.make_referral(Entry(BY, world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre",
                           reason="r", clearance=NO_COMPARTMENT)  # fmt: skip
     with pytest.raises(FactNotFound):
-        old.retract(Entry("c", None, world.clock()), target_event_id=resolution, reason="r", clearance=NO_COMPARTMENT)
+        old.retract(
+            Entry(Actor("c"), None, world.clock()), target_event_id=resolution, reason="r", clearance=NO_COMPARTMENT
+        )
     assert old.make_referral(
-        Entry("c", world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre", reason="r",
+        Entry(Actor("c"), world.clock(), world.clock()), concern_id=everyday, service_line="youth_centre", reason="r",
         clearance=EVERY_COMPARTMENT,
     )  # fmt: skip
 
@@ -148,13 +159,17 @@ def test_a_roster_change_refused_by_a_later_contact_does_not_say_when_that_conta
     app, fid = world.app, world.fid
     world.later(hours=3)
     visited_at = world.clock.now
-    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter"))
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by=Actor("sw"), **visit(service_line="shelter"))
     world.later(hours=2)
     before = app.log_position()
     # when the coordinator ends the lead's assignment as of an hour before that visit
     with pytest.raises(InvalidInput) as refused:
         app.unassign_volunteer(
-            fid, volunteer_id=world.lead, reason="r", occurred_at=visited_at - timedelta(hours=1), recorded_by="coord"
+            fid,
+            volunteer_id=world.lead,
+            reason="r",
+            occurred_at=visited_at - timedelta(hours=1),
+            recorded_by=Actor("coord"),
         )
     # then the rule is named, but no moment that would date the hidden visit, and nothing is recorded
     assert fields_in_error(refused.value) == {"occurred_at": ["before_contact"]}
@@ -168,12 +183,12 @@ def test_only_the_contacts_a_caller_may_see_bound_when_they_may_end_an_assignmen
     app, fid = world.app, world.fid
     world.later(hours=3)
     everyday_at = world.clock.now
-    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="v", **visit())
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by=Actor("v"), **visit())
     world.later(hours=3)
-    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by="sw", **visit(service_line="shelter"))
+    app.log_visit(fid, volunteer_ids=[world.lead], recorded_by=Actor("sw"), **visit(service_line="shelter"))
     world.later(hours=2)
     before = app.log_position()
-    end = {"volunteer_id": world.lead, "reason": "r", "recorded_by": "coord"}
+    end = {"volunteer_id": world.lead, "reason": "r", "recorded_by": Actor("coord")}
     # when a coordinator ends the assignment before the everyday visit, then it is refused, recording nothing
     with pytest.raises(InvalidInput):
         app.unassign_volunteer(fid, occurred_at=everyday_at - timedelta(hours=1), clearance=NO_COMPARTMENT, **end)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import Conflict, Peiban, StoreSettings
+from domain import Actor, Conflict, Peiban, StoreSettings
 from tests.builders import StepClock, scene, visit
 
 WRITERS = 4
@@ -40,7 +40,7 @@ def _write_visits(
     for i in range(VISITS_EACH):
         summary = f"writer {writer} visit {i}"
         try:
-            app.log_visit(family, volunteer_ids=[lead], recorded_by=f"w{writer}", **visit(summary=summary))
+            app.log_visit(family, volunteer_ids=[lead], recorded_by=Actor(f"w{writer}"), **visit(summary=summary))
         except Conflict:
             conflicts += 1
         else:

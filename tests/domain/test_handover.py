@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain import InvalidInput, RuleBroken
+from domain import Actor, InvalidInput, RuleBroken
 from domain.errors import HandoverNotFound
 from domain.family import Family
 from domain.rules import (
@@ -66,7 +66,7 @@ def test_the_incoming_volunteer_must_be_active(world: Scene, status: str) -> Non
 
 
 def test_the_current_lead_cannot_be_the_incoming_volunteer(world: Scene) -> None:
-    world.app.assign_volunteer(world.fid, volunteer_id=world.volunteers[1], role="co", recorded_by="coord")
+    world.app.assign_volunteer(world.fid, volunteer_id=world.volunteers[1], role="co", recorded_by=Actor("coord"))
     with pytest.raises(AlreadyAssigned):
         plan_handover(world, outgoing=world.volunteers[1], incoming=world.lead)
 
@@ -82,8 +82,8 @@ def test_a_handover_needs_a_joint_visit(world: Scene) -> None:
     # given a planned handover with only separate visits by each side
     handover_id = plan_handover(world)
     world.later(days=1)
-    world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
-    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by="v2", **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by=Actor("v2"), **visit())
     position = world.app.log_position()
     # when the coordinator completes it, then it is refused and nothing is recorded
     with pytest.raises(HandoverNeedsJointVisit):
@@ -151,14 +151,16 @@ def test_keep_in_touch_must_be_yes_or_no(world: Scene) -> None:
     handover_id = plan_handover(world)
     joint_visit(world)
     with pytest.raises(InvalidInput) as refused:
-        world.app.complete_handover(world.fid, handover_id=handover_id, keep_in_touch="maybe", recorded_by="coord")
+        world.app.complete_handover(
+            world.fid, handover_id=handover_id, keep_in_touch="maybe", recorded_by=Actor("coord")
+        )
     assert fields_in_error(refused.value) == {"keep_in_touch": ["type"]}
 
 
 def test_handing_over_a_co_volunteer_passes_on_the_co_role(world: Scene) -> None:
     # given a co volunteer handing over to a newcomer while the lead stays
     co = world.volunteers[1]
-    world.app.assign_volunteer(world.fid, volunteer_id=co, role="co", recorded_by="coord")
+    world.app.assign_volunteer(world.fid, volunteer_id=co, role="co", recorded_by=Actor("coord"))
     newcomer = world.volunteer("新义工")
     handover_id = plan_handover(world, outgoing=co, incoming=newcomer)
     joint_visit(world, co, newcomer)
@@ -172,7 +174,7 @@ def test_handing_over_a_co_volunteer_passes_on_the_co_role(world: Scene) -> None
 def test_the_incoming_volunteer_may_visit_alone_while_the_handover_is_open(world: Scene) -> None:
     plan_handover(world)
     world.later(days=1)
-    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by="v2", **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by=Actor("v2"), **visit())
     assert len(facts(world.app, world.fid, "VisitLogged")) == 1
 
 
@@ -183,7 +185,7 @@ def test_after_completion_the_outgoing_volunteer_no_longer_visits(world: Scene) 
     complete_handover(world, handover_id, keep_in_touch=True)
     world.later(days=1)
     with pytest.raises(VolunteerNotOnFamily):
-        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
+        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
 
 
 def test_cancelling_a_handover_leaves_the_lead_in_place(world: Scene) -> None:
@@ -192,7 +194,7 @@ def test_cancelling_a_handover_leaves_the_lead_in_place(world: Scene) -> None:
     handover_id = plan_handover(world)
     world.later(days=2)
     # when it is cancelled
-    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出了", recorded_by="coord")
+    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出了", recorded_by=Actor("coord"))
     # then the fact has the reason, the handover is closed and the lead unchanged
     cancelled = last_fact(world.app, world.fid)
     assert isinstance(cancelled, Family.HandoverCancelled)
@@ -205,7 +207,7 @@ def test_cancelling_a_handover_leaves_the_lead_in_place(world: Scene) -> None:
     # and the would-be incoming volunteer can no longer visit
     world.later(days=1)
     with pytest.raises(VolunteerNotOnFamily):
-        world.app.log_visit(world.fid, volunteer_ids=[incoming], recorded_by="v2", **visit())
+        world.app.log_visit(world.fid, volunteer_ids=[incoming], recorded_by=Actor("v2"), **visit())
     # and a new handover can be planned
     plan_handover(world, incoming=world.volunteer("另一位"))
 
@@ -223,7 +225,7 @@ def test_a_closed_handover_cannot_be_completed_or_cancelled(world: Scene, first:
         if how == "complete":
             complete_handover(world, handover_id)
         else:
-            world.app.cancel_handover(world.fid, handover_id=handover_id, reason="不需要了", recorded_by="coord")
+            world.app.cancel_handover(world.fid, handover_id=handover_id, reason="不需要了", recorded_by=Actor("coord"))
 
     close(first)
     position = world.app.log_position()
@@ -240,14 +242,16 @@ def test_an_unknown_handover_is_not_found(world: Scene) -> None:
     with pytest.raises(HandoverNotFound):
         complete_handover(world, uuid4())
     with pytest.raises(HandoverNotFound):
-        world.app.cancel_handover(world.fid, handover_id=uuid4(), reason="?", recorded_by="coord")
+        world.app.cancel_handover(world.fid, handover_id=uuid4(), reason="?", recorded_by=Actor("coord"))
     with pytest.raises(HandoverNotFound):
-        world.app.record_family_agreement(world.fid, handover_id=uuid4(), recorded_by="coord")
+        world.app.record_family_agreement(world.fid, handover_id=uuid4(), recorded_by=Actor("coord"))
 
 
 def test_the_familys_agreement_to_the_newcomer_is_recorded(world: Scene) -> None:
     handover_id = plan_handover(world)
-    world.app.record_family_agreement(world.fid, handover_id=handover_id, note="奶奶说喜欢她", recorded_by="coord")
+    world.app.record_family_agreement(
+        world.fid, handover_id=handover_id, note="奶奶说喜欢她", recorded_by=Actor("coord")
+    )
     agreed = last_fact(world.app, world.fid)
     assert isinstance(agreed, Family.HandoverAgreed)
     assert (agreed.handover_id, agreed.note) == (handover_id, "奶奶说喜欢她")
@@ -257,7 +261,7 @@ def test_the_familys_agreement_to_the_newcomer_is_recorded(world: Scene) -> None
 def test_the_incoming_volunteer_must_still_be_active_at_completion(world: Scene) -> None:
     handover_id = plan_handover(world)
     joint_visit(world)
-    world.app.record_departure(world.volunteers[1], reason="withdrew", recorded_by="coord")
+    world.app.record_departure(world.volunteers[1], reason="withdrew", recorded_by=Actor("coord"))
     with pytest.raises(VolunteerNotActive):
         complete_handover(world, handover_id)
 
@@ -275,7 +279,7 @@ def test_retracting_the_only_joint_visit_means_the_handover_needs_another(world:
     # given a handover whose only joint visit is retracted
     handover_id = plan_handover(world)
     visit_id = joint_visit(world)
-    world.app.retract_fact(world.fid, target_event_id=visit_id, reason="其实是分开去的", recorded_by="coord")
+    world.app.retract_fact(world.fid, target_event_id=visit_id, reason="其实是分开去的", recorded_by=Actor("coord"))
     # then it is no longer a joint visit of the handover, which cannot complete
     assert world.app.get_family(world.fid).handover(handover_id).joint_visit_ids == []
     with pytest.raises(HandoverNeedsJointVisit):
@@ -293,9 +297,9 @@ def test_completing_a_handover_never_leaves_two_current_leads(world: Scene) -> N
     other = world.volunteer("代理主责")
     handover_id = plan_handover(world, outgoing=outgoing, incoming=incoming)
     world.later(hours=1)
-    world.app.unassign_volunteer(world.fid, volunteer_id=outgoing, reason="临时离开", recorded_by="coord")
+    world.app.unassign_volunteer(world.fid, volunteer_id=outgoing, reason="临时离开", recorded_by=Actor("coord"))
     world.later(hours=1)
-    world.app.assign_volunteer(world.fid, volunteer_id=other, role="lead", recorded_by="coord")
+    world.app.assign_volunteer(world.fid, volunteer_id=other, role="lead", recorded_by=Actor("coord"))
     world.later(hours=1)
     # when the handover is completed (either refused, or without a second lead)
     try:
@@ -312,7 +316,7 @@ def test_a_handover_cannot_be_cancelled_before_a_visit_the_incoming_volunteer_ma
     handover_id = plan_handover(world)
     world.later(hours=2)
     visited_at = world.clock.now
-    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by="v2", **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], recorded_by=Actor("v2"), **visit())
     world.later(hours=2)
     before = world.app.log_position()
     # when the coordinator cancels it as of before that visit, then it is refused: the visit would lose its ground
@@ -322,10 +326,10 @@ def test_a_handover_cannot_be_cancelled_before_a_visit_the_incoming_volunteer_ma
             handover_id=handover_id,
             reason="计划有变",
             occurred_at=visited_at - timedelta(hours=1),
-            recorded_by="coord",
+            recorded_by=Actor("coord"),
         )
     assert fields_in_error(refused.value) == {"occurred_at": ["before_contact"]}
     assert world.app.log_position() == before
     # and cancelling after the visit is fine
-    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="计划有变", recorded_by="coord")
+    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="计划有变", recorded_by=Actor("coord"))
     assert world.app.log_position() == before + 1

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from domain import DomainError
+from domain import Actor, DomainError
 from domain.rules import NotAnAlumniContact, VolunteerNotOnFamily
 from domain.values import Role
 from tests.builders import Scene, message, visit
@@ -25,11 +25,11 @@ def test_a_visit_written_up_after_the_volunteer_left_the_family_is_accepted(worl
     # given the lead visited on Monday, and was unassigned on Wednesday
     monday = world.clock.now
     world.later(days=2)
-    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by="coord")
+    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by=Actor("coord"))
     world.later(days=1)
     # when the Monday visit is written up on Thursday
     visit_id = world.app.log_visit(
-        world.fid, volunteer_ids=[world.lead], occurred_at=monday, recorded_by="v1", **visit()
+        world.fid, volunteer_ids=[world.lead], occurred_at=monday, recorded_by=Actor("v1"), **visit()
     )
     # then it is accepted: the volunteer was assigned when it happened
     [logged] = facts(world.app, world.fid, "VisitLogged")
@@ -46,7 +46,7 @@ def test_a_visit_from_before_the_volunteer_was_assigned_is_refused(world: Scene)
             world.fid,
             volunteer_ids=[world.lead],
             occurred_at=started - timedelta(minutes=1),
-            recorded_by="v1",
+            recorded_by=Actor("v1"),
             **visit(),
         )
     assert refused.value.params["when"] == started - timedelta(minutes=1)
@@ -57,22 +57,22 @@ def test_a_visit_written_up_after_the_volunteer_departed_is_accepted(world: Scen
     # given the lead visited, then graduated before writing it up
     visited = world.clock.now
     world.later(days=1)
-    world.app.record_departure(world.lead, reason="graduated", recorded_by="coord")
+    world.app.record_departure(world.lead, reason="graduated", recorded_by=Actor("coord"))
     world.later(days=1)
     # when the visit is written up, it is accepted; a visit after the departure is not
-    world.app.log_visit(world.fid, volunteer_ids=[world.lead], occurred_at=visited, recorded_by="v1", **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.lead], occurred_at=visited, recorded_by=Actor("v1"), **visit())
     with pytest.raises(VolunteerNotOnFamily):
-        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
+        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
 
 
 def test_a_message_from_when_the_volunteer_was_assigned_is_accepted_later(world: Scene) -> None:
     sent = world.clock.now
     world.later(days=1)
-    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by="coord")
-    world.app.log_message(world.fid, volunteer_id=world.lead, occurred_at=sent, recorded_by="v1", **message())
+    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by=Actor("coord"))
+    world.app.log_message(world.fid, volunteer_id=world.lead, occurred_at=sent, recorded_by=Actor("v1"), **message())
     world.later(minutes=1)
     with pytest.raises(NotAnAlumniContact):
-        world.app.log_message(world.fid, volunteer_id=world.lead, recorded_by="v1", **message())
+        world.app.log_message(world.fid, volunteer_id=world.lead, recorded_by=Actor("v1"), **message())
 
 
 def test_a_joint_visit_written_up_after_the_handover_completed_still_counts(world: Scene) -> None:
@@ -94,9 +94,11 @@ def test_a_visit_during_a_handover_that_was_later_cancelled_is_accepted(world: S
     world.later(days=2)
     during = world.clock.now
     world.later(days=1)
-    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出", recorded_by="coord")
+    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出", recorded_by=Actor("coord"))
     world.later(days=1)
-    world.app.log_visit(world.fid, volunteer_ids=[world.volunteers[1]], occurred_at=during, recorded_by="v2", **visit())
+    world.app.log_visit(
+        world.fid, volunteer_ids=[world.volunteers[1]], occurred_at=during, recorded_by=Actor("v2"), **visit()
+    )
     assert len(facts(world.app, world.fid, "VisitLogged")) == 1
 
 
@@ -105,7 +107,7 @@ def test_a_visit_during_a_handover_that_was_later_cancelled_is_accepted(world: S
 
 def test_an_unassignment_cannot_be_backdated_before_a_recorded_visit(world: Scene) -> None:
     # given a visit by the lead an hour ago
-    world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
+    world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
     world.later(hours=1)
     # when the lead's unassignment is entered as having happened before that visit, then it is refused
     with pytest.raises(DomainError):
@@ -114,14 +116,16 @@ def test_an_unassignment_cannot_be_backdated_before_a_recorded_visit(world: Scen
             volunteer_id=world.lead,
             reason="其实早就换组了",
             occurred_at=lead_started(world) + timedelta(minutes=1),
-            recorded_by="coord",
+            recorded_by=Actor("coord"),
         )
 
 
 def test_a_closure_cannot_be_backdated_before_the_current_assignments_began(world: Scene) -> None:
     enrolled_at = world.app.get_family(world.fid).enrolled_at
     try:
-        world.app.close_family(world.fid, reason="r", occurred_at=enrolled_at + timedelta(minutes=1), recorded_by="c")
+        world.app.close_family(
+            world.fid, reason="r", occurred_at=enrolled_at + timedelta(minutes=1), recorded_by=Actor("c")
+        )
     except DomainError:
         return
     for assignment in world.app.get_family(world.fid).roster.assignments:
@@ -143,13 +147,13 @@ def test_a_handover_cannot_complete_before_its_joint_visit_happened(world: Scene
 def test_a_backdated_handover_never_overlaps_two_leads(world: Scene) -> None:
     # given a lead, and a co volunteer handing over to a newcomer
     co, newcomer = world.volunteers[1], world.volunteer("新义工")
-    world.app.assign_volunteer(world.fid, volunteer_id=co, role="co", recorded_by="coord")
+    world.app.assign_volunteer(world.fid, volunteer_id=co, role="co", recorded_by=Actor("coord"))
     world.later(hours=1)
     handover_id = plan_handover(world, outgoing=co, incoming=newcomer)
     opened = world.clock.now
     world.later(days=2)
     # and the lead left the family yesterday
-    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by="coord")
+    world.app.unassign_volunteer(world.fid, volunteer_id=world.lead, reason="换组", recorded_by=Actor("coord"))
     world.later(hours=1)
     # when the co handover is completed, entered as an hour after it opened
     try:

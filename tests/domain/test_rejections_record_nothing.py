@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain import DomainError, InvalidInput, Peiban, rules
+from domain import Actor, DomainError, InvalidInput, Peiban, rules
 from domain.errors import (
     CohortNotFound,
     Conflict,
@@ -48,38 +48,42 @@ def case(error: type[DomainError]) -> Callable[[Callable[[Scene], Command]], Rej
 
 @case(InvalidInput)
 def a_visit_with_bad_fields(s: Scene) -> Command:
-    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(duration_minutes=0))
+    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(duration_minutes=0))
 
 
 @case(InvalidInput)
 def a_visit_in_the_future(s: Scene) -> Command:
     return lambda: s.app.log_visit(
-        s.fid, volunteer_ids=[s.lead], occurred_at=s.clock.now + timedelta(minutes=6), recorded_by="v1", **visit()
+        s.fid,
+        volunteer_ids=[s.lead],
+        occurred_at=s.clock.now + timedelta(minutes=6),
+        recorded_by=Actor("v1"),
+        **visit(),
     )
 
 
 @case(InvalidInput)
 def an_enrolment_without_a_child(s: Scene) -> Command:
-    return lambda: s.app.enrol_family(recorded_by="coord", **family_profile(household=[]))
+    return lambda: s.app.enrol_family(recorded_by=Actor("coord"), **family_profile(household=[]))
 
 
 @case(InvalidInput)
 def a_cohort_ending_before_its_intake(s: Scene) -> Command:
     return lambda: s.app.open_cohort(
-        name="x", intake_on=date(2025, 9, 1), expected_end_on=date(2025, 1, 1), recorded_by="coord"
+        name="x", intake_on=date(2025, 9, 1), expected_end_on=date(2025, 1, 1), recorded_by=Actor("coord")
     )
 
 
 @case(InvalidInput)
 def a_malformed_family_id(s: Scene) -> Command:
-    return lambda: s.app.close_family("42", reason="r", recorded_by="coord")
+    return lambda: s.app.close_family("42", reason="r", recorded_by=Actor("coord"))
 
 
 @case(InvalidInput)
 def an_amendment_of_who_was_there(s: Scene) -> Command:
-    visit_id = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit())
+    visit_id = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit())
     return lambda: s.app.amend_fact(
-        s.fid, target_event_id=visit_id, changes={"volunteer_ids": []}, reason="r", recorded_by="v1"
+        s.fid, target_event_id=visit_id, changes={"volunteer_ids": []}, reason="r", recorded_by=Actor("v1")
     )
 
 
@@ -88,39 +92,41 @@ def an_amendment_of_who_was_there(s: Scene) -> Command:
 
 @case(FamilyNotFound)
 def an_unknown_family(s: Scene) -> Command:
-    return lambda: s.app.log_visit(uuid4(), volunteer_ids=[s.lead], recorded_by="v1", **visit())
+    return lambda: s.app.log_visit(uuid4(), volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit())
 
 
 @case(VolunteerNotFound)
 def an_unknown_volunteer(s: Scene) -> Command:
-    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=uuid4(), role="co", recorded_by="coord")
+    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=uuid4(), role="co", recorded_by=Actor("coord"))
 
 
 @case(CohortNotFound)
 def an_unknown_cohort(s: Scene) -> Command:
-    return lambda: s.app.register_volunteer(cohort_id=uuid4(), name="n", contact="c", recorded_by="coord")
+    return lambda: s.app.register_volunteer(cohort_id=uuid4(), name="n", contact="c", recorded_by=Actor("coord"))
 
 
 @case(HandoverNotFound)
 def an_unknown_handover(s: Scene) -> Command:
-    return lambda: s.app.cancel_handover(s.fid, handover_id=uuid4(), reason="r", recorded_by="coord")
+    return lambda: s.app.cancel_handover(s.fid, handover_id=uuid4(), reason="r", recorded_by=Actor("coord"))
 
 
 @case(FactNotFound)
 def a_correction_of_an_unknown_fact(s: Scene) -> Command:
-    return lambda: s.app.retract_fact(s.fid, target_event_id=uuid4(), reason="r", recorded_by="coord")
+    return lambda: s.app.retract_fact(s.fid, target_event_id=uuid4(), reason="r", recorded_by=Actor("coord"))
 
 
 @case(FactNotFound)
 def a_correction_through_another_family(s: Scene) -> Command:
-    visit_id = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit())
-    other = s.app.enrol_family(recorded_by="coord", **family_profile())
-    return lambda: s.app.retract_fact(other, target_event_id=visit_id, reason="r", recorded_by="coord")
+    visit_id = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit())
+    other = s.app.enrol_family(recorded_by=Actor("coord"), **family_profile())
+    return lambda: s.app.retract_fact(other, target_event_id=visit_id, reason="r", recorded_by=Actor("coord"))
 
 
 @case(FactNotFound)
 def a_referral_for_an_unknown_concern(s: Scene) -> Command:
-    return lambda: s.app.make_referral(s.fid, concern_id=uuid4(), service_line="shelter", reason="r", recorded_by="sw")
+    return lambda: s.app.make_referral(
+        s.fid, concern_id=uuid4(), service_line="shelter", reason="r", recorded_by=Actor("sw")
+    )
 
 
 # ---- RuleBroken: one case for every rule --------------------------------------------------------
@@ -128,17 +134,17 @@ def a_referral_for_an_unknown_concern(s: Scene) -> Command:
 
 @case(rules.LeadAlreadyAssigned)
 def a_second_lead(s: Scene) -> Command:
-    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=s.volunteers[1], role="lead", recorded_by="coord")
+    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=s.volunteers[1], role="lead", recorded_by=Actor("coord"))
 
 
 @case(rules.AlreadyAssigned)
 def assigning_the_same_volunteer_twice(s: Scene) -> Command:
-    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=s.lead, role="co", recorded_by="coord")
+    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=s.lead, role="co", recorded_by=Actor("coord"))
 
 
 @case(rules.NotAssigned)
 def unassigning_a_volunteer_not_on_the_family(s: Scene) -> Command:
-    return lambda: s.app.unassign_volunteer(s.fid, volunteer_id=s.volunteers[1], reason="r", recorded_by="coord")
+    return lambda: s.app.unassign_volunteer(s.fid, volunteer_id=s.volunteers[1], reason="r", recorded_by=Actor("coord"))
 
 
 @case(rules.NotAssigned)
@@ -150,7 +156,7 @@ def a_handover_from_a_volunteer_not_on_the_family(s: Scene) -> Command:
 @case(rules.VolunteerNotActive)
 def assigning_a_departed_volunteer(s: Scene) -> Command:
     departed = volunteer_with_status(s, "departed")
-    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=departed, role="co", recorded_by="coord")
+    return lambda: s.app.assign_volunteer(s.fid, volunteer_id=departed, role="co", recorded_by=Actor("coord"))
 
 
 @case(rules.VolunteerNotActive)
@@ -161,29 +167,29 @@ def handing_over_to_a_registered_volunteer(s: Scene) -> Command:
 
 @case(rules.VolunteerNotOnFamily)
 def a_visit_by_a_volunteer_not_on_the_family(s: Scene) -> Command:
-    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by="v2", **visit())
+    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by=Actor("v2"), **visit())
 
 
 @case(rules.NotAnAlumniContact)
 def a_message_from_a_stranger(s: Scene) -> Command:
-    return lambda: s.app.log_message(s.fid, volunteer_id=s.volunteers[1], recorded_by="v2", **message())
+    return lambda: s.app.log_message(s.fid, volunteer_id=s.volunteers[1], recorded_by=Actor("v2"), **message())
 
 
 @case(rules.FamilyClosed)
 def a_visit_to_a_closed_family(s: Scene) -> Command:
-    s.app.close_family(s.fid, reason="r", recorded_by="coord")
-    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit())
+    s.app.close_family(s.fid, reason="r", recorded_by=Actor("coord"))
+    return lambda: s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit())
 
 
 @case(rules.FamilyAlreadyClosed)
 def closing_a_closed_family(s: Scene) -> Command:
-    s.app.close_family(s.fid, reason="r", recorded_by="coord")
-    return lambda: s.app.close_family(s.fid, reason="r", recorded_by="coord")
+    s.app.close_family(s.fid, reason="r", recorded_by=Actor("coord"))
+    return lambda: s.app.close_family(s.fid, reason="r", recorded_by=Actor("coord"))
 
 
 @case(rules.FamilyNotClosed)
 def reopening_an_open_family(s: Scene) -> Command:
-    return lambda: s.app.reopen_family(s.fid, reason="r", recorded_by="coord")
+    return lambda: s.app.reopen_family(s.fid, reason="r", recorded_by=Actor("coord"))
 
 
 @case(rules.HandoverAlreadyOpen)
@@ -196,7 +202,7 @@ def a_second_open_handover(s: Scene) -> Command:
 @case(rules.HandoverNotOpen)
 def completing_a_cancelled_handover(s: Scene) -> Command:
     handover_id = plan_handover(s)
-    s.app.cancel_handover(s.fid, handover_id=handover_id, reason="r", recorded_by="coord")
+    s.app.cancel_handover(s.fid, handover_id=handover_id, reason="r", recorded_by=Actor("coord"))
     return lambda: complete_handover(s, handover_id, no_joint_visit_reason="r")
 
 
@@ -214,52 +220,52 @@ def a_handover_without_a_joint_visit(s: Scene) -> Command:
 @case(rules.FactAlreadyRetracted)
 def amending_a_retracted_visit(s: Scene) -> Command:
     visit_id = joint_visit(s, s.lead)
-    s.app.retract_fact(s.fid, target_event_id=visit_id, reason="r", recorded_by="coord")
+    s.app.retract_fact(s.fid, target_event_id=visit_id, reason="r", recorded_by=Actor("coord"))
     return lambda: s.app.amend_fact(
-        s.fid, target_event_id=visit_id, changes={"summary": "x"}, reason="r", recorded_by="coord"
+        s.fid, target_event_id=visit_id, changes={"summary": "x"}, reason="r", recorded_by=Actor("coord")
     )
 
 
 @case(rules.FactNotCorrectable)
 def retracting_the_enrolment(s: Scene) -> Command:
     enrolment = s.app.family_facts(s.fid)[0].event_id
-    return lambda: s.app.retract_fact(s.fid, target_event_id=enrolment, reason="r", recorded_by="coord")
+    return lambda: s.app.retract_fact(s.fid, target_event_id=enrolment, reason="r", recorded_by=Actor("coord"))
 
 
 @case(rules.ConcernAlreadyResolved)
 def resolving_a_concern_twice(s: Scene) -> Command:
-    concern = s.app.raise_concern(s.fid, category="safety", level="high", summary="s", recorded_by="sw")
-    s.app.resolve_concern(s.fid, concern_id=concern, resolution="r", recorded_by="sw")
-    return lambda: s.app.resolve_concern(s.fid, concern_id=concern, resolution="r", recorded_by="sw")
+    concern = s.app.raise_concern(s.fid, category="safety", level="high", summary="s", recorded_by=Actor("sw"))
+    s.app.resolve_concern(s.fid, concern_id=concern, resolution="r", recorded_by=Actor("sw"))
+    return lambda: s.app.resolve_concern(s.fid, concern_id=concern, resolution="r", recorded_by=Actor("sw"))
 
 
 @case(rules.FollowUpAlreadyDone)
 def completing_a_follow_up_twice(s: Scene) -> Command:
-    follow_up = s.app.schedule_follow_up(s.fid, action="a", due_on=date(2025, 3, 9), recorded_by="sw")
-    s.app.complete_follow_up(s.fid, follow_up_id=follow_up, recorded_by="sw")
-    return lambda: s.app.complete_follow_up(s.fid, follow_up_id=follow_up, recorded_by="sw")
+    follow_up = s.app.schedule_follow_up(s.fid, action="a", due_on=date(2025, 3, 9), recorded_by=Actor("sw"))
+    s.app.complete_follow_up(s.fid, follow_up_id=follow_up, recorded_by=Actor("sw"))
+    return lambda: s.app.complete_follow_up(s.fid, follow_up_id=follow_up, recorded_by=Actor("sw"))
 
 
 @case(rules.CohortClosed)
 def registering_in_a_closed_cohort(s: Scene) -> Command:
-    s.app.close_cohort(s.cohort, recorded_by="coord")
-    return lambda: s.app.register_volunteer(cohort_id=s.cohort, name="n", contact="c", recorded_by="coord")
+    s.app.close_cohort(s.cohort, recorded_by=Actor("coord"))
+    return lambda: s.app.register_volunteer(cohort_id=s.cohort, name="n", contact="c", recorded_by=Actor("coord"))
 
 
 @case(rules.CohortAlreadyClosed)
 def closing_a_closed_cohort(s: Scene) -> Command:
-    s.app.close_cohort(s.cohort, recorded_by="coord")
-    return lambda: s.app.close_cohort(s.cohort, recorded_by="coord")
+    s.app.close_cohort(s.cohort, recorded_by=Actor("coord"))
+    return lambda: s.app.close_cohort(s.cohort, recorded_by=Actor("coord"))
 
 
 @case(rules.VolunteerStatusRule)
 def activating_an_active_volunteer(s: Scene) -> Command:
-    return lambda: s.app.activate_volunteer(s.lead, recorded_by="coord")
+    return lambda: s.app.activate_volunteer(s.lead, recorded_by=Actor("coord"))
 
 
 @case(rules.AlumniChoiceUnchanged)
 def opting_out_without_opting_in(s: Scene) -> Command:
-    return lambda: s.app.set_alumni_contact(s.lead, opted_in=False, recorded_by="v1")
+    return lambda: s.app.set_alumni_contact(s.lead, opted_in=False, recorded_by=Actor("v1"))
 
 
 REJECTIONS = [value for value in list(globals().values()) if isinstance(value, Rejection)]
@@ -316,11 +322,11 @@ def test_a_command_that_loses_a_race_and_may_not_retry_is_a_conflict_and_records
     moment = clock.now - timedelta(hours=1)
     position = app.log_position()
     clock.meanwhile = lambda: app.log_message(
-        s.fid, volunteer_id=s.lead, occurred_at=moment, recorded_by="other", **message()
+        s.fid, volunteer_id=s.lead, occurred_at=moment, recorded_by=Actor("other"), **message()
     )
     # when our visit is logged with no retries allowed
     with pytest.raises(Conflict):
-        app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=moment, recorded_by="v1", **visit())
+        app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=moment, recorded_by=Actor("v1"), **visit())
     # then only the other writer's fact was recorded
     assert app.log_position() == position + 1
     assert [type(f).__name__ for f in app.family_facts(s.fid)][-1] == "MessageLogged"
@@ -332,9 +338,9 @@ def test_a_command_that_loses_a_race_decides_again_on_fresh_state() -> None:
     moment = clock.now - timedelta(hours=1)
     position = app.log_position()
     clock.meanwhile = lambda: app.log_message(
-        s.fid, volunteer_id=s.lead, occurred_at=moment, recorded_by="other", **message()
+        s.fid, volunteer_id=s.lead, occurred_at=moment, recorded_by=Actor("other"), **message()
     )
-    app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=moment, recorded_by="v1", **visit())
+    app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=moment, recorded_by=Actor("v1"), **visit())
     assert app.log_position() == position + 2
     assert [type(f).__name__ for f in app.family_facts(s.fid)][-2:] == ["MessageLogged", "VisitLogged"]
     app.close()

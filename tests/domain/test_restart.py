@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic
 
-from domain import DomainError, Peiban, StoreSettings
+from domain import Actor, DomainError, Peiban, StoreSettings
 from domain.accounts import Account
 from domain.aggregate import PeibanAggregate
 from domain.audit import FamilyRead
@@ -67,11 +67,11 @@ def write_in_a_new_process(settings: StoreSettings, family_id: UUID, lead: UUID,
     app = Peiban(settings.env(Peiban.name), clock=StepClock(now))
     try:
         before = app.log_position()
-        message_id = app.log_message(family_id, volunteer_id=lead, recorded_by="v1", **message())
-        visit_id = app.log_visit(family_id, volunteer_ids=[lead], recorded_by="v1", **visit(summary="重启后"))
+        message_id = app.log_message(family_id, volunteer_id=lead, recorded_by=Actor("v1"), **message())
+        visit_id = app.log_visit(family_id, volunteer_ids=[lead], recorded_by=Actor("v1"), **visit(summary="重启后"))
         refused = ""
         try:
-            app.assign_volunteer(family_id, volunteer_id=other, role="lead", recorded_by="coord")
+            app.assign_volunteer(family_id, volunteer_id=other, role="lead", recorded_by=Actor("coord"))
         except LeadAlreadyAssigned as error:
             refused = type(error).__name__
         family = app.get_family(family_id)
@@ -91,7 +91,7 @@ def test_a_long_family_takes_new_facts_in_a_new_process(durable_store: StoreSett
     s = scene(app, clock)
     for i in range(PAST_THE_SNAPSHOT):
         clock.advance(hours=1)
-        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary=f"第{i}次"))
+        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary=f"第{i}次"))
     version = app.get_family(s.fid).version
     assert list(app.snapshots.get(s.fid))  # type: ignore[union-attr]
     app.close()
@@ -107,5 +107,5 @@ def test_a_long_family_takes_new_facts_in_a_new_process(durable_store: StoreSett
     assert [str(f.event_id) for f in facts[-2:]] == result["ids"]
     assert reopened.get_family(s.fid).version == version + 2
     with pytest.raises(DomainError):
-        reopened.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by="v1", **visit())
+        reopened.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by=Actor("v1"), **visit())
     reopened.close()

@@ -12,7 +12,7 @@ from eventsourcing.application import project_aggregate
 from eventsourcing.domain import Snapshot
 from eventsourcing.utils import get_topic, resolve_topic
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.aggregate import PeibanAggregate
 from domain.cohort import Cohort
 from domain.family import Family
@@ -52,12 +52,14 @@ def a_rich_history(s: Scene) -> None:
     """Every kind of state a family keeps: profile, consent, handover, alumni, concerns, corrections."""
     app = s.app
     app.update_family_profile(
-        s.fid, changes={"household": [{"relation": "child", "birth_year": 2015, "alias": "小林"}]}, recorded_by="c"
+        s.fid,
+        changes={"household": [{"relation": "child", "birth_year": 2015, "alias": "小林"}]},
+        recorded_by=Actor("c"),
     )
     app.record_consent(
         s.fid,
         consent={"guardian_relation": "grandmother", "scopes": ["keep_in_touch"], "given_on": date(2025, 3, 1)},
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     handover = plan_handover(s)
     s.later(days=1)
@@ -65,18 +67,18 @@ def a_rich_history(s: Scene) -> None:
     complete_handover(s, handover, keep_in_touch=True)
     s.later(days=1)
     concern = app.raise_concern(
-        s.fid, category="safety", level="urgent", service_line="shelter", summary="s", recorded_by="sw"
+        s.fid, category="safety", level="urgent", service_line="shelter", summary="s", recorded_by=Actor("sw")
     )
-    app.schedule_follow_up(s.fid, action="回访", due_on=date(2025, 4, 1), concern_id=concern, recorded_by="sw")
-    wrong = app.log_message(s.fid, volunteer_id=s.volunteers[1], recorded_by="v2", **message())
-    app.amend_fact(s.fid, target_event_id=wrong, changes={"channel": "phone"}, reason="r", recorded_by="v2")
-    app.retract_fact(s.fid, target_event_id=wrong, reason="r", recorded_by="v2")
+    app.schedule_follow_up(s.fid, action="回访", due_on=date(2025, 4, 1), concern_id=concern, recorded_by=Actor("sw"))
+    wrong = app.log_message(s.fid, volunteer_id=s.volunteers[1], recorded_by=Actor("v2"), **message())
+    app.amend_fact(s.fid, target_event_id=wrong, changes={"channel": "phone"}, reason="r", recorded_by=Actor("v2"))
+    app.retract_fact(s.fid, target_event_id=wrong, reason="r", recorded_by=Actor("v2"))
 
 
 def many_visits(s: Scene, count: int) -> None:
     for i in range(count):
         s.later(hours=1)
-        s.app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by="v2", **visit(summary=f"第{i}次"))
+        s.app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by=Actor("v2"), **visit(summary=f"第{i}次"))
 
 
 def replayed(app: Peiban, family_id: UUID) -> Family:
@@ -123,13 +125,21 @@ def test_dates_enums_and_value_objects_round_trip_through_a_sqlite_file(sqlite_s
     s = sqlite_scene
     app = s.app
     app.log_visit(
-        s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(place="school", wellbeing="worrying", activities=["a"])
+        s.fid,
+        volunteer_ids=[s.lead],
+        recorded_by=Actor("v1"),
+        **visit(place="school", wellbeing="worrying", activities=["a"]),
     )
     app.raise_concern(
-        s.fid, category="emotional", level="high", service_line="anti_domestic_violence", summary="s", recorded_by="sw"
+        s.fid,
+        category="emotional",
+        level="high",
+        service_line="anti_domestic_violence",
+        summary="s",
+        recorded_by=Actor("sw"),
     )
-    app.schedule_follow_up(s.fid, action="a", due_on=date(2025, 3, 10), recorded_by="sw")
-    app.record_departure(s.volunteers[1], reason="graduated", recorded_by="coord")
+    app.schedule_follow_up(s.fid, action="a", due_on=date(2025, 3, 10), recorded_by=Actor("sw"))
+    app.record_departure(s.volunteers[1], reason="graduated", recorded_by=Actor("coord"))
     stored_before = [*app.family_facts(s.fid), *app.events.get(s.volunteers[1]), *app.events.get(s.cohort)]
     app.close()
     # when they are read back by a new application
@@ -165,7 +175,7 @@ def test_stored_topics_are_the_explicit_stable_names(sqlite_scene: Scene) -> Non
     s = sqlite_scene
     a_rich_history(s)
     s.app.take_snapshot(s.fid)
-    s.app.close_cohort(s.cohort, recorded_by="coord")
+    s.app.close_cohort(s.cohort, recorded_by=Actor("coord"))
     # when we read the topics stored in the notification log
     topics = {n.topic for n in s.app.recorder.select_notifications(None, 100)}
     # then they are the explicit names, free of module paths
@@ -243,7 +253,7 @@ def test_every_family_topic_stored_before_the_split_resolves_to_the_familys_own_
 def test_a_moment_stored_from_another_time_zone_reads_back_in_utc(sqlite_scene: Scene, tmp_path: Path) -> None:
     s = sqlite_scene
     local = (s.clock.now - timedelta(hours=2)).astimezone(timezone(timedelta(hours=8)))
-    s.app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=local, recorded_by="v1", **visit())
+    s.app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=local, recorded_by=Actor("v1"), **visit())
     s.app.close()
     reopened = sqlite_app(tmp_path, s.clock)
     stored = reopened.family_facts(s.fid)[-1].occurred_at

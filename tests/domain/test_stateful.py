@@ -30,7 +30,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from domain import DomainError, Peiban
+from domain import Actor, DomainError, Peiban
 from domain.family import FIXED, Family
 from domain.values import Role, VolunteerStatus
 from tests.builders import StepClock, family_profile, message, visit
@@ -71,7 +71,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         self.clock = StepClock()
         self.app = OftenSnapshotted({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=self.clock)
         self.cohort = self.app.open_cohort(
-            name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2026, 1, 31), recorded_by="coord"
+            name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2026, 1, 31), recorded_by=Actor("coord")
         )
         self.recorded = 1  # facts in the log, by our own count
         self.volunteers: list[UUID] = []
@@ -82,10 +82,12 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         """Start where the interesting rules apply (a handover under way, half the time); rules add more."""
         for _ in range(3):
             self.register_volunteer(offset=0, activate=True)
-        family = self.attempt(lambda: self.app.enrol_family(recorded_by="coord", **family_profile()))
+        family = self.attempt(lambda: self.app.enrol_family(recorded_by=Actor("coord"), **family_profile()))
         self.families[family] = 1
         lead = self.volunteers[0]
-        self.attempt(lambda: self.app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c"), family)
+        self.attempt(
+            lambda: self.app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c")), family
+        )
         if handing_over:
             incoming = self.volunteers[1]
             self.attempt(
@@ -94,7 +96,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
                     outgoing_volunteer_id=lead,
                     incoming_volunteer_id=incoming,
                     planned_on=date(2025, 6, 1),
-                    recorded_by="c",
+                    recorded_by=Actor("c"),
                 ),
                 family,
             )
@@ -163,16 +165,20 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
     def register_volunteer(self, offset: int, activate: bool) -> None:
         vid = self.attempt(
             lambda: self.app.register_volunteer(
-                cohort_id=self.cohort, name="义工", contact="wechat:x", recorded_by="coord", occurred_at=self.at(offset)
+                cohort_id=self.cohort,
+                name="义工",
+                contact="wechat:x",
+                recorded_by=Actor("coord"),
+                occurred_at=self.at(offset),
             )
         )
         if vid is not REJECTED:
             self.volunteers.append(vid)
             if activate:
-                self.attempt(lambda: self.app.activate_volunteer(vid, recorded_by="coord"))
+                self.attempt(lambda: self.app.activate_volunteer(vid, recorded_by=Actor("coord")))
 
-    @rule(data=st.data(), offset=OFFSETS, by=st.just("coord"))
-    def activate(self, data: st.DataObject, offset: int, by: str) -> None:
+    @rule(data=st.data(), offset=OFFSETS, by=st.just(Actor("coord")))
+    def activate(self, data: st.DataObject, offset: int, by: Actor) -> None:
         volunteer = self.volunteer(data, self.with_status(VolunteerStatus.REGISTERED))
         self.attempt(lambda: self.app.activate_volunteer(volunteer, recorded_by=by, occurred_at=self.at(offset)))
 
@@ -180,21 +186,21 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
     def announce_departure(self, data: st.DataObject, in_days: int) -> None:
         volunteer = self.volunteer(data, self.with_status(VolunteerStatus.ACTIVE))
         expected = (self.clock.now + timedelta(days=in_days)).date()
-        self.attempt(lambda: self.app.announce_departure(volunteer, expected_on=expected, recorded_by="coord"))
+        self.attempt(lambda: self.app.announce_departure(volunteer, expected_on=expected, recorded_by=Actor("coord")))
 
     @rule(data=st.data(), offset=OFFSETS, reason=st.sampled_from(["graduated", "withdrew"]))
     def depart(self, data: st.DataObject, offset: int, reason: str) -> None:
         volunteer = self.volunteer(data, self.with_status(VolunteerStatus.DEPARTING))
         self.attempt(
             lambda: self.app.record_departure(
-                volunteer, reason=reason, recorded_by="coord", occurred_at=self.at(offset)
+                volunteer, reason=reason, recorded_by=Actor("coord"), occurred_at=self.at(offset)
             )
         )
 
     @rule(data=st.data(), opted_in=st.booleans())
     def choose_alumni_contact(self, data: st.DataObject, opted_in: bool) -> None:
         volunteer = self.volunteer(data, self.with_status(VolunteerStatus.DEPARTED))
-        self.attempt(lambda: self.app.set_alumni_contact(volunteer, opted_in=opted_in, recorded_by="v"))
+        self.attempt(lambda: self.app.set_alumni_contact(volunteer, opted_in=opted_in, recorded_by=Actor("v")))
 
     # ---- a family's case and roster ---------------------------------------------------------------
 
@@ -202,7 +208,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
     @rule(offset=OFFSETS)
     def enrol_family(self, offset: int) -> None:
         fid = self.attempt(
-            lambda: self.app.enrol_family(recorded_by="coord", occurred_at=self.at(offset), **family_profile())
+            lambda: self.app.enrol_family(recorded_by=Actor("coord"), occurred_at=self.at(offset), **family_profile())
         )
         if fid is not REJECTED:
             self.families[fid] = 1
@@ -212,7 +218,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         family = self.family(data)
         when = self.roster_time(family, offset)
         change = self.app.reopen_family if reopen else self.app.close_family
-        self.attempt(lambda: change(family, reason="r", recorded_by="c", occurred_at=when), family)
+        self.attempt(lambda: change(family, reason="r", recorded_by=Actor("c"), occurred_at=when), family)
 
     @rule(data=st.data(), role=st.sampled_from(list(Role)), offset=OFFSETS)
     def assign(self, data: st.DataObject, role: Role, offset: int) -> None:
@@ -221,7 +227,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         when = self.roster_time(family, offset)
         self.attempt(
             lambda: self.app.assign_volunteer(
-                family, volunteer_id=volunteer, role=role, recorded_by="c", occurred_at=when
+                family, volunteer_id=volunteer, role=role, recorded_by=Actor("c"), occurred_at=when
             ),
             family,
         )
@@ -233,7 +239,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         when = self.roster_time(family, offset)
         self.attempt(
             lambda: self.app.unassign_volunteer(
-                family, volunteer_id=volunteer, reason="r", recorded_by="c", occurred_at=when
+                family, volunteer_id=volunteer, reason="r", recorded_by=Actor("c"), occurred_at=when
             ),
             family,
         )
@@ -251,7 +257,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
                 outgoing_volunteer_id=outgoing,
                 incoming_volunteer_id=incoming,
                 planned_on=date(2025, 6, 1),
-                recorded_by="c",
+                recorded_by=Actor("c"),
                 occurred_at=when,
             ),
             family,
@@ -270,7 +276,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         if how == "cancel":
             self.attempt(
                 lambda: self.app.cancel_handover(
-                    family, handover_id=handover, reason="r", recorded_by="c", occurred_at=when
+                    family, handover_id=handover, reason="r", recorded_by=Actor("c"), occurred_at=when
                 ),
                 family,
             )
@@ -281,7 +287,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
                 handover_id=handover,
                 keep_in_touch=keep_in_touch,
                 no_joint_visit_reason=reason,
-                recorded_by="c",
+                recorded_by=Actor("c"),
                 occurred_at=when,
             ),
             family,
@@ -297,7 +303,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         present = [self.volunteer(data, on_family) for _ in range(data.draw(st.integers(1, 3), label="how many"))]
         self.attempt(
             lambda: self.app.log_visit(
-                family, volunteer_ids=present, recorded_by="v", occurred_at=self.at(offset), **visit()
+                family, volunteer_ids=present, recorded_by=Actor("v"), occurred_at=self.at(offset), **visit()
             ),
             family,
         )
@@ -308,7 +314,7 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         volunteer = self.volunteer(data, self.ever_on(family))
         self.attempt(
             lambda: self.app.log_message(
-                family, volunteer_id=volunteer, recorded_by="v", occurred_at=self.at(offset), **message()
+                family, volunteer_id=volunteer, recorded_by=Actor("v"), occurred_at=self.at(offset), **message()
             ),
             family,
         )
@@ -318,7 +324,12 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
         family = self.family(data)
         self.attempt(
             lambda: self.app.raise_concern(
-                family, category="health", level="low", summary="s", recorded_by="sw", occurred_at=self.at(offset)
+                family,
+                category="health",
+                level="low",
+                summary="s",
+                recorded_by=Actor("sw"),
+                occurred_at=self.at(offset),
             ),
             family,
         )
@@ -334,9 +345,9 @@ class PeibanUnderRandomCommands(RuleBasedStateMachine):
 
         def command() -> Any:
             if retract:
-                return self.app.retract_fact(family, target_event_id=target, reason="r", recorded_by="c")
+                return self.app.retract_fact(family, target_event_id=target, reason="r", recorded_by=Actor("c"))
             return self.app.amend_fact(
-                family, target_event_id=target, changes={"summary": summary}, reason="r", recorded_by="c"
+                family, target_event_id=target, changes={"summary": summary}, reason="r", recorded_by=Actor("c")
             )
 
         self.attempt(command, family)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from domain import DomainError, Peiban, StoreSettings
+from domain import Actor, DomainError, Peiban, StoreSettings
 from domain.rules import LeadAlreadyAssigned
 from tests.builders import StepClock, message, scene, visit
 
@@ -19,15 +19,15 @@ def test_a_story_reads_back_the_same_on_every_store(store_settings: StoreSetting
     # given a family with a lead, a visit, a message and a planned handover
     app = open_app(store_settings, clock)
     s = scene(app, clock)
-    visit_id = app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit())
-    app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v1", **message())
+    visit_id = app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit())
+    app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message())
     handover = app.plan_handover(
         s.fid,
         outgoing_volunteer_id=s.lead,
         incoming_volunteer_id=s.volunteers[1],
         planned_on=date(2025, 6, 1),
         letter="小林喜欢画画。",
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
     )
     # when we read it back
     family = app.get_family(s.fid)
@@ -51,7 +51,7 @@ def test_closing_and_reopening_a_durable_store_keeps_every_fact(durable_store: S
     # given a story recorded and the application closed
     app = open_app(durable_store, clock)
     s = scene(app, clock)
-    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary="第一次家访"))
+    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary="第一次家访"))
     before = app.get_family(s.fid)
     position = app.log_position()
     facts = [(type(f).__name__, f.occurred_at, f.recorded_by) for f in app.family_facts(s.fid)]
@@ -64,7 +64,7 @@ def test_closing_and_reopening_a_durable_store_keeps_every_fact(durable_store: S
     assert reopened.log_position() == position
     # and the rules still hold against the stored state
     with pytest.raises(LeadAlreadyAssigned):
-        reopened.assign_volunteer(s.fid, volunteer_id=s.volunteers[1], role="lead", recorded_by="coord")
+        reopened.assign_volunteer(s.fid, volunteer_id=s.volunteers[1], role="lead", recorded_by=Actor("coord"))
     assert reopened.log_position() == position
     reopened.close()
 
@@ -74,8 +74,8 @@ def test_a_rejected_command_records_nothing_on_a_durable_store(durable_store: St
     s = scene(app, clock)
     position = app.log_position()
     with pytest.raises(DomainError):
-        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(duration_minutes=0))
+        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(duration_minutes=0))
     with pytest.raises(DomainError):
-        app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by="v1", **visit())
+        app.log_visit(s.fid, volunteer_ids=[s.volunteers[1]], recorded_by=Actor("v1"), **visit())
     assert app.log_position() == position
     app.close()

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.family import Family
 from domain.values import Role, VolunteerStatus
 from projections.caseload import volunteer_caseload
@@ -43,23 +43,23 @@ def setting(store_settings: StoreSettings, clock: StepClock) -> Iterator[Setting
     projection = Projection(app, ContinuityView(), view_database(store_settings, "continuity"))
     s = scene(app, clock)
     first, second = s.volunteers
-    app.assign_volunteer(s.fid, volunteer_id=second, role="shadow", recorded_by="c")
+    app.assign_volunteer(s.fid, volunteer_id=second, role="shadow", recorded_by=Actor("c"))
 
     def at(when: datetime, family: UUID, *who: UUID, minutes: int, **fields: str) -> UUID:
         clock.now = when
         return app.log_visit(
-            family, volunteer_ids=list(who), recorded_by="v", **visit(duration_minutes=minutes, **fields)
+            family, volunteer_ids=list(who), recorded_by=Actor("v"), **visit(duration_minutes=minutes, **fields)
         )
 
     at(datetime(2025, 3, 10, 9, tzinfo=UTC), s.fid, first, minutes=60)
     at(datetime(2025, 3, 31, 17, tzinfo=UTC), s.fid, first, minutes=90)
-    zhang = app.enrol_family(recorded_by="c", **family_profile(display_name="张家"))
-    app.assign_volunteer(zhang, volunteer_id=second, role="lead", recorded_by="c")
-    app.assign_volunteer(zhang, volunteer_id=first, role="co", recorded_by="c")
+    zhang = app.enrol_family(recorded_by=Actor("c"), **family_profile(display_name="张家"))
+    app.assign_volunteer(zhang, volunteer_id=second, role="lead", recorded_by=Actor("c"))
+    app.assign_volunteer(zhang, volunteer_id=first, role="co", recorded_by=Actor("c"))
     at(datetime(2025, 4, 10, 9, tzinfo=UTC), zhang, first, second, minutes=45)
     sensitive = at(datetime(2025, 4, 12, 9, tzinfo=UTC), s.fid, second, minutes=30, service_line="shelter")
     mistake = at(datetime(2025, 4, 15, 9, tzinfo=UTC), s.fid, first, minutes=30)
-    app.retract_fact(s.fid, target_event_id=mistake, reason="记错了日期", recorded_by="sw")
+    app.retract_fact(s.fid, target_event_id=mistake, reason="记错了日期", recorded_by=Actor("sw"))
     clock.now = datetime(2025, 4, 20, 9, tzinfo=UTC)
     yield Setting(s, projection, zhang, sensitive)
     projection.db.close()
@@ -113,13 +113,15 @@ def test_amendments_change_hours_and_compartments(setting: Setting) -> None:
     # when the joint visit to 张家 turns out to have lasted 105 minutes, and the 04-12 visit to 林家
     # was tagged with the shelter line by mistake
     [joint] = [e.event_id for e in s.app.family_facts(zhang) if isinstance(e, Family.VisitLogged)]
-    s.app.amend_fact(zhang, target_event_id=joint, changes={"duration_minutes": 105}, reason="补正", recorded_by="sw")
+    s.app.amend_fact(
+        zhang, target_event_id=joint, changes={"duration_minutes": 105}, reason="补正", recorded_by=Actor("sw")
+    )
     s.app.amend_fact(
         s.fid,
         target_event_id=setting.shelter_visit,
         changes={"service_line": "companionship"},
         reason="服务线标错了",
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
     )
     with projection.reading() as tx:
         mine = volunteer_caseload(tx, str(s.volunteers[0]), now=s.clock.now)

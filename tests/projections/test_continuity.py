@@ -27,7 +27,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from projections.continuity_view import ContinuityView
 from projections.dashboard import continuity_dashboard
 from projections.db import view_database
@@ -62,10 +62,12 @@ class Story:
 
     def visit(self, family: str, *who: str, minutes: int) -> UUID:
         ids = [self.v[w] for w in who]
-        return self.app.log_visit(self.f[family], volunteer_ids=ids, recorded_by="v", **visit(duration_minutes=minutes))
+        return self.app.log_visit(
+            self.f[family], volunteer_ids=ids, recorded_by=Actor("v"), **visit(duration_minutes=minutes)
+        )
 
     def message(self, family: str, who: str) -> UUID:
-        return self.app.log_message(self.f[family], volunteer_id=self.v[who], recorded_by="v", **message())
+        return self.app.log_message(self.f[family], volunteer_id=self.v[who], recorded_by=Actor("v"), **message())
 
     def handover(self, family: str, outgoing: str, incoming: str) -> UUID:
         return self.app.plan_handover(
@@ -73,15 +75,19 @@ class Story:
             outgoing_volunteer_id=self.v[outgoing],
             incoming_volunteer_id=self.v[incoming],
             planned_on=date(2025, 4, 1),
-            recorded_by="coord",
+            recorded_by=Actor("coord"),
         )
 
 
 def tell(app: Peiban, clock: StepClock) -> Story:
     s = Story(app, clock)
     s.day(0)
-    a = app.open_cohort(name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2025, 6, 30), recorded_by="c")
-    b = app.open_cohort(name="2025级", intake_on=date(2025, 3, 1), expected_end_on=date(2026, 8, 31), recorded_by="c")
+    a = app.open_cohort(
+        name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2025, 6, 30), recorded_by=Actor("c")
+    )
+    b = app.open_cohort(
+        name="2025级", intake_on=date(2025, 3, 1), expected_end_on=date(2026, 8, 31), recorded_by=Actor("c")
+    )
     people = [
         ("A1", "王芳", a),
         ("A2", "李明", a),
@@ -91,14 +97,14 @@ def tell(app: Peiban, clock: StepClock) -> Story:
         ("B2", "周宁", b),
     ]
     for key, name, cohort in people:
-        s.v[key] = app.register_volunteer(cohort_id=cohort, name=name, contact="wechat:x", recorded_by="c")
-        app.activate_volunteer(s.v[key], recorded_by="c")
+        s.v[key] = app.register_volunteer(cohort_id=cohort, name=name, contact="wechat:x", recorded_by=Actor("c"))
+        app.activate_volunteer(s.v[key], recorded_by=Actor("c"))
     s.day(0, hours=1)
     for name in ("林家", "张家", "王家", "刘家", "黄家"):
-        s.f[name] = app.enrol_family(recorded_by="c", **family_profile(display_name=name))
+        s.f[name] = app.enrol_family(recorded_by=Actor("c"), **family_profile(display_name=name))
     s.day(0, hours=2)
     for name, lead in (("林家", "A1"), ("张家", "A2"), ("王家", "A3"), ("刘家", "A4")):
-        app.assign_volunteer(s.f[name], volunteer_id=s.v[lead], role="lead", recorded_by="c")
+        app.assign_volunteer(s.f[name], volunteer_id=s.v[lead], role="lead", recorded_by=Actor("c"))
     s.day(10)
     s.visit("林家", "A1", minutes=90)
     s.visit("张家", "A2", minutes=60)
@@ -111,26 +117,30 @@ def tell(app: Peiban, clock: StepClock) -> Story:
     s.day(30, hours=8)
     s.facts["joint 2"] = s.visit("林家", "A1", "B1", minutes=90)
     s.day(32)
-    app.complete_handover(s.f["林家"], handover_id=lin, keep_in_touch=True, recorded_by="c")
+    app.complete_handover(s.f["林家"], handover_id=lin, keep_in_touch=True, recorded_by=Actor("c"))
     app.complete_handover(
-        s.f["张家"], handover_id=zhang, keep_in_touch=False, no_joint_visit_reason="李明提前离校", recorded_by="c"
+        s.f["张家"],
+        handover_id=zhang,
+        keep_in_touch=False,
+        no_joint_visit_reason="李明提前离校",
+        recorded_by=Actor("c"),
     )
     s.day(35)
     s.facts["B2 visit"] = s.visit("张家", "B2", minutes=60)
     s.day(39)
     s.visit("林家", "B1", minutes=90)
     s.day(40)
-    app.set_alumni_contact(s.v["A1"], opted_in=True, recorded_by="c")
-    app.record_departure(s.v["A1"], reason="graduated", recorded_by="c")
-    app.record_departure(s.v["A4"], reason="withdrew", recorded_by="c")
+    app.set_alumni_contact(s.v["A1"], opted_in=True, recorded_by=Actor("c"))
+    app.record_departure(s.v["A1"], reason="graduated", recorded_by=Actor("c"))
+    app.record_departure(s.v["A4"], reason="withdrew", recorded_by=Actor("c"))
     s.day(45)
     s.message("林家", "A1")
     s.day(50)
     s.facts["王家 concern"] = app.raise_concern(
-        s.f["王家"], category="emotional", level="medium", summary="孩子情绪低落", recorded_by="sw"
+        s.f["王家"], category="emotional", level="medium", summary="孩子情绪低落", recorded_by=Actor("sw")
     )
     s.day(60)
-    app.close_family(s.f["张家"], reason="搬家到外地", recorded_by="c")
+    app.close_family(s.f["张家"], reason="搬家到外地", recorded_by=Actor("c"))
     s.day(70)
     s.facts["B1 message"] = s.message("林家", "B1")
     s.day(75)
@@ -195,7 +205,7 @@ def test_a_planned_handover_with_a_joint_visit_takes_a_family_off_the_cliff(stor
     # given 赵磊's family on the cliff, when a handover to 周宁 is planned and they visit together
     hid = s.handover("王家", "A3", "B2")
     s.day(76)
-    s.app.record_family_agreement(s.f["王家"], handover_id=hid, note="奶奶同意", recorded_by="c")
+    s.app.record_family_agreement(s.f["王家"], handover_id=hid, note="奶奶同意", recorded_by=Actor("c"))
     s.visit("王家", "A3", "B2", minutes=60)
     with projection.reading() as tx:
         board = continuity_dashboard(tx, now=s.clock.now)
@@ -259,14 +269,14 @@ def test_a_retraction_and_an_amendment_change_the_measures(story: tuple[Story, P
     # when both joint visits of 林家 turn out to be mistakes, B1's message of 05-10 was logged on the wrong family,
     # the concern about 王家 was raised by mistake, and B2's visit to 张家 lasted 150 minutes, not 60
     for fact in ("joint 1", "joint 2", "B1 message"):
-        s.app.retract_fact(s.f["林家"], target_event_id=s.facts[fact], reason="记错了", recorded_by="sw")
-    s.app.retract_fact(s.f["王家"], target_event_id=s.facts["王家 concern"], reason="记错了", recorded_by="sw")
+        s.app.retract_fact(s.f["林家"], target_event_id=s.facts[fact], reason="记错了", recorded_by=Actor("sw"))
+    s.app.retract_fact(s.f["王家"], target_event_id=s.facts["王家 concern"], reason="记错了", recorded_by=Actor("sw"))
     s.app.amend_fact(
         s.f["张家"],
         target_event_id=s.facts["B2 visit"],
         changes={"duration_minutes": 150},
         reason="补正",
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
     )
     with projection.reading() as tx:
         board = continuity_dashboard(tx, now=NOW)

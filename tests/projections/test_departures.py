@@ -9,9 +9,9 @@ from uuid import UUID
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
+from domain.actor import DEPARTURE_POLICY
 from domain.aggregate import Entry
-from domain.departures import DEPARTURE_POLICY
 from domain.errors import FamilyErased
 from domain.family import Family
 from domain.rules import VolunteerNotActive, VolunteerNotOnFamily
@@ -35,7 +35,7 @@ def policy(world: Scene) -> Iterator[Projection]:
 
 def depart(s: Scene, volunteer_id: UUID, occurred_at: datetime | None = None) -> Volunteer.Departed:
     """The volunteer graduates (at ``occurred_at``, default now); returns the departure fact."""
-    s.app.record_departure(volunteer_id, reason="graduated", recorded_by="coord", occurred_at=occurred_at)
+    s.app.record_departure(volunteer_id, reason="graduated", recorded_by=Actor("coord"), occurred_at=occurred_at)
     departed = last_fact(s.app, volunteer_id)
     assert isinstance(departed, Volunteer.Departed)
     return departed
@@ -46,13 +46,13 @@ def ended(app: Peiban, family_id: UUID) -> list[Family.AssignmentEnded]:
 
 
 def another_family(s: Scene, name: str) -> UUID:
-    return s.app.enrol_family(recorded_by="coord", **family_profile(display_name=name))
+    return s.app.enrol_family(recorded_by=Actor("coord"), **family_profile(display_name=name))
 
 
 def test_a_departed_volunteer_is_no_longer_on_any_familys_roster(world: Scene, policy: Projection) -> None:
     # given the family's lead
     # when the lead departs, and the policy follows the log
-    world.app.record_departure(world.lead, reason="graduated", recorded_by="coord")
+    world.app.record_departure(world.lead, reason="graduated", recorded_by=Actor("coord"))
     policy.catch_up()
     # then no current assignment of the family belongs to a departed volunteer: the family has no lead
     family = world.app.get_family(world.fid)
@@ -68,12 +68,12 @@ def test_a_departure_ends_lead_co_and_shadow_assignments_with_the_departure_as_c
     leaving, staying = world.lead, world.volunteers[1]
     co_family, shadow_family, former = (another_family(world, n) for n in ("张家", "王家", "刘家"))
     world.later(hours=1)
-    world.app.assign_volunteer(co_family, volunteer_id=staying, role="lead", recorded_by="coord")
-    world.app.assign_volunteer(co_family, volunteer_id=leaving, role="co", recorded_by="coord")
-    world.app.assign_volunteer(shadow_family, volunteer_id=leaving, role="shadow", recorded_by="coord")
-    world.app.assign_volunteer(former, volunteer_id=leaving, role="co", recorded_by="coord")
+    world.app.assign_volunteer(co_family, volunteer_id=staying, role="lead", recorded_by=Actor("coord"))
+    world.app.assign_volunteer(co_family, volunteer_id=leaving, role="co", recorded_by=Actor("coord"))
+    world.app.assign_volunteer(shadow_family, volunteer_id=leaving, role="shadow", recorded_by=Actor("coord"))
+    world.app.assign_volunteer(former, volunteer_id=leaving, role="co", recorded_by=Actor("coord"))
     world.later(hours=1)
-    world.app.unassign_volunteer(former, volunteer_id=leaving, reason="换组", recorded_by="coord")
+    world.app.unassign_volunteer(former, volunteer_id=leaving, reason="换组", recorded_by=Actor("coord"))
     world.later(days=3)
     # when the volunteer departs and the policy runs
     departed = depart(world, leaving)
@@ -81,7 +81,7 @@ def test_a_departure_ends_lead_co_and_shadow_assignments_with_the_departure_as_c
     # then each assignment they held ended once, by the system, at the departure, naming it as the cause
     for family_id in (world.fid, co_family, shadow_family):
         (end,) = ended(world.app, family_id)
-        assert (end.volunteer_id, end.caused_by, end.recorded_by) == (leaving, departed.event_id, DEPARTURE_POLICY)
+        assert (end.volunteer_id, end.caused_by, end.recorded_by) == (leaving, departed.event_id, DEPARTURE_POLICY.name)
         assert end.occurred_at == departed.occurred_at
         assert world.app.get_family(family_id).roster.current_of(leaving) is None
     # and the family they had already left, and the volunteer who stays, are untouched
@@ -125,9 +125,9 @@ def test_a_departure_entered_late_ends_the_assignment_no_earlier_than_the_family
     monday = world.clock.now
     wednesday = world.later(days=2)
     if later_fact == "roster_change":
-        world.app.assign_volunteer(world.fid, volunteer_id=world.volunteers[1], role="co", recorded_by="coord")
+        world.app.assign_volunteer(world.fid, volunteer_id=world.volunteers[1], role="co", recorded_by=Actor("coord"))
     else:
-        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
+        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
     world.later(days=1)
     # when the departure is entered on Thursday, dated Monday
     depart(world, world.lead, occurred_at=monday)
@@ -149,7 +149,7 @@ def test_an_assignment_decided_just_before_the_departure_was_saved_ends_when_the
     world.later(hours=1)
     departed = depart(world, newcomer)
     policy.catch_up()
-    family.assign(Entry("coord", world.clock.now, world.clock()), volunteer=standing, role=Role.CO)
+    family.assign(Entry(Actor("coord"), world.clock.now, world.clock()), volunteer=standing, role=Role.CO)
     world.app.save(family)
     # when the policy follows the log past that assignment
     policy.catch_up()
@@ -164,9 +164,9 @@ def test_a_departed_volunteer_cannot_be_assigned_again_or_log_visits(world: Scen
     world.later(hours=1)
     position = world.app.log_position()
     with pytest.raises(VolunteerNotActive):
-        world.app.assign_volunteer(world.fid, volunteer_id=world.lead, role="lead", recorded_by="coord")
+        world.app.assign_volunteer(world.fid, volunteer_id=world.lead, role="lead", recorded_by=Actor("coord"))
     with pytest.raises(VolunteerNotOnFamily):
-        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by="v1", **visit())
+        world.app.log_visit(world.fid, volunteer_ids=[world.lead], recorded_by=Actor("v1"), **visit())
     assert world.app.log_position() == position
 
 
@@ -177,7 +177,7 @@ def test_the_outgoing_volunteer_may_leave_before_the_handover_completes(world: S
     world.later(days=7)
     joint_visit(world)
     world.later(days=7)
-    world.app.set_alumni_contact(outgoing, opted_in=True, recorded_by="v1")
+    world.app.set_alumni_contact(outgoing, opted_in=True, recorded_by=Actor("v1"))
     depart(world, outgoing)
     policy.catch_up()
     assert world.app.get_family(world.fid).roster.lead() is None
@@ -188,7 +188,7 @@ def test_the_outgoing_volunteer_may_leave_before_the_handover_completes(world: S
     lead = world.app.get_family(world.fid).roster.lead()
     assert lead is not None and lead.volunteer_id == incoming
     world.later(days=30)
-    world.app.log_message(world.fid, volunteer_id=outgoing, recorded_by="v1", **message())
+    world.app.log_message(world.fid, volunteer_id=outgoing, recorded_by=Actor("v1"), **message())
     assert ended(world.app, world.fid)[0].volunteer_id == outgoing
 
 
@@ -204,7 +204,7 @@ def test_a_handover_to_a_volunteer_who_left_stays_for_the_coordinator_to_cancel(
     assert ended(world.app, world.fid) == []
     assert world.app.get_family(world.fid).handover(handover_id).is_open
     world.later(hours=1)
-    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出", recorded_by="coord")
+    world.app.cancel_handover(world.fid, handover_id=handover_id, reason="新义工退出", recorded_by=Actor("coord"))
     assert isinstance(last_fact(world.app, world.fid), Family.HandoverCancelled)
 
 
@@ -213,7 +213,7 @@ def test_an_assignment_never_ends_before_it_started(world: Scene, policy: Projec
     newcomer = world.volunteer("见习义工")
     registered = world.clock.now
     started = world.later(hours=2)
-    world.app.assign_volunteer(world.fid, volunteer_id=newcomer, role="shadow", recorded_by="coord")
+    world.app.assign_volunteer(world.fid, volunteer_id=newcomer, role="shadow", recorded_by=Actor("coord"))
     world.later(hours=2)
     depart(world, newcomer, occurred_at=registered + timedelta(hours=1))
     # when the policy runs, then the assignment ends when it started, not before
@@ -229,10 +229,10 @@ def test_a_departure_after_one_of_the_volunteers_families_was_erased_ends_the_ot
     world = scene(memory_app(keys=keys))
     world.app.also_close.append(keys.close)
     kept = another_family(world, "留下的家")
-    world.app.assign_volunteer(kept, volunteer_id=world.lead, role="lead", recorded_by="coord")
+    world.app.assign_volunteer(kept, volunteer_id=world.lead, role="lead", recorded_by=Actor("coord"))
     follower = departure_policy(world.app, StoreSettings(backend="memory"))
     follower.catch_up()
-    world.app.erase_family(world.fid, reason="监护人撤回同意", recorded_by="coord")
+    world.app.erase_family(world.fid, reason="监护人撤回同意", recorded_by=Actor("coord"))
     # when the lead departs, and the policy follows the log (again from the start, too: the erased family's
     # facts then read as tombstones)
     depart(world, world.lead)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.family import Family
 from projections.read_models import ReadModels
 from tests.builders import Scene, StepClock, family_profile, scene
@@ -46,12 +46,14 @@ def ends(app: Peiban, family_id: UUID) -> list[Family.AssignmentEnded]:
 
 def a_lead_on_three_families_departs(s: Scene) -> list[UUID]:
     """The scene's lead is also co and shadow on two more families; they graduate. Returns the three families."""
-    others = [s.app.enrol_family(recorded_by="coord", **family_profile(display_name=n)) for n in ("张家", "王家")]
+    others = [
+        s.app.enrol_family(recorded_by=Actor("coord"), **family_profile(display_name=n)) for n in ("张家", "王家")
+    ]
     s.later(hours=1)
     for family_id, role in zip(others, ("co", "shadow"), strict=True):
-        s.app.assign_volunteer(family_id, volunteer_id=s.lead, role=role, recorded_by="coord")
+        s.app.assign_volunteer(family_id, volunteer_id=s.lead, role=role, recorded_by=Actor("coord"))
     s.later(days=1)
-    s.app.record_departure(s.lead, reason="graduated", recorded_by="coord")
+    s.app.record_departure(s.lead, reason="graduated", recorded_by=Actor("coord"))
     return [s.fid, *others]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from projections.collation import compare, pinyin_key
 from projections.continuity_view import ContinuityView
 from projections.db import view_database
@@ -31,7 +31,7 @@ def listed(store_settings: StoreSettings, clock: StepClock) -> Iterator[Projecti
     app = Peiban(store_settings.env(Peiban.name), clock=clock)
     projection = Projection(app, ContinuityView(), view_database(store_settings, "continuity"))
     for name in NAMES:
-        app.enrol_family(recorded_by="c", **family_profile(display_name=name))
+        app.enrol_family(recorded_by=Actor("c"), **family_profile(display_name=name))
     yield projection
     projection.db.close()
     app.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from projections.read_models import ReadModels
 from tests.builders import StepClock, scene, visit
 from tests.stores import cli_environment
@@ -95,8 +95,8 @@ def test_a_follower_killed_mid_batch_resumes_with_nothing_lost_or_applied_twice(
 def test_two_rebuilds_give_identical_views(store_settings: StoreSettings, clock: StepClock) -> None:
     app = Peiban(store_settings.env(Peiban.name), clock=clock)
     s = scene(app, clock)
-    first = app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit())
-    app.amend_fact(s.fid, target_event_id=first, changes={"summary": "改"}, reason="错字", recorded_by="v")
+    first = app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit())
+    app.amend_fact(s.fid, target_event_id=first, changes={"summary": "改"}, reason="错字", recorded_by=Actor("v"))
     models = ReadModels(app, store_settings, batch_size=3)
     digests = set()
     for _ in range(2):
@@ -121,7 +121,7 @@ def test_a_rebuild_switches_readers_over_only_when_done(durable_store: StoreSett
     assert len(reader.timeline(s.fid).entries) == 2
     progress: list[tuple[int, int]] = []
     builder["timeline"].rebuild(progress=lambda done, total: progress.append((done, total)))
-    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit())
+    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit())
     # the reader, whose connection predates the switch, reads the rebuilt view and stays current
     assert len(reader.timeline(s.fid).entries) == 3
     assert progress[-1][0] == progress[-1][1] > 0
@@ -135,7 +135,7 @@ def test_a_rebuild_replaces_a_view_whose_tables_changed_and_leaves_no_side_store
 ) -> None:
     app = Peiban(durable_store.env(Peiban.name), clock=clock)
     s = scene(app, clock)
-    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit())
+    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit())
     models = ReadModels(app, durable_store)
     timeline = models["timeline"]
     timeline.catch_up()

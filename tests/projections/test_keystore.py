@@ -12,6 +12,8 @@ from uuid import uuid4
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.actor import Actor
+from domain.aggregate import Entry
 from domain.encryption import KeyErased, KeyUnavailable, to_domain_events
 from domain.volunteer import Volunteer
 from projections.db import SQLiteViewDatabase, Tx
@@ -122,9 +124,7 @@ def test_the_keys_of_many_records_saved_together_are_made_in_one_transaction(tmp
     writes = db.writes
     # when twenty volunteers are saved together
     volunteers = [
-        Volunteer.register(
-            name=f"义工{i}", cohort_id=uuid4(), contact="-", recorded_by="coord", occurred_at=START, now=START
-        )
+        Volunteer.register(Entry(Actor("coord"), START, START), name=f"义工{i}", cohort_id=uuid4(), contact="-")
         for i in range(20)
     ]
     app.save(*volunteers)

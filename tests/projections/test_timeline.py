@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.errors import FamilyNotFound
 from projections.read_models import ReadModels
 from tests.builders import Scene, StepClock, message, scene, visit
@@ -31,17 +31,17 @@ def handover(s: Scene, outgoing: UUID, incoming: UUID, *, joint_visits: int = 1)
         incoming_volunteer_id=incoming,
         planned_on=(s.clock.now + timedelta(days=30)).date(),
         letter=f"给接手义工的信 {incoming}",
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
     )
     for _ in range(joint_visits):
         s.later(days=7)
-        s.app.log_visit(s.fid, volunteer_ids=[outgoing, incoming], recorded_by="v", **visit(summary="共同探访"))
+        s.app.log_visit(s.fid, volunteer_ids=[outgoing, incoming], recorded_by=Actor("v"), **visit(summary="共同探访"))
     s.later(days=3)
     s.app.complete_handover(
         s.fid,
         handover_id=hid,
         keep_in_touch=True,
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
         no_joint_visit_reason="" if joint_visits else "毕业前来不及安排",
     )
     return hid
@@ -52,18 +52,20 @@ def test_chapters_follow_lead_tenures_across_three_cohorts(models: tuple[Scene, 
     app = s.app
     # given three cohorts' volunteers leading the family in turn
     later_cohorts = [
-        app.open_cohort(name=name, intake_on=start, expected_end_on=start + timedelta(days=540), recorded_by="coord")
+        app.open_cohort(
+            name=name, intake_on=start, expected_end_on=start + timedelta(days=540), recorded_by=Actor("coord")
+        )
         for name, start in (("2025级", date(2025, 9, 1)), ("2026级", date(2026, 9, 1)))
     ]
-    second = app.register_volunteer(cohort_id=later_cohorts[0], name="陈晓", contact="c", recorded_by="coord")
-    third = app.register_volunteer(cohort_id=later_cohorts[1], name="周宁", contact="z", recorded_by="coord")
+    second = app.register_volunteer(cohort_id=later_cohorts[0], name="陈晓", contact="c", recorded_by=Actor("coord"))
+    third = app.register_volunteer(cohort_id=later_cohorts[1], name="周宁", contact="z", recorded_by=Actor("coord"))
     for v in (second, third):
-        app.activate_volunteer(v, recorded_by="coord")
-    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit())
+        app.activate_volunteer(v, recorded_by=Actor("coord"))
+    app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit())
     s.later(days=60)
     first_bridge = handover(s, s.lead, second, joint_visits=2)
     s.later(days=4)
-    app.log_visit(s.fid, volunteer_ids=[second], recorded_by="v", **visit(summary="第一次独立家访"))
+    app.log_visit(s.fid, volunteer_ids=[second], recorded_by=Actor("v"), **visit(summary="第一次独立家访"))
     s.later(days=200)
     handover(s, second, third, joint_visits=0)
     # when the timeline is read
@@ -85,9 +87,11 @@ def test_late_entries_take_their_place_by_occurred_at(models: tuple[Scene, ReadM
     s, rm = models
     monday = s.clock.now
     s.later(days=1)
-    s.app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v", **message(summary="周二的消息"))
+    s.app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v"), **message(summary="周二的消息"))
     s.later(days=2)
-    s.app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by="v", **visit(summary="周一的家访"))
+    s.app.log_visit(
+        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by=Actor("v"), **visit(summary="周一的家访")
+    )
     kinds = [(e.kind, e.data.get("summary")) for e in rm.timeline(s.fid).entries][-2:]
     assert kinds == [("visit", "周一的家访"), ("message", "周二的消息")]
 
@@ -95,9 +99,9 @@ def test_late_entries_take_their_place_by_occurred_at(models: tuple[Scene, ReadM
 def test_as_of_replay_shows_the_record_as_it_stood_before_later_corrections(models: tuple[Scene, ReadModels]) -> None:
     s, rm = models
     # given a visit, then (later) a late entry, an amendment and a retraction
-    first = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit(summary="原来的记录"))
+    first = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit(summary="原来的记录"))
     s.later(days=1)
-    wrong = s.app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v", **message(summary="记错的消息"))
+    wrong = s.app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v"), **message(summary="记错的消息"))
     s.later(days=1)
     before_corrections = s.clock.now
     s.later(days=1)
@@ -105,13 +109,13 @@ def test_as_of_replay_shows_the_record_as_it_stood_before_later_corrections(mode
         s.fid,
         volunteer_ids=[s.lead],
         occurred_at=before_corrections - timedelta(days=1, hours=12),
-        recorded_by="v",
+        recorded_by=Actor("v"),
         **visit(summary="补录"),
     )
     s.app.amend_fact(
-        s.fid, target_event_id=first, changes={"summary": "更正后的记录"}, reason="写错了", recorded_by="sw"
+        s.fid, target_event_id=first, changes={"summary": "更正后的记录"}, reason="写错了", recorded_by=Actor("sw")
     )
-    s.app.retract_fact(s.fid, target_event_id=wrong, reason="记到别的家庭", recorded_by="sw")
+    s.app.retract_fact(s.fid, target_event_id=wrong, reason="记到别的家庭", recorded_by=Actor("sw"))
     # when an auditor replays as of the moment before the corrections
     then = rm.timeline(s.fid, as_of=before_corrections)
     now = rm.timeline(s.fid)
@@ -142,17 +146,19 @@ def test_sensitive_compartments_are_left_out_of_restricted_timelines_and_briefin
 ) -> None:
     s, rm = models
     # given an ordinary concern and one on the anti-domestic-violence line, with a follow-up and a resolution
-    s.app.raise_concern(s.fid, recorded_by="v", category="education", level="low", summary="数学跟不上")
+    s.app.raise_concern(s.fid, recorded_by=Actor("v"), category="education", level="low", summary="数学跟不上")
     secret = s.app.raise_concern(
         s.fid,
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
         category="safety",
         level="urgent",
         service_line="anti_domestic_violence",
         summary="机密",
     )
-    s.app.schedule_follow_up(s.fid, concern_id=secret, recorded_by="sw", action="社工跟进", due_on=date(2025, 4, 1))
-    s.app.resolve_concern(s.fid, concern_id=secret, resolution="已转介", recorded_by="sw")
+    s.app.schedule_follow_up(
+        s.fid, concern_id=secret, recorded_by=Actor("sw"), action="社工跟进", due_on=date(2025, 4, 1)
+    )
+    s.app.resolve_concern(s.fid, concern_id=secret, resolution="已转介", recorded_by=Actor("sw"))
     # when read without clearance
     restricted = rm.timeline(s.fid, include_sensitive=False)
     briefing = rm.briefing(s.fid, now=s.clock.now)
@@ -169,7 +175,7 @@ def test_a_briefing_tells_a_newcomer_the_family_story(models: tuple[Scene, ReadM
     s.app.log_visit(
         s.fid,
         volunteer_ids=[s.lead],
-        recorded_by="v",
+        recorded_by=Actor("v"),
         **visit(
             summary="画画很开心", wellbeing="good", activities=["画画", "作业辅导"], follow_ups_promised=["带绘本"]
         ),
@@ -188,5 +194,5 @@ def test_a_briefing_tells_a_newcomer_the_family_story(models: tuple[Scene, ReadM
 def test_a_reader_sees_a_fact_on_the_very_next_read(models: tuple[Scene, ReadModels]) -> None:
     s, rm = models
     assert len(rm.timeline(s.fid).contacts()) == 0
-    s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v", **visit(summary="刚刚记录"))
+    s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v"), **visit(summary="刚刚记录"))
     assert [e.data["summary"] for e in rm.timeline(s.fid).contacts()] == ["刚刚记录"]

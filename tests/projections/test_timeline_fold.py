@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from domain import Peiban, StoreSettings
+from domain.actor import Actor
 from projections.read_models import ReadModels
 from projections.timeline import Page, Timeline
 from tests.builders import Scene, StepClock, message, scene, visit
@@ -35,26 +36,30 @@ def story(s: Scene) -> dict[str, Any]:
     amendment (with the follow-up and referral that follow from it), late entries, a retraction."""
     app, lead, incoming, co = s.app, s.volunteers[0], s.volunteers[1], s.volunteers[2]
     first = s.clock.now
-    app.log_visit(s.fid, volunteer_ids=[lead], recorded_by="v", **visit(summary="第一次家访"))
+    app.log_visit(s.fid, volunteer_ids=[lead], recorded_by=Actor("v"), **visit(summary="第一次家访"))
     s.later(days=3)
-    concern = app.raise_concern(s.fid, recorded_by="v", category="safety", level="high", summary="家里有争吵")
+    concern = app.raise_concern(s.fid, recorded_by=Actor("v"), category="safety", level="high", summary="家里有争吵")
     follow_up = app.schedule_follow_up(
-        s.fid, concern_id=concern, recorded_by="sw", action="跟进", due_on=date(2025, 4, 1)
+        s.fid, concern_id=concern, recorded_by=Actor("sw"), action="跟进", due_on=date(2025, 4, 1)
     )
-    app.make_referral(s.fid, concern_id=concern, service_line="youth_centre", reason="转介", recorded_by="sw")
+    app.make_referral(s.fid, concern_id=concern, service_line="youth_centre", reason="转介", recorded_by=Actor("sw"))
     s.later(days=2)
-    app.log_message(s.fid, volunteer_id=lead, recorded_by="v", **message(summary="问候"))
+    app.log_message(s.fid, volunteer_id=lead, recorded_by=Actor("v"), **message(summary="问候"))
     s.later(days=1)
     handover(s, lead, incoming, joint_visits=2)
     s.later(days=2)
-    app.log_visit(s.fid, volunteer_ids=[incoming], recorded_by="v", **visit(summary="接手后第一次"))
+    app.log_visit(s.fid, volunteer_ids=[incoming], recorded_by=Actor("v"), **visit(summary="接手后第一次"))
     # late entries: a visit of the first weeks, and a co volunteer assigned back then
     s.later(days=1)
     late = app.log_visit(
-        s.fid, volunteer_ids=[lead], occurred_at=first + timedelta(days=1), recorded_by="v", **visit(summary="补录")
+        s.fid,
+        volunteer_ids=[lead],
+        occurred_at=first + timedelta(days=1),
+        recorded_by=Actor("v"),
+        **visit(summary="补录"),
     )
     app.assign_volunteer(
-        s.fid, volunteer_id=co, role="co", recorded_by="coord", occurred_at=s.clock.now - timedelta(hours=1)
+        s.fid, volunteer_id=co, role="co", recorded_by=Actor("coord"), occurred_at=s.clock.now - timedelta(hours=1)
     )
     # corrections: the concern moves into the anti-domestic-violence compartment; a joint visit is retracted
     s.later(days=1)
@@ -63,10 +68,10 @@ def story(s: Scene) -> dict[str, Any]:
         target_event_id=concern,
         changes={"service_line": "anti_domestic_violence"},
         reason="实为家暴",
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
     )
-    app.complete_follow_up(s.fid, follow_up_id=follow_up, note="已跟进", recorded_by="sw")
-    app.retract_fact(s.fid, target_event_id=late, reason="记错了", recorded_by="sw")
+    app.complete_follow_up(s.fid, follow_up_id=follow_up, note="已跟进", recorded_by=Actor("sw"))
+    app.retract_fact(s.fid, target_event_id=late, reason="记错了", recorded_by=Actor("sw"))
     return {"concern": str(concern), "follow_up": str(follow_up)}
 
 

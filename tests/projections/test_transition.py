@@ -19,6 +19,7 @@ from uuid import UUID
 import pytest
 
 from domain import Peiban, StoreSettings
+from domain.actor import Actor
 from projections.continuity_view import ContinuityView
 from projections.db import view_database
 from projections.engine import Projection
@@ -56,35 +57,37 @@ def cohort(store_settings: StoreSettings, clock: StepClock) -> Iterator[Cohort]:
     app = Peiban(store_settings.env(Peiban.name), clock=clock)
     projection = Projection(app, ContinuityView(), view_database(store_settings, "continuity"))
     leaving = app.open_cohort(
-        name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2025, 6, 30), recorded_by="c"
+        name="2024级", intake_on=date(2024, 9, 1), expected_end_on=date(2025, 6, 30), recorded_by=Actor("c")
     )
     spring = app.open_cohort(
-        name="2024春", intake_on=date(2024, 3, 1), expected_end_on=date(2026, 1, 31), recorded_by="c"
+        name="2024春", intake_on=date(2024, 3, 1), expected_end_on=date(2026, 1, 31), recorded_by=Actor("c")
     )
     newest = app.open_cohort(
-        name="2025级", intake_on=date(2025, 3, 1), expected_end_on=date(2026, 8, 31), recorded_by="c"
+        name="2025级", intake_on=date(2025, 3, 1), expected_end_on=date(2026, 8, 31), recorded_by=Actor("c")
     )
     story = Cohort(app, projection, clock, leaving)
     people = [("A1", "王芳", leaving), ("A2", "李明", leaving), ("A3", "赵磊", leaving), ("A4", "孙丽", leaving)]
     people += [("C1", "钱多", spring), ("B1", "陈晓", newest), ("B2", "周宁", newest)]
     for key, name, cohort_id in people:
-        story.v[key] = app.register_volunteer(cohort_id=cohort_id, name=name, contact="wechat:x", recorded_by="c")
-        app.activate_volunteer(story.v[key], recorded_by="c")
+        story.v[key] = app.register_volunteer(
+            cohort_id=cohort_id, name=name, contact="wechat:x", recorded_by=Actor("c")
+        )
+        app.activate_volunteer(story.v[key], recorded_by=Actor("c"))
     clock.advance(hours=1)
     for name, lead in (("林家", "A1"), ("张家", "A2"), ("王家", "A3"), ("刘家", "A4"), ("黄家", "C1")):
-        story.f[name] = app.enrol_family(recorded_by="c", **family_profile(display_name=name))
-        app.assign_volunteer(story.f[name], volunteer_id=story.v[lead], role="lead", recorded_by="c")
-    app.assign_volunteer(story.f["林家"], volunteer_id=story.v["B2"], role="co", recorded_by="c")
+        story.f[name] = app.enrol_family(recorded_by=Actor("c"), **family_profile(display_name=name))
+        app.assign_volunteer(story.f[name], volunteer_id=story.v[lead], role="lead", recorded_by=Actor("c"))
+    app.assign_volunteer(story.f["林家"], volunteer_id=story.v["B2"], role="co", recorded_by=Actor("c"))
     clock.now = START + timedelta(days=20)
     story.handover = app.plan_handover(
         story.f["刘家"],
         outgoing_volunteer_id=story.v["A4"],
         incoming_volunteer_id=story.v["B1"],
         planned_on=date(2025, 6, 1),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     clock.now = START + timedelta(days=25)
-    app.log_visit(story.f["刘家"], volunteer_ids=[story.v["A4"], story.v["B1"]], recorded_by="v", **visit())
+    app.log_visit(story.f["刘家"], volunteer_ids=[story.v["A4"], story.v["B1"]], recorded_by=Actor("v"), **visit())
     clock.now = NOW
     yield story
     projection.db.close()
@@ -134,7 +137,7 @@ def test_with_few_days_left_unplanned_families_and_handovers_without_a_joint_vis
         outgoing_volunteer_id=cohort.v["A3"],
         incoming_volunteer_id=cohort.v["C1"],
         planned_on=date(2025, 6, 20),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     transition = cohort.read(max_caseload=3, risk_days=60)
 
@@ -149,10 +152,12 @@ def test_with_few_days_left_unplanned_families_and_handovers_without_a_joint_vis
 
 def test_an_agreed_then_completed_handover_stays_on_the_transition(cohort: Cohort) -> None:
     assert cohort.handover is not None
-    cohort.app.record_family_agreement(cohort.f["刘家"], handover_id=cohort.handover, recorded_by="c")
+    cohort.app.record_family_agreement(cohort.f["刘家"], handover_id=cohort.handover, recorded_by=Actor("c"))
     assert {f.display_name: f.step for f in cohort.read().families}["刘家"] is Step.AGREED
 
-    cohort.app.complete_handover(cohort.f["刘家"], handover_id=cohort.handover, keep_in_touch=False, recorded_by="c")
+    cohort.app.complete_handover(
+        cohort.f["刘家"], handover_id=cohort.handover, keep_in_touch=False, recorded_by=Actor("c")
+    )
     liu = next(f for f in cohort.read().families if f.display_name == "刘家")
 
     assert (liu.step, liu.lead_name, liu.incoming_name) == (Step.COMPLETED, "孙丽", "陈晓")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from projections.read_models import ReadModels
 from tests.builders import family_profile
 from web.app import create_app, shutdown
@@ -193,7 +193,7 @@ def test_an_erased_family_stays_erased_through_backup_and_restore(tmp_path: Path
     data, backup, restored = a_store(tmp_path), tmp_path / "backup", tmp_path / "restored"
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data))
     app = open_application(settings)
-    family = app.enrol_family(recorded_by="c", **family_profile(display_name=CANARY, community=CANARY))
+    family = app.enrol_family(recorded_by=Actor("c"), **family_profile(display_name=CANARY, community=CANARY))
     models = ReadModels(app, settings.store)
     models.catch_up()
     models.close()

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from projections.read_models import ReadModels
 from tests.builders import family_profile, visit
 from tests.stores import cli_environment
@@ -44,12 +44,14 @@ def a_family_with_a_lead(app: Peiban) -> tuple[UUID, UUID, datetime]:
         name="2025级",
         intake_on=today - timedelta(days=300),
         expected_end_on=today + timedelta(days=100),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
-    lead = app.register_volunteer(cohort_id=cohort, name="王义工", contact="x", recorded_by="c", occurred_at=started)
-    app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
-    family = app.enrol_family(recorded_by="c", occurred_at=started, **family_profile())
-    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
+    lead = app.register_volunteer(
+        cohort_id=cohort, name="王义工", contact="x", recorded_by=Actor("c"), occurred_at=started
+    )
+    app.activate_volunteer(lead, recorded_by=Actor("c"), occurred_at=started)
+    family = app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile())
+    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
     return family, lead, started
 
 

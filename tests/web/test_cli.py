@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from domain import StoreSettings
+from domain import Actor, StoreSettings
 from tests.builders import StepClock, scene, visit
 from tests.web.stores import encrypted_peiban
 from web.cli import main
@@ -42,7 +42,7 @@ def test_events_prints_every_fact_with_its_times_and_recorder_a_page_at_a_time(t
     monday = clock.now
     clock.advance(days=3)
     app.log_visit(
-        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by="xiaoming", **visit(summary="周一家访")
+        s.fid, volunteer_ids=[s.lead], occurred_at=monday, recorded_by=Actor("xiaoming"), **visit(summary="周一家访")
     )
     total = app.log_position()
     app.close()
@@ -117,3 +117,22 @@ def test_serve_runs_a_real_wsgi_server_on_localhost(tmp_path: Path) -> None:
             server.wait()
         if server.stdout:
             server.stdout.close()
+
+
+def test_a_family_id_is_read_in_any_spelling_and_a_malformed_one_is_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    # given a store with a family
+    settings = StoreSettings(backend="sqlite", data_dir=tmp_path / "data")
+    settings.data_dir.mkdir(parents=True)
+    clock = StepClock()
+    app = encrypted_peiban(settings.data_dir, clock=clock)
+    s = scene(app, clock)
+    app.close()
+    # when its facts are asked for by its id in upper case, then they are the same facts
+    code, lower = run(tmp_path, "events", "--family", str(s.fid))
+    code_upper, upper = run(tmp_path, "events", "--family", str(s.fid).upper())
+    assert code == code_upper == 0 and upper == lower
+    # and a malformed id is a usage error naming the option (the command is not run)
+    code, out = run(tmp_path, "events", "--family", "42")
+    assert code == 2 and "--family" in out and "not a valid id" in out

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.accounts import Accounts
 from domain.app_base import utc_now
 from domain.audit import AuditTrail, ReadKind
@@ -56,8 +56,8 @@ def write_before_encryption(
     s = scene(app, clock)
     for i in range(12):
         clock.advance(hours=1)
-        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary=f"{CANARY}{i}"))
-    app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v1", **message(summary=CANARY))
+        app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary=f"{CANARY}{i}"))
+    app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message(summary=CANARY))
     app.take_snapshot(s.fid)
     seal = SealStore(
         app, seal_database(store), key=load_key(data / "seal-signing-key.pem"), clock=utc_now, checkpoint_every=5
@@ -68,7 +68,9 @@ def write_before_encryption(
     before = facts(app)
     app.close()
     accounts = Accounts(store.env(Accounts.name), clock=utc_now)
-    accounts.open_account(user_name="li", display_name=CANARY, role="coordinator", password_hash="x", recorded_by="t")
+    accounts.open_account(
+        user_name="li", display_name=CANARY, role="coordinator", password_hash="x", recorded_by=Actor("t")
+    )
     accounts.close()
     audit = AuditTrail(store.env(AuditTrail.name), clock=utc_now)
     audit.record_read(

@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.audit import ReadKind
 from tests.builders import StepClock, family_profile, message, scene, visit
 from tests.stores import cli_environment
@@ -67,22 +67,26 @@ def write_every_kind(settings: Settings) -> Written:
     app.also_close.append(keys.close)
     s = scene(app, clock)
     fid = app.enrol_family(
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
         **family_profile(
             display_name=CANARIES["family"],
             household=[{"relation": "child", "birth_year": 2014, "alias": CANARIES["child"]}],
         ),
     )
-    app.assign_volunteer(fid, volunteer_id=s.lead, role="lead", recorded_by="coord")
+    app.assign_volunteer(fid, volunteer_id=s.lead, role="lead", recorded_by=Actor("coord"))
     clock.advance(days=1)
-    visited = app.log_visit(fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary=CANARIES["visit"]))
-    app.log_visit(fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary="第二次家访"))
-    app.log_message(fid, volunteer_id=s.lead, recorded_by="v1", **message(summary=CANARIES["message"]))
-    concern = app.raise_concern(fid, category="education", level="medium", summary=CANARIES["concern"], recorded_by="s")
-    app.make_referral(
-        fid, concern_id=concern, service_line="charity_shop", reason=CANARIES["referral"], recorded_by="s"
+    visited = app.log_visit(fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary=CANARIES["visit"]))
+    app.log_visit(fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary="第二次家访"))
+    app.log_message(fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message(summary=CANARIES["message"]))
+    concern = app.raise_concern(
+        fid, category="education", level="medium", summary=CANARIES["concern"], recorded_by=Actor("s")
     )
-    app.register_volunteer(cohort_id=s.cohort, name=CANARIES["volunteer"], contact=CANARIES["contact"], recorded_by="c")
+    app.make_referral(
+        fid, concern_id=concern, service_line="charity_shop", reason=CANARIES["referral"], recorded_by=Actor("s")
+    )
+    app.register_volunteer(
+        cohort_id=s.cohort, name=CANARIES["volunteer"], contact=CANARIES["contact"], recorded_by=Actor("c")
+    )
     incoming = s.volunteers[1]
     app.plan_handover(
         fid,
@@ -90,15 +94,19 @@ def write_every_kind(settings: Settings) -> Written:
         incoming_volunteer_id=incoming,
         planned_on=date(2025, 3, 20),
         letter=CANARIES["letter"],
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
     )
     app.take_snapshot(fid)
     app.close()
     accounts = open_accounts(settings)
     accounts.open_account(
-        user_name="canary", display_name=CANARIES["account"], role="coordinator", password_hash="x", recorded_by="c"
+        user_name="canary",
+        display_name=CANARIES["account"],
+        role="coordinator",
+        password_hash="x",
+        recorded_by=Actor("c"),
     )
-    accounts.set_second_factor("canary", totp_secret=CANARIES["totp"], recorded_by="c")
+    accounts.set_second_factor("canary", totp_secret=CANARIES["totp"], recorded_by=Actor("c"))
     accounts.close()
     audit = open_audit(settings)
     audit.record_read(
@@ -119,7 +127,9 @@ def test_no_canary_is_in_the_bytes_of_any_store_file(sqlite_store: Settings) -> 
     written = write_every_kind(sqlite_store)
     # and one more while the store stays open, so that its -wal file holds it
     app = open_application(sqlite_store)
-    app.log_message(written.family, volunteer_id=written.lead, recorded_by="v1", **message(summary=CANARIES["message"]))
+    app.log_message(
+        written.family, volunteer_id=written.lead, recorded_by=Actor("v1"), **message(summary=CANARIES["message"])
+    )
     files = [p for p in sqlite_store.store.data_dir.iterdir() if p.is_file()]
     names = {p.name for p in files}
     assert {"peiban.sqlite3", "peiban_accounts.sqlite3", "peiban_audit.sqlite3", "keys.sqlite3"} <= names

@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.errors import FamilyErased
 from projections.read_models import ReadModels
 from tests.builders import StepClock, family_profile, message, scene, visit
@@ -62,37 +62,39 @@ def write_two_families(settings: Settings) -> Written:
     app.also_close.append(keys.close)
     s = scene(app, clock)
     kept = s.fid
-    app.update_family_profile(kept, changes={"display_name": KEPT}, recorded_by="coord")
+    app.update_family_profile(kept, changes={"display_name": KEPT}, recorded_by=Actor("coord"))
     fid = app.enrol_family(
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
         **family_profile(
             display_name=CANARIES["name"],
             community=CANARIES["community"],
             household=[{"relation": "child", "birth_year": 2014, "alias": CANARIES["child"]}],
         ),
     )
-    app.assign_volunteer(fid, volunteer_id=s.lead, role="lead", recorded_by="coord")
+    app.assign_volunteer(fid, volunteer_id=s.lead, role="lead", recorded_by=Actor("coord"))
     clock.advance(days=1)
-    seen = app.log_visit(fid, volunteer_ids=[s.lead], recorded_by="v1", **visit(summary=CANARIES["visit"]))
+    seen = app.log_visit(fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(summary=CANARIES["visit"]))
     app.log_visit(
         fid,
         volunteer_ids=[s.lead],
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
         **visit(summary=CANARIES["shelter visit"], service_line="shelter"),
     )
-    app.log_message(fid, volunteer_id=s.lead, recorded_by="v1", **message(summary=CANARIES["message"]))
+    app.log_message(fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message(summary=CANARIES["message"]))
     concern = app.raise_concern(
         fid,
         category="safety",
         level="urgent",
         service_line="anti_domestic_violence",
         summary=CANARIES["concern"],
-        recorded_by="sw",
+        recorded_by=Actor("sw"),
     )
-    app.make_referral(fid, concern_id=concern, service_line="shelter", reason=CANARIES["referral"], recorded_by="sw")
-    app.schedule_follow_up(fid, action=CANARIES["follow-up"], due_on=date(2025, 4, 1), recorded_by="sw")
+    app.make_referral(
+        fid, concern_id=concern, service_line="shelter", reason=CANARIES["referral"], recorded_by=Actor("sw")
+    )
+    app.schedule_follow_up(fid, action=CANARIES["follow-up"], due_on=date(2025, 4, 1), recorded_by=Actor("sw"))
     app.amend_fact(
-        fid, target_event_id=seen, changes={"summary": CANARIES["amendment"]}, reason="补记", recorded_by="v1"
+        fid, target_event_id=seen, changes={"summary": CANARIES["amendment"]}, reason="补记", recorded_by=Actor("v1")
     )
     app.plan_handover(
         fid,
@@ -100,11 +102,11 @@ def write_two_families(settings: Settings) -> Written:
         incoming_volunteer_id=s.volunteers[1],
         planned_on=date(2025, 3, 20),
         letter=CANARIES["letter"],
-        recorded_by="coord",
+        recorded_by=Actor("coord"),
     )
     app.take_snapshot(fid)
-    app.cancel_handover(fid, handover_id=_open_handover(app, fid), reason="改期", recorded_by="coord")
-    app.close_family(fid, reason=CANARIES["closure"], recorded_by="coord")
+    app.cancel_handover(fid, handover_id=_open_handover(app, fid), reason="改期", recorded_by=Actor("coord"))
+    app.close_family(fid, reason=CANARIES["closure"], recorded_by=Actor("coord"))
     models = ReadModels(app, settings.store)
     models.catch_up()
     models.close()
@@ -203,7 +205,7 @@ def test_other_families_stay_readable_and_rebuilds_and_restarts_keep_it_erased(w
             models.timeline(written.erased)
         assert erased.value.params["reason"] == REASON
         with pytest.raises(FamilyErased):
-            app.update_family_profile(written.erased, changes={"display_name": "新名"}, recorded_by="coord")
+            app.update_family_profile(written.erased, changes={"display_name": "新名"}, recorded_by=Actor("coord"))
         with pytest.raises(FamilyErased):
             app.family_facts(written.erased)
         dashboard = models.dashboard(now=app.clock())
@@ -221,3 +223,25 @@ def test_erasing_twice_says_so_and_scrubs_again(written: Written) -> None:
 
     assert code == 0, out
     assert REASON in out and "erased on" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [(["not-an-id"], "not a valid id"), (["{family}", "--by", " "], "recorded_by")],
+    ids=["a malformed family id", "a blank actor"],
+)
+def test_an_erasure_with_a_bad_argument_is_refused_and_records_nothing(
+    written: Written, given: list[str], said: str
+) -> None:
+    app = open_application(written.settings)
+    position = app.log_position()
+    app.close()
+    arguments = [a.format(family=written.erased) for a in given]
+    result = CliRunner().invoke(
+        main, ["erase", *arguments, "--reason", REASON], env=cli_environment(written.settings.store)
+    )
+    assert result.exit_code == 2 and said in result.output
+    app = open_application(written.settings)
+    assert app.log_position() == position
+    app.get_family(written.erased)  # still readable: its key was not destroyed
+    app.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain import InvalidInput, Peiban, StoreSettings
+from domain import Actor, InvalidInput, Peiban, StoreSettings
 from domain.accounts import account_id
 from domain.encryption import KeyErased, Shredded
 from domain.errors import ErasureUnavailable, FamilyErased, VolunteerErased
@@ -43,15 +43,15 @@ def test_an_erased_family_reads_as_tombstones_and_never_gets_a_key_again(setting
     models = ReadModels(app, settings.store)
     try:
         s = scene(app, clock)
-        app.log_message(s.fid, volunteer_id=s.lead, recorded_by="v1", **message())
-        other = app.enrol_family(recorded_by="coord", **_profile("另一家"))
+        app.log_message(s.fid, volunteer_id=s.lead, recorded_by=Actor("v1"), **message())
+        other = app.enrol_family(recorded_by=Actor("coord"), **_profile("另一家"))
         models.catch_up()
         before = app.log_position()
         with pytest.raises(InvalidInput):
-            app.erase_family(s.fid, reason=" ", recorded_by="coord")
+            app.erase_family(s.fid, reason=" ", recorded_by=Actor("coord"))
         assert app.log_position() == before
 
-        app.erase_family(s.fid, reason=REASON, recorded_by="coord")
+        app.erase_family(s.fid, reason=REASON, recorded_by=Actor("coord"))
 
         facts = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(0, 1000)]
         theirs = [f for f in facts if f.originator_id == s.fid]
@@ -80,9 +80,9 @@ def _profile(name: str) -> dict[str, object]:
 
 def test_erasure_needs_an_encrypted_store() -> None:
     app = Peiban(StoreSettings(backend="memory").env(Peiban.name))
-    family = app.enrol_family(recorded_by="coord", **_profile("林家"))
+    family = app.enrol_family(recorded_by=Actor("coord"), **_profile("林家"))
     with pytest.raises(ErasureUnavailable):
-        app.erase_family(family, reason=REASON, recorded_by="coord")
+        app.erase_family(family, reason=REASON, recorded_by=Actor("coord"))
     assert app.log_position() == 1
 
 
@@ -95,14 +95,14 @@ def test_an_erased_volunteer_stays_on_the_familys_record_nameless_also_after_a_r
     try:
         s = scene(app, clock)
         gone = s.volunteer("抹除金丝雀义工")
-        app.assign_volunteer(s.fid, volunteer_id=gone, role="co", recorded_by="coord")
+        app.assign_volunteer(s.fid, volunteer_id=gone, role="co", recorded_by=Actor("coord"))
         clock.advance(days=1)
-        app.log_message(s.fid, volunteer_id=gone, recorded_by="gone-user", **message())
-        app.unassign_volunteer(s.fid, volunteer_id=gone, reason="毕业", recorded_by="coord")
-        app.record_departure(gone, reason="graduated", recorded_by="coord")
+        app.log_message(s.fid, volunteer_id=gone, recorded_by=Actor("gone-user"), **message())
+        app.unassign_volunteer(s.fid, volunteer_id=gone, reason="毕业", recorded_by=Actor("coord"))
+        app.record_departure(gone, reason="graduated", recorded_by=Actor("coord"))
         account = account_id("Gone-User")
 
-        app.erase_volunteer(gone, reason="本人要求", account_ids=[account], recorded_by="coord")
+        app.erase_volunteer(gone, reason="本人要求", account_ids=[account], recorded_by=Actor("coord"))
 
         with pytest.raises(VolunteerErased):
             app.get_volunteer(gone)

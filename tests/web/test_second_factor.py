@@ -8,7 +8,7 @@ import pyotp
 import pytest
 from click.testing import CliRunner
 
-from domain import StoreSettings
+from domain import Actor, StoreSettings
 from domain.accounts import SecondFactorNotOffered
 from web.app import create_app, shutdown
 from web.cli import main
@@ -44,8 +44,8 @@ def test_the_second_factor_is_offered_to_coordinators_and_auditors_only(tmp_path
     app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=data)), {"TESTING": True})
     accounts = app.extensions["peiban.accounts"]
     accounts.open_account(
-        user_name="wang", display_name="王社工", role="social_worker", password_hash="x", recorded_by="li"
+        user_name="wang", display_name="王社工", role="social_worker", password_hash="x", recorded_by=Actor("li")
     )
     with pytest.raises(SecondFactorNotOffered):
-        accounts.set_second_factor("wang", totp_secret=pyotp.random_base32(), recorded_by="li")
+        accounts.set_second_factor("wang", totp_secret=pyotp.random_base32(), recorded_by=Actor("li"))
     shutdown(app)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from domain import StoreSettings
 from domain.accounts import UserNameTaken
+from domain.actor import Actor
 from tests.stores import cli_environment
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
@@ -96,7 +97,7 @@ def write_scene(app: Flask, settings: Settings) -> Scene:
         role="volunteer",
         password_hash="argon2-not-used",
         volunteer_id=UUID(erased),
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
     )
     own = signed_in_as(app, CANARIES["user name"])
     app.config["VOLUNTEER_CLIENT"] = own  # (kept: after the erasure, its token must open nothing)
@@ -112,7 +113,7 @@ def signed_in_as(app: Flask, user_name: str) -> FlaskClient:
     """An API client with a bearer token of an existing account."""
     accounts = app.extensions["peiban.accounts"]
     token, token_id, token_hash = new_token(accounts.get(user_name))
-    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by="tests")
+    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by=Actor("tests"))
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
@@ -197,7 +198,7 @@ def test_an_erased_volunteer_leaves_no_word_in_any_file_view_or_backup(
             display_name="新",
             role="auditor",
             password_hash="x",
-            recorded_by="t",
+            recorded_by=Actor("t"),
         )
     assert CANARIES["user name"] not in [a.user_name for a in app.extensions["peiban.accounts"].all_accounts()]
     assert holding(data) == {}

@@ -13,7 +13,7 @@ import flask_smorest
 import marshmallow as ma
 from flask import abort, current_app, g
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from projections.read_models import ReadModels
 from web.access.guard import cleared_for_sensitive
@@ -36,9 +36,9 @@ def read_models() -> ReadModels:
     return models
 
 
-def current_actor() -> str:
+def current_actor() -> Actor:
     """Who is recording: the signed-in user (set by the access layer), else the API client."""
-    return str(g.get("actor", "api"))
+    return Actor(str(g.get("actor", "api")))
 
 
 def forbidden() -> NoReturn:

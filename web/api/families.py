@@ -28,7 +28,7 @@ from web.api.common import (
 )
 from web.api.errors import api_field_names
 from web.api.idempotency import command_id
-from web.schemas.families import ConsentIn, FamilyIn, circumstances, household
+from web.schemas.families import ConsentIn, FamilyIn, circumstances, consent_of, household
 from web.schemas.fields import Strict, choice, occurred_at, text
 
 blp = Blueprint("families", __name__, url_prefix="/families", description="家庭 / Families")
@@ -52,6 +52,10 @@ class ProfileChangesIn(Strict):
 
 class ConsentRecordIn(ConsentIn):
     occurred_at = occurred_at()
+
+    @ma.post_load
+    def consent(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"consent": consent_of(data), "occurred_at": data.get("occurred_at")}
 
 
 class ConsentWithdrawalIn(Strict):
@@ -171,10 +175,7 @@ class Consents(MethodView):
     )
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, str]:
         """Record a guardian's further consent / 记录监护人的补充同意"""
-        when = given.pop("occurred_at", None)
-        event_id = peiban().record_consent(
-            family_id, consent=given, recorded_by=current_actor(), occurred_at=when, command_id=command_id()
-        )
+        event_id = peiban().record_consent(family_id, **given, recorded_by=current_actor(), command_id=command_id())
         return _recorded(event_id, family_id)
 
 

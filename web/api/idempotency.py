@@ -78,7 +78,7 @@ def before_post() -> Response | None:
         return _json(
             422, "幂等键长度应为 1 到 200", "Idempotency-Key must be 1 to 200 characters", "bad_idempotency_key"
         )
-    actor = current_actor()
+    actor = current_actor().name
     fingerprint = digest(b"request", request.path.encode(), request.get_data()).hex()
     try:
         answer = store().claim(actor, key, fingerprint, datetime.now(tz=UTC))
@@ -106,7 +106,7 @@ def after_post(response: Response) -> Response:
     if key is None:
         return response
     if response.status_code >= 500:
-        store().release(current_actor(), key)
+        store().release(current_actor().name, key)
     else:
         answer = Answer(
             response.status_code,
@@ -114,7 +114,7 @@ def after_post(response: Response) -> Response:
             response.content_type or "",
             response.headers.get("Location", ""),
         )
-        store().keep(current_actor(), key, answer)
+        store().keep(current_actor().name, key, answer)
     return response
 
 

@@ -21,7 +21,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import abort
 
-from domain import DomainError
+from domain import Actor, DomainError
 from domain.aggregate import CommandId
 from projections.transition import Transition
 from web.access.guard import cleared_for_sensitive
@@ -85,7 +85,7 @@ def family_command(command: CommandId | None, family_id: str) -> CommandId | Non
 
 
 def plan_all(
-    transition: Transition, handovers: list[dict[str, Any]], planned_on: date, recorded_by: str
+    transition: Transition, handovers: list[dict[str, Any]], planned_on: date, recorded_by: Actor
 ) -> list[Outcome]:
     """Plan each chosen family's handover from its leaving lead (checked choices: see ``choice_problems``)."""
     leads = {f.family_id: f.lead_id for f in transition.families}
@@ -94,9 +94,9 @@ def plan_all(
         family_id, volunteer_id = str(chosen["family_id"]), str(chosen["incoming_volunteer_id"])
         try:
             handover_id = peiban().plan_handover(
-                family_id,
-                outgoing_volunteer_id=leads[family_id],
-                incoming_volunteer_id=volunteer_id,
+                UUID(family_id),
+                outgoing_volunteer_id=UUID(str(leads[family_id])),
+                incoming_volunteer_id=UUID(volunteer_id),
                 planned_on=planned_on,
                 recorded_by=recorded_by,
                 command_id=family_command(command, family_id),

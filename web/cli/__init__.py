@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import click
@@ -17,6 +18,7 @@ from web.cli.case_file import case_file_command
 from web.cli.encrypt import encrypt_command, rotate_command
 from web.cli.erasure import erase_command, erase_volunteer_command
 from web.cli.seal import seal, verify_command
+from web.cli.types import RECORD_ID
 from web.cli.views import project, rebuild
 from web.facts_text import fact_line
 from web.infra.keys import open_keys
@@ -161,7 +163,7 @@ def serve(settings: Settings, host: str, port: int, threads: int, with_demo: boo
 
 
 @main.command()
-@click.option("--family", "family_id", help="只看一个家庭 / only this family's facts")
+@click.option("--family", "family_id", type=RECORD_ID, help="只看一个家庭 / only this family's facts")
 @click.option("--after", default=0, show_default=True, type=int, help="从这个位置之后 / start after this position")
 @click.option(
     "--limit", default=50, show_default=True, type=click.IntRange(1, 10_000), help="每页条数 / facts per page"
@@ -170,7 +172,7 @@ def serve(settings: Settings, host: str, port: int, threads: int, with_demo: boo
     "--timezone", "zone", default=None, help="显示时区 / time zone shown (default PEIBAN_TIMEZONE or Asia/Shanghai)"
 )
 @click.pass_obj
-def events(settings: Settings, family_id: str | None, after: int, limit: int, zone: str | None) -> None:
+def events(settings: Settings, family_id: UUID | None, after: int, limit: int, zone: str | None) -> None:
     """打印原始事实日志（分页）/ Print the raw log of facts, a page at a time."""
     app = _open(settings)
     tz = ZoneInfo(zone or settings.timezone)
@@ -181,7 +183,7 @@ def events(settings: Settings, family_id: str | None, after: int, limit: int, zo
     for position, event in page:
         click.echo(fact_line(position, event, tz))
     if len(page) == limit:
-        more = f"peiban events {'--family ' + family_id + ' ' if family_id else ''}--after {page[-1][0]}"
+        more = f"peiban events {f'--family {family_id} ' if family_id else ''}--after {page[-1][0]}"
         click.echo(f"… 下一页 / next page: {more}")
     elif not page:
         click.echo("没有更多事实 / no more facts")
@@ -198,7 +200,7 @@ def _log_page(app: Peiban, after: int, limit: int) -> list[tuple[int, PeibanAggr
     return page
 
 
-def _family_page(app: Peiban, family_id: str, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
+def _family_page(app: Peiban, family_id: UUID, after: int, limit: int) -> list[tuple[int, PeibanAggregate.Event]]:
     return [(e.originator_version, e) for e in app.family_facts(family_id, after=after, limit=limit)]
 
 

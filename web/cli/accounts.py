@@ -7,16 +7,17 @@ from uuid import UUID
 
 import click
 
-from domain import DomainError
+from domain import Actor, DomainError
 from domain.accounts import AccountRole, Accounts
 from projections.read_models import ReadModels
 from web.access.passwords import check_new_password, hash_password
 from web.access.tokens import new_token
+from web.cli.types import RECORD_ID
 from web.infra.stores import open_accounts, open_application, open_sessions
 from web.messages import cli_message
 from web.settings import Settings
 
-CLI = "cli"
+CLI = Actor("cli")
 ROLES = [role.value for role in AccountRole]
 
 #: Demo accounts: user name, display name, role, password (printed by `serve --demo`).
@@ -41,7 +42,7 @@ def _password(password_stdin: bool, user_name: str) -> str:
 
 
 def create_account(
-    accounts: Accounts, user_name: str, display_name: str, role: str, password: str, volunteer: str | None
+    accounts: Accounts, user_name: str, display_name: str, role: AccountRole, password: str, volunteer: UUID | None
 ) -> None:
     try:
         accounts.open_account(
@@ -49,13 +50,11 @@ def create_account(
             display_name=display_name,
             role=role,
             password_hash=hash_password(password),
-            volunteer_id=UUID(volunteer) if volunteer else None,
+            volunteer_id=volunteer,
             recorded_by=CLI,
         )
     except DomainError as error:
         raise click.ClickException(cli_message(error)) from error
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
 
 
 def first_coordinator(settings: Settings, user_name: str | None, password_stdin: bool) -> None:
@@ -68,7 +67,7 @@ def first_coordinator(settings: Settings, user_name: str | None, password_stdin:
         click.echo("未创建账号：请用 --coordinator 名称 --password-stdin / no account created: use --coordinator")
         return
     name = user_name or click.prompt("第一位协调员的用户名 / first coordinator's user name")
-    create_account(accounts, name, name, "coordinator", _password(password_stdin, name), None)
+    create_account(accounts, name, name, AccountRole.COORDINATOR, _password(password_stdin, name), None)
     click.echo(f"已创建协调员 / coordinator created: {name}")
 
 
@@ -83,13 +82,13 @@ def demo_accounts(settings: Settings) -> list[tuple[str, str, str]]:
         ) or tx.one("SELECT volunteer_id FROM continuity_assignment WHERE ended_at IS NULL ORDER BY started_at DESC")
     made = []
     for name, shown, role, password in DEMO_ACCOUNTS:
-        volunteer = str(row[0]) if role is AccountRole.VOLUNTEER and row else None
+        volunteer = UUID(str(row[0])) if role is AccountRole.VOLUNTEER and row else None
         if role is AccountRole.VOLUNTEER and volunteer is None:
             continue
         try:
             accounts.get(name)
         except DomainError:
-            create_account(accounts, name, shown, role.value, password, volunteer)
+            create_account(accounts, name, shown, role, password, volunteer)
         made.append((name, role.value, password))
     models.close()
     app.close()
@@ -105,7 +104,12 @@ def user() -> None:
 @click.argument("user_name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--display-name", help="显示名称 / name shown")
-@click.option("--volunteer", "volunteer_id", help="义工账号关联的义工编号 / the volunteer a volunteer's account is")
+@click.option(
+    "--volunteer",
+    "volunteer_id",
+    type=RECORD_ID,
+    help="义工账号关联的义工编号 / the volunteer a volunteer's account is",
+)
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码 / read the password from stdin")
 @click.pass_obj
 def add(
@@ -113,13 +117,18 @@ def add(
     user_name: str,
     role: str,
     display_name: str | None,
-    volunteer_id: str | None,
+    volunteer_id: UUID | None,
     password_stdin: bool,
 ) -> None:
     """添加账号 / Add an account."""
     accounts = open_accounts(settings)
     create_account(
-        accounts, user_name, display_name or user_name, role, _password(password_stdin, user_name), volunteer_id
+        accounts,
+        user_name,
+        display_name or user_name,
+        AccountRole(role),
+        _password(password_stdin, user_name),
+        volunteer_id,
     )
     click.echo(f"已添加 / added: {user_name} ({role})")
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import click
 
 from domain import DomainError
 from domain.accounts import Account
-from domain.app_base import parse_id, utc_now
+from domain.app_base import utc_now
 from domain.audit import ReadKind
 from projections.case_file import case_file
 from projections.read_models import ReadModels
 from web.access.policy import Action, may
 from web.case_file import reader_of
 from web.cli.seal import close_sealed, open_sealed
+from web.cli.types import RECORD_ID
 from web.infra.backup import private_file
 from web.infra.stores import open_accounts, open_audit
 from web.messages import cli_message
@@ -51,7 +53,7 @@ def _stamp(seal: dict[str, Any]) -> str:
 
 
 @click.command("case-file")
-@click.argument("family_id")
+@click.argument("family_id", type=RECORD_ID)
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--for",
@@ -60,7 +62,7 @@ def _stamp(seal: dict[str, Any]) -> str:
     help="为哪个账号导出（记入查阅记录）/ the account it is for (in the read audit)",
 )
 @click.pass_obj
-def case_file_command(settings: Settings, family_id: str, dest: Path, user_name: str) -> None:
+def case_file_command(settings: Settings, family_id: UUID, dest: Path, user_name: str) -> None:
     """导出一个家庭的案卷（JSON），记入查阅记录 / Export one family's case file (JSON); the read is audited."""
     if dest.exists():
         raise click.ClickException(f"文件已存在 / the file exists already: {dest}")
@@ -68,9 +70,8 @@ def case_file_command(settings: Settings, family_id: str, dest: Path, user_name:
     app, seal = open_sealed(settings, decrypted=True)
     models = ReadModels(app, settings.store)
     try:
-        family = parse_id(family_id, "family_id")
         models.catch_up()
-        found = case_file(app, models, seal, family, reader=reader_of(user_name, account.role), now=utc_now())
+        found = case_file(app, models, seal, family_id, reader=reader_of(user_name, account.role), now=utc_now())
     except DomainError as error:
         raise click.ClickException(cli_message(error)) from error
     finally:
@@ -79,7 +80,7 @@ def case_file_command(settings: Settings, family_id: str, dest: Path, user_name:
     audit = open_audit(settings)  # recorded before the file is written: a read that left the store is on record
     try:
         audit.record_read(
-            reader=user_name, role=account.role.value, family_id=family, what=ReadKind.EXPORT, address=COMMAND_LINE
+            reader=user_name, role=account.role.value, family_id=family_id, what=ReadKind.EXPORT, address=COMMAND_LINE
         )
     finally:
         audit.close()

@@ -3,12 +3,14 @@ record, or a volunteer's personal data."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import click
 
-from domain import DomainError
-from domain.app_base import parse_id
+from domain import Actor, DomainError
 from domain.errors import FamilyErased, VolunteerErased
 from projections.read_models import ReadModels
+from web.cli.types import ACTOR, RECORD_ID
 from web.infra.erasure import Scrubbed, forget
 from web.infra.idempotency import IdempotencyStore
 from web.infra.keys import open_keys
@@ -19,23 +21,22 @@ from web.settings import Settings
 
 
 @click.command("erase")
-@click.argument("family_id")
+@click.argument("family_id", type=RECORD_ID)
 @click.option("--reason", required=True, help="删除原因（不写个人信息）/ why (no personal data)")
-@click.option("--by", "recorded_by", default="cli", show_default=True, help="谁删除 / who erases")
+@click.option("--by", "recorded_by", type=ACTOR, default="cli", show_default=True, help="谁删除 / who erases")
 @click.pass_obj
-def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: str) -> None:
+def erase_command(settings: Settings, family_id: UUID, reason: str, recorded_by: Actor) -> None:
     """删除一个家庭的记录（销毁其密钥）/ Erase a family's record for good by destroying its key."""
     app = open_application(settings)
     models = ReadModels(app, settings.store)
     answers = IdempotencyStore(side_database(settings.store, "api_requests"))
     try:
-        fid = parse_id(family_id, "family_id")
         try:
-            app.erase_family(fid, reason=reason, recorded_by=recorded_by)
-            click.echo(f"已删除家庭 {fid} 的记录并销毁其密钥 / erased family {fid}: its key is destroyed")
+            app.erase_family(family_id, reason=reason, recorded_by=recorded_by)
+            click.echo(f"已删除家庭 {family_id} 的记录并销毁其密钥 / erased family {family_id}: its key is destroyed")
         except FamilyErased as erased:  # erased before: scrub again (the last time, a file may have been busy)
             click.echo(cli_message(erased))
-        done = forget(models, answers, settings, fid)
+        done = forget(models, answers, settings, family_id)
     except DomainError as error:
         raise click.ClickException(cli_message(error)) from error
     finally:
@@ -47,11 +48,11 @@ def erase_command(settings: Settings, family_id: str, reason: str, recorded_by: 
 
 
 @click.command("erase-volunteer")
-@click.argument("volunteer_id")
+@click.argument("volunteer_id", type=RECORD_ID)
 @click.option("--reason", required=True, help="删除原因（不写个人信息）/ why (no personal data)")
-@click.option("--by", "recorded_by", default="cli", show_default=True, help="谁删除 / who erases")
+@click.option("--by", "recorded_by", type=ACTOR, default="cli", show_default=True, help="谁删除 / who erases")
 @click.pass_obj
-def erase_volunteer_command(settings: Settings, volunteer_id: str, reason: str, recorded_by: str) -> None:
+def erase_volunteer_command(settings: Settings, volunteer_id: UUID, reason: str, recorded_by: Actor) -> None:
     """删除一名已离开义工的个人资料（销毁其密钥和账号）/ Erase a departed volunteer's personal data and accounts."""
     keys = open_keys(settings)
     app = open_application(settings, keys)
@@ -67,7 +68,7 @@ def erase_volunteer_command(settings: Settings, volunteer_id: str, reason: str, 
         settings,
     )
     try:
-        vid = parse_id(volunteer_id, "volunteer_id")
+        vid = volunteer_id
         done: Scrubbed | None = None
         try:
             erase_volunteer(stores, vid, reason=reason, recorded_by=recorded_by)

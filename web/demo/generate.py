@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.aggregate import Entry
 from domain.cohort import Cohort
 from domain.family import Family
+from domain.values import Circumstance, ConsentScope, GuardianConsent, HouseholdMember, Relation, Role
 from domain.volunteer import Volunteer
 
-BY = "generator"
+BY = Actor("generator")
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,11 @@ def generate(
             display_name=f"家庭{n}",
             community="合成社区",
             referral_source="",
-            household=[{"relation": "child", "birth_year": 2015}],
-            circumstances=["migrant"],
-            consent={"guardian_relation": "mother", "scopes": ["records"], "given_on": date(2020, 12, 1)},
+            household=[HouseholdMember(Relation.CHILD, 2015)],
+            circumstances=[Circumstance.MIGRANT],
+            consent=GuardianConsent(Relation.MOTHER, (ConsentScope.RECORDS,), date(2020, 12, 1)),
         )
-        family.assign(at_start, volunteer=lead, role="lead")
+        family.assign(at_start, volunteer=lead, role=Role.LEAD)
         when = start
         for k in range(max(facts_per_family - 2, 0)):
             when += timedelta(hours=rng.randint(20, 200))

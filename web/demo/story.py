@@ -19,8 +19,17 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.encryption import KeyRing
+from domain.values import (
+    Circumstance,
+    ConsentScope,
+    DepartureReason,
+    GuardianConsent,
+    HouseholdMember,
+    Relation,
+    Role,
+)
 from web.demo import data as d
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -161,7 +170,7 @@ class Story:
         self, by: str, command: str, target: str | None, at: datetime, *, save_as: str | None = None, **fields: Any
     ) -> None:
         """A command recorded ``at``."""
-        self.steps.append(Step(at, command, target, {"recorded_by": by, **fields}, save_as))
+        self.steps.append(Step(at, command, target, {"recorded_by": Actor(by), **fields}, save_as))
 
     def name(self, volunteer: str) -> str:
         _, cohort, index = volunteer.split(":")
@@ -204,7 +213,7 @@ class Story:
             self.fact(COORD, "announce_departure", v, _at(end - 60 * DAY, 10), expected_on=end)
             if v in self.kept - self.alumni and self.rng.random() < 0.6:
                 self.fact(self.name(v), "set_alumni_contact", v, _at(end - 10 * DAY, 20), opted_in=True)
-            self.fact(COORD, "record_departure", v, _at(end, 17), reason="graduated")
+            self.fact(COORD, "record_departure", v, _at(end, 17), reason=DepartureReason.GRADUATED)
         self.act(COORD, "close_cohort", f"cohort:{k}", _at(end + 14 * DAY, 10))
 
     # ---- families -----------------------------------------------------------------------
@@ -215,7 +224,7 @@ class Story:
         start = _at(self.intakes[wave] + timedelta(days=21 + 5 * (i % 7)), 10)
         self.fact(COORD, "enrol_family", None, start, save_as=f, **self.profile(seed, start.date()))
         lead_from = start + 3 * DAY
-        self.fact(COORD, "assign_volunteer", f, lead_from, volunteer_id=_vol(wave, leads[0]), role="lead")
+        self.fact(COORD, "assign_volunteer", f, lead_from, volunteer_id=_vol(wave, leads[0]), role=Role.LEAD)
         for j in range(len(leads) - 1):
             out, inc = _vol(wave + j, leads[j]), _vol(wave + j + 1, leads[j + 1])
             if i == d.REOPENED and j == 0:
@@ -232,7 +241,7 @@ class Story:
             left = _at(self.today - 25 * DAY, 11)
             self.tenure(i, j, last, lead_from, left - 7 * DAY)
             self.fact(COORD, "unassign_volunteer", f, left, volunteer_id=last, **d.LEAD_WITHDREW)
-            self.fact(COORD, "record_departure", last, left, reason="withdrew")
+            self.fact(COORD, "record_departure", last, left, reason=DepartureReason.WITHDREW)
             self.withdrawn.add(last)
         else:
             self.tenure(i, j, last, lead_from, _at(self.today - (80 if i == d.QUIET else 0) * DAY, 0))
@@ -247,16 +256,16 @@ class Story:
     def profile(self, seed: d.FamilySeed, on: date) -> dict[str, Any]:
         """The enrolment fields: household with birth years and aliases, and the main carer's consent."""
         (child, age), (relation, *_) = seed.child, seed.members[0]
-        members = [{"relation": "child", "birth_year": on.year - age, "alias": child}]
-        members += [{"relation": r, "birth_year": on.year - a, "alias": alias} for r, a, alias in seed.members]
-        scopes = ["records", "home_visits", "referrals", "keep_in_touch"]
+        members = [HouseholdMember(Relation.CHILD, on.year - age, child)]
+        members += [HouseholdMember(Relation(r), on.year - a, alias) for r, a, alias in seed.members]
+        scopes = (ConsentScope.RECORDS, ConsentScope.HOME_VISITS, ConsentScope.REFERRALS, ConsentScope.KEEP_IN_TOUCH)
         return {
             "display_name": seed.display_name,
             "community": seed.community,
             "household": members,
             "referral_source": seed.referral_source,
-            "circumstances": list(seed.circumstances),
-            "consent": {"guardian_relation": relation, "scopes": scopes, "given_on": on},
+            "circumstances": [Circumstance(c) for c in seed.circumstances],
+            "consent": GuardianConsent(Relation(relation), scopes, on),
         }
 
     def tenure(self, i: int, j: int, volunteer: str, start: datetime, stop: datetime) -> None:
@@ -321,7 +330,7 @@ class Story:
         if i == d.CANCELLED and j == 0:
             self.cancelled_handover(i, out, plan_on - 25 * DAY)
         if i == d.SHADOWED and j == 1:
-            self.fact(COORD, "assign_volunteer", f, _at(plan_on - 14 * DAY, 10), volunteer_id=inc, role="shadow")
+            self.fact(COORD, "assign_volunteer", f, _at(plan_on - 14 * DAY, 10), volunteer_id=inc, role=Role.SHADOW)
         handover = self.plan_handover(i, out, inc, plan_on, f"{f}:handover:{j}")
         without_joint_visit = i == d.NO_JOINT_VISIT and j == 0
         joint = 0 if without_joint_visit else 3 if i in d.UNDER_WAY else self.rng.randint(1, 3)
@@ -362,7 +371,7 @@ class Story:
         visit = _filled({**d.JOINT_VISIT, "summary": d.JOINT_VISIT_SUMMARIES[0]}, self.words(i, out, newcomer))
         self.fact(self.name(out), "log_visit", f, _at(plan_on + 8 * DAY, 16), volunteer_ids=[out, newcomer], **visit)
         self.fact(COORD, "cancel_handover", f, _at(plan_on + 20 * DAY, 10), handover_id=handover, **d.CANCEL)
-        self.fact(COORD, "record_departure", newcomer, _at(plan_on + 21 * DAY, 10), reason="withdrew")
+        self.fact(COORD, "record_departure", newcomer, _at(plan_on + 21 * DAY, 10), reason=DepartureReason.WITHDREW)
         self.withdrawn.add(newcomer)
 
     def close_and_reopen(self, i: int, out: str, inc: str, lead_from: datetime) -> datetime:
@@ -371,7 +380,7 @@ class Story:
         self.tenure(i, 0, out, lead_from, closed - 10 * DAY)
         self.fact(COORD, "close_family", _fam(i), closed, **d.PAUSE_CLOSE)
         self.fact(COORD, "reopen_family", _fam(i), reopened, **d.REOPEN)
-        self.fact(COORD, "assign_volunteer", _fam(i), reopened + 2 * DAY, volunteer_id=inc, role="lead")
+        self.fact(COORD, "assign_volunteer", _fam(i), reopened + 2 * DAY, volunteer_id=inc, role=Role.LEAD)
         return reopened + 2 * DAY
 
     def alumni_messages(self, i: int, alumni: str) -> None:
@@ -430,7 +439,7 @@ class Story:
     def co_lead(self, i: int, volunteer: str, day: date) -> None:
         """A second volunteer helps as co until shortly before graduating."""
         f, co, assigned = _fam(i), _vol(*d.CO_VOLUNTEER), _at(day - 60 * DAY, 10)
-        self.fact(COORD, "assign_volunteer", f, assigned, volunteer_id=co, role="co")
+        self.fact(COORD, "assign_volunteer", f, assigned, volunteer_id=co, role=Role.CO)
         visit = self.visit(self.words(i))
         self.fact(self.name(volunteer), "log_visit", f, assigned + 10 * DAY, volunteer_ids=[volunteer, co], **visit)
         ends = _at(self.ends[d.CO_VOLUNTEER[0]] - 40 * DAY, 10)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.aggregate import CommandId
 from projections.read_models import ReadModels
 from web.infra.backup import KEY_STORE, part_of
@@ -69,7 +69,7 @@ def erase_family(
     family_id: UUID,
     *,
     reason: str,
-    recorded_by: str,
+    recorded_by: Actor,
     command_id: CommandId | None = None,
 ) -> UUID:
     """Erase a family, let every view fold it, forget the API's kept answers about it, and scrub the SQLite files;

@@ -11,11 +11,11 @@ the SQLite files are scrubbed. Run again for an erased volunteer, it finishes wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from domain import Peiban
 from domain.accounts import Accounts
+from domain.actor import Actor
 from domain.aggregate import CommandId
 from domain.audit import AuditTrail
 from domain.checks import Checks
@@ -43,7 +43,7 @@ class Stores:
 
 
 def erase_volunteer(
-    stores: Stores, volunteer_id: UUID, *, reason: Any, recorded_by: str, command_id: CommandId | None = None
+    stores: Stores, volunteer_id: UUID, *, reason: str, recorded_by: Actor, command_id: CommandId | None = None
 ) -> UUID:
     """Erase a departed volunteer who is on no family; returns the ``Erased`` fact's id. Refused (nothing
     recorded, nothing destroyed) while they still hold an assignment or an open handover."""

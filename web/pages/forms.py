@@ -20,7 +20,7 @@ from flask import g, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from domain import DomainError, InvalidInput
+from domain import Actor, DomainError, InvalidInput
 from domain.limits import text_limit
 from web.api.errors import MESSAGES_ZH, status_of
 from web.i18n import _, chosen_language, local_time, zone
@@ -205,9 +205,9 @@ def run(filled: Filled, command: Callable[[], Any], renamed: dict[str, str] | No
     return None
 
 
-def actor() -> str:
+def actor() -> Actor:
     """Who records: the signed-in user."""
-    return str(g.get("actor", "web"))
+    return Actor(str(g.get("actor", "web")))
 
 
 def local_now() -> str:

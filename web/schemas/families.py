@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from domain.values import Circumstance, ConsentScope, Relation
+from domain.values import Circumstance, ConsentScope, GuardianConsent, HouseholdMember, Relation
 from web.schemas.fields import Strict, Whole, choice, occurred_at, text
 
 MOST_MEMBERS = 30
@@ -16,6 +16,10 @@ class HouseholdMemberIn(Strict):
     relation = choice(Relation, required=True, metadata={"description": "与儿童的关系"})
     birth_year = Whole(strict=True, required=True, validate=ma.validate.Range(min=1900, max=2100))
     alias = text("alias", required=False, metadata={"description": "称呼，勿用真名 / alias, never a legal name"})
+
+    @ma.post_load
+    def member(self, data: dict[str, Any], **_: Any) -> HouseholdMember:
+        return HouseholdMember(data["relation"], data["birth_year"], data.get("alias", ""))
 
 
 def household(required: bool) -> ma.fields.List[Any]:
@@ -35,6 +39,15 @@ class ConsentIn(Strict):
     guardian_relation = choice(Relation, required=True)
     scopes = ma.fields.List(choice(ConsentScope), required=True)
     given_on = ma.fields.Date(required=True, metadata={"description": "同意日期 / day consent was given"})
+
+    @ma.post_load
+    def consent(self, data: dict[str, Any], **_: Any) -> GuardianConsent:
+        return consent_of(data)
+
+
+def consent_of(data: dict[str, Any]) -> GuardianConsent:
+    """A guardian's consent from its checked fields."""
+    return GuardianConsent(data["guardian_relation"], tuple(data["scopes"]), data["given_on"])
 
 
 class FamilyIn(Strict):

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.accounts import Accounts
 from web.access.guard import COOKIE, CSRF_HEADER
 from web.access.passwords import hash_password
@@ -72,7 +72,7 @@ def open_account(
         role=role,
         password_hash=hash_password(password),
         volunteer_id=UUID(str(volunteer_id)) if volunteer_id else None,
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
     )
     return user_name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain import Actor
 from tests.builders import family_profile
 from tests.web.access.scenes import MISSING, Neighbourhood, Where, ago, day
 from tests.web.api.scenes import family_body
@@ -117,7 +118,7 @@ def handover_step(step: str, body: dict[str, Any]) -> Build:
 
 def erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
     """Erasing is for good: where it is to succeed, a family enrolled for it alone is erased."""
-    target = n.app.enrol_family(recorded_by="test", **family_profile(display_name="待删除家")) if ready else None
+    target = n.app.enrol_family(recorded_by=Actor("test"), **family_profile(display_name="待删除家")) if ready else None
     return f"/families/{target or family(n, where)}/erasure", {"reason": "保存期满"}
 
 
@@ -125,7 +126,7 @@ def volunteer_erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str,
     """Erasing is for good: where it is to succeed, a volunteer registered and departed for it alone is erased."""
     target = n.fresh_volunteer(active=False) if ready else n.volunteer
     if ready:
-        n.app.record_departure(target, reason="withdrew", recorded_by="test")
+        n.app.record_departure(target, reason="withdrew", recorded_by=Actor("test"))
     return f"/volunteers/{target}/erasure", {"reason": "本人要求删除"}
 
 
@@ -155,11 +156,13 @@ def transition(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
         choice = {"family_id": n.families[Where.OWN], "incoming_volunteer_id": n.volunteer}
         return f"/cohorts/{n.cohort}/transition", {"planned_on": str(day(14)), "handovers": [choice]}
     app = n.app
-    leaving = app.open_cohort(name="离开的一期", intake_on=day(-500), expected_end_on=day(30), recorded_by="tests")
-    lead = app.register_volunteer(cohort_id=leaving, name="离开的义工", contact="微信", recorded_by="tests")
-    app.activate_volunteer(lead, recorded_by="tests")
-    fid = app.enrol_family(recorded_by="tests", **family_profile(display_name="交接的家庭"))
-    app.assign_volunteer(fid, volunteer_id=lead, role="lead", recorded_by="tests")
+    leaving = app.open_cohort(
+        name="离开的一期", intake_on=day(-500), expected_end_on=day(30), recorded_by=Actor("tests")
+    )
+    lead = app.register_volunteer(cohort_id=leaving, name="离开的义工", contact="微信", recorded_by=Actor("tests"))
+    app.activate_volunteer(lead, recorded_by=Actor("tests"))
+    fid = app.enrol_family(recorded_by=Actor("tests"), **family_profile(display_name="交接的家庭"))
+    app.assign_volunteer(fid, volunteer_id=lead, role="lead", recorded_by=Actor("tests"))
     choice = {"family_id": str(fid), "incoming_volunteer_id": n.fresh_volunteer()}
     return f"/cohorts/{leaving}/transition", {"planned_on": str(day(14)), "handovers": [choice]}
 

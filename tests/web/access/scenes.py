@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from uuid import UUID, uuid4
 
-from domain import Peiban
+from domain import Actor, Peiban
 from tests.builders import family_profile, local_today, message, visit
 
-BY = "场景"
+BY = Actor("场景")
 MISSING = "00000000-0000-0000-0000-000000000000"
 
 
@@ -48,7 +48,7 @@ class Neighbourhood:
     handovers: dict[Where, str] = field(default_factory=dict)
 
     def fresh_volunteer(self, *, active: bool = True) -> str:
-        vid = self.app.register_volunteer(cohort_id=self.cohort, name="新义工", contact="微信", recorded_by=BY)
+        vid = self.app.register_volunteer(cohort_id=UUID(self.cohort), name="新义工", contact="微信", recorded_by=BY)
         if active:
             self.app.activate_volunteer(vid, recorded_by=BY)
         return str(vid)
@@ -57,29 +57,31 @@ class Neighbourhood:
         return str(self.app.open_cohort(name="空期次", intake_on=day(-10), expected_end_on=day(300), recorded_by=BY))
 
     def fresh_concern(self, family: str) -> str:
-        return str(self.app.raise_concern(family, category="education", level="low", summary="作业", recorded_by=BY))
+        return str(
+            self.app.raise_concern(UUID(family), category="education", level="low", summary="作业", recorded_by=BY)
+        )
 
     def fresh_follow_up(self, family: str) -> str:
-        return str(self.app.schedule_follow_up(family, action="打电话", due_on=day(7), recorded_by=BY))
+        return str(self.app.schedule_follow_up(UUID(family), action="打电话", due_on=day(7), recorded_by=BY))
 
     def open_family(self, family: str) -> None:
         """Make sure the family is open, with no open handover (so that roster changes can go ahead)."""
-        record = self.app.get_family(family)
+        record = self.app.get_family(UUID(family))
         if record.is_closed:
-            self.app.reopen_family(family, reason="重新开案", recorded_by=BY)
+            self.app.reopen_family(UUID(family), reason="重新开案", recorded_by=BY)
         elif (handover := record.roster.open_handover()) is not None:
-            self.app.cancel_handover(family, handover_id=handover.handover_id, reason="改期", recorded_by=BY)
+            self.app.cancel_handover(UUID(family), handover_id=handover.handover_id, reason="改期", recorded_by=BY)
 
     def closed_family(self, family: str) -> None:
         self.open_family(family)
-        if not self.app.get_family(family).is_closed:
-            self.app.close_family(family, reason="暂停", recorded_by=BY)
+        if not self.app.get_family(UUID(family)).is_closed:
+            self.app.close_family(UUID(family), reason="暂停", recorded_by=BY)
 
     def fresh_co(self, family: str) -> str:
         """A new volunteer assigned to the (open) family as co."""
         self.open_family(family)
         vid = self.fresh_volunteer()
-        self.app.assign_volunteer(family, volunteer_id=vid, role="co", recorded_by=BY)
+        self.app.assign_volunteer(UUID(family), volunteer_id=UUID(vid), role="co", recorded_by=BY)
         return vid
 
     def fresh_handover(self, family: str) -> str:
@@ -88,9 +90,9 @@ class Neighbourhood:
         incoming = self.fresh_volunteer()
         return str(
             self.app.plan_handover(
-                family,
-                outgoing_volunteer_id=outgoing,
-                incoming_volunteer_id=incoming,
+                UUID(family),
+                outgoing_volunteer_id=UUID(outgoing),
+                incoming_volunteer_id=UUID(incoming),
                 planned_on=day(14),
                 letter="",
                 recorded_by=BY,
@@ -121,11 +123,11 @@ def neighbourhood(app: Peiban) -> Neighbourhood:
         n.concerns[where] = n.fresh_concern(str(family))
         n.follow_ups[where] = n.fresh_follow_up(str(family))
     handover = app.plan_handover(
-        n.families[Where.HANDOVER], outgoing_volunteer_id=outgoing, incoming_volunteer_id=me,
+        UUID(n.families[Where.HANDOVER]), outgoing_volunteer_id=outgoing, incoming_volunteer_id=me,
         planned_on=day(14), letter="孩子喜欢画画", recorded_by=BY, occurred_at=ago(days=20),
     )  # fmt: skip
     n.handovers[Where.HANDOVER], n.present[Where.HANDOVER] = str(handover), str(me)
-    alumni = n.families[Where.ALUMNI]
+    alumni = UUID(n.families[Where.ALUMNI])
     handed = app.plan_handover(
         alumni, outgoing_volunteer_id=me, incoming_volunteer_id=newcomer,
         planned_on=day(-30), letter="", recorded_by=BY, occurred_at=ago(days=40),

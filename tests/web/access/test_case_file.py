@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
 from click.testing import CliRunner
 from flask import Flask
@@ -45,7 +46,9 @@ def test_an_auditors_case_file_is_stamped_with_the_position_the_seal_was_verifie
         verified = CliRunner().invoke(main, ["--data-dir", str(data_dir), "verify"], env={"PEIBAN_STORE": "sqlite"})
         assert verified.exit_code == 0, verified.output
         at_verification = n.app.log_position()
-        n.app.log_visit(family, volunteer_ids=[n.volunteer], occurred_at=ago(hours=2), recorded_by=BY, **visit())
+        n.app.log_visit(
+            UUID(family), volunteer_ids=[UUID(n.volunteer)], occurred_at=ago(hours=2), recorded_by=BY, **visit()
+        )
         before = datetime.now(tz=UTC)
 
         answer = auditor.get(f"{API}/families/{family}/case-file")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import time_machine
@@ -60,7 +61,7 @@ def volunteers(app: Flask) -> dict[str, str]:
         vid = d.register_volunteer(cohort_id=cohort, name=name, contact="微信", recorded_by=BY, occurred_at=at(1, 2))
         d.activate_volunteer(vid, recorded_by=BY, occurred_at=at(1, 3))
         people[name] = str(vid)
-    d.set_alumni_contact(people["a1"], opted_in=True, recorded_by=BY, occurred_at=at(1, 4))
+    d.set_alumni_contact(UUID(people["a1"]), opted_in=True, recorded_by=BY, occurred_at=at(1, 4))
     return people
 
 
@@ -68,27 +69,29 @@ def programme(app: Flask) -> Programme:
     d, p = peiban(app), volunteers(app)
     families = {}
     for name, (out, newcomer) in {"warm": ("a1", "b1"), "open": ("a2", "b2"), "cold": ("a3", "b3")}.items():
-        fid = str(d.enrol_family(recorded_by=BY, occurred_at=at(2, 21), **family_profile(display_name=name)))
-        d.assign_volunteer(fid, volunteer_id=p[out], role="lead", recorded_by=BY, occurred_at=at(2, 22))
-        d.log_visit(fid, volunteer_ids=[p[out]], recorded_by=BY, occurred_at=at(3, 3), **visit())
+        fid = d.enrol_family(recorded_by=BY, occurred_at=at(2, 21), **family_profile(display_name=name))
+        d.assign_volunteer(fid, volunteer_id=UUID(p[out]), role="lead", recorded_by=BY, occurred_at=at(2, 22))
+        d.log_visit(fid, volunteer_ids=[UUID(p[out])], recorded_by=BY, occurred_at=at(3, 3), **visit())
         handover_at = at(6, 1) if name == "open" else at(4, 10) if name == "cold" else at(5, 1)
         planned = d.plan_handover(
-            fid, outgoing_volunteer_id=p[out], incoming_volunteer_id=p[newcomer], planned_on=date(2025, 5, 20),
-            letter="", recorded_by=BY, occurred_at=handover_at,
+            fid, outgoing_volunteer_id=UUID(p[out]), incoming_volunteer_id=UUID(p[newcomer]),
+            planned_on=date(2025, 5, 20), letter="", recorded_by=BY, occurred_at=handover_at,
         )  # fmt: skip
-        families[name] = fid
+        families[name] = str(fid)
         if name == "warm":
-            d.assign_volunteer(fid, volunteer_id=p["c1"], role="co", recorded_by=BY, occurred_at=at(5, 2))
-            d.log_visit(fid, volunteer_ids=[p[out], p[newcomer]], recorded_by=BY, occurred_at=at(5, 10), **visit())
+            d.assign_volunteer(fid, volunteer_id=UUID(p["c1"]), role="co", recorded_by=BY, occurred_at=at(5, 2))
+            d.log_visit(
+                fid, volunteer_ids=[UUID(p[out]), UUID(p[newcomer])], recorded_by=BY, occurred_at=at(5, 10), **visit()
+            )
             d.complete_handover(fid, handover_id=planned, keep_in_touch=True, recorded_by=BY, occurred_at=at(5, 20))
-            d.log_visit(fid, volunteer_ids=[p[newcomer]], recorded_by=BY, occurred_at=at(5, 25), **visit())
-            d.record_departure(p[out], reason="graduated", recorded_by=BY, occurred_at=at(5, 31))
+            d.log_visit(fid, volunteer_ids=[UUID(p[newcomer])], recorded_by=BY, occurred_at=at(5, 25), **visit())
+            d.record_departure(UUID(p[out]), reason="graduated", recorded_by=BY, occurred_at=at(5, 31))
         elif name == "cold":
             d.complete_handover(
                 fid, handover_id=planned, keep_in_touch=False, no_joint_visit_reason="孩子住院",
                 recorded_by=BY, occurred_at=at(4, 20),
             )  # fmt: skip
-            d.log_visit(fid, volunteer_ids=[p[newcomer]], recorded_by=BY, occurred_at=at(4, 28), **visit())
+            d.log_visit(fid, volunteer_ids=[UUID(p[newcomer])], recorded_by=BY, occurred_at=at(4, 28), **visit())
     return Programme(app, families, p)
 
 
@@ -242,6 +245,8 @@ def test_a_joint_visit_of_a_compartment_is_not_one_to_readers_not_cleared(frozen
         assert 'name="no_joint_visit_reason"' in form
         assert (refused.status_code, refused.get_json()["error"]) == (409, "handover_needs_joint_visit")
         # (for the programme's own tools, cleared for every compartment, the joint visit counts)
-        assert peiban(app).complete_handover(family, handover_id=handover, keep_in_touch=False, recorded_by=BY)
+        assert peiban(app).complete_handover(
+            UUID(family), handover_id=UUID(handover), keep_in_touch=False, recorded_by=BY
+        )
     finally:
         shutdown(app)

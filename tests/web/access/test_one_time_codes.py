@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from flask import Flask
 
+from domain import Actor
 from tests.stores import store
 from tests.web.access.conftest import PASSWORD, accounts, open_account
 from tests.web.access.test_sign_in_limits import all_at_once, post_from
@@ -48,7 +49,7 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Flask
     with store(request.param, tmp_path) as settings:
         app = create_app(Settings(store=settings), {"TESTING": True})
         open_account(app, "li", "coordinator")
-        accounts(app).set_second_factor("li", totp_secret=SECRET, recorded_by="tests")
+        accounts(app).set_second_factor("li", totp_secret=SECRET, recorded_by=Actor("tests"))
         pg = settings.postgres
         environ = {
             "PEIBAN_STORE": settings.backend,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from base64 import urlsafe_b64encode
 from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 from flask import Flask
 
+from domain import Actor
 from tests.web.access.conftest import peiban, shown
 from tests.web.access.scenes import Where, day, neighbourhood
 from tests.web.api.conftest import signed_in
@@ -31,8 +33,8 @@ def test_a_forged_timeline_cursor_does_not_replay_the_record_for_a_role_without_
     timeline = f"{API}/families/{n.families[Where.OWN]}/timeline"
     before_amendment = datetime.now(tz=UTC)
     peiban(web).amend_fact(
-        n.families[Where.OWN], target_event_id=n.visits[Where.OWN], changes={"summary": "改正后的摘要"},
-        reason="笔误", recorded_by="督导",
+        UUID(n.families[Where.OWN]), target_event_id=UUID(n.visits[Where.OWN]), changes={"summary": "改正后的摘要"},
+        reason="笔误", recorded_by=Actor("督导"),
     )  # fmt: skip
     client = signed_in(web, role, n.volunteer if role == "volunteer" else None)
     assert client.get(timeline, query_string={"as_of": before_amendment.isoformat()}).status_code == 403
@@ -51,10 +53,13 @@ def test_a_volunteers_scope_follows_the_roster_at_once(web: Flask) -> None:
     assert volunteer.get(f"{API}/families/{own}").status_code == 200
     assert volunteer.get(f"{API}/families/{other}").status_code == 404
     # when their assignment ends, and a handover of the other family to them is planned
-    peiban(web).unassign_volunteer(own, volunteer_id=n.volunteer, reason="换组", recorded_by="协调员")
+    peiban(web).unassign_volunteer(
+        UUID(own), volunteer_id=UUID(n.volunteer), reason="换组", recorded_by=Actor("协调员")
+    )
     peiban(web).plan_handover(
-        other, outgoing_volunteer_id=n.other, incoming_volunteer_id=n.volunteer, planned_on=day(7), letter="",
-        recorded_by="协调员",
+        UUID(other), outgoing_volunteer_id=UUID(n.other), incoming_volunteer_id=UUID(n.volunteer),
+        planned_on=day(7), letter="",
+        recorded_by=Actor("协调员"),
     )  # fmt: skip
     # then the very next requests answer by the new roster
     assert volunteer.get(f"{API}/families/{own}").status_code == 404

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from domain import Actor
 from tests.web.access.conftest import (
     PASSWORD,
     accounts,
@@ -128,7 +129,7 @@ def test_disabling_an_account_in_the_store_locks_out_a_session_the_command_did_n
     open_account(web, "wang", "social_worker")
     client, _ = browser(web, "wang")
 
-    accounts(web).disable("wang", reason="离开项目", recorded_by="tests")
+    accounts(web).disable("wang", reason="离开项目", recorded_by=Actor("tests"))
 
     assert who(client) == 401 and client.get(f"{API}/families").status_code == 401
 
@@ -272,7 +273,7 @@ def test_a_role_change_applies_to_an_open_session_at_once(web: Flask) -> None:
     cohort = {"name": "2026级", "starts_on": "2026-09-01", "ends_on": "2028-06-30"}
     assert client.post(f"{API}/cohorts", json=cohort, headers=csrf(token)).status_code == 201
 
-    accounts(web).grant_role("wang", role="auditor", recorded_by="tests")
+    accounts(web).grant_role("wang", role="auditor", recorded_by=Actor("tests"))
 
     assert client.get(f"{API}/dashboard/continuity").status_code == 200
     assert client.post(f"{API}/cohorts", json=cohort, headers=csrf(token)).status_code == 403

@@ -4,11 +4,13 @@ replays the record as it stood to a reader who may not replay it."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from domain import Actor
 from tests.web.access.conftest import peiban
 from tests.web.access.scenes import ago
 from tests.web.access.test_compartments import API, Compartment, build, found
@@ -110,7 +112,9 @@ def test_every_page_asks_the_volunteers_scope_again(web: Flask) -> None:
     c = build(web)
     volunteer = c.as_("volunteer")
     cursor = first_cursor(volunteer, c.family)
-    peiban(web).unassign_volunteer(c.family, volunteer_id=c.volunteer, reason="换人", recorded_by="tests")
+    peiban(web).unassign_volunteer(
+        UUID(c.family), volunteer_id=UUID(c.volunteer), reason="换人", recorded_by=Actor("tests")
+    )
 
     # when they follow their cursor, then the family is, to them, a family that does not exist
     followed = timeline(volunteer, c.family, after=cursor)

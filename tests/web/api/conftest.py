@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.accounts import AccountNotFound
 from tests.builders import local_today
 from web.access.passwords import hash_password
@@ -41,11 +41,11 @@ def token_for(app: Flask, role: str = "coordinator", volunteer_id: str | None = 
             role=role,
             password_hash=hash_password("test-password-123"),
             volunteer_id=UUID(volunteer_id) if volunteer_id else None,
-            recorded_by="tests",
+            recorded_by=Actor("tests"),
         )
         account = accounts.get(user_name)
     text, token_id, token_hash = new_token(account)
-    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by="tests")
+    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by=Actor("tests"))
     return text
 
 

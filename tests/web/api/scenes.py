@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask.testing import FlaskClient
@@ -106,7 +107,7 @@ def build_scene(client: FlaskClient) -> Scene:
     post(client, f"/volunteers/{ids['departed']}/departure", {"reason": "withdrew", "occurred_at": ago(days=50)}, 200)
 
     ids["family"] = family(client, "王家")
-    ids["enrolment"] = str(client.application.extensions["peiban"].family_facts(ids["family"])[0].event_id)
+    ids["enrolment"] = str(client.application.extensions["peiban"].family_facts(UUID(ids["family"]))[0].event_id)
     assign(client, ids["family"], ids["lead"])
     assign(client, ids["family"], ids["co"], role="co")
     ids["visit"] = str(visit(client, ids["family"], ids["lead"], days_ago=60)["event_id"])

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from domain import Peiban, StoreSettings
+from domain import Actor, Peiban, StoreSettings
 from domain.aggregate import PeibanAggregate
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import token_for
@@ -93,12 +93,17 @@ def store(tmp_path: Path) -> dict[str, Any]:
     app: Peiban = web.extensions["peiban"]
     started = datetime.now(tz=UTC) - timedelta(days=10)
     cohort = app.open_cohort(
-        name="2025级", intake_on=started.date(), expected_end_on=started.date() + timedelta(days=400), recorded_by="c"
+        name="2025级",
+        intake_on=started.date(),
+        expected_end_on=started.date() + timedelta(days=400),
+        recorded_by=Actor("c"),
     )
-    lead = app.register_volunteer(cohort_id=cohort, name="王义工", contact="x", recorded_by="c", occurred_at=started)
-    app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
-    family = app.enrol_family(recorded_by="c", occurred_at=started, **family_profile())
-    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
+    lead = app.register_volunteer(
+        cohort_id=cohort, name="王义工", contact="x", recorded_by=Actor("c"), occurred_at=started
+    )
+    app.activate_volunteer(lead, recorded_by=Actor("c"), occurred_at=started)
+    family = app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile())
+    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
     callers = {role: f"Bearer {token_for(web, role)}" for role in ("coordinator", "social_worker")}
     shutdown(web)
     body = {**visit(), "occurred_at": (started + timedelta(days=1)).isoformat(), "volunteer_ids": [str(lead)]}

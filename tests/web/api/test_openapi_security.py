@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from domain.actor import Actor
 from tests.web.api.conftest import log_position, signed_in
 from web.access.guard import COOKIE, CSRF_HEADER
 from web.access.passwords import hash_password
@@ -43,7 +44,7 @@ def test_a_write_by_session_cookie_is_done_as_the_document_says(api_app: Flask) 
         role="coordinator",
         password_hash=hash_password(PASSWORD),
         volunteer_id=None,
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
     )
     browser = api_app.test_client()
     signed = browser.post("/api/v1/session", json={"user_name": "lin", "password": PASSWORD})

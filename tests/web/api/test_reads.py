@@ -10,7 +10,7 @@ from uuid import UUID
 import pytest
 from flask.testing import FlaskClient
 
-from domain import Peiban
+from domain import Actor, Peiban
 from projections.plain import local_day
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import signed_in
@@ -36,7 +36,11 @@ class Story:
 
     def log_visit(self, days: float, **fields: Any) -> UUID:
         return self.app.log_visit(
-            self.family, volunteer_ids=[self.lead], occurred_at=self.at(days), recorded_by="王义工", **visit(**fields)
+            self.family,
+            volunteer_ids=[self.lead],
+            occurred_at=self.at(days),
+            recorded_by=Actor("王义工"),
+            **visit(**fields),
         )
 
     def get(self, path: str, status: int = 200, **query: Any) -> dict[str, Any]:
@@ -61,17 +65,17 @@ def story(auditor: FlaskClient) -> Story:
         name="2025级",
         intake_on=today - timedelta(days=400),
         expected_end_on=today + timedelta(days=140),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     people = []
     for name in ("王义工", "李义工"):
         vid = app.register_volunteer(
-            cohort_id=cohort, name=name, contact="wechat:x", recorded_by="c", occurred_at=started
+            cohort_id=cohort, name=name, contact="wechat:x", recorded_by=Actor("c"), occurred_at=started
         )
-        app.activate_volunteer(vid, recorded_by="c", occurred_at=started)
+        app.activate_volunteer(vid, recorded_by=Actor("c"), occurred_at=started)
         people.append(vid)
-    family = app.enrol_family(recorded_by="c", occurred_at=started, **family_profile())
-    app.assign_volunteer(family, volunteer_id=people[0], role="lead", recorded_by="c", occurred_at=started)
+    family = app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile())
+    app.assign_volunteer(family, volunteer_id=people[0], role="lead", recorded_by=Actor("c"), occurred_at=started)
     return Story(app, client, cohort, people[0], people[1], family, started)
 
 
@@ -111,10 +115,14 @@ def test_as_of_a_moment_before_an_amendment_shows_the_original_and_now_shows_the
     visit_id = story.log_visit(5, summary="写错了的记录")
     recorded_at = story.timeline()["entries"][-1]["recorded_at"]
     story.app.amend_fact(
-        story.family, target_event_id=visit_id, changes={"summary": "改正后的记录"}, reason="笔误", recorded_by="督导"
+        story.family,
+        target_event_id=visit_id,
+        changes={"summary": "改正后的记录"},
+        reason="笔误",
+        recorded_by=Actor("督导"),
     )
     retracted = story.log_visit(6, summary="记到了别的家庭")
-    story.app.retract_fact(story.family, target_event_id=retracted, reason="记错家庭", recorded_by="督导")
+    story.app.retract_fact(story.family, target_event_id=retracted, reason="记错家庭", recorded_by=Actor("督导"))
 
     now = {e["event_id"]: e for e in story.timeline()["entries"]}
     before = story.timeline(as_of=recorded_at)
@@ -151,14 +159,14 @@ def test_the_briefing_leaves_out_the_sensitive_compartments_the_timeline_marks(s
     story.log_visit(2, summary="孩子喜欢画画", activities=["画画"], wellbeing="good")
     story.app.raise_concern(
         story.family, category="safety", level="high", service_line="anti_domestic_violence",
-        summary="敏感：家暴线索", recorded_by="社工", occurred_at=story.at(3),
+        summary="敏感：家暴线索", recorded_by=Actor("社工"), occurred_at=story.at(3),
     )  # fmt: skip
     story.app.raise_concern(
         story.family,
         category="education",
         level="low",
         summary="数学跟不上",
-        recorded_by="社工",
+        recorded_by=Actor("社工"),
         occurred_at=story.at(4),
     )
 
@@ -219,13 +227,17 @@ def test_the_cohort_report_is_json_or_a_csv_file_with_bilingual_headers(story: S
     story.log_visit(1)
     handover = story.app.plan_handover(
         story.family, outgoing_volunteer_id=story.lead, incoming_volunteer_id=story.newcomer,
-        planned_on=story.at(3).date(), letter="孩子喜欢画画", recorded_by="c", occurred_at=story.at(2),
+        planned_on=story.at(3).date(), letter="孩子喜欢画画", recorded_by=Actor("c"), occurred_at=story.at(2),
     )  # fmt: skip
     story.app.log_visit(
-        story.family, volunteer_ids=[story.lead, story.newcomer], occurred_at=story.at(3), recorded_by="c", **visit()
+        story.family,
+        volunteer_ids=[story.lead, story.newcomer],
+        occurred_at=story.at(3),
+        recorded_by=Actor("c"),
+        **visit(),
     )
     story.app.complete_handover(
-        story.family, handover_id=handover, keep_in_touch=True, recorded_by="c", occurred_at=story.at(4)
+        story.family, handover_id=handover, keep_in_touch=True, recorded_by=Actor("c"), occurred_at=story.at(4)
     )
 
     report = story.get("/reports/cohorts")

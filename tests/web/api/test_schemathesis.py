@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from domain import Peiban
+from domain import Actor, Peiban
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import token_for
 
@@ -70,22 +70,28 @@ def _real_ids(app: Peiban) -> dict[str, str]:
         name="2025级",
         intake_on=today - timedelta(days=300),
         expected_end_on=today + timedelta(days=100),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     lead, newcomer = (
-        app.register_volunteer(cohort_id=cohort, name=name, contact="wechat:x", recorded_by="c", occurred_at=started)
+        app.register_volunteer(
+            cohort_id=cohort, name=name, contact="wechat:x", recorded_by=Actor("c"), occurred_at=started
+        )
         for name in ("王义工", "李义工")
     )
     for volunteer in (lead, newcomer):
-        app.activate_volunteer(volunteer, recorded_by="c", occurred_at=started)
-    family = app.enrol_family(recorded_by="c", occurred_at=started, **family_profile())
-    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
-    app.log_visit(family, volunteer_ids=[lead], recorded_by="c", occurred_at=started + timedelta(days=1), **visit())
-    handover = app.plan_handover(
-        family, outgoing_volunteer_id=lead, incoming_volunteer_id=newcomer, planned_on=today, recorded_by="c"
+        app.activate_volunteer(volunteer, recorded_by=Actor("c"), occurred_at=started)
+    family = app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile())
+    app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
+    app.log_visit(
+        family, volunteer_ids=[lead], recorded_by=Actor("c"), occurred_at=started + timedelta(days=1), **visit()
     )
-    concern = app.raise_concern(family, category="education", level="low", summary="数学跟不上", recorded_by="c")
-    follow_up = app.schedule_follow_up(family, action="找老师谈谈", due_on=today + timedelta(days=7), recorded_by="c")
+    handover = app.plan_handover(
+        family, outgoing_volunteer_id=lead, incoming_volunteer_id=newcomer, planned_on=today, recorded_by=Actor("c")
+    )
+    concern = app.raise_concern(family, category="education", level="low", summary="数学跟不上", recorded_by=Actor("c"))
+    follow_up = app.schedule_follow_up(
+        family, action="找老师谈谈", due_on=today + timedelta(days=7), recorded_by=Actor("c")
+    )
     ids = {
         "cohort_id": cohort,
         "volunteer_id": lead,
@@ -96,7 +102,9 @@ def _real_ids(app: Peiban) -> dict[str, str]:
     }
     found = {name: str(value) for name, value in ids.items()}
     # Erasure is for good: it is aimed at a family of its own, so that the rest keep a family to answer about.
-    found[ERASABLE] = str(app.enrol_family(recorded_by="c", occurred_at=started, **family_profile(display_name="待删")))
+    found[ERASABLE] = str(
+        app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile(display_name="待删"))
+    )
     return found
 
 

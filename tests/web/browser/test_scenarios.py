@@ -16,7 +16,7 @@ pytest.importorskip("playwright.sync_api", reason=NO_DRIVER)
 
 from playwright.sync_api import Page, expect
 
-from domain import Peiban
+from domain import Actor, Peiban
 from domain.accounts import Accounts
 from projections.directory import cohorts, volunteer_families
 from projections.read_models import ReadModels
@@ -40,14 +40,16 @@ def newcomer(site: Site, name: str) -> UUID:
     with models["continuity"].reading() as tx:
         newest = max((c for c in cohorts(tx) if c.closed_at is None), key=lambda c: c.intake_on)
     volunteer_id = peiban.register_volunteer(
-        cohort_id=newest.cohort_id,
+        cohort_id=UUID(newest.cohort_id),
         name=name,
         contact="微信 new-volunteer",
         school="社工学院",
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
         occurred_at=datetime.now(tz=UTC) - timedelta(days=2),
     )
-    peiban.activate_volunteer(volunteer_id, recorded_by="tests", occurred_at=datetime.now(tz=UTC) - timedelta(days=1))
+    peiban.activate_volunteer(
+        volunteer_id, recorded_by=Actor("tests"), occurred_at=datetime.now(tz=UTC) - timedelta(days=1)
+    )
     return volunteer_id
 
 
@@ -119,7 +121,7 @@ def test_a_new_volunteer_reads_the_briefing_logs_a_visit_and_sees_it_at_once(own
         family_id,
         volunteer_id=volunteer_id,
         role="co",
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
         occurred_at=datetime.now(tz=UTC) - timedelta(hours=20),
     )
     accounts: Accounts = site.app.extensions["peiban.accounts"]
@@ -129,7 +131,7 @@ def test_a_new_volunteer_reads_the_briefing_logs_a_visit_and_sees_it_at_once(own
         role="volunteer",
         password_hash=hash_password(PASSWORD),
         volunteer_id=volunteer_id,
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
     )
     name = family_name(site, family_id)
     # when they sign in on a phone

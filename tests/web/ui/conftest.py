@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from domain import StoreSettings
+from domain import Actor, StoreSettings
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
 from web.access.passwords import hash_password
@@ -39,7 +39,7 @@ def open_account(app: Flask, user_name: str, role: str, volunteer_id: str | None
         role=role,
         password_hash=hash_password(PASSWORD),
         volunteer_id=UUID(volunteer_id) if volunteer_id else None,
-        recorded_by="tests",
+        recorded_by=Actor("tests"),
     )
     return user_name
 

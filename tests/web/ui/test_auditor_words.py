@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from domain.actor import Actor
 from tests.web.api.conftest import ago, post
 from tests.web.ui.conftest import browser, form_token, handover_scene, log_position, open_account, preset_times, text
 from tests.web.ui.test_audit_pages import as_of, dated_handover_scene, day
@@ -29,7 +30,7 @@ def api_as(app: Flask, user_name: str) -> FlaskClient:
     """The API as an account opened with a display name (``<name> 老师``), through a bearer token."""
     accounts = app.extensions["peiban.accounts"]
     token, token_id, token_hash = new_token(accounts.get(user_name))
-    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by="tests")
+    accounts.issue_token(user_name, token_id=token_id, token_hash=token_hash, label="tests", recorded_by=Actor("tests"))
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import Flask
 
+from domain import Actor
 from tests.web.api.conftest import ago, post, signed_in
 from tests.web.ui.conftest import browser, form_token, handover_scene, open_account, text
 
@@ -17,7 +20,7 @@ def test_an_erased_familys_pages_and_api_show_when_and_why_and_nothing_else(ui_a
     pages, api = browser(ui_app, "coordinator"), signed_in(ui_app, "coordinator")
     before = ui_app.extensions["peiban"].log_position()
     # when the first family is erased
-    ui_app.extensions["peiban"].erase_family(scene.family, reason=REASON, recorded_by="coordinator")
+    ui_app.extensions["peiban"].erase_family(UUID(scene.family), reason=REASON, recorded_by=Actor("coordinator"))
     assert ui_app.extensions["peiban"].log_position() == before + 1
     # then its page is a tombstone, in Chinese first
     page = pages.get(f"/families/{scene.family}")
