@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from domain import Actor
 from tests.builders import family_profile
@@ -126,7 +127,7 @@ def volunteer_erasure(n: Neighbourhood, where: Where, ready: bool) -> tuple[str,
     """Erasing is for good: where it is to succeed, a volunteer registered and departed for it alone is erased."""
     target = n.fresh_volunteer(active=False) if ready else n.volunteer
     if ready:
-        n.app.record_departure(target, reason="withdrew", recorded_by=Actor("test"))
+        n.app.record_departure(UUID(str(target)), reason="withdrew", recorded_by=Actor("test"))
     return f"/volunteers/{target}/erasure", {"reason": "本人要求删除"}
 
 
