@@ -290,6 +290,11 @@ class Accounts(EncryptedApplication):
         """Whether the account's key was destroyed (its volunteer's personal data erased)."""
         return self.keys is not None and self.keys.erasure(account) is not None
 
+    def is_erased_user(self, user_name: str) -> bool:
+        """Whether the account named ``user_name`` was erased: the name that facts keep of who recorded them is
+        then to be shown as no one's."""
+        return self.is_erased(account_id(user_name))
+
     def erase(self, account: UUID, *, reason: str) -> None:
         """Destroy the account's key: its user name, display name, password hash, tokens and one-time-code secret
         become ciphertext nobody can read. It can never sign in again, and its name is never given out again

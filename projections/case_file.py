@@ -9,6 +9,7 @@ when the file was made, so an auditor can tie the document to the sealed log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from domain import Peiban
 from domain.aggregate import PeibanAggregate
 from domain.errors import FamilyNotFound
 from projections.directory import family
+from projections.erasure import ERASED_VOLUNTEER
 from projections.family_facts import family_profile
 from projections.plain import fact_fields, iso, plain
 from projections.read_models import ReadModels
@@ -35,8 +37,9 @@ class Reader:
     raw_facts: bool  # may read the raw facts (and is cleared for every compartment)
 
 
-def raw_fact(event: PeibanAggregate.Event) -> dict[str, Any]:
-    """One stored fact: its envelope and its own fields, as stored."""
+def raw_fact(event: PeibanAggregate.Event, erased: Callable[[str], bool] = lambda _: False) -> dict[str, Any]:
+    """One stored fact: its envelope and its own fields, as stored; who recorded it is the neutral name if their
+    personal data was ``erased`` (a user name is personal data too)."""
     return {
         "position": event.originator_version,
         "event_id": str(event.event_id),
@@ -44,7 +47,7 @@ def raw_fact(event: PeibanAggregate.Event) -> dict[str, Any]:
         "topic": str(getattr(type(event), "TOPIC", type(event).__qualname__)),
         "occurred_at": iso(event.occurred_at),
         "recorded_at": iso(event.recorded_at),
-        "recorded_by": event.recorded_by,
+        "recorded_by": ERASED_VOLUNTEER if erased(event.recorded_by) else event.recorded_by,
         "fields": fact_fields(event),
     }
 
@@ -78,13 +81,21 @@ def _profile(models: ReadModels, family_id: str) -> dict[str, Any]:
 
 
 def case_file(
-    app: Peiban, models: ReadModels, seal: SealStore, family_id: UUID, *, reader: Reader, now: datetime
+    app: Peiban,
+    models: ReadModels,
+    seal: SealStore,
+    family_id: UUID,
+    *,
+    reader: Reader,
+    now: datetime,
+    erased: Callable[[str], bool] = lambda _: False,
 ) -> dict[str, Any]:
-    """The family's whole record as ``reader`` may read it, stamped with the seal and the export time."""
+    """The family's whole record as ``reader`` may read it, stamped with the seal and the export time; user names
+    whose personal data was ``erased`` read as the neutral name."""
     key = str(family_id)
     profile = _profile(models, key)
     timeline = models.timeline(key, include_sensitive=reader.cleared)
-    facts = [raw_fact(e) for e in app.family_facts(family_id)] if reader.raw_facts and reader.cleared else None
+    facts = [raw_fact(e, erased) for e in app.family_facts(family_id)] if reader.raw_facts and reader.cleared else None
     return {
         "format": FORMAT,
         "family_id": key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import g
+from flask import current_app, g
 
 from domain.accounts import AccountRole
 from projections.case_file import Reader, case_file
@@ -23,8 +23,10 @@ def reader_of(user_name: str, role: AccountRole) -> Reader:
 def callers_case_file(family_id: UUID) -> dict[str, Any]:
     """The signed-in caller's case file of a family (the guard has let them in and records the read)."""
     caller = g.caller
+    accounts = current_app.extensions["peiban.accounts"]
+    reader = reader_of(caller.user_name, caller.role)
     return case_file(
-        peiban(), read_models(), seal(), family_id, reader=reader_of(caller.user_name, caller.role), now=now()
+        peiban(), read_models(), seal(), family_id, reader=reader, now=now(), erased=accounts.is_erased_user
     )
 
 

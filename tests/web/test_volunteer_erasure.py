@@ -121,7 +121,7 @@ def signed_in_as(app: Flask, user_name: str) -> FlaskClient:
 
 def complete_and_depart(app: Flask, scene: Scene) -> None:
     api = signed_in(app, "coordinator")
-    handovers = app.extensions["peiban"].get_family(scene.family).roster.open_handover()
+    handovers = app.extensions["peiban"].get_family(UUID(scene.family)).roster.open_handover()
     assert handovers is not None
     body = {"occurred_at": ago(days=5), "keep_in_touch": False}
     post(api, f"/families/{scene.family}/handovers/{handovers.handover_id}/complete", body, status=200)
@@ -150,7 +150,7 @@ def test_only_a_departed_volunteer_on_no_family_is_erased_and_a_refusal_records_
     blank = post(signed_in(app, "coordinator"), f"/volunteers/{scene.erased}/erasure", {"reason": "  "}, status=422)
     assert "reason" in blank["errors"]
     assert log.log_position() == after_departure > before
-    assert app.extensions["peiban"].get_volunteer(scene.erased).name == CANARIES["name"]
+    assert app.extensions["peiban"].get_volunteer(UUID(scene.erased)).name == CANARIES["name"]
     assert holding(settings.store.data_dir), "nothing was erased: the views still hold the volunteer's words"
 
 
@@ -271,7 +271,7 @@ def test_peiban_erase_volunteer_refuses_one_still_on_duty_and_records_nothing(se
     unknown = CliRunner().invoke(main, ["erase-volunteer", "not-an-id", "--reason", REASON], env=env)
 
     assert refused.exit_code == 1 and "record their departure first" in refused.output
-    assert unknown.exit_code == 1 and "volunteer_id" in unknown.output
+    assert unknown.exit_code == 2 and "not-an-id" in unknown.output  # a usage error, before anything runs
     app = create_app(settings, {"TESTING": True})
     try:
         assert app.extensions["peiban"].log_position() == before
@@ -325,3 +325,27 @@ def test_an_erased_volunteer_is_named_in_the_readers_language_on_pages(app: Flas
 
     assert "已删除的义工" in chinese and "erased volunteer" not in chinese
     assert "erased volunteer" in english and "已删除的义工" not in english
+
+
+def test_an_erased_volunteers_user_name_is_not_shown_in_raw_facts_or_the_case_file(
+    app: Flask, settings: Settings
+) -> None:
+    """Facts keep who recorded them by user name, under the family's key (not destroyed): what shows them —
+    the raw facts page and the case file — names an erased account as no one."""
+    scene = write_scene(app, settings)
+    complete_and_depart(app, scene)
+    open_account(app, "auditor", "auditor")
+    auditor_api = signed_in(app, "auditor")
+    auditor_pages = browser(app, "auditor")
+    case_file = f"/api/v1/families/{scene.family}/case-file"
+    raw_facts = f"/families/{scene.family}/facts?limit=500"
+    assert CANARIES["user name"] in auditor_api.get(case_file).get_data(as_text=True)  # before: the volunteer's visit
+
+    erase_by_api(app, scene)
+
+    exported = auditor_api.get(case_file)
+    assert exported.status_code == 200
+    assert CANARIES["user name"] not in exported.get_data(as_text=True)
+    assert "已删除的义工 / erased volunteer" in exported.get_data(as_text=True)
+    page = auditor_pages.get(raw_facts)
+    assert page.status_code == 200 and CANARIES["user name"] not in text(page)

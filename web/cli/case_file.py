@@ -69,12 +69,15 @@ def case_file_command(settings: Settings, family_id: UUID, dest: Path, user_name
     account = _account(settings, user_name)
     app, seal = open_sealed(settings, decrypted=True)
     models = ReadModels(app, settings.store)
+    accounts = open_accounts(settings)
+    reader = reader_of(user_name, account.role)
     try:
         models.catch_up()
-        found = case_file(app, models, seal, family_id, reader=reader_of(user_name, account.role), now=utc_now())
+        found = case_file(app, models, seal, family_id, reader=reader, now=utc_now(), erased=accounts.is_erased_user)
     except DomainError as error:
         raise click.ClickException(cli_message(error)) from error
     finally:
+        accounts.close()
         models.close()
         close_sealed(app, seal)
     audit = open_audit(settings)  # recorded before the file is written: a read that left the store is on record

@@ -37,6 +37,16 @@ def _lookup(user_name: str) -> str:
         return _(ERASED) if accounts.is_erased(account_id(user_name)) else user_name
 
 
+def user_name(name: str) -> str:
+    """A user name as facts keep it, or the neutral placeholder if its account was erased (a user name is
+    personal data too)."""
+    erased: dict[str, bool] = g.setdefault("peiban_erased_users", {})
+    if name not in erased:
+        accounts: Accounts = current_app.extensions["peiban.accounts"]
+        erased[name] = name == ERASED_VOLUNTEER or accounts.is_erased_user(name)
+    return _(ERASED) if erased[name] else name
+
+
 def volunteer(name: str) -> str:
     """A volunteer's name as a view holds it, the neutral one in the reader's language."""
     return _(ERASED) if name == ERASED_VOLUNTEER else name

@@ -23,7 +23,7 @@ from web.access.refusals import error_page
 from web.api.common import peiban
 from web.i18n import local_time
 from web.pages.fact_labels import FieldRow, Links, field_row
-from web.pages.names import person
+from web.pages.names import person, user_name
 
 FACTS_PER_PAGE = 20
 #: Positions are a family's versions: counted from 1, and well inside a 64-bit integer.
@@ -85,7 +85,7 @@ def _row(fact: PeibanAggregate.Event, href: Any, links: Links) -> FactRow:
         occurred_utc=iso(fact.occurred_at),
         recorded_at=local_time(fact.recorded_at),
         recorded_utc=iso(fact.recorded_at),
-        recorded_by=fact.recorded_by,
+        recorded_by=user_name(fact.recorded_by),
         recorder=person(fact.recorded_by),
         fields=[field_row(topic, name, value, links) for name, value in fact_fields(fact).items()],
         previous=href(at - 1) if at > 1 else None,
