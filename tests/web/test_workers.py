@@ -14,7 +14,6 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -46,7 +45,11 @@ class Scene:
 
 
 @pytest.fixture
-def scene(durable_store: StoreSettings) -> Iterator[Scene]:
+def scene(durable_store: StoreSettings) -> Scene:
+    return make_scene(durable_store)
+
+
+def make_scene(durable_store: StoreSettings, *, writers: int = WRITERS) -> Scene:
     """Some hundreds of facts, and one family per writer, each with a lead of its own since ten days ago."""
     app = create_app(Settings(store=durable_store, master_key=MASTER_KEY), {"TESTING": True})
     peiban_app: Peiban = app.extensions["peiban"]
@@ -60,7 +63,7 @@ def scene(durable_store: StoreSettings) -> Iterator[Scene]:
         recorded_by="c",
     )
     pairs = []
-    for n in range(WRITERS):
+    for n in range(writers):
         lead = peiban_app.register_volunteer(
             cohort_id=cohort, name=f"义工{n}", contact="x", recorded_by="c", occurred_at=started
         )
@@ -70,7 +73,7 @@ def scene(durable_store: StoreSettings) -> Iterator[Scene]:
         pairs.append((family, lead))
     bearer = f"Bearer {token_for(app)}"
     shutdown(app)
-    yield Scene(durable_store, bearer, pairs, started)
+    return Scene(durable_store, bearer, pairs, started)
 
 
 def worker_count(settings: StoreSettings) -> int:
