@@ -88,7 +88,7 @@ def stop(process: subprocess.Popen[str]) -> str:
     """Stop a `peiban project` with SIGTERM (as systemd does); it must end cleanly. Returns what it said."""
     process.terminate()
     _, errors = process.communicate(timeout=60)
-    assert process.returncode == 0, errors[-3000:]
+    assert process.returncode == 0, (process.returncode, errors[-3000:])
     return errors
 
 

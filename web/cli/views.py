@@ -59,14 +59,15 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
 def project(settings: Settings, once: bool, interval: float, batch_size: int) -> None:
     """持续跟随日志：结束离开义工的陪伴，更新所有视图和封印 / Follow the log: end departed volunteers' assignments,
     keep every view and the seal current (a long-lived process)."""
-    follower = Follower(settings, batch_size=batch_size)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # First: a stop asked while the stores open (systemd stopping a slow start) ends it cleanly too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    follower = Follower(settings, batch_size=batch_size)
     click.echo(f"跟随日志 / following the log: {', '.join(follower.names)}")
     try:
         while not stop.is_set():
