@@ -6,14 +6,13 @@ so callers only ever see ``DomainError``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Required, TypedDict, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, InternalError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
 from domain.actor import Actor
@@ -92,16 +91,7 @@ class PeibanBase(EncryptedApplication):
         self.clock = clock
         self.keys = keys  # a family's facts under the family's key, a volunteer's under theirs
         self.retries = retries
-        for attempt in range(5):
-            try:
-                super().__init__(env)
-                break
-            except (InternalError, IntegrityError):
-                # Several processes starting at once race to create the same tables and types
-                # ("tuple concurrently updated"); whoever lost finds them created on the next try.
-                if attempt == 4:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        super().__init__(env)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Only the given settings, never the process environment: ``web.settings`` reads that."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import (
     AggregateRecorder,
     EventStore,
+    IntegrityError,
+    InternalError,
     Mapper,
     MapperDeserialisationError,
     Recording,
@@ -256,7 +259,16 @@ class EncryptedApplication(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
         #: what else to close with the application (a key store it was given to own)
         self.also_close: list[Callable[[], None]] = []
-        super().__init__(env)
+        for attempt in range(8):
+            try:
+                super().__init__(env)
+                return
+            except (InternalError, IntegrityError):
+                # Several processes starting at once (web workers, a follower) race to create or replace the
+                # same tables, types and functions ("tuple concurrently updated"); the loser tries again.
+                if attempt == 7:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         super().close()

@@ -252,7 +252,12 @@ class PostgresTx(Tx):
 
 
 class PostgresViewDatabase(ViewDatabase):
-    """A view in its own PostgreSQL schema; a rebuild is built in a schema beside it, then copied in."""
+    """A view in its own PostgreSQL schema; a rebuild is built in a schema beside it, then copied in.
+
+    Every view database of a process borrows connections from one pool per server (see ``_shared_pool``),
+    each transaction setting its own schema: a process opens ten and more of them (views, seal, keys,
+    sessions), and with a pool each, a few web workers used up the server's connections.
+    """
 
     def __init__(self, view_name: str, settings: StoreSettings, schema: str) -> None:
         super().__init__(view_name)
@@ -271,27 +276,24 @@ class PostgresViewDatabase(ViewDatabase):
     def _pool_open(self) -> Any:
         with self._lock:
             if self._pool is None:
-                from psycopg_pool import ConnectionPool
-
-                self._pool = ConnectionPool(
-                    self._conninfo(),
-                    min_size=1,
-                    max_size=self.settings.postgres.pool_size,
-                    kwargs={"options": f"-c search_path={self.schema}", "prepare_threshold": None},
-                    open=True,
-                )
-                with self._pool.connection() as conn:
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                pool = _shared_pool(self._conninfo(), self.settings.postgres.pool_size)
+                with pool.connection() as conn:
+                    _create_schema(conn, self.schema)
                     icu = conn.execute("SELECT 1 FROM pg_collation WHERE collname = %s", [collation.POSTGRES_ICU])
                     # Without ICU the server orders names by code point, as before.
                     self._collate = f'COLLATE "{collation.POSTGRES_ICU}"' if icu.fetchone() else 'COLLATE "C"'
+                self._pool = pool
             return self._pool
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         with self._pool_open().connection() as conn, conn.transaction():
-            # One writer per view at a time, across processes: held until commit.
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.schema])
+            # The view's schema for this transaction, and one writer per view at a time, across processes:
+            # the lock is held until commit.
+            conn.execute(
+                "SELECT set_config('search_path', %s, true), pg_advisory_xact_lock(hashtext(%s))",
+                [_quoted(self.schema), self.schema],
+            )
             tx = PostgresTx(conn, self._collate)
             yield tx
             tx.flush()
@@ -300,6 +302,7 @@ class PostgresViewDatabase(ViewDatabase):
     def read(self) -> Iterator[Tx]:
         with self._pool_open().connection() as conn, conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            conn.execute("SELECT set_config('search_path', %s, true)", [_quoted(self.schema)])
             yield PostgresTx(conn, self._collate)
 
     def fresh(self) -> PostgresViewDatabase:
@@ -336,8 +339,63 @@ class PostgresViewDatabase(ViewDatabase):
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
-                self._pool.close()
+                _release_pool(self._pool)
                 self._pool = None
+
+
+def _quoted(schema: str) -> str:
+    return '"' + schema.replace('"', '""') + '"'
+
+
+#: (process id, connection string) -> [pool, how many open view databases use it]. The process id keeps a
+#: forked child (a web worker) from ever borrowing its parent's connections.
+_POOLS: dict[tuple[int, str], list[Any]] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _shared_pool(conninfo: str, pool_size: int) -> Any:
+    """This process's pool of connections to the server at ``conninfo``, for every view database on it. It keeps
+    one connection at rest and opens more, up to four times ``pool_size``, while transactions overlap."""
+    key = (os.getpid(), conninfo)
+    with _POOLS_LOCK:
+        entry = _POOLS.get(key)
+        if entry is None:
+            from psycopg_pool import ConnectionPool
+
+            pool = ConnectionPool(
+                conninfo,
+                min_size=1,
+                max_size=4 * pool_size,
+                max_idle=60,
+                kwargs={"prepare_threshold": None},
+                open=True,
+            )
+            entry = _POOLS[key] = [pool, 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def _release_pool(pool: Any) -> None:
+    """One view database of this process no longer uses ``pool``: the last one closes it."""
+    with _POOLS_LOCK:
+        for key, entry in list(_POOLS.items()):
+            if entry[0] is pool:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del _POOLS[key]
+                    pool.close()
+                return
+
+
+def _create_schema(conn: Any, schema: str) -> None:
+    """Create the schema unless it exists. Two processes starting at once (workers, a follower) may both find it
+    missing: PostgreSQL then refuses the second ``CREATE SCHEMA IF NOT EXISTS`` as a duplicate; it exists."""
+    from psycopg import errors
+
+    try:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    except (errors.UniqueViolation, errors.DuplicateSchema):
+        conn.rollback()
 
 
 def _create(tx: Tx, ddl: str) -> None:

@@ -129,6 +129,14 @@ def demo(settings: Settings) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="端口 / port")
 @click.option("--threads", default=8, show_default=True, type=int, help="工作线程 / worker threads")
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="工作进程数；多于 1 个时用 gunicorn，视图由 peiban project 保持最新 / worker processes; more than 1 runs"
+    " gunicorn, with `peiban project` keeping the views current",
+)
+@click.option(
     "--demo", "with_demo", is_flag=True, help="存储为空时先载入示例数据 / load the demo first if the store is empty"
 )
 @click.option(
@@ -138,11 +146,11 @@ def demo(settings: Settings) -> None:
     " X-Forwarded-* from (PEIBAN_TRUST_PROXY, default 0: none)",
 )
 @click.pass_obj
-def serve(settings: Settings, host: str, port: int, threads: int, with_demo: bool, trust_proxy: int | None) -> None:
-    """用生产级 WSGI 服务器（waitress）运行网页 / Serve the web app with a production WSGI server (waitress)."""
-    import waitress
-
-    from web.app import create_app
+def serve(
+    settings: Settings, host: str, port: int, threads: int, workers: int, with_demo: bool, trust_proxy: int | None
+) -> None:
+    """用生产级 WSGI 服务器运行网页（一个进程：waitress；多个：gunicorn）/ Serve the web app with a production WSGI
+    server (one process: waitress; several: gunicorn)."""
 
     if trust_proxy is not None:
         settings = replace(settings, trust_proxy=proxies(trust_proxy))
@@ -159,7 +167,34 @@ def serve(settings: Settings, host: str, port: int, threads: int, with_demo: boo
         for name, role, password in demo_accounts(settings):
             click.echo(f"  {role:<14} {name:<14} {password}")
     click.echo(f"陪伴 Peiban: http://{host}:{port}/  （存储 / store: {_where(settings)}）")
+    if workers > 1:
+        _serve_workers(settings, host=host, port=port, workers=workers, threads=threads)
+        return
+    import waitress
+
+    from web.app import create_app
+
     waitress.serve(create_app(settings), host=host, port=port, threads=threads, ident="peiban")
+
+
+def _serve_workers(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
+    from web.cli.workers import serve_workers
+
+    if settings.store.backend == "memory":
+        raise click.UsageError(
+            "多个工作进程需要共享的存储（sqlite 或 postgres），内存存储各进程各有一份 / several worker processes need"
+            " a shared store (sqlite or postgres): each process would have a memory store of its own"
+        )
+    click.echo(
+        f"{workers} 个工作进程 / worker processes × {threads} 线程 / threads；"
+        "请另外运行 peiban project 保持视图最新 / run `peiban project` beside them to keep the views current"
+    )
+    if settings.store.backend == "sqlite":
+        click.echo(
+            "SQLite 一次只允许一个写入者：多个进程是正确的，但写入不会更快；扩展请用 PostgreSQL / SQLite takes one"
+            " writer at a time: several processes stay correct but write no faster; scale out on PostgreSQL"
+        )
+    serve_workers(settings, host=host, port=port, workers=workers, threads=threads)
 
 
 @main.command()

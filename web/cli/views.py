@@ -9,9 +9,9 @@ from types import FrameType
 
 import click
 
-from projections.departures import departure_policy
 from projections.read_models import ReadModels
-from web.infra.stores import open_application, open_seal
+from web.infra.follower import Follower
+from web.infra.stores import open_application
 from web.progress import Progress
 from web.settings import Settings
 
@@ -46,33 +46,43 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
 
 @click.command()
 @click.option("--once", is_flag=True, help="追上日志后退出 / catch up once, then exit")
-@click.option("--interval", default=0.5, show_default=True, type=float, help="轮询间隔（秒）/ seconds between polls")
+@click.option(
+    "--interval",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0.01, 3600),
+    help="轮询间隔（秒；PostgreSQL 上有新事实时立即唤醒）/ seconds between polls (on PostgreSQL, new facts wake it"
+    " at once)",
+)
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 @click.pass_obj
 def project(settings: Settings, once: bool, interval: float, batch_size: int) -> None:
     """持续跟随日志：结束离开义工的陪伴，更新所有视图和封印 / Follow the log: end departed volunteers' assignments,
     keep every view and the seal current (a long-lived process)."""
-    models = _read_models(settings, batch_size)
-    departures = departure_policy(models.app, settings.store, batch_size=batch_size)
-    seal = open_seal(settings, models.app)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # First: a stop asked while the stores open (systemd stopping a slow start) ends it cleanly too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"跟随日志 / following the log: {', '.join(models.projections)}")
-    while not stop.is_set():
-        departures.catch_up()  # first: the facts it records are folded and sealed in the same round
-        folded = models.catch_up()
-        seal.catch_up()
-        if folded:
-            click.echo(f"已更新 {folded} 条事实 / folded {folded} facts (position {models.app.log_position()})")
-        if once:
-            break
-        stop.wait(interval)
-    seal.db.close()
-    departures.db.close()
-    models.close()
-    models.app.close()
+    follower = Follower(settings, batch_size=batch_size)
+    click.echo(f"跟随日志 / following the log: {', '.join(follower.names)}")
+    try:
+        while not stop.is_set():
+            try:
+                folded = follower.round()
+            except Exception as error:  # a store that went away: nothing is lost, the next round resumes
+                if once:
+                    raise
+                click.echo(f"本轮失败，稍后重试 / this round failed, retrying: {error!r}", err=True)
+                stop.wait(max(interval, 1.0))
+                continue
+            if folded:
+                click.echo(f"已更新 {folded} 条事实 / folded {folded} facts (position {follower.app.log_position()})")
+            if once:
+                break
+            follower.wait(interval, stop)
+    finally:
+        follower.close()

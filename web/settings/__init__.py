@@ -72,6 +72,7 @@ def from_environment(environ: Mapping[str, str] | None = None, **overrides: Any)
         user=env.get("PEIBAN_POSTGRES_USER", "postgres"),
         password=env.get("PEIBAN_POSTGRES_PASSWORD", ""),
         schema=env.get("PEIBAN_POSTGRES_SCHEMA", ""),
+        pool_size=whole("PEIBAN_POSTGRES_POOL_SIZE", env.get("PEIBAN_POSTGRES_POOL_SIZE", "5"), 1, 100),
     )
     store = StoreSettings(
         backend=cast(Backend, backend),
