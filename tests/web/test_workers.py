@@ -21,6 +21,7 @@ from uuid import UUID
 import pytest
 
 from domain import Peiban, StoreSettings
+from domain.actor import Actor
 from projections.read_models import ReadModels
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import token_for
@@ -60,16 +61,16 @@ def make_scene(durable_store: StoreSettings, *, writers: int = WRITERS) -> Scene
         name="2025级",
         intake_on=today - timedelta(days=300),
         expected_end_on=today + timedelta(days=100),
-        recorded_by="c",
+        recorded_by=Actor("c"),
     )
     pairs = []
     for n in range(writers):
         lead = peiban_app.register_volunteer(
-            cohort_id=cohort, name=f"义工{n}", contact="x", recorded_by="c", occurred_at=started
+            cohort_id=cohort, name=f"义工{n}", contact="x", recorded_by=Actor("c"), occurred_at=started
         )
-        peiban_app.activate_volunteer(lead, recorded_by="c", occurred_at=started)
-        family = peiban_app.enrol_family(recorded_by="c", occurred_at=started, **family_profile())
-        peiban_app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by="c", occurred_at=started)
+        peiban_app.activate_volunteer(lead, recorded_by=Actor("c"), occurred_at=started)
+        family = peiban_app.enrol_family(recorded_by=Actor("c"), occurred_at=started, **family_profile())
+        peiban_app.assign_volunteer(family, volunteer_id=lead, role="lead", recorded_by=Actor("c"), occurred_at=started)
         pairs.append((family, lead))
     bearer = f"Bearer {token_for(app)}"
     shutdown(app)
