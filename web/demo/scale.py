@@ -21,7 +21,7 @@ from domain import Peiban
 from domain.aggregate import Entry
 from domain.departures import DEPARTURE_POLICY
 from domain.family import Family
-from web.demo.scale_people import DAY, SURNAMES, Clerk, Member, Staff, _save, recruit
+from web.demo.scale_people import DAY, SURNAMES, Clerk, Member, Staff, save_counted, recruit
 
 BY = "generator"
 COMMUNITIES = ("城东社区", "桥头村", "新塘社区", "河西社区", "工业园社区", "南湖村")
@@ -79,7 +79,7 @@ def generate_programme(
     for i in range(families):
         waiting.append(_family(staff, clerk, i, start, until))
         if len(waiting) >= batch or i == families - 1:
-            _save(app, staff.kinds, *waiting)
+            save_counted(app, staff.kinds, *waiting)
             waiting = []
             if progress is not None:
                 progress(i + 1, families)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain import Peiban
-from domain.aggregate import Entry, PeibanAggregate
+from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.cohort import Cohort
 from domain.volunteer import Departure, Volunteer, VolunteerStanding
 from web.demo import data as d
@@ -24,7 +24,10 @@ from web.demo import data as d
 DAY = timedelta(days=1)
 #: Share of volunteers who withdraw before their cohort ends, and who opt into alumni contact.
 WITHDRAWS, OPTS_IN = 0.05, 0.5
-SURNAMES = "李王张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高梁宋谢唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = (
+    "李王张刘陈杨赵黄周吴徐孙马朱胡郭何林罗高梁宋谢唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚"
+    "卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 
 
 class Clerk:
@@ -35,14 +38,14 @@ class Clerk:
         self.rng, self.by, self.until = rng, by, until
         self.written: dict[UUID, datetime] = {}
 
-    def entry(self, record: UUID | None, when: datetime, command_id: UUID | None = None) -> Entry:
+    def entry(self, record: UUID | None, when: datetime, command_id: CommandId | None = None) -> Entry:
         late = self.rng.random()
         lag = timedelta(minutes=self.rng.randint(5, 600)) if late < 0.85 else DAY * self.rng.randint(1, 6)
         now = min(when + lag, self.until)
         if record is not None:
             now = max(now, self.written.get(record, now))
             self.written[record] = now
-        return Entry(self.by, when, now, command_id)  # type: ignore[arg-type]
+        return Entry(self.by, when, now, command_id)
 
     def began(self, record: UUID, entry: Entry) -> None:
         """``record`` was created by ``entry``: its later facts are written after it."""
@@ -103,7 +106,7 @@ class Staff:
 
 def recruit(app: Peiban, clerk: Clerk, *, families: int, start: datetime, today: datetime) -> Staff:
     """Open every cohort the calendar needs from ``start`` to ``today``, with their volunteers' lives recorded."""
-    rng, staff = clerk.rng, Staff()
+    staff = Staff()
     leaving_end = today + d.LEAVING_IN * DAY
     back = max(0, -(-((leaving_end - d.COHORT_TERM * DAY) - (start - 30 * DAY)).days // d.INTAKE_EVERY))
     for k in range(back + 2):
@@ -116,7 +119,7 @@ def recruit(app: Peiban, clerk: Clerk, *, families: int, start: datetime, today:
         people = [_volunteer(clerk, term, j, today) for j in range(max(3, families * 2 // 5))]
         staff.terms.append(term)
         staff.members.append([member for member, _ in people])
-        _save(app, staff.kinds, cohort, *(volunteer for _, volunteer in people))
+        save_counted(app, staff.kinds, cohort, *(volunteer for _, volunteer in people))
     return staff
 
 
@@ -145,7 +148,7 @@ def _volunteer(clerk: Clerk, term: Term, j: int, today: datetime) -> tuple[Membe
     return member, volunteer
 
 
-def _save(app: Peiban, kinds: Counter[str], *records: PeibanAggregate) -> None:
+def save_counted(app: Peiban, kinds: Counter[str], *records: PeibanAggregate) -> None:
     """Save ``records`` in one transaction, counting their facts by kind."""
     for record in records:
         kinds.update(type(fact).__name__ for fact in record.pending_events)
