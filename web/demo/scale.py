@@ -21,7 +21,7 @@ from domain import Peiban
 from domain.aggregate import Entry
 from domain.departures import DEPARTURE_POLICY
 from domain.family import Family
-from web.demo.scale_people import DAY, SURNAMES, Clerk, Member, Staff, save_counted, recruit
+from web.demo.scale_people import DAY, SURNAMES, Clerk, Member, Staff, recruit, save_counted
 
 BY = "generator"
 COMMUNITIES = ("城东社区", "桥头村", "新塘社区", "河西社区", "工业园社区", "南湖村")
