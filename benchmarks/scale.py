@@ -145,7 +145,7 @@ def main() -> None:
             rows.append((size, facts, seconds, dashboard, timeline))
             print(f"  {size} families done", flush=True)
         base = rows[0]
-        print(f"\n| families | facts | generated in | dashboard p50 | × 100 fam. | timeline p50 | × 100 fam. |")
+        print("\n| families | facts | generated in | dashboard p50 | × 100 fam. | timeline p50 | × 100 fam. |")
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for size, facts, seconds, dashboard, timeline in rows:
             made = f"{seconds:.0f} s ({facts / seconds:,.0f} facts/s)" if facts > 0 else "(kept)"

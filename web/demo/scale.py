@@ -116,7 +116,7 @@ def _accompany(staff: Staff, plan: Plan, rng: random.Random, t: datetime, quiet:
     """Leads one after another: each until their handover at their cohort's end, or until they withdraw."""
     term = staff.term_at(t)
     lead = staff.pick(term, rng, t + 60 * DAY)
-    if not plan.at(t, _assign(lead, "lead")):
+    if not _take_lead(plan, rng, lead, t):
         return
     while True:
         next_term = staff.terms[min(term.index + 1, len(staff.terms) - 1)]
@@ -137,13 +137,20 @@ def _accompany(staff: Staff, plan: Plan, rng: random.Random, t: datetime, quiet:
             t = stop + DAY * rng.uniform(7, 45)  # uncovered until the coordinator finds another lead
             term = staff.term_at(t)
             lead = staff.pick(term, rng, t + 60 * DAY)
-            if not plan.at(t, _assign(lead, "lead")):
+            if not _take_lead(plan, rng, lead, t):
                 return
             continue
         done = _handover(plan, rng, lead, incoming, planned_on, term.end, quiet)
         if done is None:
             return
         t, lead, term = done, incoming, next_term
+
+
+def _take_lead(plan: Plan, rng: random.Random, lead: Member, t: datetime) -> bool:
+    """``lead`` becomes the family's lead at ``t`` (a closure planned before then moves after it)."""
+    if plan.closes_at is not None and plan.closes_at <= t:
+        plan.closes_at = t + DAY * rng.uniform(10, 60)
+    return plan.at(t, _assign(lead, "lead"))
 
 
 def _assign(member: Member, role: str) -> Action:
