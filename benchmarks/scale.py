@@ -137,7 +137,7 @@ def main() -> None:
         rows = []
         for size in sizes:
             folder = where / f"families-{size}-years-{args.years:g}"
-            if folder.exists() and any(folder.glob("*.sqlite")):
+            if folder.exists() and any(folder.glob("*.sqlite3")):
                 facts, seconds = -1, 0.0
             else:
                 facts, seconds = generate(folder, size, args.years)
