@@ -17,6 +17,7 @@ from web.cli.backup import backup, restore
 from web.cli.case_file import case_file_command
 from web.cli.encrypt import encrypt_command, rotate_command
 from web.cli.erasure import erase_command, erase_volunteer_command
+from web.cli.scale import load_scale, tell
 from web.cli.seal import seal, verify_command
 from web.cli.types import RECORD_ID
 from web.cli.views import project, rebuild
@@ -118,10 +119,28 @@ def load_demo_with_progress(settings: Settings) -> None:
 
 
 @main.command()
+@click.option(
+    "--scale",
+    "families",
+    type=click.IntRange(1, 10_000_000),
+    help="改为生成这么多家庭的合成数据 / instead, generate this many families of synthetic data",
+)
+@click.option(
+    "--years",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 20),
+    help="合成数据覆盖的年数 / years the synthetic data covers",
+)
+@click.option("--seed", default=7, show_default=True, type=int, help="随机种子 / random seed (same seed, same data)")
 @click.pass_obj
-def demo(settings: Settings) -> None:
-    """向空存储载入示例故事 / Load the demo story into an empty store."""
-    load_demo_with_progress(settings)
+def demo(settings: Settings, families: int | None, years: float, seed: int) -> None:
+    """向空存储载入示例故事，或用 --scale 生成大量合成数据 / Load the demo story into an empty store, or with --scale
+    generate years of a programme of that many families (for load tests and benchmarks)."""
+    if families is None:
+        load_demo_with_progress(settings)
+        return
+    tell(load_scale(settings, families, years, seed))
 
 
 @main.command()
