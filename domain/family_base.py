@@ -102,12 +102,12 @@ class FamilyBase(_Aggregate):
         closed as changed."""
         if self.promises is None:
             return
-        now = {p.hex for p in promise_ids(visit_id, promised)}
+        now = {p.hex: text for p, text in zip(promise_ids(visit_id, promised), promised, strict=True)}
         for key, promise in self.promises.items():
             if promise.visit_id == visit_id and key not in now and promise.state is PromiseState.OPEN:
                 promise.state = PromiseState.CHANGED
-        for key in now:
-            kept = self.promises.setdefault(key, Promise(visit_id))
+        for key, text in now.items():
+            kept = self.promises.setdefault(key, Promise(visit_id, text))
             if kept.state is PromiseState.CHANGED:
                 kept.state = PromiseState.OPEN
 
@@ -178,7 +178,7 @@ class FamilyBase(_Aggregate):
         return fact
 
     def _open_promise(self, promise_id: UUID, clearance: Clearance) -> Fact:
-        """The visit of an open promise of this family. A promise of a visit the caller may not see is, to them,
+        """The visit of an open promise of this family (the promise itself: ``promises[promise_id.hex]``). A promise of a visit the caller may not see is, to them,
         not there; one of a retracted visit, or already kept, let go or changed, is not open."""
         promise = (self.promises or {}).get(promise_id.hex)
         if promise is None or not clearance.sees(compartment_of(promise.visit_id, self.facts, self.traces)):

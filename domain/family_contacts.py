@@ -11,7 +11,7 @@ from domain.compartments import EVERY_COMPARTMENT, Clearance
 from domain.errors import Problem
 from domain.facts import check_fields
 from domain.family_base import FamilyBase
-from domain.family_state import Fact
+from domain.family_state import Fact, Promise
 from domain.rules import FamilyClosed, NotAnAlumniContact, VolunteerNotOnFamily
 from domain.values import PromiseState
 from domain.volunteer import VolunteerStanding
@@ -73,6 +73,8 @@ class FamilyContacts(FamilyBase):
         TOPIC = "peiban.Family.PromiseKept"
         promise_id: UUID
         visit_id: UUID
+        #: the promise's words, as the visit recorded them
+        promise: str
         note: str
 
         def apply(self, family: FamilyBase) -> None:
@@ -83,6 +85,7 @@ class FamilyContacts(FamilyBase):
         TOPIC = "peiban.Family.PromiseLetGo"
         promise_id: UUID
         visit_id: UUID
+        promise: str
         reason: str
 
         def apply(self, family: FamilyBase) -> None:
@@ -128,16 +131,20 @@ class FamilyContacts(FamilyBase):
     ) -> UUID:
         """Record that an open promise made during a visit was kept (a note optional)."""
         draft, values = self._settling(entry, "promise_kept", fields)
-        visit_id = self._settled_visit(draft, promise_id, clearance)
-        return self._record(self.PromiseKept, draft, promise_id=promise_id, visit_id=visit_id, **values)
+        promise = self._settled(draft, promise_id, clearance)
+        return self._record(
+            self.PromiseKept, draft, promise_id=promise_id, visit_id=promise.visit_id, promise=promise.text, **values
+        )
 
     def let_promise_go(
         self, entry: Entry, *, promise_id: UUID, clearance: Clearance = EVERY_COMPARTMENT, **fields: object
     ) -> UUID:
         """Record that an open promise made during a visit is let go, and why."""
         draft, values = self._settling(entry, "promise_let_go", fields)
-        visit_id = self._settled_visit(draft, promise_id, clearance)
-        return self._record(self.PromiseLetGo, draft, promise_id=promise_id, visit_id=visit_id, **values)
+        promise = self._settled(draft, promise_id, clearance)
+        return self._record(
+            self.PromiseLetGo, draft, promise_id=promise_id, visit_id=promise.visit_id, promise=promise.text, **values
+        )
 
     def _settling(self, entry: Entry, kind: str, fields: dict[str, object]) -> tuple[Draft, dict[str, object]]:
         draft = self._draft(entry)
@@ -146,11 +153,10 @@ class FamilyContacts(FamilyBase):
         draft.done()
         return draft, values
 
-    def _settled_visit(self, draft: Draft, promise_id: UUID, clearance: Clearance) -> UUID:
-        """The visit of the open promise ``promise_id``; a promise is settled no earlier than it was made."""
+    def _settled(self, draft: Draft, promise_id: UUID, clearance: Clearance) -> Promise:
+        """The open promise ``promise_id``; a promise is settled no earlier than it was made."""
         visit = self._open_promise(promise_id, clearance)
         if visit.occurred_at is not None:
             draft.not_before(visit.occurred_at)
             draft.done()
-        promises = self.promises or {}
-        return promises[promise_id.hex].visit_id
+        return (self.promises or {})[promise_id.hex]

@@ -89,6 +89,7 @@ class Promise:
     """A promise made to the family during a visit (one of its ``follow_ups_promised``), and where it stands."""
 
     visit_id: UUID
+    text: str
     state: PromiseState = PromiseState.OPEN
 
 

@@ -22,6 +22,7 @@ from domain.kinds import EntryKind
 from projections.db import Row, Tx
 from projections.plain import from_iso, iso, local_day, moment
 from projections.timeline_compartments import visible
+from projections.timeline_promises import OpenPromise, open_promises
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Timeline:
     cohorts: dict[str, str] = field(default_factory=dict)
     #: whether entries follow the page read
     more: bool = False
+    #: the promises made during visits that are still open, however long ago (as the record stands now)
+    promises: list[OpenPromise] = field(default_factory=list)
 
     def contacts(self) -> list[Entry]:
         return [e for e in self.entries if e.is_contact]
@@ -287,8 +290,11 @@ def load_timeline(
         return None
     entries, more = _entries(tx, family_id, clearance, page)
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
-    names, cohorts = names_of(tx, _involved(entries, chapters, bridges))
-    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more)
+    promises = open_promises(tx, family_id, clearance)
+    names, cohorts = names_of(
+        tx, _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids}
+    )
+    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, promises)
 
 
 def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:

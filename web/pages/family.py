@@ -52,23 +52,25 @@ class Actions:
     open_handover: Any
     concerns: list[Pending]
     follow_ups: list[Pending]
+    promises: list[Pending]
     correctable: frozenset[str]
 
 
-def actions_for(caller: Caller, family_id: Any, entries: Any, bridges: Any) -> Actions:
+def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
     models: ReadModels = extension("peiban.read_models")
     with models["continuity"].reading() as tx:
         roster = [OnRoster(v, name, label(ROLES, role)) for v, name, role in family_roster(tx, str(family_id))]
-    concerns, follow_ups = pending(entries)
+    concerns, follow_ups = pending(timeline.entries, timeline.promises)
     return Actions(
         record=may(caller.role, Action.RECORD),
         message=may(caller.role, Action.MESSAGE),
         manage=may(caller.role, Action.MANAGE_FAMILY),
         correct=may(caller.role, Action.CORRECT),
         roster=roster,
-        open_handover=next((b for b in bridges if b.state == "planned"), None),
+        open_handover=next((b for b in timeline.bridges if b.state == "planned"), None),
         concerns=concerns,
         follow_ups=[f for f in follow_ups if f.kind == "scheduled"],
+        promises=[f for f in follow_ups if f.kind == "promised"],
         correctable=frozenset(CORRECTABLE),
     )
 
@@ -127,7 +129,7 @@ def family(family_id: Any) -> ResponseReturnValue:
         picture=timeline_picture(timeline, datetime.now(tz=UTC), zone()),
         chapters=chapters(timeline),
         bridges=[bridge_row(b) for b in timeline.bridges],
-        actions=actions_for(g.caller, family_id, timeline.entries, timeline.bridges),
+        actions=actions_for(g.caller, family_id, timeline),
         recorded=request.args.get("recorded", ""),
         warnings=warnings(caller, family_id),
     )
