@@ -22,6 +22,7 @@ from projections.read_models import ReadModels
 from projections.timeline import Timeline
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
+from web.api.common import author
 from web.i18n import _, zone
 from web.pages.entries import bridge_row, chapters
 from web.pages.family_actions import CORRECTABLE
@@ -54,6 +55,8 @@ class Actions:
     follow_ups: list[Pending]
     promises: list[Pending]
     correctable: frozenset[str]
+    #: whose entries the reader may correct (None: anyone's; a volunteer: their own)
+    author: str | None
 
 
 def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
@@ -72,6 +75,7 @@ def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
         follow_ups=[f for f in follow_ups if f.kind == "scheduled"],
         promises=[f for f in follow_ups if f.kind == "promised"],
         correctable=frozenset(CORRECTABLE),
+        author=author(),
     )
 
 
