@@ -178,8 +178,9 @@ class FamilyBase(_Aggregate):
         return fact
 
     def _open_promise(self, promise_id: UUID, clearance: Clearance) -> Fact:
-        """The visit of an open promise of this family (the promise itself: ``promises[promise_id.hex]``). A promise of a visit the caller may not see is, to them,
-        not there; one of a retracted visit, or already kept, let go or changed, is not open."""
+        """The visit of an open promise of this family (the promise: ``promises[promise_id.hex]``). A promise of
+        a visit the caller may not see is, to them, not there; one of a retracted visit, or already kept, let go
+        or changed, is not open."""
         promise = (self.promises or {}).get(promise_id.hex)
         if promise is None or not clearance.sees(compartment_of(promise.visit_id, self.facts, self.traces)):
             raise PromiseNotFound()
