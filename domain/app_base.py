@@ -120,13 +120,17 @@ class PeibanBase(EncryptedApplication):
         if not isinstance(aggregate, kind):
             raise NOT_FOUND[kind]()
         if isinstance(aggregate, Family) and aggregate.promises is None:
-            aggregate = self._from_first_fact(parsed)
+            refolded = self._from_first_fact(parsed)
+            assert isinstance(refolded, kind)
+            return refolded
         return aggregate
 
-    def _from_first_fact(self, family_id: UUID, version: int | None = None) -> Any:
+    def _from_first_fact(self, family_id: UUID, version: int | None = None) -> Family:
         """A family folded from its first fact, its snapshots left aside: one from before promises were kept
         cannot tell them (``Family.upcast_v2_v3``)."""
-        return project_aggregate(None, self.events.get(family_id, lte=version))
+        folded = project_aggregate(None, self.events.get(family_id, lte=version))
+        assert isinstance(folded, Family)
+        return folded
 
     def take_snapshot(
         self,

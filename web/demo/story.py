@@ -298,7 +298,7 @@ class Story:
         settled = _at(day + timedelta(days=7 + day.toordinal() % 5), 19)
         if settled >= stop - 2 * DAY:
             return
-        written = {"occurred_at": settled, "promise_id": promise}
+        written: dict[str, Any] = {"occurred_at": settled, "promise_id": promise}
         if day.toordinal() % 10 == 0:
             self.act(by, "let_promise_go", f, settled + 2 * HOUR, reason=d.PROMISE_LET_GO, **written)
         else:

@@ -76,6 +76,21 @@ def volunteer_with_promises(site: Site) -> tuple[UUID, UUID, UUID, int]:
     return family_id, mine, theirs, already
 
 
+def correct_own_visit(page: Page, mine: UUID, theirs: UUID) -> None:
+    """On the family page: their own visit offers a correction, the coordinator's does not; they amend their own."""
+    own_entry, others_entry = page.locator(f"#entry-{mine}"), page.locator(f"#entry-{theirs}")
+    expect(others_entry.get_by_role("link", name="更正")).to_have_count(0)
+    own_entry.get_by_role("link", name="更正").click()
+    page.get_by_label("修改：下面的字段应改为新的内容").check()
+    page.get_by_label("原因").fill("写错了书名")
+    page.get_by_label("经过").fill("一起读绘本《好饿的毛毛虫》，孩子很投入")
+    screenshot(page, "promises-correct-own-visit-phone")
+    page.get_by_role("button", name="记录更正").click()
+    expect(page.locator(f"#entry-{mine}")).to_contain_text("好饿的毛毛虫")
+    page.locator(f"#entry-{mine}").scroll_into_view_if_needed()
+    screenshot(page, "promises-family-after-phone")
+
+
 def test_a_volunteer_keeps_one_promise_lets_another_go_and_corrects_their_own_visit(
     own_site: Site, phone_page: Page, desktop_page: Page
 ) -> None:
@@ -121,18 +136,7 @@ def test_a_volunteer_keeps_one_promise_lets_another_go_and_corrects_their_own_vi
     # and the same form sent a second time (a double tap, a flaky connection) records nothing more
     again = page.request.post(sent_to, form=sent)
     assert again.ok and peiban.log_position() == position
-    # then their own visit offers a correction, the coordinator's does not
-    own_entry, others_entry = page.locator(f"#entry-{mine}"), page.locator(f"#entry-{theirs}")
-    expect(others_entry.get_by_role("link", name="更正")).to_have_count(0)
-    own_entry.get_by_role("link", name="更正").click()
-    page.get_by_label("修改：下面的字段应改为新的内容").check()
-    page.get_by_label("原因").fill("写错了书名")
-    page.get_by_label("经过").fill("一起读绘本《好饿的毛毛虫》，孩子很投入")
-    screenshot(page, "promises-correct-own-visit-phone")
-    page.get_by_role("button", name="记录更正").click()
-    expect(page.locator(f"#entry-{mine}")).to_contain_text("好饿的毛毛虫")
-    page.locator(f"#entry-{mine}").scroll_into_view_if_needed()
-    screenshot(page, "promises-family-after-phone")
+    correct_own_visit(page, mine, theirs)
     # and on a desk, the same record: nothing left to keep, what was kept and let go on the timeline
     desk = desktop_page
     sign_in(desk, site.base_url, ACCOUNT, PASSWORD)
