@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Required, TypedDict, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, ProjectorFunction, project_aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
@@ -115,7 +115,34 @@ class PeibanBase(EncryptedApplication):
             raise NOT_FOUND[kind]() from None
         if not isinstance(aggregate, kind):
             raise NOT_FOUND[kind]()
+        if isinstance(aggregate, Family) and aggregate.promises is None:
+            refolded = self._from_first_fact(parsed)
+            assert isinstance(refolded, kind)
+            return refolded
         return aggregate
+
+    def _from_first_fact(self, family_id: UUID, version: int | None = None) -> Family:
+        """A family folded from its first fact, its snapshots left aside: one from before promises were kept
+        cannot tell them (``Family.upcast_v2_v3``)."""
+        folded = project_aggregate(None, self.events.get(family_id, lte=version))
+        assert isinstance(folded, Family)
+        return folded
+
+    def take_snapshot(
+        self,
+        aggregate_id: Any,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        """A family restored from a snapshot older than promises is snapshotted as folded afresh, so that the
+        next process finds its promises kept."""
+        found = self.repository.get(aggregate_id, version=version, projector_func=projector_func)
+        if self.snapshots is None or not isinstance(found, Family):
+            super().take_snapshot(aggregate_id, version, projector_func)
+            return
+        if found.promises is None:
+            found = self._from_first_fact(found.id, version)
+        self.snapshots.put([Family.Snapshot.take(found)])
 
     def refuse_erased(self, record_id: UUID, kind: type[PeibanAggregate] = Family) -> None:
         """Raise ``FamilyErased`` (``VolunteerErased``…) if ``record_id``'s key was destroyed: an erased record is

@@ -147,14 +147,18 @@ class RecordCommands(PeibanBase):
         changes: Mapping[str, object],
         reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
+        author: str | None = None,
         **recording: Unpack[Recording],
     ) -> UUID:
-        """Amend descriptive fields of a recorded fact; returns the amendment's id."""
+        """Amend descriptive fields of a recorded fact; returns the amendment's id. With an ``author``, only a fact
+        they recorded themselves."""
         target = require_id(target_event_id, "target_event_id")
         return self._on_family(
             family_id,
             recording,
-            lambda f, e: f.amend(e, target_event_id=target, changes=changes, reason=reason, clearance=clearance),
+            lambda f, e: f.amend(
+                e, target_event_id=target, changes=changes, reason=reason, clearance=clearance, author=author
+            ),
         )
 
     def retract_fact(
@@ -164,12 +168,50 @@ class RecordCommands(PeibanBase):
         target_event_id: UUID,
         reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
+        author: str | None = None,
         **recording: Unpack[Recording],
     ) -> UUID:
-        """Retract a recorded fact, which stays visible to auditors; returns the retraction's id."""
+        """Retract a recorded fact, which stays visible to auditors; returns the retraction's id. With an
+        ``author``, only a fact they recorded themselves."""
         target = require_id(target_event_id, "target_event_id")
         return self._on_family(
             family_id,
             recording,
-            lambda f, e: f.retract(e, target_event_id=target, reason=reason, clearance=clearance),
+            lambda f, e: f.retract(e, target_event_id=target, reason=reason, clearance=clearance, author=author),
+        )
+
+    def keep_promise(
+        self,
+        family_id: UUID,
+        *,
+        promise_id: UUID,
+        clearance: Clearance = EVERY_COMPARTMENT,
+        recorded_by: Actor,
+        occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
+        **fields: object,
+    ) -> UUID:
+        """Record that an open promise made during a visit was kept; returns the fact's id."""
+        pid = require_id(promise_id, "promise_id")
+        recording = Recording(recorded_by=recorded_by, occurred_at=occurred_at, command_id=command_id)
+        return self._on_family(
+            family_id, recording, lambda f, e: f.keep_promise(e, promise_id=pid, clearance=clearance, **fields)
+        )
+
+    def let_promise_go(
+        self,
+        family_id: UUID,
+        *,
+        promise_id: UUID,
+        clearance: Clearance = EVERY_COMPARTMENT,
+        recorded_by: Actor,
+        occurred_at: datetime | None = None,
+        command_id: CommandId | None = None,
+        **fields: object,
+    ) -> UUID:
+        """Record that an open promise made during a visit is let go, with the reason; returns the fact's id."""
+        pid = require_id(promise_id, "promise_id")
+        recording = Recording(recorded_by=recorded_by, occurred_at=occurred_at, command_id=command_id)
+        return self._on_family(
+            family_id, recording, lambda f, e: f.let_promise_go(e, promise_id=pid, clearance=clearance, **fields)
         )

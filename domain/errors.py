@@ -109,10 +109,22 @@ class FactNotFound(NotFound):
     code = "fact_not_found"
 
 
+class PromiseNotFound(NotFound):
+    """No open or closed promise of a visit of the family has this id (or the caller may not see its visit)."""
+
+    code = "promise_not_found"
+
+
 class RuleBroken(DomainError):
     """The command is well formed but breaks one of the domain's rules."""
 
     code = "rule_broken"
+
+
+class NotYourEntry(RuleBroken):
+    """The caller may correct only the entries they recorded themselves (a volunteer); answered 403."""
+
+    code = "not_your_entry"
 
 
 class Conflict(RuleBroken):

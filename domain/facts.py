@@ -173,10 +173,26 @@ FOLLOW_UP = FactSpec(
 #: A concern's resolution and a follow-up's completion: recorded once, never amended.
 RESOLUTION = FactSpec("resolution", (_text("resolution", N_("How it was resolved"), amendable=False),))
 FOLLOW_UP_DONE = FactSpec("follow_up_done", (_text("note", N_("Note"), required=False, amendable=False),))
+#: A promise made during a visit, kept or let go: recorded once, never amended.
+PROMISE_KEPT = FactSpec("promise_kept", (_text("note", N_("Note"), required=False, amendable=False),))
+PROMISE_LET_GO = FactSpec("promise_let_go", (_text("reason", N_("Why it is let go"), amendable=False),))
 
 #: Every kind of record fact, by the domain's name for it.
 SPECS: Mapping[str, FactSpec] = MappingProxyType(
-    {s.kind: s for s in (VISIT, MESSAGE, CONCERN, REFERRAL, FOLLOW_UP, RESOLUTION, FOLLOW_UP_DONE)}
+    {
+        s.kind: s
+        for s in (
+            VISIT,
+            MESSAGE,
+            CONCERN,
+            REFERRAL,
+            FOLLOW_UP,
+            RESOLUTION,
+            FOLLOW_UP_DONE,
+            PROMISE_KEPT,
+            PROMISE_LET_GO,
+        )
+    }
 )
 #: The fields of each kind by name (what the aggregate asks when it refuses unknown fields).
 FIELDS: Mapping[str, Mapping[str, FieldSpec]] = MappingProxyType(

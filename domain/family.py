@@ -64,12 +64,19 @@ class Family(
         TOPIC = "peiban.Family.Snapshot"
 
     #: 2: facts keep their service line and what they follow from, and traces are kept (see domain.compartments)
-    class_version = 2
+    #: 3: the promises made during visits are kept (see ``FamilyContacts.PromiseKept``)
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot from before compartments were folded: what it cannot tell is taken as sensitive."""
         state["traces"] = None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot from before promises were kept cannot tell them: the application folds such a family from
+        its first fact (``PeibanBase._get``)."""
+        state["promises"] = None
 
     def __init__(
         self,
@@ -103,6 +110,7 @@ class Family(
         self.traces = {}
         self.open_concerns = []
         self.open_follow_ups = []
+        self.promises = {}
 
     # ---- commands ------------------------------------------------------------
 
@@ -132,6 +140,7 @@ class Family(
         )
 
     def noted(self, fact: PeibanAggregate.Event) -> None:
-        """Also keep every fact that cannot be corrected, so that naming one is told apart from a missing fact."""
+        """Also keep every fact that cannot be corrected, so that naming one is told apart from a missing fact;
+        and who recorded each fact (volunteers correct only their own)."""
         super().noted(fact)
-        self.facts.setdefault(fact.event_id.hex, Fact(FIXED, folded=True))
+        self.facts.setdefault(fact.event_id.hex, Fact(FIXED, folded=True)).recorded_by = fact.recorded_by

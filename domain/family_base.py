@@ -7,19 +7,20 @@ aggregate: it registers every mixin's facts under their stored topics (``peiban.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from domain.aggregate import Draft, Entry, derived_fact_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance, compartment_of
-from domain.errors import FactNotFound, HandoverNotFound, Problem
+from domain.errors import FactNotFound, HandoverNotFound, NotYourEntry, Problem, PromiseNotFound
 from domain.facts import FIELDS
-from domain.family_state import Fact, Handover, Roster
-from domain.rules import FactAlreadyRetracted, FactNotCorrectable
-from domain.values import Circumstance, ConsentScope, FamilyStatus, HouseholdMember
+from domain.family_state import Fact, Handover, Promise, Roster
+from domain.rules import FactAlreadyRetracted, FactNotCorrectable, PromiseNotOpen
+from domain.values import Circumstance, ConsentScope, FamilyStatus, HouseholdMember, PromiseState
 
 if TYPE_CHECKING:  # the mixins are the aggregate's parts: typed as one, built as plain classes
     from domain.aggregate import Draft, Entry
@@ -32,6 +33,19 @@ FIXED = "fixed"
 #: The kinds of fact that are contacts with the family.
 CONTACTS = frozenset({"visit", "message"})
 BEFORE_LAST_CONTACT = Problem("before_contact")
+
+
+def promise_ids(visit_id: UUID, promised: Sequence[str]) -> list[UUID]:
+    """The id of each promise of a visit, derived (uuid5) from the visit's id, the promise's words and how many
+    promises with the same words come before it in the visit. Old visits' promises get ids without anything
+    rewritten; an amendment that keeps a promise's words keeps its id (and where it stands), even when a
+    promise before it is struck out; one whose words change is a new promise, the old one closed as changed."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for text in promised:
+        ids.append(uuid5(visit_id, f"promise:{seen[text]}:{text}"))
+        seen[text] += 1
+    return ids
 
 
 class FamilyBase(_Aggregate):
@@ -54,6 +68,8 @@ class FamilyBase(_Aggregate):
     traces: dict[str, UUID] | None
     open_concerns: list[UUID]
     open_follow_ups: list[UUID]
+    #: every promise made during a visit, by id hex (None: restored from a snapshot older than promises)
+    promises: dict[str, Promise] | None
 
     # ---- queries the rules and the application use -------------------------------
 
@@ -79,6 +95,25 @@ class FamilyBase(_Aggregate):
         """Keep which fact a resolution, completion or correction points at: it shares that fact's compartment."""
         if self.traces is not None:
             self.traces[event_id.hex] = target
+
+    def promised(self, visit_id: UUID, promised: Sequence[str]) -> None:
+        """Keep a visit's promises as it is logged, or as an amendment words them again: a promise still worded
+        keeps where it stands (one changed away and worded again is open again); one no longer worded is
+        closed as changed."""
+        if self.promises is None:
+            return
+        now = {p.hex: text for p, text in zip(promise_ids(visit_id, promised), promised, strict=True)}
+        for key, promise in self.promises.items():
+            if promise.visit_id == visit_id and key not in now and promise.state is PromiseState.OPEN:
+                promise.state = PromiseState.CHANGED
+        for key, text in now.items():
+            kept = self.promises.setdefault(key, Promise(visit_id, text))
+            if kept.state is PromiseState.CHANGED:
+                kept.state = PromiseState.OPEN
+
+    def settle_promise(self, promise_id: UUID, state: PromiseState) -> None:
+        if self.promises is not None:
+            self.promises[promise_id.hex].state = state
 
     def volunteers_involved(self) -> set[UUID]:
         """Everyone the family has ever had: assigned, in a handover, or alumni."""
@@ -141,6 +176,27 @@ class FamilyBase(_Aggregate):
         if fact.retracted:
             raise FactAlreadyRetracted()
         return fact
+
+    def _open_promise(self, promise_id: UUID, clearance: Clearance) -> Fact:
+        """The visit of an open promise of this family (the promise: ``promises[promise_id.hex]``). A promise of
+        a visit the caller may not see is, to them, not there; one of a retracted visit, or already kept, let go
+        or changed, is not open."""
+        promise = (self.promises or {}).get(promise_id.hex)
+        if promise is None or not clearance.sees(compartment_of(promise.visit_id, self.facts, self.traces)):
+            raise PromiseNotFound()
+        visit = self.facts[promise.visit_id.hex]
+        if visit.retracted:
+            raise FactAlreadyRetracted()
+        if promise.state is not PromiseState.OPEN:
+            raise PromiseNotOpen(state=promise.state)
+        return visit
+
+    @staticmethod
+    def _authored(fact: Fact, author: str | None) -> None:
+        """With an ``author``, only a fact they recorded themselves may be corrected (volunteers correct their own
+        entries). A fact kept before authors were is nobody's own."""
+        if author is not None and fact.recorded_by != author:
+            raise NotYourEntry()
 
     def _derived_fact(self, event_id: UUID) -> bool:
         """Whether ``event_id`` is the derived id of one of this family's facts stored before facts recorded

@@ -29,6 +29,8 @@ class FamilyCorrections(FamilyBase):
             if "service_line" in self.changes:  # an amendment may move a fact into a compartment, or out of one
                 line = self.changes["service_line"]
                 family.facts[self.target_event_id.hex].service_line = ServiceLine(line) if line else None
+            if "follow_ups_promised" in self.changes:
+                family.promised(self.target_event_id, self.changes["follow_ups_promised"])
 
     class FactRetracted(Event):
         TOPIC = "peiban.Family.FactRetracted"
@@ -53,21 +55,32 @@ class FamilyCorrections(FamilyBase):
         changes: Mapping[str, object],
         reason: str,
         clearance: Clearance = EVERY_COMPARTMENT,
+        author: str | None = None,
     ) -> UUID:
-        """Amend descriptive fields of a recorded fact; the original stays visible."""
+        """Amend descriptive fields of a recorded fact; the original stays visible. With an ``author``, only a
+        fact they recorded (a volunteer's own entry). Promises the amendment words differently are closed as
+        changed, and those it adds are open (see ``domain.family_base.promise_ids``)."""
         draft = Draft(entry.as_recorded())
         why = draft.text("reason", reason)
         fact = self._live_fact(target_event_id, clearance=clearance)
+        self._authored(fact, author)
         checked = check_changes(draft, fact.kind, changes)
         draft.done()
         return self._record(self.FactAmended, draft, target_event_id=target_event_id, changes=checked, reason=why)
 
     def retract(
-        self, entry: Entry, *, target_event_id: UUID, reason: str, clearance: Clearance = EVERY_COMPARTMENT
+        self,
+        entry: Entry,
+        *,
+        target_event_id: UUID,
+        reason: str,
+        clearance: Clearance = EVERY_COMPARTMENT,
+        author: str | None = None,
     ) -> UUID:
-        """Retract a recorded fact; it stays visible to auditors, marked as retracted."""
+        """Retract a recorded fact; it stays visible to auditors, marked as retracted (a visit's promises with
+        it). With an ``author``, only a fact they recorded."""
         draft = Draft(entry.as_recorded())
         why = draft.text("reason", reason)
         draft.done()
-        self._live_fact(target_event_id, clearance=clearance)
+        self._authored(self._live_fact(target_event_id, clearance=clearance), author)
         return self._record(self.FactRetracted, draft, target_event_id=target_event_id, reason=why)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.values import HandoverState, Role, ServiceLine
+from domain.values import HandoverState, PromiseState, Role, ServiceLine
 
 
 @dataclass
@@ -80,6 +80,17 @@ class Fact:
     #: for visits and messages: when the contact happened and with whom (None: kept before these were)
     occurred_at: datetime | None = None
     volunteers: list[UUID] | None = None
+    #: who recorded it (None: kept before authors were, in a snapshot older than that)
+    recorded_by: str | None = None
+
+
+@dataclass
+class Promise:
+    """A promise made to the family during a visit (one of its ``follow_ups_promised``), and where it stands."""
+
+    visit_id: UUID
+    text: str
+    state: PromiseState = PromiseState.OPEN
 
 
 @dataclass

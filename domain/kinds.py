@@ -32,6 +32,8 @@ class EntryKind(StrEnum):
     REFERRAL = "referral"
     FOLLOW_UP_SCHEDULED = "follow_up_scheduled"
     FOLLOW_UP_DONE = "follow_up_done"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_LET_GO = "promise_let_go"
 
     @property
     def is_contact(self) -> bool:

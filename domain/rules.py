@@ -87,6 +87,12 @@ class FollowUpAlreadyDone(RuleBroken):
     code = "follow_up_already_done"
 
 
+class PromiseNotOpen(RuleBroken):
+    """Params: ``state`` (a ``PromiseState``: kept, let go, or changed by an amendment of its visit)."""
+
+    code = "promise_not_open"
+
+
 class CohortClosed(RuleBroken):
     code = "cohort_closed"
 

@@ -74,6 +74,7 @@ ENUMS: tuple[type[Enum], ...] = (
     values.VolunteerStatus,
     values.HandoverState,
     values.FamilyStatus,
+    values.PromiseState,
 )
 
 DATACLASSES: tuple[type[Any], ...] = (
@@ -84,6 +85,7 @@ DATACLASSES: tuple[type[Any], ...] = (
     family_state.AlumniContact,
     family_state.Fact,
     family_state.Roster,
+    family_state.Promise,
 )
 
 

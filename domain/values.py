@@ -142,6 +142,16 @@ class HandoverState(Enum):
     CANCELLED = "cancelled"
 
 
+class PromiseState(Enum):
+    """Where a promise made to a family during a visit stands: open until someone records it kept or let go;
+    ``changed`` when an amendment of the visit took its words away."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    LET_GO = "let_go"
+    CHANGED = "changed"
+
+
 class FamilyStatus(Enum):
     OPEN = "open"
     CLOSED = "closed"

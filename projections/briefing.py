@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.kinds import EntryKind
 from projections.timeline import Entry, Timeline
+from projections.timeline_promises import OpenPromise
 
 RECENT_VISITS = 3
 
@@ -82,7 +83,9 @@ def _profile(timeline: Timeline) -> dict[str, Any]:
     return profile
 
 
-def pending(entries: list[Entry]) -> tuple[list[Pending], list[Pending]]:
+def pending(entries: list[Entry], promises: list[OpenPromise]) -> tuple[list[Pending], list[Pending]]:
+    """The open concerns; and the follow-ups scheduled and not done, then every promise still open (however many
+    visits ago it was made: a promise stays until someone records it kept or let go)."""
     live = [e for e in entries if not e.retracted]
     resolved = {str(e.data.get("concern_id")) for e in live if e.kind == EntryKind.CONCERN_RESOLVED}
     done = {str(e.data.get("follow_up_id")) for e in live if e.kind == EntryKind.FOLLOW_UP_DONE}
@@ -96,12 +99,7 @@ def pending(entries: list[Entry]) -> tuple[list[Pending], list[Pending]]:
         for e in live
         if e.kind == EntryKind.FOLLOW_UP_SCHEDULED and e.event_id not in done
     ]
-    visits = [e for e in live if e.kind == EntryKind.VISIT][-RECENT_VISITS:]
-    promised = [
-        Pending(f"{v.event_id}:{i}", "promised", str(text), v.occurred_at)
-        for v in visits
-        for i, text in enumerate(v.data.get("follow_ups_promised") or [])
-    ]
+    promised = [Pending(p.promise_id, "promised", p.text, p.promised_at) for p in promises]
     return concerns, follow_ups + promised
 
 
@@ -134,7 +132,7 @@ def build_briefing(timeline: Timeline, *, now: datetime) -> Briefing:
     ]
     good = [v for v in visits if v.data.get("wellbeing") in ("good", "steady", None)]
     what_works = Counter(a for v in good for a in v.data.get("activities") or []).most_common(8)
-    concerns, follow_ups = pending(timeline.entries)
+    concerns, follow_ups = pending(timeline.entries, timeline.promises)
     contacts = timeline.contacts()
     last = max((e.occurred_at for e in contacts), default=None)
     due = [date.fromisoformat(f.due_on) for f in follow_ups if f.due_on]

@@ -22,6 +22,7 @@ from domain.kinds import EntryKind
 from projections.db import Row, Tx
 from projections.plain import from_iso, iso, local_day, moment
 from projections.timeline_compartments import visible
+from projections.timeline_promises import OpenPromise, open_promises
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ class Timeline:
     more: bool = False
     #: cohort name -> the day the cohort is expected to end (for the picture's edges of time)
     cohort_ends: dict[str, date] = field(default_factory=dict)
+    #: the promises made during visits that are still open, however long ago (as the record stands now)
+    promises: list[OpenPromise] = field(default_factory=list)
 
     def contacts(self) -> list[Entry]:
         return [e for e in self.entries if e.is_contact]
@@ -302,10 +305,11 @@ def load_timeline(
         return None
     entries, more = _entries(tx, family_id, clearance, page)
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
-    involved = _involved(entries, chapters, bridges)
+    promises = open_promises(tx, family_id, clearance)
+    involved = _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids}
     names, cohorts = names_of(tx, involved)
     ends = cohort_ends_of(tx, involved)
-    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, ends)
+    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, ends, promises)
 
 
 def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:

@@ -24,9 +24,13 @@ FOLLOWS: Mapping[EntryKind, str] = {
     EntryKind.REFERRAL: "concern_id",
     EntryKind.FOLLOW_UP_SCHEDULED: "concern_id",
     EntryKind.FOLLOW_UP_DONE: "follow_up_id",
+    EntryKind.PROMISE_KEPT: "visit_id",
+    EntryKind.PROMISE_LET_GO: "visit_id",
 }
 #: Entries that trace the fact they point at (it is resolved or done) rather than follow from it.
-TRACES = frozenset({EntryKind.CONCERN_RESOLVED, EntryKind.FOLLOW_UP_DONE})
+TRACES = frozenset(
+    {EntryKind.CONCERN_RESOLVED, EntryKind.FOLLOW_UP_DONE, EntryKind.PROMISE_KEPT, EntryKind.PROMISE_LET_GO}
+)
 
 
 @dataclass(frozen=True)

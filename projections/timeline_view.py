@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from domain.cohort import Cohort
 from domain.family import Family
 from domain.kinds import EntryKind
-from domain.values import ServiceLine
+from domain.values import PromiseState, ServiceLine
 from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
@@ -25,6 +25,7 @@ from projections.erasure import ERASED_VOLUNTEER, forget_actors
 from projections.plain import fact_fields, fact_json, from_iso, iso
 from projections.timeline_chapters import TURNING, Placed, fold_chapters, turn
 from projections.timeline_compartments import FOLLOWS, Link, compartment, stored
+from projections.timeline_promises import PROMISES_TABLE, fold_promised, settle
 
 #: The kind of each family fact, as timelines and the API name it.
 KINDS: Mapping[type[Any], EntryKind] = {
@@ -48,10 +49,21 @@ KINDS: Mapping[type[Any], EntryKind] = {
     Family.ReferralMade: EntryKind.REFERRAL,
     Family.FollowUpScheduled: EntryKind.FOLLOW_UP_SCHEDULED,
     Family.FollowUpDone: EntryKind.FOLLOW_UP_DONE,
+    Family.PromiseKept: EntryKind.PROMISE_KEPT,
+    Family.PromiseLetGo: EntryKind.PROMISE_LET_GO,
 }
+#: Where a promise made during a visit stands, once the fact that settles it arrives.
+SETTLES = {EntryKind.PROMISE_KEPT: PromiseState.KEPT, EntryKind.PROMISE_LET_GO: PromiseState.LET_GO}
 
 #: The tables of one family's record (dropped when the family is erased).
-FAMILY_TABLES = ("timeline_entry", "timeline_correction", "timeline_chapter", "timeline_bridge", "timeline_family")
+FAMILY_TABLES = (
+    "timeline_entry",
+    "timeline_correction",
+    "timeline_chapter",
+    "timeline_bridge",
+    "timeline_family",
+    "timeline_promise",
+)
 
 
 def _volunteers(event: Any) -> str:
@@ -82,7 +94,8 @@ def _find(tx: Tx, family_id: str) -> Any:
 class TimelineView(View):
     name = "timeline"
     #: 2: compartments, chapters, bridges and amendments folded into rows as facts arrive
-    version = 2
+    #: 3: the promises made during visits, and where each stands
+    version = 3
     tables: ClassVar[Mapping[str, str]] = {
         "timeline_entry": (
             "CREATE TABLE IF NOT EXISTS timeline_entry ("
@@ -118,6 +131,7 @@ class TimelineView(View):
             " no_joint_visit_reason TEXT NOT NULL);"
             "CREATE INDEX IF NOT EXISTS timeline_bridge_family ON timeline_bridge (family_id)"
         ),
+        "timeline_promise": PROMISES_TABLE,
         "timeline_family": (
             "CREATE TABLE IF NOT EXISTS timeline_family ("
             " family_id TEXT PRIMARY KEY, display_name TEXT NOT NULL, named_at TEXT NOT NULL,"
@@ -186,6 +200,10 @@ class TimelineView(View):
             self._refold_chapters(tx, family_id)
         self._handover(tx, kind, event)
         self._name(tx, kind, event)
+        if kind == EntryKind.VISIT:
+            fold_promised(tx, family_id, key, event.follow_ups_promised)
+        elif kind in SETTLES:
+            settle(tx, str(event.promise_id), SETTLES[kind])
 
     def _chapter(self, tx: Tx, family_id: str, fact: Placed) -> int | None:
         """The chapter a new fact falls in, opening one if it turns the family's story (None: the family's
@@ -335,6 +353,8 @@ class TimelineView(View):
             return
         data = json.dumps({**json.loads(row[0]), **changes}, ensure_ascii=False, separators=(",", ":"))
         tx.execute("UPDATE timeline_entry SET data = ? WHERE event_id = ?", [data, target])
+        if "follow_ups_promised" in changes:
+            fold_promised(tx, family_id, target, list(changes["follow_ups_promised"]))
         if "service_line" in changes:  # the fact moves into a compartment or out of one, with what follows from it
             line = changes["service_line"]
             tx.execute("UPDATE timeline_entry SET service_line = ? WHERE event_id = ?", [line or None, target])

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 from domain import DomainError, InvalidInput, Problem
-from domain.values import HandoverState, VolunteerStatus
+from domain.values import HandoverState, PromiseState, VolunteerStatus
 from domain.volunteer import VolunteerAction
 from web.i18n import LANGUAGES, N_, NP_, catalogue
 
@@ -49,6 +49,9 @@ ERRORS: dict[str, Wording] = {
     "cohort_not_found": N_("Cohort not found"),
     "handover_not_found": N_("This family has no such handover"),
     "fact_not_found": N_("This family has no such record"),
+    "promise_not_found": N_("This family has no such promise"),
+    "not_your_entry": N_("You may correct only the entries you recorded yourself"),
+    "promise_not_open": N_("This promise is no longer open (%(state)s)"),
     "account_not_found": N_("Account not found"),
     "conflict": N_("The record was changed by someone else at the same time; please retry"),
     "erasure_unavailable": N_("The store is not encrypted: nothing can be erased (run `peiban encrypt` first)"),
@@ -156,6 +159,12 @@ LABELS: dict[type[Enum], Mapping[Enum, str]] = {
         VolunteerStatus.ACTIVE: N_("active"),
         VolunteerStatus.DEPARTING: N_("departing"),
         VolunteerStatus.DEPARTED: N_("departed"),
+    },
+    PromiseState: {
+        PromiseState.OPEN: N_("open"),
+        PromiseState.KEPT: N_("kept"),
+        PromiseState.LET_GO: N_("let go"),
+        PromiseState.CHANGED: N_("changed by an amendment of its visit"),
     },
     HandoverState: {
         HandoverState.PLANNED: N_("planned"),

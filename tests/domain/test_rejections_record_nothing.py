@@ -18,9 +18,12 @@ from domain.errors import (
     FamilyNotFound,
     HandoverNotFound,
     NotFound,
+    NotYourEntry,
+    PromiseNotFound,
     RuleBroken,
     VolunteerNotFound,
 )
+from domain.family_base import promise_ids
 from tests.builders import Scene, StepClock, family_profile, memory_app, message, scene, visit
 from tests.domain.story import complete_handover, joint_visit, plan_handover, volunteer_with_status
 
@@ -246,6 +249,54 @@ def completing_a_follow_up_twice(s: Scene) -> Command:
     return lambda: s.app.complete_follow_up(s.fid, follow_up_id=follow_up, recorded_by=Actor("sw"))
 
 
+def a_promise(s: Scene) -> tuple[object, object]:
+    """A visit with one promise: the visit's id and the promise's."""
+    visit_id = s.app.log_visit(
+        s.fid, volunteer_ids=[s.lead], recorded_by=Actor("v1"), **visit(follow_ups_promised=["下次带绘本"])
+    )
+    return visit_id, promise_ids(visit_id, ["下次带绘本"])[0]
+
+
+@case(rules.PromiseNotOpen)
+def keeping_a_promise_already_let_go(s: Scene) -> Command:
+    _visit, promise = a_promise(s)
+    s.app.let_promise_go(s.fid, promise_id=promise, reason="孩子不再需要", recorded_by=Actor("v1"))
+    return lambda: s.app.keep_promise(s.fid, promise_id=promise, recorded_by=Actor("v1"))
+
+
+@case(rules.FactAlreadyRetracted)
+def keeping_a_promise_of_a_retracted_visit(s: Scene) -> Command:
+    visit_id, promise = a_promise(s)
+    s.app.retract_fact(s.fid, target_event_id=visit_id, reason="记错了家庭", recorded_by=Actor("coord"))
+    return lambda: s.app.keep_promise(s.fid, promise_id=promise, recorded_by=Actor("v1"))
+
+
+@case(PromiseNotFound)
+def keeping_a_promise_nobody_made(s: Scene) -> Command:
+    a_promise(s)
+    return lambda: s.app.keep_promise(s.fid, promise_id=uuid4(), recorded_by=Actor("v1"))
+
+
+@case(InvalidInput)
+def letting_a_promise_go_without_a_reason(s: Scene) -> Command:
+    _visit, promise = a_promise(s)
+    return lambda: s.app.let_promise_go(s.fid, promise_id=promise, reason=" ", recorded_by=Actor("v1"))
+
+
+@case(InvalidInput)
+def keeping_a_promise_before_it_was_made(s: Scene) -> Command:
+    _visit, promise = a_promise(s)
+    return lambda: s.app.keep_promise(
+        s.fid, promise_id=promise, occurred_at=s.clock.now - timedelta(days=30), recorded_by=Actor("v1")
+    )
+
+
+@case(NotYourEntry)
+def correcting_someone_elses_entry(s: Scene) -> Command:
+    visit_id = s.app.log_visit(s.fid, volunteer_ids=[s.lead], recorded_by=Actor("coord"), **visit())
+    return lambda: s.app.retract_fact(s.fid, target_event_id=visit_id, reason="r", recorded_by=Actor("v1"), author="v1")
+
+
 @case(rules.CohortClosed)
 def registering_in_a_closed_cohort(s: Scene) -> Command:
     s.app.close_cohort(s.cohort, recorded_by=Actor("coord"))
@@ -292,7 +343,14 @@ def test_the_table_covers_every_rule_and_every_kind_of_not_found() -> None:
     assert all(issubclass(cls, RuleBroken) for cls in defined_in_rules)
     covered = {r.error for r in REJECTIONS}
     assert defined_in_rules <= covered
-    assert {FamilyNotFound, VolunteerNotFound, CohortNotFound, HandoverNotFound, FactNotFound} <= covered
+    assert {
+        FamilyNotFound,
+        VolunteerNotFound,
+        CohortNotFound,
+        HandoverNotFound,
+        FactNotFound,
+        PromiseNotFound,
+    } <= covered
     assert all(issubclass(e, (InvalidInput, NotFound, RuleBroken)) for e in covered)
 
 

@@ -25,7 +25,7 @@ class Action(Enum):
     MANAGE_FAMILY = "family.manage"  # enrol, profile, consent, close, reopen, assign, handovers
     RECORD = "family.record"  # visits, concerns, referrals, follow-ups
     MESSAGE = "family.message"  # messages with the family
-    CORRECT = "family.correct"  # amend or retract a fact
+    CORRECT = "family.correct"  # amend or retract a fact (a volunteer: only one they recorded, see OWN_ENTRIES)
     READ_DASHBOARD = "dashboard.read"
     READ_REPORTS = "reports.read"
     READ_CASELOAD = "caseload.read"
@@ -86,6 +86,7 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.READ_FAMILY: S.OWN,
         A.RECORD: S.OWN,
         A.MESSAGE: S.ALUMNI,
+        A.CORRECT: S.OWN,  # their own entries only: OWN_ENTRIES
         A.READ_CASELOAD: S.SELF,
     },
     U: {
@@ -102,6 +103,16 @@ POLICY: dict[AccountRole, dict[Action, Scope]] = {
         A.EXPORT_CASE_FILE: S.ALL,
     },
 }
+
+
+#: Roles that correct only the entries they recorded themselves (the family aggregate decides, given the author:
+#: another's entry answers 403, whatever spelling of its id is sent).
+OWN_ENTRIES = frozenset({V})
+
+
+def corrects_only_own(role: AccountRole) -> bool:
+    """Whether ``role`` may correct only the entries its account recorded."""
+    return role in OWN_ENTRIES
 
 
 def scope_of(role: AccountRole, action: Action) -> Scope | None:

@@ -38,7 +38,12 @@ class VisitNoteOut(ma.Schema):
 
 
 class PendingOut(ma.Schema):
-    event_id = ma.fields.String()
+    event_id = ma.fields.String(
+        metadata={
+            "description": "事实编号；承诺则为承诺编号（…/promises/{id}/kept 或 let-go）/ the fact's id; for a promise,"
+            " the promise's id (…/promises/{id}/kept or let-go)"
+        }
+    )
     kind = ma.fields.String(metadata={"description": "关注等级，或 scheduled / promised / concern level, or …"})
     text = ma.fields.String()
     since = ma.fields.AwareDateTime()

@@ -17,6 +17,7 @@ from domain import Actor, Peiban
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
 from projections.read_models import ReadModels
 from web.access.guard import cleared_for_sensitive
+from web.access.policy import corrects_only_own
 from web.access.refusals import Refused, refuse
 from web.api.body import StrictParser
 from web.schemas.fields import Strict, Whole
@@ -50,6 +51,12 @@ def forbidden() -> NoReturn:
 def clearance() -> Clearance:
     """The compartments the caller may see: every command that names an earlier fact is given it."""
     return EVERY_COMPARTMENT if cleared_for_sensitive() else NO_COMPARTMENT
+
+
+def author() -> str | None:
+    """Whose entries the caller may correct: only their own (a volunteer: ``policy.OWN_ENTRIES``), else anyone's."""
+    caller = g.get("caller")
+    return current_actor().name if caller is not None and corrects_only_own(caller.role) else None
 
 
 def bad_query(parameter: str, message: str) -> NoReturn:

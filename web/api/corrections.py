@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from web.api.common import Blueprint, FactRecorded, clearance, current_actor, peiban
+from web.api.common import Blueprint, FactRecorded, author, clearance, current_actor, peiban
 from web.api.idempotency import command_id
 from web.schemas.fields import Strict, choice, text
 from web.schemas.records import ChangesIn
@@ -55,6 +55,7 @@ class Corrections(MethodView):
             "reason": given["reason"],
             "recorded_by": current_actor(),
             "clearance": clearance(),
+            "author": author(),
         }
         if given["action"] is Action.AMEND:
             event_id = peiban().amend_fact(family_id, changes=given["changes"], **common, command_id=command_id())

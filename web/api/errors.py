@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from domain import Conflict, DomainError, InvalidInput, NotFound, RuleBroken
-from domain.errors import RecordErased
+from domain.errors import NotYourEntry, RecordErased
 from domain.rules import HandoverSameVolunteer
 from web.access.refusals import payload
 from web.i18n import zoned_moment
@@ -36,6 +36,7 @@ STATUS_OF: dict[type[DomainError], HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     HandoverSameVolunteer: HTTPStatus.UNPROCESSABLE_ENTITY,
+    NotYourEntry: HTTPStatus.FORBIDDEN,
     RuleBroken: HTTPStatus.CONFLICT,
     DomainError: HTTPStatus.CONFLICT,
 }

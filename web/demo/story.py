@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from domain import Actor, Peiban
 from domain.encryption import KeyRing
+from domain.family_base import promise_ids
 from domain.values import (
     Circumstance,
     ConsentScope,
@@ -35,6 +36,7 @@ from web.demo import data as d
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 20231115
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 VISIT_TIMES = ((16, 0), (16, 30), (17, 0), (10, 0))
 COORD, SW = d.COORDINATOR, d.SOCIAL_WORKER
 Progress = Callable[[int, int], None]
@@ -109,6 +111,8 @@ class Step:
         result = getattr(app, self.command)(*args, **{k: resolve(k, v) for k, v in self.fields.items()})
         if self.save_as:
             ids[self.save_as] = result
+            for n, promise in enumerate(promise_ids(result, self.fields.get("follow_ups_promised") or [])):
+                ids[f"{self.save_as}:promise:{n}"] = promise  # a promise of the visit, to keep or let go later
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -287,12 +291,27 @@ class Story:
         while _at(day, 20) < stop - 2 * DAY:
             late = timedelta(days=self.rng.randint(1, 3), hours=4) if self.rng.random() < 0.1 else None
             at = _at(day, *self.rng.choice(VISIT_TIMES))
-            self.fact(by, "log_visit", f, at, late=late, volunteer_ids=[volunteer], **self.visit(words))
+            fields, key = self.visit(words), f"{f}:visit:{day}"
+            self.fact(by, "log_visit", f, at, late=late, save_as=key, volunteer_ids=[volunteer], **fields)
+            if fields["follow_ups_promised"]:
+                self.settle_promise(by, f, f"{key}:promise:0", day, stop)
             gap = self.rng.randint(16, 38)
             sent = _at(day + timedelta(days=self.rng.randint(3, gap - 3)), 20, 30)
             if self.rng.random() < 0.6 and sent < stop:
                 self.fact(by, "log_message", f, sent, volunteer_id=volunteer, **self.message(words))
             day += timedelta(days=gap)
+
+    def settle_promise(self, by: str, f: str, promise: str, day: date, stop: datetime) -> None:
+        """A promise is kept a week or so later (one in ten let go); one made lately is still open. Decided by the
+        day, not the random draws, so that the rest of the story is drawn as before."""
+        settled = _at(day + timedelta(days=7 + day.toordinal() % 5), 19)
+        if settled >= stop - 2 * DAY:
+            return
+        written: dict[str, Any] = {"occurred_at": settled, "promise_id": promise}
+        if day.toordinal() % 10 == 0:
+            self.act(by, "let_promise_go", f, settled + 2 * HOUR, reason=d.PROMISE_LET_GO, **written)
+        else:
+            self.act(by, "keep_promise", f, settled + 2 * HOUR, note=d.PROMISE_KEPT, **written)
 
     def visit(self, words: dict[str, str]) -> dict[str, Any]:
         """An ordinary visit's fields, drawn from the tables."""

@@ -34,6 +34,8 @@ KINDS: dict[str, str] = {
     EntryKind.REFERRAL: N_("Referral"),
     EntryKind.FOLLOW_UP_SCHEDULED: N_("Follow-up scheduled"),
     EntryKind.FOLLOW_UP_DONE: N_("Follow-up done"),
+    EntryKind.PROMISE_KEPT: N_("Promise kept"),
+    EntryKind.PROMISE_LET_GO: N_("Promise let go"),
 }
 #: The fields that say, in the recorder's words, what an entry is about (the first one present is shown).
 TEXT_FIELDS = ("summary", "reason", "resolution", "note", "action", "letter", "display_name")
@@ -54,6 +56,8 @@ class EntryRow:
     traces: list[str]
     retracted: bool
     sensitive: bool
+    #: the account that recorded it (a volunteer corrects only their own entries)
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def _details(entry: Entry) -> list[str]:
         EntryKind.HANDOVER_PLANNED: [_("Planned for %(day)s", day=data.get("planned_on", ""))],
         EntryKind.FOLLOW_UP_SCHEDULED: [_("Due %(day)s", day=data.get("due_on", ""))],
         EntryKind.REFERRAL: [label(SERVICE_LINES, data.get("service_line"))],
+        EntryKind.PROMISE_KEPT: [_("Promised: %(promise)s", promise=data.get("promise", ""))],
+        EntryKind.PROMISE_LET_GO: [_("Promised: %(promise)s", promise=data.get("promise", ""))],
     }.get(entry.kind, [])
     if entry.kind == EntryKind.VISIT and data.get("handover_id"):
         details.append(_("Joint visit of a handover"))
@@ -144,6 +150,7 @@ def entry_row(entry: Entry, names: dict[str, str]) -> EntryRow:
         traces=_traces(entry),
         retracted=entry.retracted,
         sensitive=entry.sensitive,
+        recorded_by=entry.recorded_by,
     )
 
 

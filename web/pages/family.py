@@ -22,6 +22,7 @@ from projections.read_models import ReadModels
 from projections.timeline import Timeline
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
+from web.api.common import author
 from web.i18n import _, ngettext, zone
 from web.pages.entries import bridge_row, chapters
 from web.pages.family_actions import CORRECTABLE
@@ -52,24 +53,29 @@ class Actions:
     open_handover: Any
     concerns: list[Pending]
     follow_ups: list[Pending]
+    promises: list[Pending]
     correctable: frozenset[str]
+    #: whose entries the reader may correct (None: anyone's; a volunteer: their own)
+    author: str | None
 
 
-def actions_for(caller: Caller, family_id: Any, entries: Any, bridges: Any) -> Actions:
+def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
     models: ReadModels = extension("peiban.read_models")
     with models["continuity"].reading() as tx:
         roster = [OnRoster(v, name, label(ROLES, role)) for v, name, role in family_roster(tx, str(family_id))]
-    concerns, follow_ups = pending(entries)
+    concerns, follow_ups = pending(timeline.entries, timeline.promises)
     return Actions(
         record=may(caller.role, Action.RECORD),
         message=may(caller.role, Action.MESSAGE),
         manage=may(caller.role, Action.MANAGE_FAMILY),
         correct=may(caller.role, Action.CORRECT),
         roster=roster,
-        open_handover=next((b for b in bridges if b.state == "planned"), None),
+        open_handover=next((b for b in timeline.bridges if b.state == "planned"), None),
         concerns=concerns,
         follow_ups=[f for f in follow_ups if f.kind == "scheduled"],
+        promises=[f for f in follow_ups if f.kind == "promised"],
         correctable=frozenset(CORRECTABLE),
+        author=author(),
     )
 
 
@@ -133,7 +139,7 @@ def family(family_id: Any) -> ResponseReturnValue:
         picture=timeline_picture(timeline, datetime.now(tz=UTC), zone()),
         chapters=chapters(timeline),
         bridges=[bridge_row(b) for b in timeline.bridges],
-        actions=actions_for(g.caller, family_id, timeline.entries, timeline.bridges),
+        actions=actions_for(g.caller, family_id, timeline),
         recorded=request.args.get("recorded", ""),
         warnings=warnings(caller, family_id),
     )

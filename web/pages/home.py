@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from domain.compartments import NO_COMPARTMENT
 from projections.caseload import Caseload
 from projections.collation import pinyin_key
 from projections.dashboard import Dashboard
@@ -18,6 +19,7 @@ from projections.directory import volunteer_families
 from projections.due import due_for
 from projections.plain import local_day
 from projections.read_models import ReadModels
+from projections.timeline_promises import open_promise_counts
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, Scope, may, scope_of
 from web.access.refusals import error_page
@@ -83,9 +85,12 @@ def home() -> ResponseReturnValue:
         me = volunteer_row(tx, caller.volunteer_id)
         opted_in = me is not None and me.alumni_opted_in  # the families agreed; the volunteer must have too
         in_touch = sorted(family_rows(tx, alumni - own if opted_in else set()), key=family_order)
+    with models["timeline"].reading() as tx:
+        promises = open_promise_counts(tx, ids, NO_COMPARTMENT)  # counts only: no family's words, no read to audit
     return render_template(
         "my_families.html",
         caseload=caseload,
+        promises=promises,
         incoming=incoming,
         in_touch=in_touch,
         due=due,

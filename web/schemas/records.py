@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from domain.facts import CONCERN, FOLLOW_UP, FOLLOW_UP_DONE, MESSAGE, REFERRAL, RESOLUTION, VISIT
+from domain.facts import (
+    CONCERN,
+    FOLLOW_UP,
+    FOLLOW_UP_DONE,
+    MESSAGE,
+    PROMISE_KEPT,
+    PROMISE_LET_GO,
+    REFERRAL,
+    RESOLUTION,
+    VISIT,
+)
 from web.schemas.facts import changes_schema, fact_schema
 from web.schemas.fields import occurred_at
 
@@ -50,6 +60,12 @@ FollowUpIn = fact_schema(
     occurred_at=occurred_at(),
 )
 FollowUpDoneIn = fact_schema("FollowUpDoneIn", FOLLOW_UP_DONE, "A follow-up done.", occurred_at=occurred_at())
+PromiseKeptIn = fact_schema(
+    "PromiseKeptIn", PROMISE_KEPT, "A promise made during a visit, kept.", occurred_at=occurred_at()
+)
+PromiseLetGoIn = fact_schema(
+    "PromiseLetGoIn", PROMISE_LET_GO, "A promise made during a visit, let go, and why.", occurred_at=occurred_at()
+)
 ChangesIn = changes_schema(
     "ChangesIn",
     "The descriptive fields of a visit, message, concern, referral or follow-up; only the target's own apply.",

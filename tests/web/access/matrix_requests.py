@@ -13,7 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from domain import Actor
-from tests.builders import family_profile
+from domain.family_base import promise_ids
+from tests.builders import family_profile, visit
 from tests.web.access.scenes import MISSING, Neighbourhood, Where, ago, day
 from tests.web.api.scenes import family_body
 
@@ -141,6 +142,38 @@ def follow_up_done(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Bo
     return f"/families/{family(n, where)}/follow-ups/{follow_up}/done", {}
 
 
+def own_visit(n: Neighbourhood, where: Where, **fields: Any) -> str:
+    """A fresh visit recorded by the neighbourhood's volunteer account (so that every role may correct it: a
+    volunteer corrects only their own entries)."""
+    visited = n.app.log_visit(
+        family(n, where), volunteer_ids=[n.present[where]], recorded_by=VOLUNTEER_ACCOUNT(n), **visit(**fields)
+    )
+    return str(visited)
+
+
+def VOLUNTEER_ACCOUNT(n: Neighbourhood) -> str:  # noqa: N802  # the name the API tests give the account
+    return f"test-volunteer-{n.volunteer[:8]}"
+
+
+def correction(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+    target = own_visit(n, where) if ready else n.visits[where]
+    body = {"target_event_id": target, "action": "amend", "reason": "笔误", "changes": {"summary": "改正后的摘要"}}
+    return f"/families/{family(n, where)}/corrections", body
+
+
+def promise_settled(step: str, body: dict[str, Any]) -> Build:
+    """Keep or let go a promise: where it is to succeed, one made at a fresh visit."""
+
+    def build(n: Neighbourhood, where: Where, ready: bool) -> tuple[str, Body]:
+        promise = MISSING
+        if ready:
+            visited = own_visit(n, where, follow_ups_promised=["下次带绘本"])
+            promise = str(promise_ids(UUID(visited), ["下次带绘本"])[0])
+        return f"/families/{family(n, where)}/promises/{promise}/{step}", body
+
+    return build
+
+
 def on_volunteer(suffix: str, body: Body, *, fresh: str = "") -> Build:
     """A request about a volunteer: a fresh one (registered, or ``fresh="active"``) when it must succeed."""
 
@@ -230,15 +263,9 @@ REQUESTS: dict[tuple[str, str], Build] = {
         "/follow-ups", lambda n, where: {"action": "联系班主任", "due_on": str(day(7))}
     ),
     ("POST", "records.FollowUpCompletion"): follow_up_done,
-    ("POST", "corrections.Corrections"): post_on(
-        "/corrections",
-        lambda n, where: {
-            "target_event_id": n.visits[where],
-            "action": "amend",
-            "reason": "笔误",
-            "changes": {"summary": "改正后的摘要"},
-        },
-    ),
+    ("POST", "promises.PromiseKept"): promise_settled("kept", {"note": "带去了"}),
+    ("POST", "promises.PromiseLetGo"): promise_settled("let-go", {"reason": "孩子已经不需要了"}),
+    ("POST", "corrections.Corrections"): correction,
     ("GET", "timeline.FamilyTimeline"): on("/timeline"),
     ("GET", "briefing.FamilyBriefing"): on("/briefing"),
     ("GET", "events.FamilyFacts"): on("/events"),

@@ -20,6 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain.accounts import AccountRole
+from domain.actor import Actor
+from tests.builders import visit
 from tests.web.access.conftest import app_on, peiban
 from tests.web.access.scenes import MISSING, Neighbourhood, Where, neighbourhood
 from tests.web.ui.conftest import browser, open_account
@@ -58,6 +60,11 @@ def site(
     app = app_on(Path(tmp_path_factory.mktemp("pages")) / "data")
     try:
         n = neighbourhood(peiban(app))
+        # the entry offered for correction is the volunteer's own: a volunteer corrects only what they recorded
+        mine = n.app.log_visit(
+            n.families[Where.OWN], volunteer_ids=[n.present[Where.OWN]], recorded_by=Actor("page-volunteer"), **visit()
+        )
+        n.visits[Where.OWN] = str(mine)
         clients = {}
         for role in ROLES:
             name = f"page-{role.value}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import marshmallow as ma
 import pytest
@@ -13,7 +14,19 @@ from babel.messages.pofile import read_po
 from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 
-from domain.facts import CONCERN, FOLLOW_UP, FOLLOW_UP_DONE, MESSAGE, REFERRAL, RESOLUTION, SPECS, VISIT
+from domain.facts import (
+    CONCERN,
+    FOLLOW_UP,
+    FOLLOW_UP_DONE,
+    MESSAGE,
+    PROMISE_KEPT,
+    PROMISE_LET_GO,
+    REFERRAL,
+    RESOLUTION,
+    SPECS,
+    VISIT,
+)
+from domain.family_base import promise_ids
 from domain.field_spec import Choice, Day, FactSpec, FieldSpec, Minutes, Text, Texts, Widget
 from domain.limits import TEXT_LIMITS
 from tests.web.api.conftest import post, signed_in
@@ -30,6 +43,8 @@ from web.schemas.records import (
     FollowUpDoneIn,
     FollowUpIn,
     MessageIn,
+    PromiseKeptIn,
+    PromiseLetGoIn,
     ReferralIn,
     ResolutionIn,
     VisitIn,
@@ -46,6 +61,8 @@ SCHEMAS: dict[type[ma.Schema], FactSpec] = {
     ReferralIn: REFERRAL,
     FollowUpIn: FOLLOW_UP,
     FollowUpDoneIn: FOLLOW_UP_DONE,
+    PromiseKeptIn: PROMISE_KEPT,
+    PromiseLetGoIn: PROMISE_LET_GO,
 }
 #: How each kind of value reads in a schema.
 SCHEMA_FIELD = {
@@ -123,8 +140,18 @@ def record_forms(app: Flask) -> dict[str, FactSpec]:
     referral = post(api, f"/families/{family}/referrals", {"service_line": "youth_centre", "reason": "兴趣班"})
     message = {"volunteer_id": scene.second_lead, "direction": "to_family", "channel": "sms", "summary": "好"}
     message_id = post(api, f"/families/{family}/messages", {**message, "occurred_at": day(0) + "T00:00:00+08:00"})
+    words = ["带绘本", "问问学校"]
+    promising = {"volunteer_ids": [scene.second_lead], "place": "home", "duration_minutes": 30, "summary": "好"}
+    promised = post(
+        api,
+        f"/families/{family}/visits",
+        {**promising, "follow_ups_promised": words, "occurred_at": day(0) + "T01:00:00+08:00"},
+    )
+    kept, let_go = promise_ids(UUID(promised["event_id"]), words)
     at = f"/families/{family}"
     forms = {
+        f"{at}/promises/{kept}/kept": PROMISE_KEPT,
+        f"{at}/promises/{let_go}/let-go": PROMISE_LET_GO,
         f"{at}/visits/new": VISIT,
         f"{at}/messages/new": MESSAGE,
         f"{at}/concerns/new": CONCERN,

@@ -8,6 +8,7 @@ import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any
+from uuid import UUID
 
 import marshmallow as ma
 import pytest
@@ -20,6 +21,7 @@ import web.schemas
 from domain.checks import Checks
 from domain.errors import InvalidInput
 from domain.facts import FIELDS, check_fields
+from domain.family_base import promise_ids
 from domain.limits import TEXT_LIMITS, text_limit
 from tests.web.api.conftest import cohort, post, signed_in
 from tests.web.api.scenes import day, plan_handover
@@ -125,7 +127,14 @@ def form_pages(app: Flask) -> list[str]:
     family = scene.family
     concern = post(api, f"/families/{family}/concerns", {"category": "health", "level": "low", "summary": "咳嗽"})
     follow_up = post(api, f"/families/{family}/follow-ups", {"action": "回访", "due_on": day(7)})
+    promising = {"volunteer_ids": [scene.second_lead], "place": "home", "duration_minutes": 30, "summary": "好"}
+    promised = post(
+        api,
+        f"/families/{family}/visits",
+        {**promising, "follow_ups_promised": ["带绘本"], "occurred_at": day(0) + "T01:00:00+08:00"},
+    )
     ids = {
+        "promise_id": promise_ids(UUID(promised["event_id"]), ["带绘本"])[0],
         "family_id": family,
         "volunteer_id": scene.second_lead,
         "concern_id": concern["id"],

@@ -1,5 +1,5 @@
 """What people record about a family from its page: visits, messages, assignments, handovers,
-concerns, referrals, follow-ups, and corrections.
+concerns, referrals, follow-ups, promises kept or let go, and corrections.
 
 Each action is a page with a form (so it works on any phone, without JavaScript); its
 fields are the API's, checked by the shared request schema (``web.schemas``) and then by the domain. On success the
@@ -11,7 +11,7 @@ family outside a volunteer's scope answers like one that does not exist).
 """
 
 from web.pages.fact_inputs import CORRECTABLE
-from web.pages.family_actions import corrections, erasure, records, roster
+from web.pages.family_actions import corrections, erasure, promises, records, roster
 from web.pages.family_actions.common import bp
 
-__all__ = ["CORRECTABLE", "bp", "corrections", "erasure", "records", "roster"]
+__all__ = ["CORRECTABLE", "bp", "corrections", "erasure", "promises", "records", "roster"]

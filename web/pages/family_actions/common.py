@@ -45,7 +45,7 @@ class OnFamily:
         return url_for("family_page.family", family_id=self.family_id)
 
     def open_items(self) -> tuple[list[Pending], list[Pending]]:
-        return pending(self.timeline.entries)
+        return pending(self.timeline.entries, self.timeline.promises)
 
 
 def on_family(family_id: UUID) -> OnFamily:

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from domain.field_spec import FactSpec
 from projections.timeline import Entry
 from web.access.guard import cleared_for_sensitive
-from web.api.common import clearance, peiban
+from web.api.common import author, clearance, peiban
 from web.api.idempotency import command_id
 from web.i18n import _
 from web.pages.entries import KINDS, entry_row
@@ -72,6 +72,8 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     entry = next((e for e in here.timeline.entries if e.event_id == str(event_id)), None)
     if entry is None or entry.retracted or entry.kind not in CORRECTABLE:
         abort(404)
+    if not may_correct(entry):
+        abort(403)  # a volunteer corrects only the entries they recorded; the domain checks again on sending
     spec = CORRECTABLE[entry.kind]
     amendable = [f.name for f in spec.amendable]
     cleared = cleared_for_sensitive()
@@ -118,6 +120,7 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
         "reason": loaded["correction_reason"],
         "recorded_by": actor(),
         "clearance": clearance(),
+        "author": author(),
     }
     if loaded["correction"] == "amend":
         done = run(
@@ -126,6 +129,12 @@ def correction_page(family_id: UUID, event_id: UUID) -> ResponseReturnValue:
     else:
         done = run(filled, lambda: peiban().retract_fact(family_id, **common_args, command_id=command_id()))
     return recorded(family_id, event_id) if done is not None else render_form(filled, **common)
+
+
+def may_correct(entry: Entry) -> bool:
+    """Whether the reader may correct this entry: anyone's, or (a volunteer) only one they recorded."""
+    own = author()
+    return own is None or entry.recorded_by == own
 
 
 def amended(entry: Entry, spec: FactSpec, change_fields: list[Field], filled: Filled) -> dict[str, Any]:
