@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -40,7 +40,7 @@ def test_a_promise_stays_open_across_later_visits_until_kept_or_let_go(world: Sc
     # when the first promise is kept, and one of the later ones let go
     world.app.keep_promise(world.fid, promise_id=books, note="带了三本", recorded_by=Actor("v1"))
     later = sorted(open_promises(world))[0]
-    world.app.let_promise_go(world.fid, promise_id=later, reason="孩子已经不需要了", recorded_by=Actor("v1"))
+    world.app.let_promise_go(world.fid, promise_id=UUID(later), reason="孩子已经不需要了", recorded_by=Actor("v1"))
     # then both are closed, the others still open, and neither closes twice
     assert books.hex not in open_promises(world) and later not in open_promises(world)
     assert len(open_promises(world)) == 2
@@ -122,10 +122,10 @@ def test_a_volunteer_corrects_their_own_entry_but_not_anothers(world: Scene) -> 
             recorded_by=Actor("v1"),
             author="v1",
         )
-    with pytest.raises(NotYourEntry):  # named in another spelling, the entry is still someone else's
+    with pytest.raises(NotYourEntry):  # (another spelling of the id is the edge's: the API and page tests)
         world.app.retract_fact(
             world.fid,
-            target_event_id=str(theirs).upper().replace("-", ""),
+            target_event_id=theirs,
             reason="r",
             recorded_by=Actor("v1"),
             author="v1",

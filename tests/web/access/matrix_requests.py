@@ -146,7 +146,10 @@ def own_visit(n: Neighbourhood, where: Where, **fields: Any) -> str:
     """A fresh visit recorded by the neighbourhood's volunteer account (so that every role may correct it: a
     volunteer corrects only their own entries)."""
     visited = n.app.log_visit(
-        family(n, where), volunteer_ids=[n.present[where]], recorded_by=VOLUNTEER_ACCOUNT(n), **visit(**fields)
+        UUID(str(family(n, where))),
+        volunteer_ids=[UUID(str(n.present[where]))],
+        recorded_by=Actor(VOLUNTEER_ACCOUNT(n)),
+        **visit(**fields),
     )
     return str(visited)
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask import Flask
@@ -62,7 +63,10 @@ def site(
         n = neighbourhood(peiban(app))
         # the entry offered for correction is the volunteer's own: a volunteer corrects only what they recorded
         mine = n.app.log_visit(
-            n.families[Where.OWN], volunteer_ids=[n.present[Where.OWN]], recorded_by=Actor("page-volunteer"), **visit()
+            UUID(str(n.families[Where.OWN])),
+            volunteer_ids=[UUID(str(n.present[Where.OWN]))],
+            recorded_by=Actor("page-volunteer"),
+            **visit(),
         )
         n.visits[Where.OWN] = str(mine)
         clients = {}
