@@ -1,0 +1,48 @@
+"""Small layout faults found walking the app in Chromium: each one a reader would stumble on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.browser.conftest import NO_DRIVER, Site, expect_error_page, sign_in
+
+pytest.importorskip("playwright.sync_api", reason=NO_DRIVER)
+
+from playwright.sync_api import Page, expect
+
+TAP = 44  # px: the least a finger can hit
+
+
+def test_on_the_dashboard_a_familys_detail_sits_on_the_line_of_its_name(desktop_page: Page, site: Site) -> None:
+    # given the coordinator at a desk on the dashboard, whose risk lists have a family with a plain detail
+    page = desktop_page
+    sign_in(page, site.base_url, "coordinator", site.accounts["coordinator"])
+    rows = page.locator("section.risk ul.families li")
+    expect(rows.first).to_be_visible()
+    # then in every row the name and its detail end on the same line (the name is a tall tap target)
+    gaps = page.evaluate(
+        """rows => rows.map(li => {
+             const bottom = node => { const r = document.createRange(); r.selectNodeContents(node);
+                                      return r.getClientRects()[0].bottom; };
+             return Math.abs(bottom(li.querySelector('a')) - bottom(li.querySelector('.detail')));
+           })""",
+        rows.element_handles(),
+    )
+    assert len(gaps) >= 3
+    assert max(gaps) <= 1, f"a detail out of line with its family's name by {max(gaps)} px"
+
+
+def test_on_a_phone_every_read_is_a_link_a_finger_can_hit_beside_a_filter_in_error(
+    phone_page: Page, site: Site
+) -> None:
+    # given the auditor on a phone who narrowed the access log with a day that does not exist
+    page = phone_page
+    sign_in(page, site.base_url, "auditor", site.accounts["auditor"])
+    address = site.url("/access?since=2025-02-30")
+    expect_error_page(page, address)
+    assert page.goto(address).status == 422  # type: ignore[union-attr]
+    # then the way back to every read is as tall as a tap
+    every = page.locator("form.log-filter .actions a")
+    expect(every).to_have_attribute("href", "/access")
+    box = every.bounding_box()
+    assert box is not None and box["height"] >= TAP, box
