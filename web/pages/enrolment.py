@@ -66,7 +66,7 @@ def enrolment_form() -> EnrolmentForm:
             "display_name",
             _("Name shown"),
             required=True,
-            hint=_("An alias such as 小林家, never the family's real names."),
+            hint=_("An alias such as “the Lin family”, never the family's real names."),
         ),
         Field("community", _("Community"), required=True),
         Field("referral_source", _("Referred by"), hint=_("Optional: a school, a neighbour…")),

@@ -73,3 +73,12 @@ def test_pages_speak_simplified_chinese_until_the_reader_picks_english(ui_app: F
     assert 'lang="en"' in page and "<h1>Sign in</h1>" in page and ">简体中文</a>" in page
     # a language we do not speak is not a page
     assert client.get("/language/fr").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("locale", "forms"), [("en", "nplurals=2; plural=(n != 1);"), ("zh_Hans", "nplurals=1; plural=0;")]
+)
+def test_each_catalogue_declares_its_plural_forms(locale: str, forms: str) -> None:
+    """A header cut short (a merge once left a blank line in it) loses the plural rule: Chinese would pick an
+    English plural form that it does not have."""
+    assert catalogue(locale).plural_forms == forms
