@@ -56,14 +56,14 @@ def volunteer_with_promises(site: Site) -> tuple[UUID, UUID, UUID, int]:
     mine = peiban.log_visit(
         family_id,
         volunteer_ids=[volunteer_id],
-        recorded_by=ACCOUNT,
+        recorded_by=Actor(ACCOUNT),
         occurred_at=ago(hours=18),
         **visit(summary="一起读绘本，孩子很投入", follow_ups_promised=[BOOKS, LUNCH]),
     )
     peiban.log_visit(
         family_id,
         volunteer_ids=[volunteer_id],
-        recorded_by=ACCOUNT,
+        recorded_by=Actor(ACCOUNT),
         occurred_at=ago(hours=12),
         **visit(summary="辅导数学作业"),
     )
