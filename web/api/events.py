@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
 
+from domain.accounts import Accounts
 from domain.aggregate import PeibanAggregate
+from projections.erasure import ERASED_VOLUNTEER
 from projections.plain import fact_fields
 from web.api.common import Blueprint, PageQuery, bad_query, decode_cursor, encode_cursor, peiban
 
@@ -45,14 +50,15 @@ def _after(cursor: str | None) -> int:
     return position
 
 
-def _fact(event: PeibanAggregate.Event) -> dict[str, Any]:
+def _fact(event: PeibanAggregate.Event, erased: Callable[[str], bool]) -> dict[str, Any]:
+    """One fact as stored; who recorded it is the neutral name if their account was erased (as in the case file)."""
     return {
         "position": event.originator_version,
         "event_id": str(event.event_id),
         "kind": type(event).__qualname__,
         "occurred_at": event.occurred_at,
         "recorded_at": event.recorded_at,
-        "recorded_by": event.recorded_by,
+        "recorded_by": ERASED_VOLUNTEER if erased(event.recorded_by) else event.recorded_by,
         "own_fields": fact_fields(event),
     }
 
@@ -67,7 +73,9 @@ class FamilyFacts(MethodView):
         facts = peiban().family_facts(family_id, after=_after(query["after"]), limit=limit + 1)
         more = len(facts) > limit
         facts = facts[:limit]
+        accounts: Accounts = current_app.extensions["peiban.accounts"]
+        erased = functools.cache(accounts.is_erased_user)  # one look-up per recorder, not per fact
         return {
-            "items": [_fact(e) for e in facts],
+            "items": [_fact(e, erased) for e in facts],
             "next": encode_cursor(facts[-1].originator_version) if more and facts else None,
         }

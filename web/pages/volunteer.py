@@ -36,10 +36,13 @@ from web.schemas.people import AlumniContactIn, DepartureAnnouncedIn, DepartureI
 bp = Blueprint("volunteer_page", __name__)
 
 
-def found(volunteer_id: Any) -> VolunteerRow:
+def found(volunteer_id: Any, *, unfinished: bool = False) -> VolunteerRow:
+    """The volunteer's row; 410 with the tombstone once erased, unless ``unfinished`` and their key still stands
+    (the erasing process died after recording the fact: erasing again finishes it)."""
     models: ReadModels = extension("peiban.read_models")
     with models["continuity"].reading() as tx:
-        refuse_erased_volunteer(tx, str(volunteer_id))  # the tombstone: 410, when and why
+        if not unfinished or peiban().is_erased(volunteer_id):
+            refuse_erased_volunteer(tx, str(volunteer_id))  # the tombstone: 410, when and why
         row = volunteer_row(tx, str(volunteer_id))
     if row is None:
         abort(404)
@@ -66,7 +69,7 @@ def volunteer(volunteer_id: Any) -> ResponseReturnValue:
 @bp.route("/volunteers/<uuid:volunteer_id>/erase", methods=["GET", "POST"], endpoint="erase")
 def erase(volunteer_id: Any) -> ResponseReturnValue:
     """Erase a departed volunteer's personal data for good, with the reason, once the coordinator confirms it."""
-    row = found(volunteer_id)
+    row = found(volunteer_id, unfinished=True)
     fields = [
         Field("reason", _("Reason"), "textarea", required=True),
         Field("confirm", _("Confirm"), "radio", required=True, choices=[(CONFIRMED, _("Erase this volunteer's data"))]),
