@@ -41,6 +41,7 @@ from web.api.body import StrictJSONProvider
 from web.infra.keys import open_keys
 from web.infra.sign_in_limits import SignInLimits
 from web.infra.stores import access_log, open_accounts, open_application, open_audit, open_seal, open_sessions
+from web.infra.volunteer_erasure import Stores, finish_interrupted
 from web.pages import register_pages
 from web.request import StrictRequest
 from web.settings import Settings, from_environment
@@ -109,6 +110,19 @@ def create_app(settings: Settings | None = None, test_config: Mapping[str, Any] 
     )
     follow(app, "peiban.departures", "ending the assignments of departed volunteers")
     register_api(app, settings.store, API_RESOURCES)
+    ext = app.extensions
+    stores = Stores(
+        peiban,
+        ext["peiban.read_models"],
+        accounts,
+        audit,
+        ext["peiban.access_log"],
+        sessions,
+        ext["peiban.idempotency"],
+        settings,
+    )
+    for record in finish_interrupted(stores):  # a crash between an erasure's fact and its key's destruction
+        app.logger.warning("已完成中断的删除 / finished an interrupted erasure: %s", record)
     register_pages(app)
     guard.install(app)
     app.after_request(security_headers)

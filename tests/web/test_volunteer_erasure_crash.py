@@ -58,18 +58,12 @@ def test_erasing_again_after_a_crash_finishes_the_erasure_and_records_nothing_mo
     tmp_path: Path, again: Callable[[Flask, Scene], None]
 ) -> None:
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data"))
-    app = create_app(settings, {"TESTING": True})
+    app = create_app(settings, {"TESTING": True})  # serving while an erasure from the command line dies
     try:
         scene = write_scene(app, settings)
         complete_and_depart(app, scene)
         before = app.extensions["peiban"].log_position()
-    finally:
-        shutdown(app)
-
-    killed_while_erasing(settings, scene.erased)
-
-    app = create_app(settings, {"TESTING": True})
-    try:
+        killed_while_erasing(settings, scene.erased)
         log = app.extensions["peiban"]
         assert log.log_position() == before + 1
         assert not log.is_erased(scene.erased), "the key outlived the fact"
@@ -89,18 +83,13 @@ def test_erasing_again_after_a_crash_finishes_the_erasure_and_records_nothing_mo
 
 def test_erasing_a_family_again_after_a_crash_finishes_it_and_records_nothing_more(tmp_path: Path) -> None:
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data"))
-    app = create_app(settings, {"TESTING": True})
+    app = create_app(settings, {"TESTING": True})  # serving while an erasure from the command line dies
     try:
         scene = write_scene(app, settings)
         before = app.extensions["peiban"].log_position()
-    finally:
-        shutdown(app)
-    env = {**os.environ, **cli_environment(settings.store), "PEIBAN_TEST_EXIT_AFTER_SAVE": "1"}
-    command = [sys.executable, "-c", "from web.cli import main; main()", "erase", scene.family, "--reason", REASON]
-    assert subprocess.run(command, env=env, capture_output=True, check=False).returncode == EXIT_AFTER_SAVE
-
-    app = create_app(settings, {"TESTING": True})
-    try:
+        env = {**os.environ, **cli_environment(settings.store), "PEIBAN_TEST_EXIT_AFTER_SAVE": "1"}
+        command = [sys.executable, "-c", "from web.cli import main; main()", "erase", scene.family, "--reason", REASON]
+        assert subprocess.run(command, env=env, capture_output=True, check=False).returncode == EXIT_AFTER_SAVE
         log = app.extensions["peiban"]
         assert not log.is_erased(scene.family)
         answer = post(signed_in(app, "coordinator"), f"/families/{scene.family}/erasure", {"reason": "另一个原因"})
@@ -142,3 +131,26 @@ def test_two_erasures_of_one_volunteer_at_once_record_one_fact(tmp_path: Path) -
         assert log.log_position() == before + 1 and log.is_erased(scene.erased)
     finally:
         shutdown(app)
+
+
+def test_an_erasure_a_crash_left_half_done_is_finished_when_the_app_starts(tmp_path: Path) -> None:
+    """Nobody has to notice: the ``Erased`` fact stored, the key still standing, the next start finishes it."""
+    settings = Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data"))
+    app = create_app(settings, {"TESTING": True})
+    try:
+        scene = write_scene(app, settings)
+        complete_and_depart(app, scene)
+        before = app.extensions["peiban"].log_position()
+    finally:
+        shutdown(app)
+    killed_while_erasing(settings, scene.erased)
+
+    app = create_app(settings, {"TESTING": True})
+    try:
+        log = app.extensions["peiban"]
+        assert log.is_erased(UUID(scene.erased)) and log.log_position() == before + 1
+        accounts = app.extensions["peiban.accounts"]
+        assert CANARIES["user name"] not in [a.user_name for a in accounts.all_accounts()]
+    finally:
+        shutdown(app)
+    assert holding(settings.store.data_dir) == {}

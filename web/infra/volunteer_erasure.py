@@ -20,9 +20,11 @@ from domain.aggregate import CommandId
 from domain.audit import AuditTrail
 from domain.checks import Checks
 from domain.errors import VolunteerNotFound, VolunteerStillAccompanies
+from domain.family import Family
+from domain.volunteer import Volunteer
 from projections.engine import Projection
 from projections.read_models import ReadModels
-from web.infra.erasure import Scrubbed, scrub
+from web.infra.erasure import Scrubbed, forget, scrub
 from web.infra.idempotency import IdempotencyStore
 from web.infra.sessions import SessionStore
 from web.settings import Settings
@@ -82,3 +84,32 @@ def finish(stores: Stores, volunteer_id: UUID) -> Scrubbed | None:
     stores.answers.forget_family(volunteer_id)
     settings = stores.settings
     return scrub(settings.store.data_dir) if settings.store.backend == "sqlite" else None
+
+
+def finish_interrupted(stores: Stores, *, page: int = 1000) -> list[UUID]:
+    """Erasures a crash left half done — the ``Erased`` fact stored, the key still standing, so the record
+    reads as erased everywhere while its key (and a volunteer's accounts) still work — finished now, as a retry
+    would finish them. Run when the app starts; returns the records finished."""
+    app = stores.app
+    if app.keys is None:
+        return []
+    finished: list[UUID] = []
+    topics = (Family.Erased.TOPIC, Volunteer.Erased.TOPIC)
+    start = 0
+    while found := app.recorder.select_notifications(start, page, topics=topics, inclusive_of_start=False):
+        for notification in found:
+            record = UUID(str(notification.originator_id))
+            if record in finished or app.keys.erasure(record) is not None:
+                continue
+            fact = app.mapper.to_domain_event(notification)
+            assert isinstance(fact, Family.Erased | Volunteer.Erased)  # the topics asked for
+            by = Actor(fact.recorded_by)
+            if isinstance(fact, Volunteer.Erased):
+                app.erase_volunteer(record, reason=fact.reason, account_ids=list(fact.account_ids), recorded_by=by)
+                finish(stores, record)
+            else:
+                app.erase_family(record, reason=fact.reason, recorded_by=by)
+                forget(stores.models, stores.answers, stores.settings, record)
+            finished.append(record)
+        start = found[-1].id
+    return finished
