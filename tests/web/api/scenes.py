@@ -207,3 +207,47 @@ def assert_rejected(scene: Scene, case: Rejected) -> None:
     assert set(answer["errors"]) == set(case.fields), answer["errors"]
     assert all(" / " in message for messages in answer["errors"].values() for message in messages)
     assert log_position(client) == before
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """A cohort near its end, for the transition planner:
+
+    2024级 leaves in 40 days: 甲 leads 林家 (周 co-volunteers there), 乙 leads 张家, 丙 leads 王家
+    2025级 (incoming, 500 days left): 周, 吴
+    """
+
+    cohort: str
+    v: dict[str, str]
+    f: dict[str, str]
+
+    @property
+    def page(self) -> str:
+        return f"/cohorts/{self.cohort}/transition"
+
+    @property
+    def api(self) -> str:
+        return f"/api/v1/cohorts/{self.cohort}/transition"
+
+
+def open_cohort_ending(client: FlaskClient, name: str, ends_in: int) -> str:
+    """A cohort that began 400 days ago and ends in ``ends_in`` days."""
+    today = local_today()
+    body = {
+        "name": name,
+        "starts_on": str(today - timedelta(days=400)),
+        "ends_on": str(today + timedelta(days=ends_in)),
+    }
+    return str(post(client, "/cohorts", body)["id"])
+
+
+def leaving_cohort(client: FlaskClient) -> Leaving:
+    """The scene of ``Leaving``, written through the API."""
+    old, new = open_cohort_ending(client, "2024级", 40), open_cohort_ending(client, "2025级", 500)
+    v = {name: volunteer(client, old, name) for name in ("甲", "乙", "丙")}
+    v |= {name: volunteer(client, new, name) for name in ("周", "吴")}
+    f = {name: family(client, name) for name in ("林家", "张家", "王家")}
+    for name, lead in (("林家", "甲"), ("张家", "乙"), ("王家", "丙")):
+        assign(client, f[name], v[lead])
+    assign(client, f["林家"], v["周"], role="co")
+    return Leaving(old, v, f)

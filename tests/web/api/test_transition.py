@@ -7,49 +7,18 @@ says why, the others are planned), a retry that records nothing, and a rejected 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.builders import local_today
-from tests.web.api.conftest import log_position, post, signed_in
-from tests.web.api.scenes import MISSING, assign, day, family, plan_handover, volunteer
-
-
-@dataclass(frozen=True)
-class Leaving:
-    cohort: str
-    v: dict[str, str]
-    f: dict[str, str]
-
-    @property
-    def path(self) -> str:
-        return f"/api/v1/cohorts/{self.cohort}/transition"
-
-
-def open_cohort(client: FlaskClient, name: str, ends_in: int) -> str:
-    today = local_today()
-    body = {
-        "name": name,
-        "starts_on": str(today - timedelta(days=400)),
-        "ends_on": str(today + timedelta(days=ends_in)),
-    }
-    return str(post(client, "/cohorts", body)["id"])
+from tests.web.api.conftest import log_position, signed_in
+from tests.web.api.scenes import MISSING, Leaving, day, leaving_cohort, plan_handover
 
 
 @pytest.fixture
 def leaving(client: FlaskClient) -> Leaving:
-    old, new = open_cohort(client, "2024级", 40), open_cohort(client, "2025级", 500)
-    v = {name: volunteer(client, old, name) for name in ("甲", "乙", "丙")}
-    v |= {name: volunteer(client, new, name) for name in ("周", "吴")}
-    f = {name: family(client, name) for name in ("林家", "张家", "王家")}
-    for name, lead in (("林家", "甲"), ("张家", "乙"), ("王家", "丙")):
-        assign(client, f[name], v[lead])
-    assign(client, f["林家"], v["周"], role="co")
-    return Leaving(old, v, f)
+    return leaving_cohort(client)
 
 
 def by_name(leaving: Leaving, answer: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -58,7 +27,7 @@ def by_name(leaving: Leaving, answer: dict[str, Any]) -> dict[str, dict[str, Any
 
 
 def test_the_proposal_prefers_the_familys_co_volunteer(client: FlaskClient, leaving: Leaving) -> None:
-    answer = client.get(leaving.path).get_json()
+    answer = client.get(leaving.api).get_json()
 
     assert (answer["cohort_name"], answer["days_left"], answer["max_caseload"]) == ("2024级", 40, 3)
     assert answer["incoming_cohort_name"] == "2025级"
@@ -83,7 +52,7 @@ def test_a_confirmation_plans_every_family_but_one_refused_and_a_retry_records_n
         "handovers": [{"family_id": leaving.f[f], "incoming_volunteer_id": leaving.v[v]} for f, v in choices],
     }
 
-    first = client.post(leaving.path, json=body, headers={"Idempotency-Key": "transition-1"})
+    first = client.post(leaving.api, json=body, headers={"Idempotency-Key": "transition-1"})
 
     assert first.status_code == 200, first.get_json()
     answer = first.get_json()
@@ -91,11 +60,11 @@ def test_a_confirmation_plans_every_family_but_one_refused_and_a_retry_records_n
     assert [(r["family_id"], r["error"]) for r in answer["refused"]] == [(leaving.f["王家"], "handover_already_open")]
     assert answer["refused"][0]["message"].startswith("该家庭")  # Chinese first
     assert log_position(client) == before + 2
-    families = by_name(leaving, client.get(leaving.path).get_json())
+    families = by_name(leaving, client.get(leaving.api).get_json())
     assert (families["张家"]["step"], families["张家"]["incoming_volunteer_id"]) == ("planned", leaving.v["周"])
     assert families["林家"]["planned_on"] == day(30)
 
-    retry = client.post(leaving.path, json=body, headers={"Idempotency-Key": "transition-1"})
+    retry = client.post(leaving.api, json=body, headers={"Idempotency-Key": "transition-1"})
     assert retry.get_json() == answer
     assert log_position(client) == before + 2
 
@@ -106,11 +75,11 @@ def test_the_same_confirmation_without_a_kept_answer_plans_nothing_new(client: F
         "planned_on": day(30),
         "handovers": [{"family_id": leaving.f["张家"], "incoming_volunteer_id": leaving.v["吴"]}],
     }
-    first = client.post(leaving.path, json=body, headers={"Idempotency-Key": "transition-2"}).get_json()
+    first = client.post(leaving.api, json=body, headers={"Idempotency-Key": "transition-2"}).get_json()
     before = log_position(client)
     client.application.extensions["peiban.idempotency"].release("test-coordinator", "transition-2")
 
-    again = client.post(leaving.path, json=body, headers={"Idempotency-Key": "transition-2"}).get_json()
+    again = client.post(leaving.api, json=body, headers={"Idempotency-Key": "transition-2"}).get_json()
 
     assert again["planned"] == first["planned"]
     assert log_position(client) == before
@@ -130,7 +99,7 @@ def test_a_rejected_confirmation_says_which_choice_is_wrong_and_records_nothing(
         ],
     }
 
-    refused = client.post(leaving.path, json=body)
+    refused = client.post(leaving.api, json=body)
 
     assert refused.status_code == 422
     errors = refused.get_json()["errors"]
@@ -151,7 +120,7 @@ def test_malformed_confirmations_are_refused_at_their_field(
     client: FlaskClient, leaving: Leaving, body: dict[str, Any], field: str | None
 ) -> None:
     before = log_position(client)
-    refused = client.post(leaving.path, json=body)
+    refused = client.post(leaving.api, json=body)
     assert refused.status_code == 422
     errors = refused.get_json()["errors"]
     assert (field in errors) if field else ("handovers.0.family_id" in errors)
@@ -160,7 +129,7 @@ def test_malformed_confirmations_are_refused_at_their_field(
 
 def test_only_coordinators_plan_a_transition(client: FlaskClient, leaving: Leaving) -> None:
     for role in ("social_worker", "auditor"):
-        assert signed_in(client.application, role).get(leaving.path).status_code == 403
+        assert signed_in(client.application, role).get(leaving.api).status_code == 403
     assert client.get(f"/api/v1/cohorts/{MISSING}/transition").status_code == 404
 
 

@@ -9,52 +9,22 @@ recording once, coordinators only; and the dashboard keeping handovers in progre
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.builders import local_today
-from tests.web.api.conftest import post, signed_in
-from tests.web.api.scenes import assign, family, plan_handover, volunteer
+from tests.web.api.conftest import signed_in
+from tests.web.api.scenes import Leaving, leaving_cohort, plan_handover
 from tests.web.ui.conftest import browser, log_position, open_account, text
 from tests.web.ui.test_forms_sent_twice import hidden_inputs
-
-
-@dataclass(frozen=True)
-class Leaving:
-    cohort: str
-    v: dict[str, str]
-    f: dict[str, str]
-
-    @property
-    def path(self) -> str:
-        return f"/cohorts/{self.cohort}/transition"
-
-
-def open_cohort(api: FlaskClient, name: str, ends_in: int) -> str:
-    today = local_today()
-    body = {
-        "name": name,
-        "starts_on": str(today - timedelta(days=400)),
-        "ends_on": str(today + timedelta(days=ends_in)),
-    }
-    return str(post(api, "/cohorts", body)["id"])
 
 
 @pytest.fixture
 def leaving(ui_app: Flask) -> Leaving:
     api = signed_in(ui_app, "coordinator")
-    old, new = open_cohort(api, "2024级", 40), open_cohort(api, "2025级", 500)
-    v = {name: volunteer(api, old, name) for name in ("甲", "乙", "丙")}
-    v |= {name: volunteer(api, new, name) for name in ("周", "吴")}
-    f = {name: family(api, name) for name in ("林家", "张家", "王家")}
-    for name, lead in (("林家", "甲"), ("张家", "乙"), ("王家", "丙")):
-        assign(api, f[name], v[lead])
-    assign(api, f["林家"], v["周"], role="co")
-    return Leaving(old, v, f)
+    return leaving_cohort(api)
 
 
 @pytest.fixture
@@ -74,7 +44,7 @@ def selected(page: str, family_id: str) -> str:
 def form_of(client: FlaskClient, leaving: Leaving, **successors: str) -> dict[str, str]:
     """The planner's form as a browser sends it: the proposal, with ``successors`` (family name → volunteer key
     or "") changed."""
-    page = client.get(leaving.path)
+    page = client.get(leaving.page)
     assert page.status_code == 200
     body = text(page)
     fields = {**hidden_inputs(page), "planned_on": str(local_today(30))}
@@ -89,7 +59,7 @@ def form_of(client: FlaskClient, leaving: Leaving, **successors: str) -> dict[st
 def test_the_planner_proposes_the_familys_co_and_shows_the_days_left(
     coordinator: FlaskClient, leaving: Leaving
 ) -> None:
-    page = text(coordinator.get(leaving.path))
+    page = text(coordinator.get(leaving.page))
 
     assert "交接规划：2024级" in page
     assert "还剩 40 天" in page
@@ -104,7 +74,7 @@ def test_confirming_plans_the_chosen_handovers_and_a_second_send_records_nothing
     before = log_position(coordinator.application)
     form = form_of(coordinator, leaving, 张家="吴", 王家="")  # adjusted; 王家 left for later
 
-    sent = coordinator.post(leaving.path, data=form)
+    sent = coordinator.post(leaving.page, data=form)
 
     assert sent.status_code == 303
     assert log_position(coordinator.application) == before + 2
@@ -113,7 +83,7 @@ def test_confirming_plans_the_chosen_handovers_and_a_second_send_records_nothing
     progress = page.split('id="progress"')[1]
     assert "甲 → 周" in progress and "乙 → 吴" in progress
     assert "记录共同探访" in progress  # the next action of a handover without a joint visit
-    again = coordinator.post(leaving.path, data=form)
+    again = coordinator.post(leaving.page, data=form)
     assert again.status_code == 303 and "already_saved=1" in again.headers["Location"]
     assert log_position(coordinator.application) == before + 2
 
@@ -125,7 +95,7 @@ def test_a_refused_family_says_why_beside_it_and_the_others_are_planned(
     plan_handover(signed_in(ui_app, "coordinator"), leaving.f["王家"], leaving.v["丙"], leaving.v["周"])
     before = log_position(ui_app)
 
-    sent = coordinator.post(leaving.path, data=form)
+    sent = coordinator.post(leaving.page, data=form)
 
     assert sent.status_code == 200
     assert log_position(ui_app) == before + 2
@@ -142,14 +112,14 @@ def test_a_wrong_choice_is_refused_at_its_select_and_nothing_is_recorded(
     form = form_of(coordinator, leaving, 张家="甲")  # 甲 leaves with the cohort
     form["planned_on"] = "2025-02-30"
 
-    sent = coordinator.post(leaving.path, data=form)
+    sent = coordinator.post(leaving.page, data=form)
 
     assert sent.status_code == 422
     page = text(sent)
     assert 'id="successor-' + leaving.f["张家"] + '-error"' in page or "planned_on-error" in page
     assert log_position(coordinator.application) == before
     form["planned_on"] = str(local_today(30))
-    again = text(coordinator.post(leaving.path, data=form))
+    again = text(coordinator.post(leaving.page, data=form))
     assert f'id="successor-{leaving.f["张家"]}-error"' in again
     assert "不是可接手的义工" in again
     assert log_position(coordinator.application) == before
@@ -157,7 +127,7 @@ def test_a_wrong_choice_is_refused_at_its_select_and_nothing_is_recorded(
 
 def test_nothing_chosen_is_refused_as_a_whole(coordinator: FlaskClient, leaving: Leaving) -> None:
     before = log_position(coordinator.application)
-    sent = coordinator.post(leaving.path, data=form_of(coordinator, leaving, 林家="", 张家="", 王家=""))
+    sent = coordinator.post(leaving.page, data=form_of(coordinator, leaving, 林家="", 张家="", 王家=""))
     assert sent.status_code == 422
     assert "请至少为一户选择接手义工" in text(sent)
     assert log_position(coordinator.application) == before
@@ -165,7 +135,7 @@ def test_nothing_chosen_is_refused_as_a_whole(coordinator: FlaskClient, leaving:
 
 def test_only_coordinators_open_the_planner(ui_app: Flask, leaving: Leaving) -> None:
     open_account(ui_app, "social", "social_worker")
-    assert browser(ui_app, "social").get(leaving.path).status_code == 403
+    assert browser(ui_app, "social").get(leaving.page).status_code == 403
 
 
 def test_the_dashboard_keeps_a_planned_handover_in_view_with_its_next_action(
