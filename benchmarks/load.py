@@ -192,12 +192,19 @@ def coordinator(client: Client, families: list[str], rng: random.Random) -> None
             client.call("GET timeline", "GET", f"/api/v1/families/{rng.choice(families)}/timeline")
 
 
+#: Days after it happened that the generator may write a fact up, at most (see web/demo/scale.py).
+LATEST_WRITE_UP = 30
+
+
 def auditor(client: Client, enrolled: dict[str, datetime], rng: random.Random) -> None:
     families = list(enrolled)
     while client.results.running():
         family = rng.choice(families)
-        since = datetime.now(UTC) - enrolled[family]
-        day = (enrolled[family] + since * rng.random() + timedelta(days=1)).replace(microsecond=0).isoformat()
+        # No earlier than a month after the enrolment happened: an enrolment written up late (the generator
+        # writes some days after the fact) is not yet on record just after it happened, and the replay says so.
+        now = datetime.now(UTC)
+        start = min(enrolled[family] + timedelta(days=LATEST_WRITE_UP), now)
+        day = (start + (now - start) * rng.random()).replace(microsecond=0).isoformat()
         path = f"/api/v1/families/{family}/timeline?as_of={day.replace('+', '%2B')}"
         client.call("GET timeline as_of", "GET", path)
 
