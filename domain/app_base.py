@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Required, TypedDict, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, ProjectorFunction, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, ProjectorFunction, Repository, project_aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, strtobool
 
 from domain.actor import Actor
 from domain.aggregate import CommandId, Entry, PeibanAggregate
@@ -31,6 +31,7 @@ from domain.errors import (
     VolunteerNotFound,
 )
 from domain.family import Family
+from domain.repository import SharedCacheRepository
 from domain.transcodings import register_transcodings
 from domain.volunteer import Volunteer, VolunteerStanding
 
@@ -105,6 +106,18 @@ class PeibanBase(EncryptedApplication):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_transcodings(transcoder)
+
+    def construct_repository(self) -> Repository[UUID]:
+        """The library's repository with its settings, safe for threads sharing the cache (``domain.repository``)."""
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return SharedCacheRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+        )
 
     def _get(self, kind: type[A], aggregate_id: UUID, field: str) -> A:
         parsed = require_id(aggregate_id, field)

@@ -8,6 +8,7 @@ commands that reported success.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -85,3 +86,34 @@ def test_processes_writing_to_one_family_lose_and_duplicate_nothing(durable_stor
     assert len(recorded) + conflicts == WRITERS * VISITS_EACH
     assert stored == Counter(recorded)
     assert max(stored.values()) == 1
+
+
+def test_threads_sharing_one_application_and_its_cache_lose_duplicate_and_break_nothing(
+    durable_store: StoreSettings,
+) -> None:
+    # given one application (one aggregate cache, as a web worker's threads share it) and a family with history
+    family, lead = _prepare(durable_store)
+    app = Peiban(durable_store.env(Peiban.name), retries=50)
+    for i in range(40):
+        app.log_visit(family, volunteer_ids=[lead], recorded_by=Actor("w"), **visit(summary=f"before {i}"))
+    before = _visits_in_store(durable_store, family)
+
+    # when threads log visits to it at once, each bringing the cached family up to date while others copy it
+    def write(writer: int) -> list[str]:
+        recorded = []
+        for i in range(VISITS_EACH):
+            summary = f"writer {writer} visit {i}"
+            app.log_visit(family, volunteer_ids=[lead], recorded_by=Actor(f"w{writer}"), **visit(summary=summary))
+            recorded.append(summary)
+        return recorded
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: a race shows at once
+    try:
+        with ThreadPoolExecutor(WRITERS) as pool:
+            results = list(pool.map(write, range(WRITERS)))  # an error in any thread is raised here
+    finally:
+        sys.setswitchinterval(switching)
+    app.close()
+    # then every visit was recorded once
+    assert _visits_in_store(durable_store, family) == before + Counter(s for r in results for s in r)

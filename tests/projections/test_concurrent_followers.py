@@ -13,7 +13,7 @@ from pathlib import Path
 
 from domain import StoreSettings
 from projections.read_models import ReadModels
-from tests.web.served import MASTER_KEY, peiban
+from tests.web.served import MASTER_KEY, ended, peiban
 from tests.web.stores import encrypted_peiban
 from web.demo.generate import generate
 
@@ -44,7 +44,7 @@ def test_views_folded_by_several_processes_at_once_equal_a_rebuild(
     for thread in threads:
         thread.join(timeout=120)
     for follower in followers:
-        _, said = follower.communicate(timeout=120)
+        said = ended(follower, 120)
         assert follower.returncode == 0, said[-3000:]
     assert errors == []
     # then every view stands at the head of the log and equals a rebuild made alone

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +32,49 @@ def peiban(settings: StoreSettings, *args: str) -> subprocess.Popen[str]:
         "PEIBAN_POSTGRES_POOL_SIZE": "2",  # N workers, a follower and the test itself within the server's connections
     }
     command = [sys.executable, "-c", "from web.cli import main; main()", *args]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by `ended`) its output
+    process = subprocess.Popen(command, env=env, stdout=said, stderr=subprocess.PIPE, text=True)
+    _SAID[process.pid] = said
+    _PROCESSES[process.pid] = process
+    return process
+
+
+#: each process's standard output (a file), by pid
+_SAID: dict[int, Any] = {}
+_PROCESSES: dict[int, subprocess.Popen[str]] = {}
+
+
+def ended(process: subprocess.Popen[str], timeout: float) -> str:
+    """Wait for ``process`` to end; what it said on its standard error."""
+    _, errors = process.communicate(timeout=timeout)
+    _PROCESSES.pop(process.pid, None)
+    if said := _SAID.pop(process.pid, None):
+        said.close()
+    return errors
+
+
+def left_running() -> None:
+    """Kill every process started here that is still running (after a test that failed half-way)."""
+    for pid in list(_SAID):
+        process = _PROCESSES.pop(pid)
+        if process.poll() is None:
+            process.kill()
+        ended(process, 30)
+
+
+def wait_until_said(process: subprocess.Popen[str], text: str, timeout: float = 120) -> None:
+    """Until ``process`` has printed ``text`` (e.g. a follower's "following the log": its stores are open and it
+    handles SIGTERM); a process started moments ago may still be importing under a loaded machine."""
+    said = _SAID[process.pid]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        said.seek(0)
+        if text in said.read():
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"it ended ({process.returncode}) before saying {text!r}")
+        time.sleep(0.05)
+    raise AssertionError(f"it did not say {text!r} within {timeout} s")
 
 
 def free_port() -> int:
@@ -65,7 +108,9 @@ def workers(settings: StoreSettings, count: int, *, threads: int = 4) -> Iterato
         yield port
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=60)
+        errors = ended(server, 60)
+        if "Traceback" in errors:  # shown with a failing test's output
+            print(f"the server's standard error:\n{errors[-20000:]}")
         # gunicorn (N > 1) stops gracefully with 0; waitress (one process) ends by the signal itself
         assert server.returncode in ((0,) if count > 1 else (0, -signal.SIGTERM)), errors[-3000:]
 
@@ -74,7 +119,7 @@ def _wait_until_healthy(server: subprocess.Popen[str], port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"the server stopped at start: {server.communicate()[1][-3000:]}")
+            raise AssertionError(f"the server stopped at start: {ended(server, 60)[-3000:]}")
         try:
             if request(port, "GET", "/healthz")[0] == 200:
                 return
@@ -87,7 +132,7 @@ def _wait_until_healthy(server: subprocess.Popen[str], port: int) -> None:
 def stop(process: subprocess.Popen[str]) -> str:
     """Stop a `peiban project` with SIGTERM (as systemd does); it must end cleanly. Returns what it said."""
     process.terminate()
-    _, errors = process.communicate(timeout=60)
+    errors = ended(process, 60)
     assert process.returncode == 0, (process.returncode, errors[-3000:])
     return errors
 
@@ -95,4 +140,4 @@ def stop(process: subprocess.Popen[str]) -> str:
 def kill(process: subprocess.Popen[str]) -> None:
     """Kill a process with SIGKILL: nothing of it runs after this line."""
     process.kill()
-    process.communicate(timeout=30)
+    ended(process, 30)

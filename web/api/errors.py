@@ -83,6 +83,8 @@ def status_of(error: DomainError) -> HTTPStatus:
 def domain_error(error: DomainError) -> ResponseReturnValue:
     """A domain error as the API's JSON error."""
     status = status_of(error)
+    if isinstance(error, Conflict):
+        g.answer_is_transient = True  # "please retry": an Idempotency-Key does not keep it (web.api.idempotency)
     errors = {}
     if isinstance(error, InvalidInput):
         names = g.get("api_field_names", {})

@@ -101,11 +101,13 @@ def before_post() -> Response | None:
 
 
 def after_post(response: Response) -> Response:
-    """Keep the answer for retries (a server error is forgotten, so that a retry is handled afresh)."""
+    """Keep the answer for retries. A server error, or a conflict with someone else's write at the same moment
+    ("please retry"), is forgotten, so that a retry with the same key is handled afresh rather than told the same."""
     key = g.pop("idempotency_key", None)
+    transient = g.pop("answer_is_transient", False)
     if key is None:
         return response
-    if response.status_code >= 500:
+    if response.status_code >= 500 or transient:
         store().release(current_actor().name, key)
     else:
         answer = Answer(

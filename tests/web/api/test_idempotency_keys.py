@@ -3,12 +3,15 @@ per caller; signing in is never kept."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.builders import visit
+from domain import Actor, Peiban
+from tests.builders import message, visit
 from tests.web.api.conftest import ago, log_position, signed_in
 from tests.web.api.scenes import assign, cohort, family, volunteer
 
@@ -74,3 +77,35 @@ def test_signing_in_is_never_kept_as_an_idempotent_request(api_app: Flask) -> No
     assert "Idempotent-Replayed" not in right.headers
     with api_app.extensions["peiban.idempotency"].db.read() as tx:
         assert tx.one("SELECT COUNT(*) FROM request_answer", []) == (0,)
+
+
+def test_a_request_that_lost_a_race_is_handled_afresh_when_sent_again_with_its_key(
+    api_app: Flask, client: FlaskClient
+) -> None:
+    # given someone else writes to the family between our request loading it and saving, and no retry inside
+    wang, body = _family_with_a_lead(client)
+    peiban: Peiban = api_app.extensions["peiban"]
+    peiban.retries = 0
+    clock = peiban.clock
+    racing = {"once": True}
+
+    def racing_clock() -> datetime:
+        if racing.pop("once", False):
+            peiban.log_message(
+                UUID(wang), volunteer_id=UUID(body["volunteer_ids"][0]), recorded_by=Actor("other"), **message()
+            )
+        return clock()
+
+    peiban.clock = racing_clock
+    key = {"Idempotency-Key": "phone-visit-race"}
+    # when the request is answered 409 (a conflict: "please retry") and the client sends it again with its key
+    lost = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert lost.status_code == 409 and lost.get_json()["error"] == "conflict"
+    position = log_position(client)
+    again = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    # then the retry is not given the kept conflict: it is handled afresh and records the visit, once
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert log_position(client) == position + 1
+    replayed = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert replayed.get_json() == again.get_json() and replayed.headers["Idempotent-Replayed"] == "true"
+    assert log_position(client) == position + 1
