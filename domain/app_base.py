@@ -119,14 +119,23 @@ class PeibanBase(EncryptedApplication):
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
         )
 
-    def _get(self, kind: type[A], aggregate_id: UUID, field: str) -> A:
+    @property
+    def shared(self) -> SharedCacheRepository:
+        assert isinstance(self.repository, SharedCacheRepository)
+        return self.repository
+
+    def _get(self, kind: type[A], aggregate_id: UUID, field: str, *, to_change: bool = False) -> A:
+        """The aggregate of ``kind``: a copy to read, or (``to_change``) the cached one itself, checked out for
+        one command (``SharedCacheRepository.check_out``; ``_change`` checks it back in once saved)."""
         parsed = require_id(aggregate_id, field)
         self.refuse_erased(parsed, kind)
         try:
-            aggregate: Any = self.repository.get(parsed)
+            aggregate: Any = self.shared.check_out(parsed) if to_change else self.repository.get(parsed)
         except AggregateNotFoundError:
             raise NOT_FOUND[kind]() from None
         if not isinstance(aggregate, kind):
+            if to_change:
+                self.shared.check_in(aggregate)
             raise NOT_FOUND[kind]()
         if isinstance(aggregate, Family) and aggregate.promises is None:
             refolded = self._from_first_fact(parsed)
@@ -195,15 +204,17 @@ class PeibanBase(EncryptedApplication):
         """Load, decide, save; if someone saved the same aggregate meanwhile, decide again on fresh state.
         A command the aggregate already answered records nothing: the fact it recorded then is the answer."""
         for _ in range(self.retries + 1):
-            aggregate = self._get(kind, aggregate_id, field)
+            aggregate = self._get(kind, aggregate_id, field, to_change=True)
             answered = aggregate.fact_of_command(command_id) if command_id is not None else None
             if answered is not None:
+                self.shared.check_in(aggregate)
                 return answered
-            result = command(aggregate)
+            result = command(aggregate)  # refused: the aggregate, perhaps half changed, is dropped
             try:
                 self.save(aggregate)
-            except IntegrityError:
+            except IntegrityError:  # dropped too: the next try loads it afresh from the store
                 continue
+            self.shared.check_in(aggregate)
             return result
         raise Conflict()
 

@@ -1,21 +1,29 @@
-"""The library's repository, made safe for the threads of one process sharing its aggregate cache.
+"""The library's repository, made safe for the threads of one process sharing its aggregate cache, and
+cheap for commands.
 
-eventsourcing 9.5.6 brings a cached aggregate up to date *in place* (under a lock of its
-own) but copies it for the caller *outside* that lock: one thread copying a family while
-another folds newer facts into it fails with "dictionary changed size during iteration"
-(seen as a 500 under a threaded web worker). Here a lock per stripe of ids covers both the
-fast-forward and the copy; different families still load in parallel.
+Loading for a read (``get``): eventsourcing 9.5.6 brings a cached aggregate up to date *in place* (under a
+lock of its own) but copies it for the caller *outside* that lock: one thread copying a family while another
+folds newer facts into it failed with "dictionary changed size during iteration" (a 500 under a threaded web
+worker). Here a lock per stripe of ids covers both the fast-forward and the copy.
+
+Loading for a command (``check_out`` … ``check_in``): no copy at all. A copy costs in proportion to the
+family's history (95 % of a visit's cost at 1,000 facts), so the command is given the cached aggregate
+itself, taken out of the cache so that no other thread sees it half changed; once saved it goes back. A
+command that is refused, conflicts or fails never puts it back: the next load folds it from the store.
+Locks are held only while the cache is touched, never while a command runs, so no two can deadlock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Repository
+from eventsourcing.domain import Aggregate
 
-#: how many locks the ids share (two families on one stripe merely wait for each other)
+#: how many locks the ids share (two aggregates on one stripe merely wait for each other's cache work)
 STRIPES = 64
 
 
@@ -24,8 +32,35 @@ class SharedCacheRepository(Repository[UUID]):
         super().__init__(*args, **kwargs)
         self._stripes = [threading.Lock() for _ in range(STRIPES)]
 
+    def _stripe(self, aggregate_id: UUID) -> threading.Lock:
+        return self._stripes[hash(aggregate_id) % STRIPES]
+
     def get(self, aggregate_id: UUID, *, version: int | None = None, **options: Any) -> Any:
+        """A copy of the aggregate (up to date with the store), for reading."""
         if self.cache is None or version is not None:  # not from the cache: nothing shared
             return super().get(aggregate_id, version=version, **options)
-        with self._stripes[hash(aggregate_id) % STRIPES]:
+        with self._stripe(aggregate_id):
             return super().get(aggregate_id, version=version, **options)
+
+    def check_out(self, aggregate_id: UUID) -> Any:
+        """The aggregate (up to date with the store) for one command to change: the cached one itself, taken
+        out of the cache; give it back with ``check_in`` once saved, or drop it."""
+        if self.cache is None:
+            return super().get(aggregate_id)
+        with self._stripe(aggregate_id):
+            aggregate: Any = super().get(aggregate_id, deepcopy_from_cache=False)
+            with contextlib.suppress(KeyError):  # not kept (the cache was full of others): nothing to take out
+                self.cache.get(aggregate_id, evict=True)
+            return aggregate
+
+    def check_in(self, aggregate: Aggregate) -> None:
+        """Put back an aggregate checked out and saved (or left unchanged), unless the cache holds it newer."""
+        if self.cache is None:
+            return
+        with self._stripe(aggregate.id):
+            try:
+                cached = self.cache.get(aggregate.id)
+            except KeyError:
+                cached = None
+            if cached is None or cached.version < aggregate.version:
+                self.cache.put(aggregate.id, aggregate)

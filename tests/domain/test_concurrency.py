@@ -18,6 +18,7 @@ import pytest
 
 from domain import Actor, Conflict, Peiban, StoreSettings
 from tests.builders import StepClock, scene, visit
+from tests.domain.test_rejections_record_nothing import assert_cache_is_the_log
 
 WRITERS = 4
 VISITS_EACH = 15
@@ -117,3 +118,30 @@ def test_threads_sharing_one_application_and_its_cache_lose_duplicate_and_break_
     app.close()
     # then every visit was recorded once
     assert _visits_in_store(durable_store, family) == before + Counter(s for r in results for s in r)
+
+
+def test_a_command_that_lost_a_race_to_another_process_leaves_nothing_of_it_in_memory(
+    durable_store: StoreSettings,
+) -> None:
+    # given two processes' applications on one store, and a family cached in the first
+    family, lead = _prepare(durable_store)
+    first, other = Peiban(durable_store.env(Peiban.name), retries=0), Peiban(durable_store.env(Peiban.name))
+    first.log_visit(family, volunteer_ids=[lead], recorded_by=Actor("w"), **visit(summary="cached"))
+    real_clock = first.clock
+
+    def racing_clock() -> datetime:  # the other process saves while the first decides
+        first.clock = real_clock
+        other.log_visit(family, volunteer_ids=[lead], recorded_by=Actor("o"), **visit(summary="the other's"))
+        return real_clock()
+
+    first.clock = racing_clock
+    # when the first's command loses the race (no retry allowed)
+    with pytest.raises(Conflict):
+        first.log_visit(family, volunteer_ids=[lead], recorded_by=Actor("w"), **visit(summary="lost"))
+    # then the first process holds the family as stored (with the other's visit, without the lost one)
+    assert_cache_is_the_log(first)
+    first.log_visit(family, volunteer_ids=[lead], recorded_by=Actor("w"), **visit(summary="after"))
+    assert list(_visits_in_store(durable_store, family)) == ["cached", "the other's", "after"]
+    assert_cache_is_the_log(first)
+    first.close()
+    other.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -334,6 +335,18 @@ def test_a_rejected_command_raises_its_error_and_records_nothing(world: Scene, r
     assert type(refused.value) is rejection.error  # its wording in both languages: tests/web/test_messages.py
     # and the log has not moved
     assert world.app.log_position() == position
+    # nor has any aggregate a command keeps in memory: each equals a fresh fold of the log
+    assert_cache_is_the_log(world.app)
+
+
+def assert_cache_is_the_log(app: Peiban) -> None:
+    """Every aggregate in the app's cache (commands change it in place, ``domain.repository``) equals the same
+    aggregate folded afresh from the stored facts."""
+    cached_ids = list(app.repository.cache.cache) if app.repository.cache else []
+    assert cached_ids, "the scene's aggregates are cached"
+    for aggregate_id in cached_ids:
+        cached, fresh = app.repository.get(aggregate_id), app.repository.get(aggregate_id, version=sys.maxsize)
+        assert vars(cached) == vars(fresh), aggregate_id
 
 
 def test_the_table_covers_every_rule_and_every_kind_of_not_found() -> None:
@@ -388,6 +401,8 @@ def test_a_command_that_loses_a_race_and_may_not_retry_is_a_conflict_and_records
     # then only the other writer's fact was recorded
     assert app.log_position() == position + 1
     assert [type(f).__name__ for f in app.family_facts(s.fid)][-1] == "MessageLogged"
+    # and the family the command changed in memory before its save was refused is not kept
+    assert_cache_is_the_log(app)
     app.close()
 
 
@@ -401,4 +416,5 @@ def test_a_command_that_loses_a_race_decides_again_on_fresh_state() -> None:
     app.log_visit(s.fid, volunteer_ids=[s.lead], occurred_at=moment, recorded_by=Actor("v1"), **visit())
     assert app.log_position() == position + 2
     assert [type(f).__name__ for f in app.family_facts(s.fid)][-2:] == ["MessageLogged", "VisitLogged"]
+    assert_cache_is_the_log(app)
     app.close()
