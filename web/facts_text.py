@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import Shredded
+from projections.erasure import ERASED_VOLUNTEER
 from projections.plain import fact_fields
 
 
-def fact_line(position: int, event: PeibanAggregate.Event | Shredded, zone: ZoneInfo) -> str:
-    """One fact: position, kind, whose, when it happened, when and by whom it was recorded, and its fields."""
+def fact_line(
+    position: int,
+    event: PeibanAggregate.Event | Shredded,
+    zone: ZoneInfo,
+    erased: Callable[[str], bool] = lambda user_name: False,
+) -> str:
+    """One fact: position, kind, whose, when it happened, when and by whom it was recorded, and its fields.
+    A recorder whose account was erased (``erased``) is named as no one's, never by the user name kept."""
     if isinstance(event, Shredded):  # its record was erased: only its place in the log is left
         erased = "已删除（密钥已销毁）/ erased (its key is destroyed)"
         return f"#{position:<6} {event.topic:<32} {event.originator_id} v{event.originator_version}\n        {erased}"
@@ -25,6 +33,6 @@ def fact_line(position: int, event: PeibanAggregate.Event | Shredded, zone: Zone
     return (
         f"#{position:<6} {kind:<32} {event.originator_id} v{event.originator_version}\n"
         f"        occurred_at 发生 {shown(event.occurred_at)} | recorded_at 记录 {shown(event.timestamp)}"
-        f" | recorded_by 记录人 {event.recorded_by}\n"
+        f" | recorded_by 记录人 {ERASED_VOLUNTEER if erased(event.recorded_by) else event.recorded_by}\n"
         f"        {fields}"
     )

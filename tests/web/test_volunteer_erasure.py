@@ -349,3 +349,25 @@ def test_an_erased_volunteers_user_name_is_not_shown_in_raw_facts_or_the_case_fi
     assert "已删除的义工 / erased volunteer" in exported.get_data(as_text=True)
     page = auditor_pages.get(raw_facts)
     assert page.status_code == 200 and CANARIES["user name"] not in text(page)
+
+
+def test_peiban_events_names_an_erased_volunteers_account_as_no_one(app: Flask, settings: Settings) -> None:
+    """The operator's view of the log (`peiban events`) shows who recorded each fact; after the erasure, not by
+    the erased account's user name."""
+    scene = write_scene(app, settings)
+    complete_and_depart(app, scene)
+
+    def events_of_the_family() -> str:
+        listed = CliRunner().invoke(
+            main, ["events", "--family", str(scene.family), "--limit", "500"], env=cli_environment(settings.store)
+        )
+        assert listed.exit_code == 0, listed.output
+        return listed.output
+
+    assert CANARIES["user name"] in events_of_the_family()  # before: the volunteer recorded a visit
+
+    erase_by_api(app, scene)
+
+    after = events_of_the_family()
+    assert CANARIES["user name"] not in after
+    assert "recorded_by 记录人 已删除的义工 / erased volunteer" in after

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
@@ -12,6 +13,7 @@ import click
 from domain import DomainError, Peiban
 from domain.aggregate import PeibanAggregate
 from domain.encryption import Shredded
+from projections.keystore import KeyStore
 from web.cli.accounts import demo_accounts, first_coordinator, token, user
 from web.cli.backup import backup, restore
 from web.cli.case_file import case_file_command
@@ -23,7 +25,7 @@ from web.cli.types import RECORD_ID
 from web.cli.views import project, rebuild
 from web.facts_text import fact_line
 from web.infra.keys import open_keys
-from web.infra.stores import open_application, prepare
+from web.infra.stores import open_accounts, open_application, prepare
 from web.messages import cli_message
 from web.progress import Progress
 from web.settings import Settings, from_environment, proxies
@@ -234,8 +236,12 @@ def events(settings: Settings, family_id: UUID | None, after: int, limit: int, z
         page = _family_page(app, family_id, after, limit) if family_id else _log_page(app, after, limit)
     except DomainError as error:
         raise click.ClickException(cli_message(error)) from error
+    accounts = open_accounts(settings, app.keys) if isinstance(app.keys, KeyStore) else None
+    erased = functools.cache(accounts.is_erased_user) if accounts else (lambda user_name: False)
     for position, event in page:
-        click.echo(fact_line(position, event, tz))
+        click.echo(fact_line(position, event, tz, erased))
+    if accounts:
+        accounts.close()
     if len(page) == limit:
         more = f"peiban events {f'--family {family_id} ' if family_id else ''}--after {page[-1][0]}"
         click.echo(f"… 下一页 / next page: {more}")
