@@ -22,8 +22,8 @@ def fact_line(
     """One fact: position, kind, whose, when it happened, when and by whom it was recorded, and its fields.
     A recorder whose account was erased (``erased``) is named as no one's, never by the user name kept."""
     if isinstance(event, Shredded):  # its record was erased: only its place in the log is left
-        erased = "已删除（密钥已销毁）/ erased (its key is destroyed)"
-        return f"#{position:<6} {event.topic:<32} {event.originator_id} v{event.originator_version}\n        {erased}"
+        gone = "已删除（密钥已销毁）/ erased (its key is destroyed)"
+        return f"#{position:<6} {event.topic:<32} {event.originator_id} v{event.originator_version}\n        {gone}"
 
     def shown(moment: datetime) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %z")
