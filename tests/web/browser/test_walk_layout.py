@@ -46,3 +46,32 @@ def test_on_a_phone_every_read_is_a_link_a_finger_can_hit_beside_a_filter_in_err
     expect(every).to_have_attribute("href", "/access")
     box = every.bounding_box()
     assert box is not None and box["height"] >= TAP, box
+
+
+def test_on_a_phone_the_access_log_is_a_card_per_read_with_nothing_to_scroll_sideways(
+    phone_page: Page, site: Site
+) -> None:
+    # given the auditor on a phone, after reading a family (so that the log holds reads)
+    page = phone_page
+    sign_in(page, site.base_url, "auditor", site.accounts["auditor"])
+    page.goto(site.url("/families"))
+    family = str(page.locator("main a[href^='/families/']").first.get_attribute("href")).split("/")[2]
+    page.goto(site.url(f"/families/{family}"))
+    # when they open the access log
+    page.goto(site.url("/access"))
+    cards = page.locator("table.reads tbody tr")
+    expect(cards.first).to_be_visible()
+    # then each read is a card as wide as the screen, each value labelled, and nothing scrolls sideways
+    widths = page.evaluate(
+        """() => ({
+             page: [document.documentElement.scrollWidth, window.innerWidth],
+             box: [...document.querySelectorAll('.table-scroll')].map(b => [b.scrollWidth, b.clientWidth]),
+             labels: [...document.querySelectorAll('table.reads tbody tr:first-child td')]
+                       .map(td => getComputedStyle(td, '::before').content),
+           })"""
+    )
+    assert widths["page"][0] <= widths["page"][1], widths
+    assert all(scrolled <= shown for scrolled, shown in widths["box"]), widths
+    assert len(widths["labels"]) >= 4 and all(label not in ("none", '""') for label in widths["labels"]), widths
+    card = cards.first.bounding_box()
+    assert card is not None and card["width"] <= page.viewport_size["width"], card  # type: ignore[index]
