@@ -30,8 +30,8 @@ from web.pages.listing import page_size
 
 bp = Blueprint("home", __name__)
 
-#: The dashboard's lists that have a page of their own (every open family is in the families' list).
-PAGED = "cliff, uncovered, quiet, in_progress, without_joint_visit"
+#: The dashboard's lists that have a page of their own (every open family is in the list of families).
+PAGED = frozenset(DashboardList) - {DashboardList.FAMILIES}
 
 
 def now() -> datetime:
@@ -95,9 +95,11 @@ def home() -> ResponseReturnValue:
     )
 
 
-@bp.route(f"/continuity/<any({PAGED}):list_name>", endpoint="continuity_list")
+@bp.route("/continuity/<list_name>", endpoint="continuity_list")
 def continuity_list(list_name: str) -> ResponseReturnValue:
     """One of the dashboard's lists, a page at a time, in the order that needs action first."""
+    if list_name not in PAGED:
+        return error_page(404)
     which = DashboardList(list_name)
     models: ReadModels = extension("peiban.read_models")
     page = models.dashboard_page(
