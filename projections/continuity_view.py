@@ -15,6 +15,7 @@ from domain.cohort import Cohort
 from domain.family import Family
 from domain.values import ConsentScope, FamilyStatus, HandoverState, ServiceLine, VolunteerStatus
 from domain.volunteer import Volunteer
+from projections import continuity_settle as kept
 from projections import continuity_standing as standing
 from projections.db import Tx
 from projections.engine import Handler, View
@@ -137,7 +138,7 @@ class ContinuityView(View):
     }
 
     def settle(self, tx: Tx) -> None:
-        standing.settle(tx)
+        kept.settle(tx)
 
     def handlers(self) -> Mapping[type[Any], Handler]:
         return {
@@ -208,8 +209,8 @@ class ContinuityView(View):
     def volunteer_departed(self, tx: Tx, e: Volunteer.Departed) -> None:
         volunteer_id = str(e.originator_id)
         self._set(tx, "volunteer", volunteer_id, status=VolunteerStatus.DEPARTED.value, departed_at=iso(e.occurred_at))
-        for family_id in standing.volunteer_families(tx, volunteer_id):
-            standing.touched(tx, family_id)
+        for family_id in kept.volunteer_families(tx, volunteer_id):
+            kept.touched(tx, family_id)
 
     def volunteer_erased(self, tx: Tx, e: Volunteer.Erased) -> None:
         """The volunteer stays in every family's figures, nameless; their tombstone answers for them. Rebuilt after
@@ -234,8 +235,8 @@ class ContinuityView(View):
             [str(e.originator_id), iso(e.occurred_at), e.recorded_by, e.reason],
         )
         forget_actors(tx, e.account_ids, [("continuity_consent", "records_withdrawn_by")])
-        for family_id in standing.volunteer_families(tx, str(e.originator_id)):
-            standing.touched(tx, family_id)
+        for family_id in kept.volunteer_families(tx, str(e.originator_id)):
+            kept.touched(tx, family_id)
 
     # ---- the family's case -----------------------------------------------------------
 
@@ -245,13 +246,13 @@ class ContinuityView(View):
             " VALUES (?, ?, ?, ?, ?)",
             [str(e.originator_id), e.display_name, e.community, FamilyStatus.OPEN.value, iso(e.occurred_at)],
         )
-        standing.touched(tx, str(e.originator_id))
+        kept.touched(tx, str(e.originator_id))
 
     def profile_updated(self, tx: Tx, e: Family.ProfileUpdated) -> None:
         shown = {k: v for k, v in e.changes.items() if k in ("display_name", "community")}
         if shown:
             self._set(tx, "family", e.originator_id, **shown)
-            standing.touched(tx, str(e.originator_id))
+            kept.touched(tx, str(e.originator_id))
 
     def closed(self, tx: Tx, e: Family.Closed) -> None:
         fid, when = str(e.originator_id), iso(e.occurred_at)
@@ -263,7 +264,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_closure (event_id, family_id, closed_at) VALUES (?, ?, ?)",
             [e.event_key, fid, when],
         )
-        standing.touched(tx, fid)
+        kept.touched(tx, fid)
 
     def reopened(self, tx: Tx, e: Family.Reopened) -> None:
         fid = str(e.originator_id)
@@ -272,7 +273,7 @@ class ContinuityView(View):
             "UPDATE continuity_closure SET reopened_at = ? WHERE family_id = ? AND reopened_at IS NULL",
             [iso(e.occurred_at), fid],
         )
-        standing.touched(tx, fid)
+        kept.touched(tx, fid)
 
     def _start(self, tx: Tx, e: Family.Event, volunteer_id: Any, role: Any) -> None:
         tx.execute(
@@ -280,7 +281,7 @@ class ContinuityView(View):
             " VALUES (?, ?, ?, ?, ?)",
             [e.event_key, str(e.originator_id), str(volunteer_id), plain(role), iso(e.occurred_at)],
         )
-        standing.touched(tx, str(e.originator_id))
+        kept.touched(tx, str(e.originator_id))
 
     def _end(self, tx: Tx, e: Family.Event, volunteer_id: Any) -> None:
         tx.execute(
@@ -288,7 +289,7 @@ class ContinuityView(View):
             " WHERE family_id = ? AND volunteer_id = ? AND ended_at IS NULL",
             [iso(e.occurred_at), str(e.originator_id), str(volunteer_id)],
         )
-        standing.touched(tx, str(e.originator_id))
+        kept.touched(tx, str(e.originator_id))
 
     # ---- contacts and handovers --------------------------------------------------------
 
@@ -321,7 +322,7 @@ class ContinuityView(View):
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
                 [e.event_key, str(volunteer_id)],
             )
-        standing.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
+        kept.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
         if handover:
             tx.execute(
                 "UPDATE continuity_handover SET joint_contacts = joint_contacts + 1,"
@@ -343,7 +344,7 @@ class ContinuityView(View):
                 HandoverState.PLANNED.value,
             ],
         )
-        standing.touched(tx, str(e.originator_id))
+        kept.touched(tx, str(e.originator_id))
 
     def handover_completed(self, tx: Tx, e: Family.HandoverCompleted) -> None:
         row = tx.one(
@@ -368,7 +369,7 @@ class ContinuityView(View):
 
     def handover_cancelled(self, tx: Tx, e: Family.HandoverCancelled) -> None:
         self._set(tx, "handover", e.handover_id, state=HandoverState.CANCELLED.value, closed_at=iso(e.occurred_at))
-        standing.touched(tx, str(e.originator_id))
+        kept.touched(tx, str(e.originator_id))
 
     # ---- concerns, follow-ups, corrections ----------------------------------------------
 
@@ -423,7 +424,7 @@ class ContinuityView(View):
     def erased(self, tx: Tx, e: Family.Erased) -> None:
         """An erased family leaves no row behind: not in lists, counts, caseloads or due dates."""
         family_id = str(e.originator_id)
-        standing.forget(tx, family_id)
+        kept.forget(tx, family_id)
         tx.execute(
             "DELETE FROM continuity_contact_volunteer WHERE event_id IN"
             " (SELECT event_id FROM continuity_contact WHERE family_id = ?)",
@@ -449,8 +450,8 @@ class ContinuityView(View):
 
     def _corrected(self, tx: Tx, e: Family.FactAmended | Family.FactRetracted) -> None:
         """A corrected contact may change the family's last contact and its handover's joint contacts."""
-        standing.corrected(tx, str(e.originator_id))
-        standing.recount_joint_contacts(tx, str(e.target_event_id))
+        kept.corrected(tx, str(e.originator_id))
+        kept.recount_joint_contacts(tx, str(e.target_event_id))
 
     def retracted(self, tx: Tx, e: Family.FactRetracted) -> None:
         for table in AMENDABLE:
