@@ -1,8 +1,9 @@
 """Scale benchmark: one table of where issue 14's goals stand, each figure beside its baseline from the same run.
 
 1. For 100 / 1,000 / 10,000 families (and 100,000 with ``--big``) over ``--years`` years, each store made by
-   ``peiban demo --scale`` (its rate printed): GET dashboard and GET timeline p50 through ``peiban serve``,
-   and each as a multiple of the 100-family store's p50.
+   ``peiban demo --scale`` (its rate printed): GET dashboard (the first page of each list), a page further down
+   the dashboard's list of every open family (its ``more`` link, then each page's ``next``) and GET timeline,
+   p50 through ``peiban serve``, and each as a multiple of the 100-family store's p50.
 2. Single-fact appends, one after another: raw sqlite3 (one row per transaction, WAL), the bare application
    (``Peiban.log_visit``, encrypted) and HTTP (POST visit through ``peiban serve``), as ratios.
 3. ``--profile``: cProfile of one dashboard request (in-process, after a warm-up) on the largest store: the
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -46,8 +49,20 @@ def generate(folder: Path, families: int, years: float) -> tuple[int, float]:
     return facts, time.perf_counter() - began
 
 
-def read_p50(folder: Path, reads: int) -> tuple[float, float]:
-    """(dashboard p50, timeline p50) in ms, through ``peiban serve``, as a coordinator."""
+def list_pages(client: Client, board: dict[str, Any], pages: int) -> None:
+    """Walk the dashboard's list of every open family from its ``more`` link, ``pages`` pages at most."""
+    address = board["more"]["families"]
+    for _ in range(pages):
+        if not address:
+            return
+        page = client.call("list page", "GET", address)
+        base = urlsplit(address)
+        query = {k: v[0] for k, v in parse_qs(base.query).items()}
+        address = f"{base.path}?{urlencode({**query, 'after': page['next']})}" if page["next"] else None
+
+
+def read_p50(folder: Path, reads: int) -> tuple[float, float, float]:
+    """(dashboard p50, list page p50, timeline p50) in ms, through ``peiban serve``, as a coordinator."""
     leads, _ = cast(folder, 50)
     families = [f for fs in leads.values() for f in fs]
     auth = tokens(folder, [("bench-coordinator", "coordinator", None)])["bench-coordinator"]
@@ -56,9 +71,10 @@ def read_p50(folder: Path, reads: int) -> tuple[float, float]:
     results = Results(time.monotonic() + 3600, sys.maxsize)
     try:
         client = Client(port, auth, results)
-        client.call("warm-up", "GET", "/api/v1/dashboard/continuity")
+        board = client.call("warm-up", "GET", "/api/v1/dashboard/continuity")
         for _ in range(max(reads // 4, 3)):
             client.call("dashboard", "GET", "/api/v1/dashboard/continuity")
+        list_pages(client, board, max(reads // 4, 3))
         rng = random.Random(7)
         for _ in range(reads):
             client.call("timeline", "GET", f"/api/v1/families/{rng.choice(families)}/timeline")
@@ -66,7 +82,8 @@ def read_p50(folder: Path, reads: int) -> tuple[float, float]:
         server.terminate()
         server.wait(timeout=30)
     assert not results.errors, dict(results.errors)
-    return statistics.median(results.latencies["dashboard"]), statistics.median(results.latencies["timeline"])
+    p50 = {route: statistics.median(times) for route, times in results.latencies.items()}
+    return p50["dashboard"], p50.get("list page", float("nan")), p50["timeline"]
 
 
 def raw_sqlite_rate(folder: Path, count: int) -> float:
@@ -141,16 +158,18 @@ def main() -> None:
                 facts, seconds = -1, 0.0
             else:
                 facts, seconds = generate(folder, size, args.years)
-            dashboard, timeline = read_p50(folder, args.reads)
-            rows.append((size, facts, seconds, dashboard, timeline))
+            dashboard, listed, timeline = read_p50(folder, args.reads)
+            rows.append((size, facts, seconds, dashboard, listed, timeline))
             print(f"  {size} families done", flush=True)
         base = rows[0]
-        print("\n| families | facts | generated in | dashboard p50 | × 100 fam. | timeline p50 | × 100 fam. |")
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for size, facts, seconds, dashboard, timeline in rows:
+        print("\n| families | facts | generated in | dashboard p50 | × 100 fam. | list page p50 | × 100 fam. "
+              "| timeline p50 | × 100 fam. |")  # fmt: skip
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in rows:
+            size, facts, seconds = row[:3]
             made = f"{seconds:.0f} s ({facts / seconds:,.0f} facts/s)" if facts > 0 else "(kept)"
-            print(f"| {size:,} | {max(facts, 0):,} | {made} | {dashboard:.1f} ms | {dashboard / base[3]:.1f} | "
-                  f"{timeline:.1f} ms | {timeline / base[4]:.1f} |")  # fmt: skip
+            figures = [f"{value:.1f} ms | {value / base[i]:.2f}" for i, value in enumerate(row[3:], start=3)]
+            print(f"| {size:,} | {max(facts, 0):,} | {made} | {' | '.join(figures)} |")
         rates = appends(Path(scratch), args.visits)
         print(f"\n| single-fact appends, one after another ({args.visits}) | facts/s | × raw sqlite3 | × bare app |")
         print("| --- | ---: | ---: | ---: |")

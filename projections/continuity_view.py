@@ -15,6 +15,8 @@ from domain.cohort import Cohort
 from domain.family import Family
 from domain.values import ConsentScope, FamilyStatus, HandoverState, ServiceLine, VolunteerStatus
 from domain.volunteer import Volunteer
+from projections import continuity_settle as kept
+from projections import continuity_standing as standing
 from projections.db import Tx
 from projections.engine import Handler, View
 from projections.erasure import ERASED_VOLUNTEER, forget_actors
@@ -49,6 +51,7 @@ FAMILY_TABLES = (
     "continuity_follow_up",
     "continuity_closure",
     "continuity_consent",
+    "continuity_standing",
 )
 
 
@@ -56,6 +59,8 @@ class ContinuityView(View):
     """Families, their volunteers and contacts as they stand now, for continuity measures."""
 
     name = "continuity"
+    #: 2: each family's standing and the dashboard's tally (``projections.continuity_standing``)
+    version = 2
     tables: ClassVar[Mapping[str, str]] = {
         "continuity_cohort": _table(
             "continuity_cohort",
@@ -89,9 +94,11 @@ class ContinuityView(View):
             "handover_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, outgoing_id TEXT NOT NULL,"
             " incoming_id TEXT NOT NULL, planned_on TEXT NOT NULL, opened_at TEXT NOT NULL, state TEXT NOT NULL,"
             " closed_at TEXT,"
-            " family_agreed INTEGER NOT NULL, keep_in_touch INTEGER, incoming_role TEXT, no_joint_visit_reason TEXT",
+            " family_agreed INTEGER NOT NULL, keep_in_touch INTEGER, incoming_role TEXT, no_joint_visit_reason TEXT,"
+            f" {standing.HANDOVER_COLUMNS}",
             "family_id",
-        ),
+        )
+        + standing.HANDOVER_INDEXES,
         "continuity_contact": _table(
             "continuity_contact",
             "event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, occurred_at TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -126,7 +133,12 @@ class ContinuityView(View):
             "event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, closed_at TEXT NOT NULL, reopened_at TEXT",
             "family_id",
         ),
+        "continuity_standing": standing.STANDING,
+        "continuity_tally": standing.TALLY,
     }
+
+    def settle(self, tx: Tx) -> None:
+        kept.settle(tx)
 
     def handlers(self) -> Mapping[type[Any], Handler]:
         return {
@@ -143,9 +155,7 @@ class ContinuityView(View):
                 status=VolunteerStatus.DEPARTING.value,
                 expected_departure_on=e.expected_on.isoformat(),
             ),
-            Volunteer.Departed: lambda tx, e: self._set(
-                tx, "volunteer", e.originator_id, status=VolunteerStatus.DEPARTED.value, departed_at=iso(e.occurred_at)
-            ),
+            Volunteer.Departed: self.volunteer_departed,
             Volunteer.AlumniContactOptedIn: lambda tx, e: self._set(
                 tx, "volunteer", e.originator_id, alumni_opted_in=1
             ),
@@ -165,9 +175,7 @@ class ContinuityView(View):
             Family.HandoverPlanned: self.handover_planned,
             Family.HandoverAgreed: lambda tx, e: self._set(tx, "handover", e.handover_id, family_agreed=1),
             Family.HandoverCompleted: self.handover_completed,
-            Family.HandoverCancelled: lambda tx, e: self._set(
-                tx, "handover", e.handover_id, state=HandoverState.CANCELLED.value, closed_at=iso(e.occurred_at)
-            ),
+            Family.HandoverCancelled: self.handover_cancelled,
             Family.ConcernRaised: self.concern_raised,
             Family.ConcernResolved: lambda tx, e: self._set(
                 tx, "concern", e.concern_id, key="event_id", resolved_at=iso(e.occurred_at)
@@ -198,6 +206,12 @@ class ContinuityView(View):
             [str(e.originator_id), e.name, str(e.cohort_id), VolunteerStatus.REGISTERED.value, iso(e.occurred_at)],
         )
 
+    def volunteer_departed(self, tx: Tx, e: Volunteer.Departed) -> None:
+        volunteer_id = str(e.originator_id)
+        self._set(tx, "volunteer", volunteer_id, status=VolunteerStatus.DEPARTED.value, departed_at=iso(e.occurred_at))
+        for family_id in kept.volunteer_families(tx, volunteer_id):
+            kept.touched(tx, family_id)
+
     def volunteer_erased(self, tx: Tx, e: Volunteer.Erased) -> None:
         """The volunteer stays in every family's figures, nameless; their tombstone answers for them. Rebuilt after
         the key is gone, their earlier facts are unreadable: the row is made again from what the fact keeps."""
@@ -221,6 +235,8 @@ class ContinuityView(View):
             [str(e.originator_id), iso(e.occurred_at), e.recorded_by, e.reason],
         )
         forget_actors(tx, e.account_ids, [("continuity_consent", "records_withdrawn_by")])
+        for family_id in kept.volunteer_families(tx, str(e.originator_id)):
+            kept.touched(tx, family_id)
 
     # ---- the family's case -----------------------------------------------------------
 
@@ -230,11 +246,13 @@ class ContinuityView(View):
             " VALUES (?, ?, ?, ?, ?)",
             [str(e.originator_id), e.display_name, e.community, FamilyStatus.OPEN.value, iso(e.occurred_at)],
         )
+        kept.touched(tx, str(e.originator_id))
 
     def profile_updated(self, tx: Tx, e: Family.ProfileUpdated) -> None:
         shown = {k: v for k, v in e.changes.items() if k in ("display_name", "community")}
         if shown:
             self._set(tx, "family", e.originator_id, **shown)
+            kept.touched(tx, str(e.originator_id))
 
     def closed(self, tx: Tx, e: Family.Closed) -> None:
         fid, when = str(e.originator_id), iso(e.occurred_at)
@@ -246,6 +264,7 @@ class ContinuityView(View):
             "INSERT INTO continuity_closure (event_id, family_id, closed_at) VALUES (?, ?, ?)",
             [e.event_key, fid, when],
         )
+        kept.touched(tx, fid)
 
     def reopened(self, tx: Tx, e: Family.Reopened) -> None:
         fid = str(e.originator_id)
@@ -254,6 +273,7 @@ class ContinuityView(View):
             "UPDATE continuity_closure SET reopened_at = ? WHERE family_id = ? AND reopened_at IS NULL",
             [iso(e.occurred_at), fid],
         )
+        kept.touched(tx, fid)
 
     def _start(self, tx: Tx, e: Family.Event, volunteer_id: Any, role: Any) -> None:
         tx.execute(
@@ -261,6 +281,7 @@ class ContinuityView(View):
             " VALUES (?, ?, ?, ?, ?)",
             [e.event_key, str(e.originator_id), str(volunteer_id), plain(role), iso(e.occurred_at)],
         )
+        kept.touched(tx, str(e.originator_id))
 
     def _end(self, tx: Tx, e: Family.Event, volunteer_id: Any) -> None:
         tx.execute(
@@ -268,6 +289,7 @@ class ContinuityView(View):
             " WHERE family_id = ? AND volunteer_id = ? AND ended_at IS NULL",
             [iso(e.occurred_at), str(e.originator_id), str(volunteer_id)],
         )
+        kept.touched(tx, str(e.originator_id))
 
     # ---- contacts and handovers --------------------------------------------------------
 
@@ -300,6 +322,13 @@ class ContinuityView(View):
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
                 [e.event_key, str(volunteer_id)],
             )
+        kept.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
+        if handover:
+            tx.execute(
+                "UPDATE continuity_handover SET joint_contacts = joint_contacts + 1,"
+                " plain_joint_contacts = plain_joint_contacts + ? WHERE handover_id = ?",
+                [1 - sensitive, str(handover)],
+            )
 
     def handover_planned(self, tx: Tx, e: Family.HandoverPlanned) -> None:
         tx.execute(
@@ -315,6 +344,7 @@ class ContinuityView(View):
                 HandoverState.PLANNED.value,
             ],
         )
+        kept.touched(tx, str(e.originator_id))
 
     def handover_completed(self, tx: Tx, e: Family.HandoverCompleted) -> None:
         row = tx.one(
@@ -336,6 +366,10 @@ class ContinuityView(View):
         self._end(tx, e, row[0])
         self._end(tx, e, row[1])
         self._start(tx, e, row[1], e.incoming_role)
+
+    def handover_cancelled(self, tx: Tx, e: Family.HandoverCancelled) -> None:
+        self._set(tx, "handover", e.handover_id, state=HandoverState.CANCELLED.value, closed_at=iso(e.occurred_at))
+        kept.touched(tx, str(e.originator_id))
 
     # ---- concerns, follow-ups, corrections ----------------------------------------------
 
@@ -390,6 +424,7 @@ class ContinuityView(View):
     def erased(self, tx: Tx, e: Family.Erased) -> None:
         """An erased family leaves no row behind: not in lists, counts, caseloads or due dates."""
         family_id = str(e.originator_id)
+        kept.forget(tx, family_id)
         tx.execute(
             "DELETE FROM continuity_contact_volunteer WHERE event_id IN"
             " (SELECT event_id FROM continuity_contact WHERE family_id = ?)",
@@ -411,10 +446,17 @@ class ContinuityView(View):
             found = {column: changes[name] for name, column in columns.items() if name in changes}
             if found:
                 self._set(tx, table, e.target_event_id, key="event_id", **found)
+        self._corrected(tx, e)
+
+    def _corrected(self, tx: Tx, e: Family.FactAmended | Family.FactRetracted) -> None:
+        """A corrected contact may change the family's last contact and its handover's joint contacts."""
+        kept.corrected(tx, str(e.originator_id))
+        kept.recount_joint_contacts(tx, str(e.target_event_id))
 
     def retracted(self, tx: Tx, e: Family.FactRetracted) -> None:
         for table in AMENDABLE:
             self._set(tx, table, e.target_event_id, key="event_id", retracted=1)
+        self._corrected(tx, e)
 
     @staticmethod
     def _set(tx: Tx, table: str, row_id: Any, *, key: str = "", **columns: Any) -> None:

@@ -1,19 +1,25 @@
 """The coordinator's continuity dashboard: which open families are uncovered, near a cliff, or quiet.
 
-Read from the continuity view. ``now`` is given by the caller (never read here), and
-days are counted between calendar days in Asia/Shanghai.
+Read from the continuity view, a page of each list at a time (``projections.dashboard_lists``): what a
+dashboard costs depends on the rows it shows, not on how many families there are. ``now`` is given by the
+caller (never read here), and days are counted between calendar days in Asia/Shanghai.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
-from domain.values import FamilyStatus, HandoverState, Role
-from projections.collation import pinyin_key
-from projections.db import Tx
+from domain.values import HandoverState
+from projections import dashboard_lists as lists
+from projections.dashboard_lists import DashboardList, Filters, Position
+from projections.db import Row, Tx
 from projections.plain import from_iso, iso, local_day, moment
 from projections.transition import Step
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,83 +99,105 @@ class HandoverInProgress:
         return Step.JOINT_VISITS if self.joint_visits else Step.PLANNED
 
 
-#: The most handovers in progress a dashboard lists (soonest cohort end first); ``in_progress_total`` counts all.
-IN_PROGRESS_LIMIT = 50
+#: The rows of each list a dashboard shows unless told otherwise (each list's ``total`` counts them all).
+LIMIT = 50
+#: A family is on the cliff when its lead's cohort ends within these days, quiet after these days without contact.
+CLIFF_DAYS, QUIET_DAYS = 60, 30
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    """A page of one of the dashboard's lists: its rows, how many the whole list holds, and where the next
+    page starts (None: this is the last)."""
+
+    items: tuple[T, ...]
+    total: int
+    after: Position | None
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """The continuity dashboard at ``now``, with the thresholds it was drawn with."""
+    """The continuity dashboard at ``now``, with the thresholds it was drawn with: the first page of each list."""
 
     now: datetime
     cliff_days: int
     quiet_days: int
-    families: tuple[FamilyContinuity, ...]
-    uncovered: tuple[FamilyContinuity, ...]
-    cliff: tuple[FamilyContinuity, ...]
-    quiet: tuple[FamilyContinuity, ...]
-    without_joint_visit: tuple[HandoverWithoutJointVisit, ...]
-    #: handovers planned and not yet completed, soonest cohort end first (at most ``IN_PROGRESS_LIMIT``)
-    in_progress: tuple[HandoverInProgress, ...] = ()
-    in_progress_total: int = 0
+    pages: Mapping[DashboardList, ListPage[Any]]
+
+    @property
+    def families(self) -> tuple[FamilyContinuity, ...]:
+        return self.pages[DashboardList.FAMILIES].items
+
+    @property
+    def uncovered(self) -> tuple[FamilyContinuity, ...]:
+        return self.pages[DashboardList.UNCOVERED].items
+
+    @property
+    def cliff(self) -> tuple[FamilyContinuity, ...]:
+        return self.pages[DashboardList.CLIFF].items
+
+    @property
+    def quiet(self) -> tuple[FamilyContinuity, ...]:
+        return self.pages[DashboardList.QUIET].items
+
+    @property
+    def without_joint_visit(self) -> tuple[HandoverWithoutJointVisit, ...]:
+        return self.pages[DashboardList.WITHOUT_JOINT_VISIT].items
+
+    @property
+    def in_progress(self) -> tuple[HandoverInProgress, ...]:
+        """Handovers planned and not yet completed, soonest cohort end first."""
+        return self.pages[DashboardList.IN_PROGRESS].items
+
+    @property
+    def in_progress_total(self) -> int:
+        return self.pages[DashboardList.IN_PROGRESS].total
+
+    @property
+    def totals(self) -> dict[str, int]:
+        """How many rows each list holds in all."""
+        return {which.value: page.total for which, page in self.pages.items()}
 
 
-def _shown(sensitive: bool) -> str:
-    """The condition a contact or concern must meet to count: none, or being outside the compartments."""
-    return "" if sensitive else " AND sensitive = 0"
+def _families(tx: Tx, rows: Sequence[Row], given: Filters, now: datetime) -> list[FamilyContinuity]:
+    ids = [str(r[0]) for r in rows]
+    handovers = {str(h[0]): h for h in lists.open_handovers(tx, ids)}
+    concerns = lists.open_concerns(tx, ids, iso(now), given.sensitive)
+    today = given.today
+    found = []
+    for fid, name, lead, lead_name, departed, cohort_id, cohort, ends, successor, last, quiet_since in rows:
+        h = handovers.get(fid)
+        ends_on = date.fromisoformat(ends) if ends else None
+        contact = moment(last)
+        found.append(
+            FamilyContinuity(
+                family_id=fid,
+                display_name=name,
+                lead_id=lead,
+                lead_name=lead_name,
+                lead_departed=bool(departed),
+                cohort_id=cohort_id,
+                cohort_name=cohort,
+                cohort_ends_on=ends_on,
+                days_left=(ends_on - today).days if ends_on else None,
+                successor_planned=bool(successor),
+                handover=_handover(h, given.sensitive) if h else None,
+                last_contact_at=contact,
+                days_since_contact=max((today - local_day(contact)).days, 0) if contact else None,
+                days_quiet=max((today - date.fromisoformat(quiet_since)).days, 0),
+                open_concerns=concerns.get(fid, 0),
+            )
+        )
+    return found
 
 
-def _open_handovers(tx: Tx, sensitive: bool) -> dict[str, OpenHandover]:
-    rows = tx.query(
-        "SELECT h.family_id, h.handover_id, h.outgoing_id, h.incoming_id, v.name, h.planned_on, h.family_agreed,"
-        " (SELECT COUNT(*) FROM continuity_contact c WHERE c.handover_id = h.handover_id AND c.retracted = 0"
-        f"{_shown(sensitive)})"
-        " FROM continuity_handover h JOIN continuity_volunteer v ON v.volunteer_id = h.incoming_id"
-        " WHERE h.state = ?",
-        [HandoverState.PLANNED.value],
-    )
-    return {
-        r[0]: OpenHandover(r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), HandoverState.PLANNED, bool(r[6]), r[7])
-        for r in rows
-    }
+def _handover(r: Row, sensitive: bool) -> OpenHandover:
+    joint = r[7] if sensitive else r[8]
+    return OpenHandover(r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), HandoverState.PLANNED, bool(r[6]), joint)
 
 
-def _without_joint_visit(tx: Tx, only: str | None, sensitive: bool) -> tuple[HandoverWithoutJointVisit, ...]:
-    rows = tx.query(
-        "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.closed_at, h.no_joint_visit_reason"
-        " FROM continuity_handover h JOIN continuity_family f ON f.family_id = h.family_id"
-        " JOIN continuity_volunteer o ON o.volunteer_id = h.outgoing_id"
-        " JOIN continuity_volunteer i ON i.volunteer_id = h.incoming_id"
-        " WHERE h.state = ? AND NOT EXISTS (SELECT 1 FROM continuity_contact c"
-        f" WHERE c.handover_id = h.handover_id AND c.retracted = 0{_shown(sensitive)})"
-        f"{' AND h.family_id = ?' if only else ''} ORDER BY h.closed_at, h.handover_id",
-        [HandoverState.COMPLETED.value, *([only] if only else [])],
-    )
-    return tuple(HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows)
-
-
-def _in_progress(
-    tx: Tx, today: date, only: str | None, sensitive: bool, limit: int
-) -> tuple[tuple[HandoverInProgress, ...], int]:
-    """Open families' planned handovers, soonest end of the outgoing volunteer's cohort first, and how many."""
-    where = f" WHERE h.state = ? AND f.status = ?{' AND h.family_id = ?' if only else ''}"
-    params = [HandoverState.PLANNED.value, FamilyStatus.OPEN.value, *([only] if only else [])]
-    joined = (
-        " FROM continuity_handover h JOIN continuity_family f ON f.family_id = h.family_id"
-        " JOIN continuity_volunteer o ON o.volunteer_id = h.outgoing_id"
-        " JOIN continuity_volunteer i ON i.volunteer_id = h.incoming_id"
-        " LEFT JOIN continuity_cohort c ON c.cohort_id = o.cohort_id"
-    )
-    rows = tx.query(
-        "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.planned_on,"
-        " (SELECT COUNT(*) FROM continuity_contact x WHERE x.handover_id = h.handover_id AND x.kind = 'visit'"
-        f" AND x.retracted = 0{'' if sensitive else ' AND x.sensitive = 0'}),"
-        f" h.family_agreed, c.cohort_id, c.expected_end_on{joined}{where}"
-        " ORDER BY COALESCE(c.expected_end_on, '9999-12-31'), h.planned_on, h.handover_id LIMIT ?",
-        [*params, limit],
-    )
-    total = tx.one(f"SELECT COUNT(*){joined}{where}", params)
-    shown = tuple(
+def _in_progress(rows: Sequence[Row], today: date) -> list[HandoverInProgress]:
+    return [
         HandoverInProgress(
             r[0],
             r[1],
@@ -183,96 +211,115 @@ def _in_progress(
             (date.fromisoformat(r[9]) - today).days if r[9] else None,
         )
         for r in rows
-    )
-    return shown, int(total[0]) if total else 0
+    ]
 
 
-def _last_contacts(tx: Tx, until: str, sensitive: bool) -> dict[str, str]:
-    rows = tx.query(
-        "SELECT family_id, MAX(occurred_at) FROM continuity_contact WHERE retracted = 0 AND occurred_at <= ?"
-        f"{_shown(sensitive)} GROUP BY family_id",
-        [until],
-    )
-    return {r[0]: r[1] for r in rows}
+def _without_joint_visit(r: Row) -> HandoverWithoutJointVisit:
+    return HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "")
 
 
-def _open_concerns(tx: Tx, until: str, sensitive: bool) -> dict[str, int]:
-    rows = tx.query(
-        "SELECT family_id, COUNT(*) FROM continuity_concern WHERE retracted = 0 AND resolved_at IS NULL"
-        f" AND raised_at <= ?{_shown(sensitive)} GROUP BY family_id",
-        [until],
-    )
-    return {r[0]: int(r[1]) for r in rows}
+def _page(
+    tx: Tx, which: DashboardList, given: Filters, now: datetime, after: Position | None, limit: int
+) -> tuple[list[Any], Position | None]:
+    """A page of ``which`` and where the next one starts (one row more is read to know if there is one)."""
+    if which is DashboardList.IN_PROGRESS:
+        rows, positions = lists.in_progress_rows(tx, given, after, limit + 1)
+        items: list[Any] = _in_progress(rows[:limit], given.today)
+    elif which is DashboardList.WITHOUT_JOINT_VISIT:
+        rows, positions = lists.without_joint_visit_rows(tx, given, after, limit + 1)
+        items = [
+            HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows[:limit]
+        ]
+    else:
+        rows, positions = lists.family_rows(tx, which, given, after, limit + 1)
+        items = _families(tx, rows[:limit], given, now)
+    return items, positions[limit - 1] if len(rows) > limit else None
 
 
-def _families(tx: Tx, now: datetime, only: str | None, sensitive: bool) -> list[FamilyContinuity]:
-    today, until = local_day(now), iso(now)
-    families = tx.query(
-        "SELECT f.family_id, f.display_name, f.enrolled_at, a.volunteer_id, v.name, v.departed_at, c.cohort_id,"
-        " c.name, c.expected_end_on FROM continuity_family f"
-        " LEFT JOIN continuity_assignment a ON a.family_id = f.family_id AND a.ended_at IS NULL AND a.role = ?"
-        " LEFT JOIN continuity_volunteer v ON v.volunteer_id = a.volunteer_id"
-        " LEFT JOIN continuity_cohort c ON c.cohort_id = v.cohort_id"
-        f" WHERE f.status = ?{' AND f.family_id = ?' if only else ''}"
-        " ORDER BY f.display_name COLLATE pinyin, f.family_id",
-        [Role.LEAD.value, FamilyStatus.OPEN.value, *([only] if only else [])],
-    )
-    handovers = _open_handovers(tx, sensitive)
-    last_contacts, concerns = _last_contacts(tx, until, sensitive), _open_concerns(tx, until, sensitive)
-    rows = []
-    for fid, name, enrolled, lead, lead_name, departed, cohort_id, cohort, ends in families:
-        handover = handovers.get(fid)
-        ends_on = date.fromisoformat(ends) if ends else None
-        last = moment(last_contacts.get(fid))
-        rows.append(
-            FamilyContinuity(
-                family_id=fid,
-                display_name=name,
-                lead_id=lead,
-                lead_name=lead_name,
-                lead_departed=departed is not None and departed <= until,
-                cohort_id=cohort_id,
-                cohort_name=cohort,
-                cohort_ends_on=ends_on,
-                days_left=(ends_on - today).days if ends_on else None,
-                successor_planned=handover is not None and lead is not None and handover.outgoing_id == lead,
-                handover=handover,
-                last_contact_at=last,
-                days_since_contact=(today - local_day(last)).days if last else None,
-                days_quiet=(today - local_day(last or from_iso(enrolled))).days,
-                open_concerns=concerns.get(fid, 0),
-            )
-        )
-    return rows
+def _filters(now: datetime, cliff_days: int, quiet_days: int, include_sensitive: bool, only: str | None) -> Filters:
+    return Filters(local_day(now), cliff_days, quiet_days, include_sensitive, only)
 
 
 def continuity_dashboard(
     tx: Tx,
     *,
     now: datetime,
-    cliff_days: int = 60,
-    quiet_days: int = 30,
+    cliff_days: int = CLIFF_DAYS,
+    quiet_days: int = QUIET_DAYS,
     only: str | None = None,
     include_sensitive: bool = True,
-    in_progress_limit: int = IN_PROGRESS_LIMIT,
+    limit: int = LIMIT,
 ) -> Dashboard:
-    """Every open family's lead, cohort end, handover and last contact, with the lists that need action
-    (``only``: the dashboard of that one family, as its page shows it). Without ``include_sensitive``,
-    contacts and concerns of the sensitive compartments count for nothing: a reader not cleared for
-    them must not learn from "last contact" or a count that they exist."""
-    rows = _families(tx, now, only, include_sensitive)
-    cliff = [r for r in rows if r.is_covered and not r.successor_planned and (r.days_left or 0) <= cliff_days]
-    quiet = [r for r in rows if r.days_quiet >= quiet_days]
-    in_progress, in_progress_total = _in_progress(tx, local_day(now), only, include_sensitive, in_progress_limit)
-    return Dashboard(
-        now=now,
-        cliff_days=cliff_days,
-        quiet_days=quiet_days,
-        families=tuple(rows),
-        uncovered=tuple(r for r in rows if not r.is_covered),
-        cliff=tuple(sorted(cliff, key=lambda r: (r.days_left or 0, pinyin_key(r.display_name)))),
-        quiet=tuple(sorted(quiet, key=lambda r: (-r.days_quiet, pinyin_key(r.display_name)))),
-        without_joint_visit=_without_joint_visit(tx, only, include_sensitive),
-        in_progress=in_progress,
-        in_progress_total=in_progress_total,
+    """The first ``limit`` rows of each list that needs action, and how many each holds (``only``: the
+    dashboard of that one family, as its page shows it). Without ``include_sensitive``, contacts and concerns
+    of the sensitive compartments count for nothing: a reader not cleared for them must not learn from "last
+    contact" or a count that they exist."""
+    given = _filters(now, cliff_days, quiet_days, include_sensitive, only)
+    totals = lists.totals(tx, given) if only is None else None
+    pages = {}
+    for which in DashboardList:
+        items, after = _page(tx, which, given, now, None, limit)
+        total = totals[which] if totals is not None else len(items)
+        pages[which] = ListPage(tuple(items), total, after)
+    return Dashboard(now=now, cliff_days=cliff_days, quiet_days=quiet_days, pages=pages)
+
+
+def dashboard_page(
+    tx: Tx,
+    which: DashboardList,
+    *,
+    now: datetime,
+    cliff_days: int = CLIFF_DAYS,
+    quiet_days: int = QUIET_DAYS,
+    include_sensitive: bool = True,
+    after: Position | None = None,
+    limit: int = LIMIT,
+) -> ListPage[Any]:
+    """A page of one of the dashboard's lists, from ``after`` (the position the page before ended at)."""
+    given = _filters(now, cliff_days, quiet_days, include_sensitive, None)
+    items, following = _page(tx, which, given, now, after, limit)
+    return ListPage(tuple(items), lists.totals(tx, given)[which], following)
+
+
+@dataclass(frozen=True)
+class CohortEnd:
+    """A cohort whose volunteers lead open families, and when it ends."""
+
+    cohort_id: str
+    name: str
+    ends_on: date | None
+    days_left: int | None
+    families: int
+
+
+def cohort_ends(tx: Tx, *, now: datetime) -> list[CohortEnd]:
+    """The cohorts whose volunteers lead open families (and are still in the programme), soonest end first."""
+    today = local_day(now)
+    rows = tx.query(
+        "SELECT c.cohort_id, c.name, c.expected_end_on, t.total FROM continuity_tally t"
+        " JOIN continuity_cohort c ON c.cohort_id = t.tally_key WHERE t.measure = 'led' AND t.total > 0"
     )
+    found = []
+    for cohort_id, name, ends, families in rows:
+        ends_on = date.fromisoformat(ends) if ends else None
+        found.append(CohortEnd(cohort_id, name, ends_on, (ends_on - today).days if ends_on else None, int(families)))
+    return sorted(found, key=lambda c: (c.ends_on or date.max, c.name))
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    """An open family being handed over to a volunteer."""
+
+    family_id: str
+    display_name: str
+
+
+def handed_over_to(tx: Tx, volunteer_id: str) -> list[HandedOver]:
+    """The open families being handed over to the volunteer, by name."""
+    rows = tx.query(
+        "SELECT s.family_id, s.display_name FROM continuity_handover h"
+        " JOIN continuity_standing s ON s.family_id = h.family_id"
+        " WHERE h.incoming_id = ? AND h.state = 'planned' AND s.status = 'open' ORDER BY s.name_key, s.family_id",
+        [volunteer_id],
+    )
+    return [HandedOver(str(r[0]), str(r[1])) for r in rows]

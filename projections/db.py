@@ -1,7 +1,8 @@
 """A view's own database: a SQLite file, or a PostgreSQL schema, with one small SQL dialect.
 
 Views write their SQL once, with ``?`` placeholders and portable types (TEXT,
-BIGINT, INTEGER, DOUBLE PRECISION); this module runs it on either store. Each view
+BIGINT, INTEGER, DOUBLE PRECISION); this module runs it on either store (``COLLATE pinyin``
+orders names as a Chinese reader expects; ``COLLATE BINARY`` orders text by code point on both). Each view
 has its own file or schema, holding its tables and its own ``tracking`` table, so
 that views never share a tracking position and can be rebuilt one at a time.
 """
@@ -37,6 +38,8 @@ class Tx(ABC):
 
     def __init__(self) -> None:
         self._pending: dict[str, list[Sequence[Any]]] = {}
+        #: what a view's handlers leave for its ``settle`` step, at the end of this transaction's batch of facts
+        self.notes: dict[str, Any] = {}
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         if not (sql.startswith("INSERT INTO") and "ON CONFLICT" not in sql):
@@ -237,7 +240,7 @@ class PostgresTx(Tx):
         self.collate = collate
 
     def _sql(self, sql: str) -> str:
-        sql = sql.replace(f"COLLATE {collation.NAME}", self.collate)
+        sql = sql.replace(f"COLLATE {collation.NAME}", self.collate).replace("COLLATE BINARY", 'COLLATE "C"')
         return sql.replace("%", "%%").replace("?", "%s")
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:

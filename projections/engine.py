@@ -60,6 +60,9 @@ class View(ABC):
         """Which method folds which kind of fact; facts not listed leave the view unchanged."""
         return {}
 
+    def settle(self, tx: Tx) -> None:  # noqa: B027 (most views have nothing to settle)
+        """Finish a batch of facts folded in ``tx`` (figures derived from many rows, worked out once a batch)."""
+
     def create(self, tx: Tx) -> None:
         for ddl in self.tables.values():
             for statement in ddl.split(";"):
@@ -143,6 +146,7 @@ class Projection:
             handler = self._handlers.get(type(event))
             if handler is not None:
                 handler(tx, event)
+        self.view.settle(tx)
         if events:
             tx.execute(
                 "UPDATE tracking SET notification_id = ? WHERE application_name = ?", [events[-1][0], self.app.name]

@@ -11,7 +11,20 @@ from domain.errors import CohortNotFound, FamilyNotFound, VolunteerNotFound
 from projections.briefing import Briefing, build_briefing
 from projections.caseload import Caseload, volunteer_caseload
 from projections.continuity_view import ContinuityView
-from projections.dashboard import Dashboard, continuity_dashboard
+from projections.dashboard import (
+    CLIFF_DAYS,
+    LIMIT,
+    QUIET_DAYS,
+    CohortEnd,
+    Dashboard,
+    HandedOver,
+    ListPage,
+    cohort_ends,
+    continuity_dashboard,
+    dashboard_page,
+    handed_over_to,
+)
+from projections.dashboard_lists import DashboardList, Position
 from projections.db import view_database
 from projections.engine import Progress, Projection, View, rebuild_together
 from projections.erasure import refuse_erased, refuse_erased_volunteer
@@ -92,13 +105,16 @@ class ReadModels:
         self,
         *,
         now: datetime,
-        cliff_days: int = 60,
-        quiet_days: int = 30,
+        cliff_days: int = CLIFF_DAYS,
+        quiet_days: int = QUIET_DAYS,
         family_id: Any = None,
         include_sensitive: bool = True,
+        limit: int = LIMIT,
     ) -> Dashboard:
-        """The continuity dashboard: every open family (or just ``family_id``), and the uncovered, cliff and
-        quiet lists (counting the sensitive compartments' contacts and concerns only if ``include_sensitive``)."""
+        """The continuity dashboard: the first ``limit`` rows of each list (open families, uncovered, cliff,
+        quiet, handovers in progress or completed without a joint visit) and how many each holds, or the lists
+        of just ``family_id`` (counting the sensitive compartments' contacts and concerns only if
+        ``include_sensitive``)."""
         only = str(family_id) if family_id is not None else None
         with self["continuity"].reading() as tx:
             return continuity_dashboard(
@@ -108,7 +124,42 @@ class ReadModels:
                 quiet_days=quiet_days,
                 only=only,
                 include_sensitive=include_sensitive,
+                limit=limit,
             )
+
+    def dashboard_page(
+        self,
+        which: DashboardList,
+        *,
+        now: datetime,
+        cliff_days: int = CLIFF_DAYS,
+        quiet_days: int = QUIET_DAYS,
+        include_sensitive: bool = True,
+        after: Position | None = None,
+        limit: int = LIMIT,
+    ) -> ListPage[Any]:
+        """A page of one of the dashboard's lists, after the position where the page before ended."""
+        with self["continuity"].reading() as tx:
+            return dashboard_page(
+                tx,
+                which,
+                now=now,
+                cliff_days=cliff_days,
+                quiet_days=quiet_days,
+                include_sensitive=include_sensitive,
+                after=after,
+                limit=limit,
+            )
+
+    def cohort_ends(self, *, now: datetime) -> list[CohortEnd]:
+        """The cohorts whose volunteers lead open families, soonest end first, with how many each leads."""
+        with self["continuity"].reading() as tx:
+            return cohort_ends(tx, now=now)
+
+    def handed_over_to(self, volunteer_id: Any) -> list[HandedOver]:
+        """The open families being handed over to the volunteer."""
+        with self["continuity"].reading() as tx:
+            return handed_over_to(tx, str(volunteer_id))
 
     def transition(
         self, cohort_id: Any, *, now: datetime, max_caseload: int, risk_days: int, include_sensitive: bool = True

@@ -76,6 +76,9 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "briefing.FamilyBriefing"): A.READ_FAMILY,
     ("GET", "events.FamilyFacts"): A.READ_RAW_FACTS,
     ("GET", "dashboard.ContinuityDashboard"): A.READ_DASHBOARD,
+    ("GET", "dashboard.ContinuityFamilyList"): A.READ_DASHBOARD,
+    ("GET", "dashboard.HandoversInProgress"): A.READ_DASHBOARD,
+    ("GET", "dashboard.HandoversWithoutJointVisit"): A.READ_DASHBOARD,
     ("GET", "reports.CohortReportResource"): A.READ_REPORTS,
     ("GET", "access.FamilyReaders"): A.READ_ACCESS_LOG,
     ("GET", "access.ReaderReads"): A.READ_ACCESS_LOG,
@@ -100,6 +103,7 @@ ROUTES: dict[tuple[str, str], Action] = {
     ("GET", "report_pages.cohorts"): A.READ_REPORTS,
     ("GET", "report_pages.cohorts_csv"): A.READ_REPORTS,
     # Pages: lists of families, volunteers and cohorts, and the forms that add to them
+    ("GET", "home.continuity_list"): A.READ_DASHBOARD,
     ("GET", "people.families"): A.LIST_FAMILIES,
     ("GET", "people.enrol_family"): A.MANAGE_FAMILY,
     ("POST", "people.enrol_family"): A.MANAGE_FAMILY,

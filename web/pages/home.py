@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from domain.compartments import NO_COMPARTMENT
 from projections.caseload import Caseload
 from projections.collation import pinyin_key
-from projections.dashboard import Dashboard
+from projections.dashboard import CLIFF_DAYS, QUIET_DAYS, Dashboard
+from projections.dashboard_lists import DashboardList, Position
 from projections.directory import family as family_row
 from projections.directory import volunteer as volunteer_row
 from projections.directory import volunteer_families
@@ -23,37 +24,33 @@ from projections.timeline_promises import open_promise_counts
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, Scope, may, scope_of
 from web.access.refusals import error_page
+from web.api.common import encode_cursor
+from web.api.dashboard import list_position
+from web.pages.listing import page_size
 
 bp = Blueprint("home", __name__)
 
-
-@dataclass(frozen=True)
-class CohortEnd:
-    """A cohort whose volunteers lead open families, and when it ends."""
-
-    cohort_id: str
-    name: str
-    ends_on: date | None
-    days_left: int | None
-    families: int
-
-
-def cohort_ends(dashboard: Dashboard) -> list[CohortEnd]:
-    """The cohorts leading open families, soonest end first."""
-    counted: dict[str, CohortEnd] = {}
-    for row in dashboard.families:
-        if row.cohort_id is None or not row.is_covered:
-            continue
-        seen = counted.get(row.cohort_id)
-        families = seen.families + 1 if seen else 1
-        counted[row.cohort_id] = CohortEnd(
-            row.cohort_id, row.cohort_name or "", row.cohort_ends_on, row.days_left, families
-        )
-    return sorted(counted.values(), key=lambda c: (c.ends_on or date.max, c.name))
+#: The dashboard's lists that have a page of their own (every open family is in the list of families).
+PAGED = frozenset(DashboardList) - {DashboardList.FAMILIES}
 
 
 def now() -> datetime:
     return datetime.now(tz=UTC)
+
+
+def more(which: DashboardList, after: Position | None) -> str | None:
+    """The address of the page of ``which`` that starts after ``after`` (None: nothing follows)."""
+    if after is None:
+        return None
+    return url_for("home.continuity_list", list_name=which.value, after=encode_cursor(list(after)))
+
+
+def continuing(which: DashboardList) -> Position | None:
+    """Where a page of the list starts: a cursor that is not ours, or of another list, starts over."""
+    try:
+        return list_position(which, request.args.get("after"))
+    except HTTPException:
+        return None
 
 
 @bp.route("/", endpoint="home")
@@ -62,22 +59,21 @@ def home() -> ResponseReturnValue:
     caller: Caller = g.caller
     models: ReadModels = extension("peiban.read_models")
     if may(caller.role, Action.READ_DASHBOARD):
-        dashboard = models.dashboard(now=now(), include_sensitive=cleared_for_sensitive())
+        dashboard: Dashboard = models.dashboard(now=now(), include_sensitive=cleared_for_sensitive(), limit=page_size())
         return render_template(
             "dashboard.html",
             dashboard=dashboard,
-            cohorts=cohort_ends(dashboard),
+            more={which.value: more(which, page.after) for which, page in dashboard.pages.items()},
+            cohorts=models.cohort_ends(now=now()),
             may_plan=may(caller.role, Action.MANAGE_FAMILY),
+            cliff_days=dashboard.cliff_days,
+            quiet_days=dashboard.quiet_days,
         )
     if caller.volunteer_id is None or scope_of(caller.role, Action.READ_CASELOAD) is not Scope.SELF:
         return error_page(403)
     caseload: Caseload = models.caseload(caller.volunteer_id, now=now())
     assigned = {f.family_id for f in caseload.families}
-    incoming = [
-        row
-        for row in models.dashboard(now=now(), include_sensitive=cleared_for_sensitive()).families
-        if row.handover and row.handover.incoming_id == caller.volunteer_id and row.family_id not in assigned
-    ]
+    incoming = [row for row in models.handed_over_to(caller.volunteer_id) if row.family_id not in assigned]
     with models["continuity"].reading() as tx:
         ids = [f.family_id for f in caseload.families] + [r.family_id for r in incoming]
         due = due_for(tx, caller.volunteer_id, ids, today=local_day(now()))
@@ -96,6 +92,27 @@ def home() -> ResponseReturnValue:
         due=due,
         today=local_day(now()),
         recorded=request.args.get("recorded", ""),
+    )
+
+
+@bp.route("/continuity/<list_name>", endpoint="continuity_list")
+def continuity_list(list_name: str) -> ResponseReturnValue:
+    """One of the dashboard's lists, a page at a time, in the order that needs action first."""
+    if list_name not in PAGED:
+        return error_page(404)
+    which = DashboardList(list_name)
+    models: ReadModels = extension("peiban.read_models")
+    page = models.dashboard_page(
+        which, now=now(), include_sensitive=cleared_for_sensitive(), after=continuing(which), limit=page_size()
+    )
+    return render_template(
+        "continuity_list.html",
+        which=which.value,
+        page=page,
+        next_url=more(which, page.after),
+        may_plan=may(g.caller.role, Action.MANAGE_FAMILY),
+        cliff_days=CLIFF_DAYS,
+        quiet_days=QUIET_DAYS,
     )
 
 

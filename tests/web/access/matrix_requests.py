@@ -274,6 +274,12 @@ REQUESTS: dict[tuple[str, str], Build] = {
     ("GET", "events.FamilyFacts"): on("/events"),
     ("GET", "case_file.FamilyCaseFile"): on("/case-file"),
     ("GET", "dashboard.ContinuityDashboard"): lambda n, where, ready: ("/dashboard/continuity", None),
+    ("GET", "dashboard.ContinuityFamilyList"): lambda n, where, ready: ("/dashboard/continuity/cliff", None),
+    ("GET", "dashboard.HandoversInProgress"): lambda n, where, ready: ("/dashboard/continuity/in_progress", None),
+    ("GET", "dashboard.HandoversWithoutJointVisit"): lambda n, where, ready: (
+        "/dashboard/continuity/without_joint_visit",
+        None,
+    ),
     ("GET", "reports.CohortReportResource"): lambda n, where, ready: ("/reports/cohorts", None),
     ("GET", "access.FamilyReaders"): on("/readers"),
     ("GET", "access.ReaderReads"): lambda n, where, ready: ("/readers/test-coordinator/reads", None),

@@ -171,6 +171,9 @@ def views(p: Programme, role: str, client: FlaskClient) -> dict[str, tuple[int, 
     if not watcher:
         addresses += ["/reports/cohorts", "/reports/cohorts.csv", f"{API}/reports/cohorts"]
         addresses += [f"{API}/reports/cohorts?format=csv", f"{API}/dashboard/continuity"]
+        lists = ("cliff", "uncovered", "quiet", "in_progress", "without_joint_visit")
+        addresses += [f"{API}/dashboard/continuity/{name}" for name in ("families", *lists)]
+        addresses += [f"/continuity/{name}" for name in lists]
     for fid in mine:
         addresses += [f"/families/{fid}?seen=1", f"{API}/families/{fid}", f"{API}/families/{fid}/timeline"]
         addresses += [f"/families/{fid}/briefing", f"{API}/families/{fid}/briefing"] if watcher else []
@@ -221,6 +224,7 @@ def test_cleared_readers_see_the_compartments_in_the_same_figures(
     # the comparison above can fail: a social worker's report, dashboard and caseloads did change
     differing = changed(before_and_after["social_worker"])
     expected = {"/reports/cohorts", "/reports/cohorts.csv", f"{API}/reports/cohorts", f"{API}/dashboard/continuity"}
+    expected |= {f"{API}/dashboard/continuity/without_joint_visit", "/continuity/without_joint_visit"}
     assert differing >= expected
     assert any(a.endswith("/caseload") for a in differing) and any(a.startswith("/volunteers/") for a in differing)
 

@@ -159,7 +159,8 @@ def test_the_routes_table_names_only_endpoints_that_exist(tmp_path: Path) -> Non
 
 
 def concrete(rule_path: str) -> str:
-    """A rule's path with every variable filled in (a UUID, or a name)."""
+    """A rule's path with every variable filled in (a UUID, the first of the values it may take, or a name)."""
+    rule_path = re.sub(r"<any\(([^,)]+)[^>]*>", lambda m: m[1].strip(), rule_path)
     return re.sub(r"<(?:(uuid|string|path):)?([^<>]+)>", lambda m: MISSING if m[1] == "uuid" else "someone", rule_path)
 
 

@@ -50,6 +50,7 @@ def filled(rule: str, n: Neighbourhood, where: Where) -> str:
         "event_id": n.visits.get(where, MISSING),
         "volunteer_id": n.present.get(where, n.volunteer),
         "user_name": "volunteer",
+        "list_name": "cliff",
     }
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values.get(m.group(1), MISSING)), rule)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from tests.web.browser.conftest import NO_DRIVER, Site, expect_error_page, sign_in
+from tests.web.browser.conftest import NO_DRIVER, Site, expect_error_page, screenshot, sign_in
 
 pytest.importorskip("playwright.sync_api", reason=NO_DRIVER)
 
@@ -75,3 +77,44 @@ def test_on_a_phone_the_access_log_is_a_card_per_read_with_nothing_to_scroll_sid
     assert len(widths["labels"]) >= 4 and all(label not in ("none", '""') for label in widths["labels"]), widths
     card = cards.first.bounding_box()
     assert card is not None and card["width"] <= page.viewport_size["width"], card  # type: ignore[index]
+
+
+@pytest.fixture
+def short_pages(site: Site) -> Iterator[None]:
+    """Lists paged two rows at a time (the demo's lists are shorter than a page), for one test."""
+    site.app.config["PEIBAN_PAGE_SIZE"] = 2
+    try:
+        yield
+    finally:
+        del site.app.config["PEIBAN_PAGE_SIZE"]
+
+
+def test_on_a_phone_more_leads_from_the_dashboard_to_a_list_paged_to_its_end(
+    phone_page: Page, site: Site, short_pages: None
+) -> None:
+    # given the coordinator on a phone, on a dashboard whose lists show two rows each
+    page = phone_page
+    sign_in(page, site.base_url, "coordinator", site.accounts["coordinator"])
+    more = page.locator("section#quiet p.more a")
+    expect(more).to_have_text("更多")
+    box = more.bounding_box()
+    assert box is not None and box["height"] >= TAP, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the dashboard scrolls sideways"
+    # when they follow "更多", then the quiet families continue, page after page, within the phone's width
+    more.click()
+    page.wait_for_url("**/continuity/quiet?after=*")
+    screenshot(page, "continuity-list-phone")
+    seen = 0
+    while True:
+        rows = page.locator("section#quiet ul.families li")
+        assert 1 <= rows.count() <= 2
+        seen += rows.count()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, "a list page scrolls sideways"
+        following = page.locator("a[rel=next]")
+        if following.count() == 0:
+            break
+        tap = following.bounding_box()
+        assert tap is not None and tap["height"] >= TAP, tap
+        following.click()
+        page.wait_for_load_state()
+    assert seen >= 1
