@@ -56,6 +56,13 @@ class ContinuityView(View):
     """Families, their volunteers and contacts as they stand now, for continuity measures."""
 
     name = "continuity"
+    reading_indexes = frozenset(
+        {
+            "continuity_assignment_volunteer_id",
+            "continuity_contact_handover_id",
+            "continuity_contact_volunteer_volunteer_id",
+        }
+    )
     tables: ClassVar[Mapping[str, str]] = {
         "continuity_cohort": _table(
             "continuity_cohort",

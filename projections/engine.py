@@ -18,7 +18,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import to_domain_events
-from projections.db import Tx, ViewDatabase
+from projections.db import Tx, ViewDatabase, index_name
 
 Progress = Callable[[int, int], None]
 
@@ -55,18 +55,22 @@ class View(ABC):
     tables: ClassVar[Mapping[str, str]]
     #: raised when the tables or what their rows mean change: a database of another version is folded afresh
     version: ClassVar[int] = 1
+    #: indexes that only readers use (the fold never looks rows up by them): a rebuild makes them once, as
+    #: its rows are copied into the view, instead of keeping them up to date row by row
+    reading_indexes: ClassVar[frozenset[str]] = frozenset()
 
     def handlers(self) -> Mapping[type[PeibanAggregate.Event], Handler]:
         """Which method folds which kind of fact; facts not listed leave the view unchanged."""
         return {}
 
-    def create(self, tx: Tx) -> None:
+    def create(self, tx: Tx, *, rebuilding: bool = False) -> None:
+        """Create the tables and their indexes (a rebuild's database: only the indexes its fold uses)."""
         for ddl in self.tables.values():
             for statement in ddl.split(";"):
-                if statement.strip():
+                if statement.strip() and not (rebuilding and index_name(statement) in self.reading_indexes):
                     tx.execute(statement)
 
-    def upgrade(self, tx: Tx) -> None:
+    def upgrade(self, tx: Tx, *, rebuilding: bool = False) -> None:
         """Make the database hold this version of the view: one of another version (a store written by an
         older Peiban) loses its rows and its position, and is folded again from the start of the log."""
         tx.execute(VERSIONS)
@@ -75,7 +79,7 @@ class View(ABC):
             for table in self.tables:
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             tx.execute("DELETE FROM tracking")
-        self.create(tx)
+        self.create(tx, rebuilding=rebuilding)
         tx.execute(
             "INSERT INTO view_version (view_name, version) VALUES (?, ?)"
             " ON CONFLICT (view_name) DO UPDATE SET version = excluded.version",
@@ -97,7 +101,7 @@ class Projection:
     def _prepare(self, tx: Tx) -> int:
         if not self._ready:
             tx.execute(TRACKING)
-            self.view.upgrade(tx)
+            self.view.upgrade(tx, rebuilding=self.db.rebuilding)
             self._ready = True
         row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
         if row is None:
@@ -174,9 +178,9 @@ class Projection:
         """
         try:
             rebuilt.catch_up()  # most of what arrived during the rebuild, outside the view's write lock
-            with self.db.switching(
-                rebuilt.db, {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
-            ) as tx:
+            tables = {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
+            later = self.view.reading_indexes if rebuilt.db.rebuilding else frozenset()
+            with self.db.switching(rebuilt.db, tables, later) as tx:
                 self._fold_to_head(tx)
         finally:
             rebuilt.db.discard()
