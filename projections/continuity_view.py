@@ -288,11 +288,12 @@ class ContinuityView(View):
     ) -> None:
         line, sensitive = _line(e.service_line)
         handover = getattr(e, "handover_id", None)
+        key = e.event_key
         tx.execute(
             "INSERT INTO continuity_contact (event_id, family_id, occurred_at, kind, minutes, handover_id,"
             " service_line, sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                e.event_key,
+                key,
                 str(e.originator_id),
                 iso(e.occurred_at),
                 kind,
@@ -305,7 +306,7 @@ class ContinuityView(View):
         for volunteer_id in dict.fromkeys(volunteer_ids):
             tx.execute(
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
-                [e.event_key, str(volunteer_id)],
+                [key, str(volunteer_id)],
             )
 
     def handover_planned(self, tx: Tx, e: Family.HandoverPlanned) -> None:

@@ -238,7 +238,11 @@ class SQLiteViewDatabase(ViewDatabase):
         return SQLiteViewDatabase(self.view_name, Path(name), rebuilding=True)
 
     def reopened(self) -> SQLiteViewDatabase:
-        return SQLiteViewDatabase(self.view_name, self.path, rebuilding=self.rebuilding, durable=self.durable)
+        return _sqlite_database(self.view_name, self.path, self.rebuilding, self.durable)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process: the same file, with no connection."""
+        return (_sqlite_database, (self.view_name, self.path, self.rebuilding, self.durable))
 
     @contextmanager
     def switching(
@@ -376,7 +380,11 @@ class PostgresViewDatabase(ViewDatabase):
         return rebuilt
 
     def reopened(self) -> PostgresViewDatabase:
-        return PostgresViewDatabase(self.view_name, self.settings, self.schema, rebuilding=self.rebuilding)
+        return _postgres_database(self.view_name, self.settings, self.schema, self.rebuilding)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process: the same schema, with no pool."""
+        return (_postgres_database, (self.view_name, self.settings, self.schema, self.rebuilding))
 
     @contextmanager
     def switching(
@@ -412,6 +420,14 @@ class PostgresViewDatabase(ViewDatabase):
             if self._pool is not None:
                 _release_pool(self._pool)
                 self._pool = None
+
+
+def _sqlite_database(view_name: str, path: Path, rebuilding: bool, durable: bool) -> SQLiteViewDatabase:
+    return SQLiteViewDatabase(view_name, path, rebuilding=rebuilding, durable=durable)
+
+
+def _postgres_database(view_name: str, settings: StoreSettings, schema: str, rebuilding: bool) -> PostgresViewDatabase:
+    return PostgresViewDatabase(view_name, settings, schema, rebuilding=rebuilding)
 
 
 def _quoted(schema: str) -> str:

@@ -9,6 +9,7 @@ position that committed with the rows. Readers call ``catch_up()`` before readin
 from __future__ import annotations
 
 import hashlib
+import time
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -162,13 +163,20 @@ class Projection:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Fold the whole log into a fresh database, then switch the view over to it."""
         fresh = Projection(self.app, self.view, self.db.fresh(), batch_size=self.batch_size)
+        return self.rebuild_into(fresh, progress)[0]
+
+    def rebuild_into(self, fresh: Projection, progress: Progress | None = None) -> tuple[int, float, float]:
+        """Fold the whole log into ``fresh`` (thrown away if that fails), then switch over to it: the facts folded,
+        and the seconds the fold and the switch-over took."""
+        started = time.perf_counter()
         try:
             folded = fresh.catch_up(progress)
         except BaseException:
             fresh.db.discard()
             raise
+        folded_at = time.perf_counter()
         self.switch_to(fresh)
-        return folded
+        return folded, folded_at - started, time.perf_counter() - folded_at
 
     def switch_to(self, rebuilt: Projection) -> None:
         """Replace this view's rows with ``rebuilt``'s, and fold what the log gained meanwhile, in one transaction.
@@ -205,38 +213,3 @@ class Projection:
                 for row in sorted(repr(r) for r in rows):
                     sha.update(f"{table}:{row}\n".encode())
         return sha.hexdigest()
-
-
-def rebuild_together(projections: list[Projection], progress: Progress | None = None) -> int:
-    """Rebuild several views of one log in a single pass: the log is read and deserialised once."""
-    app = projections[0].app
-    batch_size = max(p.batch_size for p in projections)
-    fresh = [Projection(app, p.view, p.db.fresh(), batch_size=batch_size) for p in projections]
-    total, position, folded = app.log_position(), 0, 0
-    try:
-        while True:
-            notifications = app.recorder.select_notifications(position, batch_size, inclusive_of_start=False)
-            events = _facts(app, notifications)
-            for projection in fresh:
-                with projection.db.write() as tx:
-                    projection._prepare(tx)
-                    projection._fold(tx, events)
-            folded += len(events)
-            if progress is not None:
-                progress(folded, max(total, folded))
-            if len(events) < batch_size:
-                break
-            position = events[-1][0]
-    except BaseException:
-        for projection in fresh:
-            projection.db.discard()
-        raise
-    pending = list(zip(projections, fresh, strict=True))
-    try:
-        while pending:
-            projection, rebuilt = pending.pop(0)
-            projection.switch_to(rebuilt)
-    finally:
-        for _, left in pending:
-            left.db.discard()
-    return folded

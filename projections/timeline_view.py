@@ -56,6 +56,18 @@ KINDS: Mapping[type[Any], EntryKind] = {
 #: Where a promise made during a visit stands, once the fact that settles it arrives.
 SETTLES = {EntryKind.PROMISE_KEPT: PromiseState.KEPT, EntryKind.PROMISE_LET_GO: PromiseState.LET_GO}
 
+#: The kinds of fact that open, agree or close a handover's bridge.
+BRIDGING = frozenset(
+    {
+        EntryKind.HANDOVER_PLANNED,
+        EntryKind.HANDOVER_AGREED,
+        EntryKind.HANDOVER_COMPLETED,
+        EntryKind.HANDOVER_CANCELLED,
+    }
+)
+#: The kinds of fact that may name the family.
+NAMING = frozenset({EntryKind.ENROLLED, EntryKind.PROFILE_UPDATED})
+
 #: The tables of one family's record (dropped when the family is erased).
 FAMILY_TABLES = (
     "timeline_entry",
@@ -204,18 +216,21 @@ class TimelineView(View):
         """Fold a fact of a family: its entry, in its compartment and chapter; its handover; the family's name."""
         kind, key, family_id = KINDS[type(event)], event.event_key, str(event.originator_id)
         line = getattr(event, "service_line", None)
+        service_line = line.value if isinstance(line, ServiceLine) else None
         follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None
-        link = Link(kind, line.value if isinstance(line, ServiceLine) else None, str(follows) if follows else None)
         if follows is None:  # the rule's first step ends here: a fact that points at none is in its own line's
             lines = frozenset() if kind in TRACES else sensitive(line)
         else:
+            link = Link(kind, service_line, str(follows))
             find = _find(tx, family_id)
             lines = compartment(key, lambda k: link if k == key else find(k))
         data = fact_json(event)
-        turning = kind in TURNING or kind == EntryKind.HANDOVER_PLANNED
-        fact = Placed(key, kind, event.occurred_at, _volunteers(event).split(), json.loads(data) if turning else {})
+        volunteers = _volunteers(event)
         at = iso(event.occurred_at)
-        chapter = self._chapter(tx, family_id, fact, at)
+        turning = (
+            Placed(key, kind, event.occurred_at, volunteers.split(), json.loads(data)) if kind in TURNING else None
+        )
+        chapter = self._chapter(tx, family_id, at, turning)
         handover = getattr(event, "handover_id", None) if kind == EntryKind.VISIT else None
         tx.execute(
             "INSERT INTO timeline_entry (event_id, family_id, version, kind, occurred_at, recorded_at, recorded_by,"
@@ -229,11 +244,11 @@ class TimelineView(View):
                 at,
                 iso(event.timestamp),
                 event.recorded_by,
-                " ".join(fact.volunteer_ids),
-                link.service_line,
-                link.follows,
+                volunteers,
+                service_line,
+                str(follows) if follows else None,
                 str(handover) if handover else None,
-                stored(lines),
+                stored(lines) if lines else "",
                 0 if chapter is None else chapter,
                 data,
             ],
@@ -241,20 +256,22 @@ class TimelineView(View):
         if chapter is None:
             tx.memo.pop(_Story.key(family_id), None)
             self._refold_chapters(tx, family_id)
-        self._handover(tx, kind, event)
-        self._name(tx, kind, event)
-        if kind == EntryKind.VISIT:
+        if kind in BRIDGING:
+            self._handover(tx, kind, event)
+        elif kind in NAMING:
+            self._name(tx, kind, event)
+        elif kind == EntryKind.VISIT:
             fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
         elif kind in SETTLES:
             settle(tx, str(event.promise_id), SETTLES[kind])
 
-    def _chapter(self, tx: Tx, family_id: str, fact: Placed, at: str) -> int | None:
+    def _chapter(self, tx: Tx, family_id: str, at: str, turning: Placed | None) -> int | None:
         """The chapter a new fact falls in, opening one if it turns the family's story (None: the family's
         chapters must be folded again, the fact having arrived before others it may turn); ``at`` is when it
-        occurred, as stored."""
+        occurred, as stored, and ``turning`` the fact if it is of a kind that may open a chapter."""
         story = _Story.of(tx, family_id)
         if story.latest is not None and story.latest > at:
-            if fact.kind in TURNING:
+            if turning is not None:
                 return None
             before = tx.one(
                 "SELECT chapter FROM timeline_entry WHERE family_id = ? AND occurred_at <= ?"
@@ -270,7 +287,9 @@ class TimelineView(View):
                 [family_id, at],
             )
             story.chapter, story.lead_id = 0, None
-        opened = turn(fact, story.lead_id, lambda handover_id: self._incoming(tx, handover_id))
+        if turning is None:
+            return story.chapter
+        opened = turn(turning, story.lead_id, lambda handover_id: self._incoming(tx, handover_id))
         if opened is None:
             return story.chapter
         tx.execute(
