@@ -122,11 +122,8 @@ class ViewDatabase(ABC):
         """The same database, with no connection yet: for another process (a rebuild's worker) to write."""
 
     @abstractmethod
-    def switching(
-        self, rebuilt: ViewDatabase, tables: Mapping[str, str], later: frozenset[str] = frozenset()
-    ) -> AbstractContextManager[Tx]:
-        """One write transaction that replaces ``tables`` (name -> DDL) with the rebuilt ones' rows; the indexes
-        named in ``later`` (which the rebuilt database lacks) are made once the rows are in.
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> AbstractContextManager[Tx]:
+        """One write transaction that replaces ``tables`` (name -> DDL) with the rebuilt ones' rows.
 
         The caller may fold more facts into it before it commits; readers see the old rows or the new,
         never a mixture, and the view's files or schema are never replaced under them.
@@ -245,32 +242,33 @@ class SQLiteViewDatabase(ViewDatabase):
         return (_sqlite_database, (self.view_name, self.path, self.rebuilding, self.durable))
 
     @contextmanager
-    def switching(
-        self, rebuilt: ViewDatabase, tables: Mapping[str, str], later: frozenset[str] = frozenset()
-    ) -> Iterator[Tx]:
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
         # The rows are copied into the live file inside one of its own write transactions: SQLite's
         # locks and its WAL then keep every reader and writer, in any process, consistent. Moving a
         # new file over a live one (as before) left other processes' -wal and -shm pointing at the
-        # wrong file, and the view corrupt for good. A table made with the same indexes as the rebuilt one
-        # has its rows and index entries copied as they are stored; the indexes in ``later`` are then
-        # sorted once, not kept up to date row by row.
+        # wrong file, and the view corrupt for good. The table is made with the same indexes as the rebuilt
+        # one, so SQLite copies its rows and index entries as they are stored, without sorting anything.
         assert isinstance(rebuilt, SQLiteViewDatabase)
         rebuilt.close()
         conn = self._conn()
         conn.execute("ATTACH DATABASE ? AS rebuilt", [str(rebuilt.path)])
+        # The old rows' pages are freed without being overwritten with zeros first (SQLite built with
+        # SECURE_DELETE, as Debian's is, would write the whole view once more): the rebuilt rows hold all
+        # they held, being the same log folded again; an erased family's rows went, and were overwritten
+        # where that is the default, when its erasure was folded.
+        secure = conn.execute("PRAGMA main.secure_delete").fetchone()[0]
+        conn.execute("PRAGMA main.secure_delete=OFF")
         try:
             with self.write() as tx:
                 for table, ddl in tables.items():
                     tx.execute(f"DROP TABLE IF EXISTS main.{table}")
-                    now, after = _split(ddl, later)
-                    for statement in now:  # unqualified: into main, the view's own file
+                    for statement in statements(ddl):  # unqualified: into main, the view's own file
                         tx.execute(statement)
                     tx.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
-                    for statement in after:
-                        tx.execute(statement)
                 tx.flush()
                 yield tx
         finally:
+            conn.execute(f"PRAGMA main.secure_delete={int(secure)}")
             conn.execute("DETACH DATABASE rebuilt")
 
     def discard(self) -> None:
@@ -387,9 +385,7 @@ class PostgresViewDatabase(ViewDatabase):
         return (_postgres_database, (self.view_name, self.settings, self.schema, self.rebuilding))
 
     @contextmanager
-    def switching(
-        self, rebuilt: ViewDatabase, tables: Mapping[str, str], later: frozenset[str] = frozenset()
-    ) -> Iterator[Tx]:
+    def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
         # Rows are replaced in place (DELETE, then INSERT … SELECT) under the view's write lock: a
         # reader's snapshot sees all old rows or all new ones. Renaming schemas, or dropping tables,
         # would show a reader whose snapshot predates the switch empty tables. A table whose columns
@@ -402,7 +398,7 @@ class PostgresViewDatabase(ViewDatabase):
                     tx.execute(f'DELETE FROM "{self.schema}".{table}')
                 else:
                     tx.execute(f'DROP TABLE IF EXISTS "{self.schema}".{table}')
-                create, *indexes = _split(ddl, frozenset())[0]
+                create, *indexes = statements(ddl)
                 tx.execute(create)  # unqualified: into the view's schema, first on the search path
                 tx.execute(f'INSERT INTO "{self.schema}".{table} SELECT * FROM "{rebuilt.schema}".{table}')
                 for index in indexes:  # a table made anew has its rows before its indexes
@@ -493,11 +489,9 @@ def index_name(statement: str) -> str | None:
     return words[5] if words[2:5] == ["IF", "NOT", "EXISTS"] else words[2]
 
 
-def _split(ddl: str, later: frozenset[str]) -> tuple[list[str], list[str]]:
-    """A table's DDL (its CREATE TABLE, then any CREATE INDEX after a ';') as the statements to run before its
-    rows are copied in, and after: the indexes named in ``later``."""
-    statements = [statement.strip() for statement in ddl.split(";") if statement.strip()]
-    return [s for s in statements if index_name(s) not in later], [s for s in statements if index_name(s) in later]
+def statements(ddl: str) -> list[str]:
+    """A table's DDL as statements: its CREATE TABLE, then any CREATE INDEX (after a ';')."""
+    return [statement.strip() for statement in ddl.split(";") if statement.strip()]
 
 
 def _columns(tx: Tx, schema: str, table: str) -> list[Row]:

@@ -19,7 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import to_domain_events
-from projections.db import Tx, ViewDatabase, index_name
+from projections.db import Tx, ViewDatabase, index_name, statements
 
 Progress = Callable[[int, int], None]
 
@@ -56,8 +56,8 @@ class View(ABC):
     tables: ClassVar[Mapping[str, str]]
     #: raised when the tables or what their rows mean change: a database of another version is folded afresh
     version: ClassVar[int] = 1
-    #: indexes that only readers use (the fold never looks rows up by them): a rebuild makes them once, as
-    #: its rows are copied into the view, instead of keeping them up to date row by row
+    #: indexes that only readers use (the fold never looks rows up by them): a rebuild makes them once its
+    #: fold is done, instead of keeping them up to date row by row
     reading_indexes: ClassVar[frozenset[str]] = frozenset()
 
     def handlers(self) -> Mapping[type[PeibanAggregate.Event], Handler]:
@@ -67,8 +67,15 @@ class View(ABC):
     def create(self, tx: Tx, *, rebuilding: bool = False) -> None:
         """Create the tables and their indexes (a rebuild's database: only the indexes its fold uses)."""
         for ddl in self.tables.values():
-            for statement in ddl.split(";"):
-                if statement.strip() and not (rebuilding and index_name(statement) in self.reading_indexes):
+            for statement in statements(ddl):
+                if not (rebuilding and index_name(statement) in self.reading_indexes):
+                    tx.execute(statement)
+
+    def index(self, tx: Tx) -> None:
+        """Create the indexes only readers use (a rebuild's database, once folded)."""
+        for ddl in self.tables.values():
+            for statement in statements(ddl):
+                if index_name(statement) in self.reading_indexes:
                     tx.execute(statement)
 
     def upgrade(self, tx: Tx, *, rebuilding: bool = False) -> None:
@@ -186,9 +193,11 @@ class Projection:
         """
         try:
             rebuilt.catch_up()  # most of what arrived during the rebuild, outside the view's write lock
+            if rebuilt.db.rebuilding:  # then the indexes only readers use, each sorted once; still outside it
+                with rebuilt.db.write() as tx:
+                    self.view.index(tx)
             tables = {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
-            later = self.view.reading_indexes if rebuilt.db.rebuilding else frozenset()
-            with self.db.switching(rebuilt.db, tables, later) as tx:
+            with self.db.switching(rebuilt.db, tables) as tx:
                 self._fold_to_head(tx)
         finally:
             rebuilt.db.discard()
