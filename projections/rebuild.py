@@ -15,6 +15,7 @@ switching its view over as soon as it is done.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -129,17 +130,33 @@ def _context() -> Any:  # a ForkContext or a SpawnContext, both with a Process (
     return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
+class Orphaned(Exception):
+    """The process that started a rebuild's worker is gone (killed): the worker gives up too."""
+
+
 def _worker(
-    open_log: OpenLog, view: View, live_db: ViewDatabase, fresh_db: ViewDatabase, batch_size: int, messages: Any
+    open_log: OpenLog,
+    view: View,
+    live_db: ViewDatabase,
+    fresh_db: ViewDatabase,
+    batch_size: int,
+    messages: Any,
+    parent: int,
 ) -> None:
     """A worker process: rebuild one view, telling ``messages`` its progress and how it ended."""
     name = view.name
+
+    def progress(done: int, total: int) -> None:
+        if os.getppid() != parent:
+            raise Orphaned(f"重建已停止 / the rebuild was stopped (process {parent} is gone)")
+        messages.put(("progress", name, done))
+
     try:
         app = open_log()
         try:
             live = Projection(app, view, live_db, batch_size=batch_size)
             fresh = Projection(app, view, fresh_db, batch_size=batch_size)
-            rebuilt = rebuild_one(live, fresh, lambda done, total: messages.put(("progress", name, done)))
+            rebuilt = rebuild_one(live, fresh, progress)
         finally:
             live_db.close()
             app.close()
@@ -164,7 +181,15 @@ class _Workers:
         name = live.view.name
         process = self.context.Process(
             target=_worker,
-            args=(open_log, live.view, live.db.reopened(), fresh_db.reopened(), live.batch_size, self.messages),
+            args=(
+                open_log,
+                live.view,
+                live.db.reopened(),
+                fresh_db.reopened(),
+                live.batch_size,
+                self.messages,
+                os.getpid(),
+            ),
             name=f"peiban-rebuild-{name}",
             daemon=True,
         )
