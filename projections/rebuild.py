@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -40,7 +41,8 @@ OpenLog = Callable[[], OwnLog]
 
 @dataclass(frozen=True)
 class ViewRebuilt:
-    """One view's rebuild: facts folded, the seconds its fold took and the seconds its switch-over took."""
+    """One view's rebuild: facts folded, the seconds its fold took (reading the log included, unless the log was
+    read once for every view: see ``Rebuilt.reading_seconds``) and the seconds its switch-over took."""
 
     name: str
     facts: int
@@ -62,6 +64,8 @@ class Rebuilt:
     seconds: float
     #: whether each view was rebuilt in a process of its own
     apart: bool
+    #: in one pass, the seconds spent reading and deserialising the log, once for every view
+    reading_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -89,11 +93,13 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
     batch_size = max(p.batch_size for p in projections)
     fresh = [Projection(app, p.view, p.db.fresh(), batch_size=batch_size) for p in projections]
     folding = [0.0 for _ in projections]
-    total, position, folded = app.log_position(), 0, 0
+    total, position, folded, reading = app.log_position(), 0, 0, 0.0
     try:
         while True:
+            began = time.perf_counter()
             notifications = app.recorder.select_notifications(position, batch_size, inclusive_of_start=False)
             events = _facts(app, notifications)
+            reading += time.perf_counter() - began
             for n, projection in enumerate(fresh):
                 began = time.perf_counter()
                 with projection.db.write() as tx:
@@ -121,13 +127,15 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
     finally:
         for _, left, _ in pending:
             left.db.discard()
-    return Rebuilt(tuple(done), folded, time.perf_counter() - started, apart=False)
+    return Rebuilt(tuple(done), folded, time.perf_counter() - started, apart=False, reading_seconds=reading)
 
 
 def _context() -> Any:  # a ForkContext or a SpawnContext, both with a Process (not on BaseContext's type)
-    """Fork while this process runs one thread (nothing is copied that another thread held half-way); else spawn.
-    Either way a worker opens its own log and databases: no connection crosses into it."""
-    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+    """Fork (at once: the modules are already imported) on Linux while this process runs one thread, so that
+    nothing is copied that another thread held half-way; else spawn. Either way a worker opens its own log and
+    databases: no connection crosses into it."""
+    forks = sys.platform == "linux" and threading.active_count() == 1
+    return multiprocessing.get_context("fork" if forks else "spawn")
 
 
 class Orphaned(Exception):

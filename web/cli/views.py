@@ -66,7 +66,10 @@ def rebuild(settings: Settings, view: str | None, batch_size: int, apart: bool |
         models.app.close()
     for done in rebuilt.views:
         click.echo(_view_line(done))
-    how = "每个视图一个进程 / a process per view" if rebuilt.apart else "一次读完日志 / in one pass"
+    if rebuilt.apart:
+        how = "每个视图一个进程 / a process per view"
+    else:
+        how = f"一次读完日志 / in one pass, 读日志 reading the log {rebuilt.reading_seconds:.1f} s"
     click.echo(
         f"{', '.join(names)}: {rebuilt.facts:,} 条事实 facts, {rebuilt.seconds:.1f} s,"
         f" {rebuilt.rate:,.0f} 条/秒 facts/s ({how})"
