@@ -136,7 +136,7 @@ class Store:
     def rebuild(self) -> int:
         models = ReadModels(self.app, self.settings, batch_size=2000)
         try:
-            return models.rebuild(None)
+            return models.rebuild(None).facts
         finally:
             models.close()
 

@@ -61,6 +61,13 @@ class ContinuityView(View):
     name = "continuity"
     #: 2: each family's standing and the dashboard's tally (``projections.continuity_standing``)
     version = 2
+    reading_indexes = frozenset(
+        {
+            "continuity_assignment_volunteer_id",
+            "continuity_contact_handover_id",
+            "continuity_contact_volunteer_volunteer_id",
+        }
+    )
     tables: ClassVar[Mapping[str, str]] = {
         "continuity_cohort": _table(
             "continuity_cohort",
@@ -303,11 +310,12 @@ class ContinuityView(View):
     ) -> None:
         line, sensitive = _line(e.service_line)
         handover = getattr(e, "handover_id", None)
+        key = e.event_key
         tx.execute(
             "INSERT INTO continuity_contact (event_id, family_id, occurred_at, kind, minutes, handover_id,"
             " service_line, sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [
-                e.event_key,
+                key,
                 str(e.originator_id),
                 iso(e.occurred_at),
                 kind,
@@ -320,7 +328,7 @@ class ContinuityView(View):
         for volunteer_id in dict.fromkeys(volunteer_ids):
             tx.execute(
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
-                [e.event_key, str(volunteer_id)],
+                [key, str(volunteer_id)],
             )
         kept.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
         if handover:

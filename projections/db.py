@@ -36,10 +36,14 @@ class Tx(ABC):
     pending, so what a transaction reads or updates is always in order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, memo: dict[Any, Any] | None = None) -> None:
         self._pending: dict[str, list[Sequence[Any]]] = {}
         #: what a view's handlers leave for its ``settle`` step, at the end of this transaction's batch of facts
         self.notes: dict[str, Any] = {}
+        #: what a fold remembers between facts to spare itself queries (a family's latest chapter): for this
+        #: transaction only, as other processes may write the view between two; a rebuild's database, which
+        #: nobody else writes, keeps it from one transaction to the next
+        self.memo: dict[Any, Any] = {} if memo is None else memo
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         if not (sql.startswith("INSERT INTO") and "ON CONFLICT" not in sql):
@@ -75,11 +79,34 @@ class Tx(ABC):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
 
+#: The page cache of a rebuild's file (KiB): its indexes are written in no particular order.
+REBUILD_CACHE_KIB = 64 * 1024
+#: How many things a rebuild's fold may remember (a few hundred bytes each) before it starts afresh.
+MEMO_LIMIT = 100_000
+
+
 class ViewDatabase(ABC):
     """Where one view keeps its rows and its tracking position."""
 
-    def __init__(self, view_name: str) -> None:
+    def __init__(self, view_name: str, *, rebuilding: bool = False) -> None:
         self.view_name = view_name
+        #: a rebuild's database: written by one process alone until it is switched over or thrown away, so
+        #: it needs no durability, its fold may remember across transactions, and indexes only readers use
+        #: wait until its rows are copied into the view
+        self.rebuilding = rebuilding
+        self._memo: dict[Any, Any] = {}
+
+    def _memo_for_write(self) -> dict[Any, Any] | None:
+        """The memo of a new write transaction: the rebuild's own (bounded), else none kept."""
+        if not self.rebuilding:
+            return None
+        if len(self._memo) > MEMO_LIMIT:
+            self._memo.clear()
+        return self._memo
+
+    def forget(self) -> None:
+        """Drop what the fold remembered (a transaction rolled back: it may remember rows that are not there)."""
+        self._memo.clear()
 
     @abstractmethod
     def write(self) -> AbstractContextManager[Tx]:
@@ -92,6 +119,10 @@ class ViewDatabase(ABC):
     @abstractmethod
     def fresh(self) -> ViewDatabase:
         """An empty database beside this one, of its own name, to rebuild into."""
+
+    @abstractmethod
+    def reopened(self) -> ViewDatabase:
+        """The same database, with no connection yet: for another process (a rebuild's worker) to write."""
 
     @abstractmethod
     def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> AbstractContextManager[Tx]:
@@ -110,8 +141,8 @@ class ViewDatabase(ABC):
 
 
 class SQLiteTx(Tx):
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        super().__init__()
+    def __init__(self, conn: sqlite3.Connection, memo: dict[Any, Any] | None = None) -> None:
+        super().__init__(memo)
         self.conn = conn
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
@@ -142,11 +173,9 @@ def _write_ahead(conn: sqlite3.Connection, *, tries: int = 200) -> None:
 class SQLiteViewDatabase(ViewDatabase):
     """A view in its own SQLite file; a rebuild is built in a file beside it, then copied in."""
 
-    def __init__(self, view_name: str, path: Path, *, disposable: bool = False, durable: bool = False) -> None:
-        super().__init__(view_name)
+    def __init__(self, view_name: str, path: Path, *, rebuilding: bool = False, durable: bool = False) -> None:
+        super().__init__(view_name, rebuilding=rebuilding)
         self.path = path
-        #: a rebuild's file, thrown away if the rebuild fails: no need to wait for the disk
-        self.disposable = disposable
         #: every commit on disk before it returns (the key store: a key lost after its fact was kept loses the fact)
         self.durable = durable
         self._local = threading.local()
@@ -157,9 +186,16 @@ class SQLiteViewDatabase(ViewDatabase):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.create_collation(collation.NAME, collation.compare)
-            _write_ahead(conn)
-            sync = "OFF" if self.disposable else "FULL" if self.durable else "NORMAL"
-            conn.execute(f"PRAGMA synchronous={sync}")
+            if self.rebuilding:
+                # A rebuild's file is read by nobody until its rows are copied into the view, in the view's own
+                # transaction, and is deleted if the rebuild fails or the machine stops: no journal, no waiting
+                # for the disk, and a cache that keeps its indexes' hot pages.
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+                conn.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+            else:
+                _write_ahead(conn)
+                conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             if self.durable:  # the key store: a destroyed key is overwritten with zeros, not just unlinked
                 conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
@@ -175,11 +211,12 @@ class SQLiteViewDatabase(ViewDatabase):
     def write(self) -> Iterator[Tx]:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
-        tx = SQLiteTx(conn)
+        tx = SQLiteTx(conn, self._memo_for_write())
         try:
             yield tx
             tx.flush()
         except BaseException:
+            self.forget()
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
@@ -198,27 +235,43 @@ class SQLiteViewDatabase(ViewDatabase):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f"{self.path.stem}.rebuild-", suffix=".sqlite3", dir=self.path.parent)
         os.close(fd)
-        return SQLiteViewDatabase(self.view_name, Path(name), disposable=True)
+        return SQLiteViewDatabase(self.view_name, Path(name), rebuilding=True)
+
+    def reopened(self) -> SQLiteViewDatabase:
+        return _sqlite_database(self.view_name, self.path, self.rebuilding, self.durable)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process: the same file, with no connection."""
+        return (_sqlite_database, (self.view_name, self.path, self.rebuilding, self.durable))
 
     @contextmanager
     def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
         # The rows are copied into the live file inside one of its own write transactions: SQLite's
         # locks and its WAL then keep every reader and writer, in any process, consistent. Moving a
         # new file over a live one (as before) left other processes' -wal and -shm pointing at the
-        # wrong file, and the view corrupt for good.
+        # wrong file, and the view corrupt for good. The table is made with the same indexes as the rebuilt
+        # one, so SQLite copies its rows and index entries as they are stored, without sorting anything.
         assert isinstance(rebuilt, SQLiteViewDatabase)
         rebuilt.close()
         conn = self._conn()
         conn.execute("ATTACH DATABASE ? AS rebuilt", [str(rebuilt.path)])
+        # The old rows' pages are freed without being overwritten with zeros first (SQLite built with
+        # SECURE_DELETE, as Debian's is, would write the whole view once more): the rebuilt rows hold all
+        # they held, being the same log folded again; an erased family's rows went, and were overwritten
+        # where that is the default, when its erasure was folded.
+        secure = conn.execute("PRAGMA main.secure_delete").fetchone()[0]
+        conn.execute("PRAGMA main.secure_delete=OFF")
         try:
             with self.write() as tx:
                 for table, ddl in tables.items():
                     tx.execute(f"DROP TABLE IF EXISTS main.{table}")
-                    _create(tx, ddl)  # unqualified: into main, the view's own file
+                    for statement in statements(ddl):  # unqualified: into main, the view's own file
+                        tx.execute(statement)
                     tx.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
                 tx.flush()
                 yield tx
         finally:
+            conn.execute(f"PRAGMA main.secure_delete={int(secure)}")
             conn.execute("DETACH DATABASE rebuilt")
 
     def discard(self) -> None:
@@ -234,13 +287,16 @@ class SQLiteViewDatabase(ViewDatabase):
 
 
 class PostgresTx(Tx):
-    def __init__(self, conn: Any, collate: str) -> None:
-        super().__init__()
+    def __init__(self, conn: Any, collate: str, memo: dict[Any, Any] | None = None, *, unlogged: bool = False) -> None:
+        super().__init__(memo)
         self.conn = conn
         self.collate = collate
+        self.unlogged = unlogged
 
     def _sql(self, sql: str) -> str:
         sql = sql.replace(f"COLLATE {collation.NAME}", self.collate).replace("COLLATE BINARY", 'COLLATE "C"')
+        if self.unlogged and sql.startswith("CREATE TABLE"):
+            sql = "CREATE UNLOGGED TABLE" + sql.removeprefix("CREATE TABLE")
         return sql.replace("%", "%%").replace("?", "%s")
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:
@@ -262,8 +318,8 @@ class PostgresViewDatabase(ViewDatabase):
     sessions), and with a pool each, a few web workers used up the server's connections.
     """
 
-    def __init__(self, view_name: str, settings: StoreSettings, schema: str) -> None:
-        super().__init__(view_name)
+    def __init__(self, view_name: str, settings: StoreSettings, schema: str, *, rebuilding: bool = False) -> None:
+        super().__init__(view_name, rebuilding=rebuilding)
         self.settings = settings
         self.schema = schema
         self._pool: Any = None
@@ -290,16 +346,23 @@ class PostgresViewDatabase(ViewDatabase):
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
-        with self._pool_open().connection() as conn, conn.transaction():
-            # The view's schema for this transaction, and one writer per view at a time, across processes:
-            # the lock is held until commit.
-            conn.execute(
-                "SELECT set_config('search_path', %s, true), pg_advisory_xact_lock(hashtext(%s))",
-                [_quoted(self.schema), self.schema],
-            )
-            tx = PostgresTx(conn, self._collate)
-            yield tx
-            tx.flush()
+        with self._pool_open().connection() as conn:
+            try:
+                with conn.transaction():
+                    # The view's schema for this transaction, and one writer per view at a time, across
+                    # processes: the lock is held until commit.
+                    conn.execute(
+                        "SELECT set_config('search_path', %s, true), pg_advisory_xact_lock(hashtext(%s))",
+                        [_quoted(self.schema), self.schema],
+                    )
+                    if self.rebuilding:  # a rebuild's schema is dropped if the server stops: no wait for its log
+                        conn.execute("SET LOCAL synchronous_commit = off")
+                    tx = PostgresTx(conn, self._collate, self._memo_for_write(), unlogged=self.rebuilding)
+                    yield tx
+                    tx.flush()
+            except BaseException:
+                self.forget()
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -309,11 +372,20 @@ class PostgresViewDatabase(ViewDatabase):
             yield PostgresTx(conn, self._collate)
 
     def fresh(self) -> PostgresViewDatabase:
-        rebuilt = PostgresViewDatabase(self.view_name, self.settings, f"{self.schema}__rb_{secrets.token_hex(3)}")
+        rebuilt = PostgresViewDatabase(
+            self.view_name, self.settings, f"{self.schema}__rb_{secrets.token_hex(3)}", rebuilding=True
+        )
         with rebuilt._pool_open().connection() as conn:
             conn.execute(f'DROP SCHEMA "{rebuilt.schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{rebuilt.schema}"')
         return rebuilt
+
+    def reopened(self) -> PostgresViewDatabase:
+        return _postgres_database(self.view_name, self.settings, self.schema, self.rebuilding)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Sent to another process: the same schema, with no pool."""
+        return (_postgres_database, (self.view_name, self.settings, self.schema, self.rebuilding))
 
     @contextmanager
     def switching(self, rebuilt: ViewDatabase, tables: Mapping[str, str]) -> Iterator[Tx]:
@@ -329,8 +401,11 @@ class PostgresViewDatabase(ViewDatabase):
                     tx.execute(f'DELETE FROM "{self.schema}".{table}')
                 else:
                     tx.execute(f'DROP TABLE IF EXISTS "{self.schema}".{table}')
-                _create(tx, ddl)  # unqualified: into the view's schema, first on the search path
+                create, *indexes = statements(ddl)
+                tx.execute(create)  # unqualified: into the view's schema, first on the search path
                 tx.execute(f'INSERT INTO "{self.schema}".{table} SELECT * FROM "{rebuilt.schema}".{table}')
+                for index in indexes:  # a table made anew has its rows before its indexes
+                    tx.execute(index)
             tx.flush()
             yield tx
 
@@ -344,6 +419,14 @@ class PostgresViewDatabase(ViewDatabase):
             if self._pool is not None:
                 _release_pool(self._pool)
                 self._pool = None
+
+
+def _sqlite_database(view_name: str, path: Path, rebuilding: bool, durable: bool) -> SQLiteViewDatabase:
+    return SQLiteViewDatabase(view_name, path, rebuilding=rebuilding, durable=durable)
+
+
+def _postgres_database(view_name: str, settings: StoreSettings, schema: str, rebuilding: bool) -> PostgresViewDatabase:
+    return PostgresViewDatabase(view_name, settings, schema, rebuilding=rebuilding)
 
 
 def _quoted(schema: str) -> str:
@@ -401,11 +484,17 @@ def _create_schema(conn: Any, schema: str) -> None:
         conn.rollback()
 
 
-def _create(tx: Tx, ddl: str) -> None:
-    """Run a table's DDL: its CREATE TABLE and any CREATE INDEX after a ';'."""
-    for statement in ddl.split(";"):
-        if statement.strip():
-            tx.execute(statement)
+def index_name(statement: str) -> str | None:
+    """The index a CREATE INDEX statement makes (None for any other statement)."""
+    words = statement.split()
+    if words[:2] != ["CREATE", "INDEX"]:
+        return None
+    return words[5] if words[2:5] == ["IF", "NOT", "EXISTS"] else words[2]
+
+
+def statements(ddl: str) -> list[str]:
+    """A table's DDL as statements: its CREATE TABLE, then any CREATE INDEX (after a ';')."""
+    return [statement.strip() for statement in ddl.split(";") if statement.strip()]
 
 
 def _columns(tx: Tx, schema: str, table: str) -> list[Row]:

@@ -9,6 +9,7 @@ position that committed with the rows. Readers call ``catch_up()`` before readin
 from __future__ import annotations
 
 import hashlib
+import time
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import to_domain_events
-from projections.db import Tx, ViewDatabase
+from projections.db import Tx, ViewDatabase, index_name, statements
 
 Progress = Callable[[int, int], None]
 
@@ -55,6 +56,9 @@ class View(ABC):
     tables: ClassVar[Mapping[str, str]]
     #: raised when the tables or what their rows mean change: a database of another version is folded afresh
     version: ClassVar[int] = 1
+    #: indexes that only readers use (the fold never looks rows up by them): a rebuild makes them once its
+    #: fold is done, instead of keeping them up to date row by row
+    reading_indexes: ClassVar[frozenset[str]] = frozenset()
 
     def handlers(self) -> Mapping[type[PeibanAggregate.Event], Handler]:
         """Which method folds which kind of fact; facts not listed leave the view unchanged."""
@@ -63,13 +67,21 @@ class View(ABC):
     def settle(self, tx: Tx) -> None:  # noqa: B027 (most views have nothing to settle)
         """Finish a batch of facts folded in ``tx`` (figures derived from many rows, worked out once a batch)."""
 
-    def create(self, tx: Tx) -> None:
+    def create(self, tx: Tx, *, rebuilding: bool = False) -> None:
+        """Create the tables and their indexes (a rebuild's database: only the indexes its fold uses)."""
         for ddl in self.tables.values():
-            for statement in ddl.split(";"):
-                if statement.strip():
+            for statement in statements(ddl):
+                if not (rebuilding and index_name(statement) in self.reading_indexes):
                     tx.execute(statement)
 
-    def upgrade(self, tx: Tx) -> None:
+    def index(self, tx: Tx) -> None:
+        """Create the indexes only readers use (a rebuild's database, once folded)."""
+        for ddl in self.tables.values():
+            for statement in statements(ddl):
+                if index_name(statement) in self.reading_indexes:
+                    tx.execute(statement)
+
+    def upgrade(self, tx: Tx, *, rebuilding: bool = False) -> None:
         """Make the database hold this version of the view: one of another version (a store written by an
         older Peiban) loses its rows and its position, and is folded again from the start of the log."""
         tx.execute(VERSIONS)
@@ -78,7 +90,7 @@ class View(ABC):
             for table in self.tables:
                 tx.execute(f"DROP TABLE IF EXISTS {table}")
             tx.execute("DELETE FROM tracking")
-        self.create(tx)
+        self.create(tx, rebuilding=rebuilding)
         tx.execute(
             "INSERT INTO view_version (view_name, version) VALUES (?, ?)"
             " ON CONFLICT (view_name) DO UPDATE SET version = excluded.version",
@@ -100,7 +112,7 @@ class Projection:
     def _prepare(self, tx: Tx) -> int:
         if not self._ready:
             tx.execute(TRACKING)
-            self.view.upgrade(tx)
+            self.view.upgrade(tx, rebuilding=self.db.rebuilding)
             self._ready = True
         row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
         if row is None:
@@ -162,13 +174,20 @@ class Projection:
     def rebuild(self, progress: Progress | None = None) -> int:
         """Fold the whole log into a fresh database, then switch the view over to it."""
         fresh = Projection(self.app, self.view, self.db.fresh(), batch_size=self.batch_size)
+        return self.rebuild_into(fresh, progress)[0]
+
+    def rebuild_into(self, fresh: Projection, progress: Progress | None = None) -> tuple[int, float, float]:
+        """Fold the whole log into ``fresh`` (thrown away if that fails), then switch over to it: the facts folded,
+        and the seconds the fold and the switch-over took."""
+        started = time.perf_counter()
         try:
             folded = fresh.catch_up(progress)
         except BaseException:
             fresh.db.discard()
             raise
+        folded_at = time.perf_counter()
         self.switch_to(fresh)
-        return folded
+        return folded, folded_at - started, time.perf_counter() - folded_at
 
     def switch_to(self, rebuilt: Projection) -> None:
         """Replace this view's rows with ``rebuilt``'s, and fold what the log gained meanwhile, in one transaction.
@@ -178,9 +197,11 @@ class Projection:
         """
         try:
             rebuilt.catch_up()  # most of what arrived during the rebuild, outside the view's write lock
-            with self.db.switching(
-                rebuilt.db, {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
-            ) as tx:
+            if rebuilt.db.rebuilding:  # then the indexes only readers use, each sorted once; still outside it
+                with rebuilt.db.write() as tx:
+                    self.view.index(tx)
+            tables = {**self.view.tables, "tracking": TRACKING, "view_version": VERSIONS}
+            with self.db.switching(rebuilt.db, tables) as tx:
                 self._fold_to_head(tx)
         finally:
             rebuilt.db.discard()
@@ -205,38 +226,3 @@ class Projection:
                 for row in sorted(repr(r) for r in rows):
                     sha.update(f"{table}:{row}\n".encode())
         return sha.hexdigest()
-
-
-def rebuild_together(projections: list[Projection], progress: Progress | None = None) -> int:
-    """Rebuild several views of one log in a single pass: the log is read and deserialised once."""
-    app = projections[0].app
-    batch_size = max(p.batch_size for p in projections)
-    fresh = [Projection(app, p.view, p.db.fresh(), batch_size=batch_size) for p in projections]
-    total, position, folded = app.log_position(), 0, 0
-    try:
-        while True:
-            notifications = app.recorder.select_notifications(position, batch_size, inclusive_of_start=False)
-            events = _facts(app, notifications)
-            for projection in fresh:
-                with projection.db.write() as tx:
-                    projection._prepare(tx)
-                    projection._fold(tx, events)
-            folded += len(events)
-            if progress is not None:
-                progress(folded, max(total, folded))
-            if len(events) < batch_size:
-                break
-            position = events[-1][0]
-    except BaseException:
-        for projection in fresh:
-            projection.db.discard()
-        raise
-    pending = list(zip(projections, fresh, strict=True))
-    try:
-        while pending:
-            projection, rebuilt = pending.pop(0)
-            projection.switch_to(rebuilt)
-    finally:
-        for _, left in pending:
-            left.db.discard()
-    return folded

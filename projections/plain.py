@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import json.encoder
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
@@ -66,16 +68,34 @@ def fact_fields(event: PeibanAggregate.Event) -> dict[str, Any]:
 
 
 def _json_default(value: Any) -> Any:
+    if isinstance(value, UUID):  # the commonest first: ids, then choices
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
     converted = plain(value)
     if converted is value:
         raise TypeError(f"not JSON serialisable: {type(value)}")
     return converted
 
 
+def _fields_encoder() -> Callable[[dict[str, Any]], str]:
+    """Fields as compact JSON text. ``json.dumps`` makes a new encoder for every call, a third of its time for a
+    fact's few fields; a rebuild encodes every fact, so the C encoder is made once (if this Python has it)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return lambda fields: json.dumps(fields, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    # no markers (facts' fields hold no cycles), the default above, no indent, compact separators, keys unsorted,
+    # no key skipped, NaN allowed: what json.dumps(ensure_ascii=False, separators=(",", ":")) does
+    encode = make(None, _json_default, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    return lambda fields: "".join(encode(fields, 0))
+
+
+_encode_fields = _fields_encoder()
+
+
 def fact_json(event: PeibanAggregate.Event) -> str:
     """The fact's own fields as JSON text (the fast path of ``fact_fields`` for views)."""
-    fields = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-    return json.dumps(fields, ensure_ascii=False, default=_json_default, separators=(",", ":"))
+    return _encode_fields({k: v for k, v in vars(event).items() if k not in ENVELOPE})
 
 
 def local_day(moment: datetime) -> date:

@@ -26,8 +26,9 @@ from projections.dashboard import (
 )
 from projections.dashboard_lists import DashboardList, Position
 from projections.db import view_database
-from projections.engine import Progress, Projection, View, rebuild_together
+from projections.engine import Progress, Projection, View
 from projections.erasure import refuse_erased, refuse_erased_volunteer
+from projections.rebuild import OpenLog, Rebuilt, rebuild_apart, rebuild_together
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
@@ -36,6 +37,9 @@ from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
 
 VIEWS: tuple[type[View], ...] = (TimelineView, ContinuityView)
+#: From how many facts a rebuild of several views folds each in a process of its own (below, starting the
+#: processes would cost more than it saves).
+APART_FROM = 20_000
 
 
 def _clearance(include_sensitive: bool) -> Clearance:
@@ -47,6 +51,7 @@ class ReadModels:
 
     def __init__(self, app: Peiban, settings: StoreSettings, *, batch_size: int = 1000) -> None:
         self.app = app
+        self.settings = settings
         self.projections: dict[str, Projection] = {
             view.name: Projection(app, view(), view_database(settings, view.name), batch_size=batch_size)
             for view in VIEWS
@@ -62,9 +67,21 @@ class ReadModels:
         """Fold every new fact into every view."""
         return sum(p.catch_up() for p in self.projections.values())
 
-    def rebuild(self, names: list[str] | None = None, progress: Progress | None = None) -> int:
-        """Rebuild the named views (default: all) from the log in one pass, switching each over when done."""
+    def rebuild(
+        self,
+        names: list[str] | None = None,
+        progress: Progress | None = None,
+        *,
+        open_log: OpenLog | None = None,
+        apart_from: int = APART_FROM,
+    ) -> Rebuilt:
+        """Rebuild the named views (default: all) from the log, switching each over when done: each in a process of
+        its own, opening the log with ``open_log``, if given and the log holds ``apart_from`` facts or more (on a
+        store other processes can open); else all in one pass here."""
         chosen = [self[name] for name in (names or list(self.projections))]
+        shared = self.settings.backend in ("sqlite", "postgres")
+        if open_log is not None and shared and len(chosen) > 1 and self.app.log_position() >= apart_from:
+            return rebuild_apart(chosen, open_log, progress)
         return rebuild_together(chosen, progress)
 
     def close(self) -> None:

@@ -196,7 +196,7 @@ def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) ->
 
 def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
     event_id, kind, occurred, recorded, by, vids, original, data, retracted, compartment, chapter = row
-    before = json.loads(original)
+    before = json.loads(original if original is not None else data)  # NULL: never amended
     return Entry(
         event_id,
         EntryKind(kind),
@@ -204,7 +204,7 @@ def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
         from_iso(recorded),
         by,
         tuple(vids.split()),
-        json.loads(data) if data != original else before,
+        json.loads(data) if original is not None else before,
         before,
         tuple(corrections),
         bool(retracted),

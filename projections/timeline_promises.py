@@ -39,16 +39,19 @@ class OpenPromise:
     volunteer_ids: tuple[str, ...]
 
 
-def fold_promised(tx: Tx, family_id: str, visit_id: str, promised: list[str]) -> None:
-    """Fold a visit's promises as it is logged or amended, as the family keeps them
+def fold_promised(tx: Tx, family_id: str, visit_id: str, promised: list[str], *, logged: bool = False) -> None:
+    """Fold a visit's promises as it is logged (``logged``: it has none yet) or amended, as the family keeps them
     (``domain.family_base.FamilyBase.promised``): words kept, where it stood; words gone, changed; worded again,
     open again."""
+    if logged and not promised:
+        return
     now = {str(p): text for p, text in zip(promise_ids(UUID(visit_id), promised), promised, strict=True)}
-    for (promise_id,) in tx.query(
-        "SELECT promise_id FROM timeline_promise WHERE visit_id = ? AND state = 'open'", [visit_id]
-    ):
-        if promise_id not in now:
-            settle(tx, promise_id, PromiseState.CHANGED)
+    if not logged:
+        for (promise_id,) in tx.query(
+            "SELECT promise_id FROM timeline_promise WHERE visit_id = ? AND state = 'open'", [visit_id]
+        ):
+            if promise_id not in now:
+                settle(tx, promise_id, PromiseState.CHANGED)
     for position, (promise_id, text) in enumerate(now.items()):
         tx.execute(
             "INSERT INTO timeline_promise (promise_id, family_id, visit_id, position, text, state)"

@@ -33,7 +33,8 @@ from projections.timeline_compartments import FOLLOWS, Link, compartment
 def _recorded(tx: Tx, family_id: str, cutoff: str) -> list[Entry]:
     """The family's entries recorded by ``cutoff``, with the corrections recorded by then applied."""
     rows = tx.query(
-        "SELECT event_id, kind, occurred_at, recorded_at, recorded_by, volunteer_ids, original FROM timeline_entry"
+        "SELECT event_id, kind, occurred_at, recorded_at, recorded_by, volunteer_ids, COALESCE(original, data)"
+        " FROM timeline_entry"
         " WHERE family_id = ? AND recorded_at <= ? ORDER BY occurred_at, version",
         [family_id, cutoff],
     )

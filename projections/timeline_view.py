@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from domain.cohort import Cohort
+from domain.compartments import sensitive
 from domain.family import Family
 from domain.kinds import EntryKind
 from domain.values import PromiseState, ServiceLine
@@ -24,7 +25,7 @@ from projections.engine import Handler, View
 from projections.erasure import ERASED_VOLUNTEER, forget_actors
 from projections.plain import fact_fields, fact_json, from_iso, iso
 from projections.timeline_chapters import TURNING, Placed, fold_chapters, turn
-from projections.timeline_compartments import FOLLOWS, Link, compartment, stored
+from projections.timeline_compartments import FOLLOWS, TRACES, Link, compartment, stored
 from projections.timeline_promises import PROMISES_TABLE, fold_promised, settle
 
 #: The kind of each family fact, as timelines and the API name it.
@@ -54,6 +55,18 @@ KINDS: Mapping[type[Any], EntryKind] = {
 }
 #: Where a promise made during a visit stands, once the fact that settles it arrives.
 SETTLES = {EntryKind.PROMISE_KEPT: PromiseState.KEPT, EntryKind.PROMISE_LET_GO: PromiseState.LET_GO}
+
+#: The kinds of fact that open, agree or close a handover's bridge.
+BRIDGING = frozenset(
+    {
+        EntryKind.HANDOVER_PLANNED,
+        EntryKind.HANDOVER_AGREED,
+        EntryKind.HANDOVER_COMPLETED,
+        EntryKind.HANDOVER_CANCELLED,
+    }
+)
+#: The kinds of fact that may name the family.
+NAMING = frozenset({EntryKind.ENROLLED, EntryKind.PROFILE_UPDATED})
 
 #: The tables of one family's record (dropped when the family is erased).
 FAMILY_TABLES = (
@@ -91,11 +104,49 @@ def _find(tx: Tx, family_id: str) -> Any:
     return find
 
 
+class _Story:
+    """Where a family's story stands, as its chapters are folded: the latest moment among its entries and its
+    last chapter (None: none yet) with that chapter's lead. Remembered in the transaction's memo, so that a fact
+    that comes after every other of its family (nearly all of them) is placed without a query."""
+
+    __slots__ = ("chapter", "latest", "lead_id")
+
+    def __init__(self, latest: str | None, chapter: int | None, lead_id: str | None) -> None:
+        self.latest, self.chapter, self.lead_id = latest, chapter, lead_id
+
+    @staticmethod
+    def key(family_id: str) -> tuple[str, str]:
+        return ("story", family_id)
+
+    @classmethod
+    def of(cls, tx: Tx, family_id: str) -> _Story:
+        """The family's story from the memo, else from its rows (then remembered)."""
+        story: _Story | None = tx.memo.get(cls.key(family_id))
+        if story is None:
+            latest = tx.one("SELECT MAX(occurred_at) FROM timeline_entry WHERE family_id = ?", [family_id])
+            last = tx.one(
+                "SELECT idx, lead_id FROM timeline_chapter WHERE family_id = ? ORDER BY idx DESC LIMIT 1", [family_id]
+            )
+            story = cls(latest[0] if latest else None, int(last[0]) if last else None, last[1] if last else None)
+            tx.memo[cls.key(family_id)] = story
+        return story
+
+
 class TimelineView(View):
     name = "timeline"
     #: 2: compartments, chapters, bridges and amendments folded into rows as facts arrive
     #: 3: the promises made during visits, and where each stands
-    version = 3
+    #: 4: ``original`` kept only once an entry is amended (NULL: ``data`` is as recorded)
+    version = 4
+    reading_indexes = frozenset(
+        {
+            "timeline_entry_kind",
+            "timeline_entry_recorded",
+            "timeline_entry_chapter",
+            "timeline_entry_handover",
+            "timeline_correction_target",
+        }
+    )
     tables: ClassVar[Mapping[str, str]] = {
         "timeline_entry": (
             "CREATE TABLE IF NOT EXISTS timeline_entry ("
@@ -103,7 +154,7 @@ class TimelineView(View):
             " kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
             " volunteer_ids TEXT NOT NULL, service_line TEXT, follows TEXT, handover_id TEXT,"
             " compartment TEXT NOT NULL, chapter INTEGER NOT NULL, retracted INTEGER NOT NULL,"
-            " original TEXT NOT NULL, data TEXT NOT NULL);"
+            " original TEXT, data TEXT NOT NULL);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_family ON timeline_entry (family_id, occurred_at, version);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_kind ON timeline_entry (family_id, kind, occurred_at);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_recorded ON timeline_entry (family_id, recorded_at);"
@@ -165,52 +216,62 @@ class TimelineView(View):
         """Fold a fact of a family: its entry, in its compartment and chapter; its handover; the family's name."""
         kind, key, family_id = KINDS[type(event)], event.event_key, str(event.originator_id)
         line = getattr(event, "service_line", None)
+        service_line = line.value if isinstance(line, ServiceLine) else None
         follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None
-        link = Link(kind, line.value if isinstance(line, ServiceLine) else None, str(follows) if follows else None)
-        find = _find(tx, family_id)
-        lines = compartment(key, lambda k: link if k == key else find(k))
+        if follows is None:  # the rule's first step ends here: a fact that points at none is in its own line's
+            lines = frozenset() if kind in TRACES else sensitive(line)
+        else:
+            link = Link(kind, service_line, str(follows))
+            find = _find(tx, family_id)
+            lines = compartment(key, lambda k: link if k == key else find(k))
         data = fact_json(event)
-        turning = kind in TURNING or kind == EntryKind.HANDOVER_PLANNED
-        fact = Placed(key, kind, event.occurred_at, _volunteers(event).split(), json.loads(data) if turning else {})
-        chapter = self._chapter(tx, family_id, fact)
+        volunteers = _volunteers(event)
+        at = iso(event.occurred_at)
+        turning = (
+            Placed(key, kind, event.occurred_at, volunteers.split(), json.loads(data)) if kind in TURNING else None
+        )
+        chapter = self._chapter(tx, family_id, at, turning)
         handover = getattr(event, "handover_id", None) if kind == EntryKind.VISIT else None
         tx.execute(
             "INSERT INTO timeline_entry (event_id, family_id, version, kind, occurred_at, recorded_at, recorded_by,"
             " volunteer_ids, service_line, follows, handover_id, compartment, chapter, retracted, original, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, ?)",
             [
                 key,
                 family_id,
                 event.originator_version,
                 kind.value,
-                iso(event.occurred_at),
+                at,
                 iso(event.timestamp),
                 event.recorded_by,
-                " ".join(fact.volunteer_ids),
-                link.service_line,
-                link.follows,
+                volunteers,
+                service_line,
+                str(follows) if follows else None,
                 str(handover) if handover else None,
-                stored(lines),
+                stored(lines) if lines else "",
                 0 if chapter is None else chapter,
-                data,
                 data,
             ],
         )
         if chapter is None:
+            tx.memo.pop(_Story.key(family_id), None)
             self._refold_chapters(tx, family_id)
-        self._handover(tx, kind, event)
-        self._name(tx, kind, event)
-        if kind == EntryKind.VISIT:
-            fold_promised(tx, family_id, key, event.follow_ups_promised)
+        if kind in BRIDGING:
+            self._handover(tx, kind, event)
+        elif kind in NAMING:
+            self._name(tx, kind, event)
+        elif kind == EntryKind.VISIT:
+            fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
         elif kind in SETTLES:
             settle(tx, str(event.promise_id), SETTLES[kind])
 
-    def _chapter(self, tx: Tx, family_id: str, fact: Placed) -> int | None:
+    def _chapter(self, tx: Tx, family_id: str, at: str, turning: Placed | None) -> int | None:
         """The chapter a new fact falls in, opening one if it turns the family's story (None: the family's
-        chapters must be folded again, the fact having arrived before others it may turn)."""
-        at = iso(fact.occurred_at)
-        if tx.one("SELECT 1 FROM timeline_entry WHERE family_id = ? AND occurred_at > ? LIMIT 1", [family_id, at]):
-            if fact.kind in TURNING:
+        chapters must be folded again, the fact having arrived before others it may turn); ``at`` is when it
+        occurred, as stored, and ``turning`` the fact if it is of a kind that may open a chapter."""
+        story = _Story.of(tx, family_id)
+        if story.latest is not None and story.latest > at:
+            if turning is not None:
                 return None
             before = tx.one(
                 "SELECT chapter FROM timeline_entry WHERE family_id = ? AND occurred_at <= ?"
@@ -218,25 +279,28 @@ class TimelineView(View):
                 [family_id, at],
             )
             return None if before is None else int(before[0])
-        last = tx.one(
-            "SELECT idx, lead_id FROM timeline_chapter WHERE family_id = ? ORDER BY idx DESC LIMIT 1", [family_id]
-        )
-        if last is None:
+        story.latest = at  # the entry is inserted next
+        if story.chapter is None:
             tx.execute(
                 "INSERT INTO timeline_chapter (family_id, idx, lead_id, started_at, ended_at)"
                 " VALUES (?, 0, NULL, ?, NULL)",
                 [family_id, at],
             )
-            last = (0, None)
-        opened = turn(fact, last[1], lambda handover_id: self._incoming(tx, handover_id))
+            story.chapter, story.lead_id = 0, None
+        if turning is None:
+            return story.chapter
+        opened = turn(turning, story.lead_id, lambda handover_id: self._incoming(tx, handover_id))
         if opened is None:
-            return int(last[0])
-        tx.execute("UPDATE timeline_chapter SET ended_at = ? WHERE family_id = ? AND idx = ?", [at, family_id, last[0]])
+            return story.chapter
+        tx.execute(
+            "UPDATE timeline_chapter SET ended_at = ? WHERE family_id = ? AND idx = ?", [at, family_id, story.chapter]
+        )
+        story.chapter, story.lead_id = story.chapter + 1, opened.lead_id
         tx.execute(
             "INSERT INTO timeline_chapter (family_id, idx, lead_id, started_at, ended_at) VALUES (?, ?, ?, ?, NULL)",
-            [family_id, int(last[0]) + 1, opened.lead_id, at],
+            [family_id, story.chapter, story.lead_id, at],
         )
-        return int(last[0]) + 1
+        return story.chapter
 
     @staticmethod
     def _incoming(tx: Tx, handover_id: str) -> str | None:
@@ -352,7 +416,9 @@ class TimelineView(View):
             tx.execute("UPDATE timeline_entry SET retracted = 1 WHERE event_id = ?", [target])
             return
         data = json.dumps({**json.loads(row[0]), **changes}, ensure_ascii=False, separators=(",", ":"))
-        tx.execute("UPDATE timeline_entry SET data = ? WHERE event_id = ?", [data, target])
+        tx.execute(  # the fields as recorded are kept once, by the first amendment
+            "UPDATE timeline_entry SET original = COALESCE(original, data), data = ? WHERE event_id = ?", [data, target]
+        )
         if "follow_ups_promised" in changes:
             fold_promised(tx, family_id, target, list(changes["follow_ups_promised"]))
         if "service_line" in changes:  # the fact moves into a compartment or out of one, with what follows from it
@@ -377,6 +443,7 @@ class TimelineView(View):
     def erased(self, tx: Tx, event: Family.Erased) -> None:
         """Drop every row of an erased family; keep only the tombstone (when, by whom, why)."""
         family_id = str(event.originator_id)
+        tx.memo.pop(_Story.key(family_id), None)
         for table in FAMILY_TABLES:
             tx.execute(f"DELETE FROM {table} WHERE family_id = ?", [family_id])
         tx.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -80,6 +81,21 @@ def test_demo_loads_once_with_progress_and_refuses_a_second_time(tmp_path: Path)
     assert code != 0
     code, events_again = run(tmp_path, "events", "--limit", "10000")
     assert events_again.count("occurred_at 发生") == events.count("occurred_at 发生")
+
+
+def test_rebuild_tells_each_views_facts_a_second_apart_or_in_one_pass(tmp_path: Path) -> None:
+    assert run(tmp_path, "demo")[0] == 0
+    for how, said in (
+        ("--apart", "每个视图一个进程 / a process per view"),
+        ("--together", "一次读完日志 / in one pass"),
+    ):
+        # when the views are rebuilt, each in a process of its own, then all in one pass
+        code, out = run(tmp_path, "rebuild", how)
+        # then each view's facts, seconds and facts a second are told, and how the rebuild ran
+        assert code == 0, out
+        for view in ("timeline", "continuity"):
+            assert re.search(rf"^  {view}: [\d,]+ 条事实 facts, 折叠 fold .* [\d,]+ 条/秒 facts/s$", out, re.M), out
+        assert said in out.splitlines()[-1], out
 
 
 def free_port() -> int:

@@ -1,9 +1,9 @@
 """`peiban rebuild` while the app serves readers and writers: no errors, and after a restart nothing lost.
 
 The load that corrupted views on f26dac1: 6 readers (report, dashboard, caseload, timeline), 2 writers
-logging visits, and 3 rebuilds, each by the `peiban rebuild` CLI in a process of its own (or, in one
-variant, in the serving process). It runs until the rebuilds are done. ``PEIBAN_REBUILD_LOAD`` (default
-1) multiplies the log's size and the number of rebuilds.
+logging visits, and 3 rebuilds, each by the `peiban rebuild --apart` CLI in a process of its own (each view
+in a worker process of its own), or, in one variant, in the serving process in one pass. It runs until the
+rebuilds are done. ``PEIBAN_REBUILD_LOAD`` (default 1) multiplies the log's size and the number of rebuilds.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _get(port: int, path: str, bearer: str) -> int:
 def _cli_rebuild(settings: StoreSettings) -> Callable[[], None]:
     def run() -> None:
         env = {**os.environ, **cli_environment(settings)}
-        command = [sys.executable, "-c", "from web.cli import main; main()", "rebuild"]
+        command = [sys.executable, "-c", "from web.cli import main; main()", "rebuild", "--apart"]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stderr
 

@@ -3,6 +3,8 @@ up, so that `peiban serve` starts on it at once."""
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from projections.departures import departure_policy
@@ -27,7 +29,7 @@ def load_scale(settings: Settings, families: int, years: float, seed: int = 7) -
             summary = generate_programme(app, families=families, years=years, seed=seed, progress=progress)
         models = ReadModels(app, settings.store, batch_size=2000)
         with Progress("重建视图 / Rebuilding views") as progress:
-            models.rebuild(None, progress)
+            models.rebuild(None, progress, open_log=functools.partial(open_application, settings))
         models.close()
         departures = departure_policy(app, settings.store, batch_size=2000)
         departures.catch_up()

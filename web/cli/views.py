@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import signal
+import sys
 import threading
-import time
 from types import FrameType
 
 import click
 
-from projections.read_models import ReadModels
+from projections.read_models import APART_FROM, ReadModels
+from projections.rebuild import RebuildFailed, ViewRebuilt
 from web.infra.follower import Follower
 from web.infra.stores import open_application
 from web.progress import Progress
@@ -20,11 +22,24 @@ def _read_models(settings: Settings, batch_size: int) -> ReadModels:
     return ReadModels(open_application(settings), settings.store, batch_size=batch_size)
 
 
+def _view_line(view: ViewRebuilt) -> str:
+    return (
+        f"  {view.name}: {view.facts:,} 条事实 facts, 折叠 fold {view.fold_seconds:.1f} s"
+        f" + 切换 switch-over {view.switch_seconds:.1f} s, {view.rate:,.0f} 条/秒 facts/s"
+    )
+
+
 @click.command()
 @click.argument("view", required=False)
 @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--apart/--together",
+    default=None,
+    help=f"每个视图在各自的进程中重建，或全部在本进程中一次读完日志（默认：日志达到 {APART_FROM:,} 条事实时分进程）"
+    f"/ rebuild each view in a process of its own, or all in one pass here (default: apart from {APART_FROM:,} facts)",
+)
 @click.pass_obj
-def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
+def rebuild(settings: Settings, view: str | None, batch_size: int, apart: bool | None) -> None:
     """从头重建视图，完成后再切换 / Rebuild views from the log, switching over only when done."""
     models = _read_models(settings, batch_size)
     names = [view] if view else list(models.projections)
@@ -33,15 +48,32 @@ def rebuild(settings: Settings, view: str | None, batch_size: int) -> None:
         raise click.UsageError(
             f"没有这个视图 / no such view: {', '.join(unknown)} (views: {', '.join(models.projections)})"
         )
-    started = time.monotonic()
-    with Progress(f"重建 rebuild {', '.join(names)}") as progress:
-        folded = models.rebuild(names, progress)
-    elapsed = time.monotonic() - started
+    apart_from = {True: 0, False: sys.maxsize, None: APART_FROM}[apart]
+    try:
+        with Progress(f"重建 rebuild {', '.join(names)}") as progress:
+            rebuilt = models.rebuild(
+                names, progress, open_log=functools.partial(open_application, settings), apart_from=apart_from
+            )
+    except RebuildFailed as failed:
+        for done in failed.done:
+            click.echo(_view_line(done))
+        raise click.ClickException(
+            "重建失败，这些视图保持原样 / the rebuild failed, these views were left as they were: "
+            + "; ".join(f"{name} ({why})" for name, why in failed.failures.items())
+        ) from None
+    finally:
+        models.close()
+        models.app.close()
+    for done in rebuilt.views:
+        click.echo(_view_line(done))
+    if rebuilt.apart:
+        how = "每个视图一个进程 / a process per view"
+    else:
+        how = f"一次读完日志 / in one pass, 读日志 reading the log {rebuilt.reading_seconds:.1f} s"
     click.echo(
-        f"{', '.join(names)}: {folded} 条事实 facts, {elapsed:.1f} s, {folded / max(elapsed, 1e-6):,.0f} 条/秒 facts/s"
+        f"{', '.join(names)}: {rebuilt.facts:,} 条事实 facts, {rebuilt.seconds:.1f} s,"
+        f" {rebuilt.rate:,.0f} 条/秒 facts/s ({how})"
     )
-    models.close()
-    models.app.close()
 
 
 @click.command()

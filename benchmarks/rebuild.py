@@ -1,0 +1,172 @@
+"""Rebuild benchmark: rebuilding the views against reading and deserialising the same log, as the log grows.
+
+For each size in ``--sizes`` (facts; a store of ``size / --facts`` families made by the bulk generator, kept
+in ``--keep`` to be reused), each measure in a fresh process of its own, in this order:
+
+1. read + deserialise the whole log (the baseline; measured before and after the rebuilds, and averaged);
+2. rebuild every view, each in a process of its own (``ReadModels.rebuild(open_log=...)``, as `peiban rebuild`
+   does from 20,000 facts): facts/s of each view (its fold and switch-over, in its process) and of all views
+   (wall clock, processes started included), each as a ratio to the baseline (issue 14's goal: >= 0.5);
+3. rebuild every view in one pass in one process (the log read once), the same figures;
+
+and the peak resident memory (RSS) of each rebuild: of the process that starts it, and of its largest worker.
+Then how the cost grows: seconds per 1,000 facts at each size, as a multiple of the smallest size's (linear: ~1).
+
+    python benchmarks/rebuild.py                                   # 50k, 200k and 1M facts: ~25 min on 2 cores
+    python benchmarks/rebuild.py --sizes 50000 200000 --keep /tmp/rebuild-stores
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from domain import Peiban, StoreSettings  # noqa: E402
+from projections.read_models import ReadModels  # noqa: E402
+from web.demo.generate import generate  # noqa: E402
+
+
+def store(folder: Path) -> StoreSettings:
+    return StoreSettings(backend="sqlite", data_dir=folder)
+
+
+def make_store(folder: Path, facts: int, per_family: int) -> int:
+    """A store of about ``facts`` facts (reused if ``folder`` holds one); the facts it holds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    app = Peiban(store(folder).env(Peiban.name))
+    try:
+        if app.log_position() == 0:
+            families = max(facts // per_family, 1)
+            started = time.monotonic()
+            made = generate(app, families=families, facts_per_family=per_family)
+            took = time.monotonic() - started
+            print(f"  generated {made.facts:,} facts ({families:,} families) in {took:.0f} s", flush=True)
+        return app.log_position()
+    finally:
+        app.close()
+
+
+def open_log(env: dict[str, str]) -> Peiban:
+    """The log, opened afresh in a rebuild's worker process."""
+    return Peiban(env)
+
+
+def measure(folder: Path, what: str) -> dict[str, Any]:
+    """One measure, in this (fresh) process: ``read``, ``apart`` or ``together``."""
+    settings = store(folder)
+    env = settings.env(Peiban.name)
+    app = Peiban(env)
+    result: dict[str, Any] = {}
+    cpu_at_start = sum(t for t in os.times()[:2])
+    if what == "read":
+        started, position, count = time.perf_counter(), 0, 0
+        while notifications := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
+            for notification in notifications:
+                app.mapper.to_domain_event(notification)
+            count += len(notifications)
+            position = notifications[-1].id
+        result.update(facts=count, rate=count / (time.perf_counter() - started))
+    else:
+        models = ReadModels(app, settings, batch_size=2000)
+        apart_from = 0 if what == "apart" else sys.maxsize
+        rebuilt = models.rebuild(None, open_log=functools.partial(open_log, env), apart_from=apart_from)
+        models.close()
+        assert rebuilt.apart == (what == "apart")
+        result.update(
+            facts=rebuilt.facts,
+            rate=rebuilt.rate,
+            views={v.name: {"rate": v.rate, "fold": v.fold_seconds, "switch": v.switch_seconds} for v in rebuilt.views},
+        )
+    app.close()
+    mine, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # processor seconds of the whole measure (this process and its workers): what a busy machine cannot hide
+    result["cpu"] = sum(u.ru_utime + u.ru_stime for u in (mine, workers)) - cpu_at_start
+    # ru_maxrss is in KiB on Linux; for the children, that of the largest one
+    result["rss_mib"] = mine.ru_maxrss / 1024
+    result["worker_rss_mib"] = workers.ru_maxrss / 1024
+    return result
+
+
+def in_a_process(folder: Path, what: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(folder), what]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def report(size: int, folder: Path) -> dict[str, Any]:
+    before = in_a_process(folder, "read")
+    apart = in_a_process(folder, "apart")
+    together = in_a_process(folder, "together")
+    after = in_a_process(folder, "read")
+    read = (before["rate"] + after["rate"]) / 2
+    read_cpu = (before["cpu"] + after["cpu"]) / 2
+    print(
+        f"  read + deserialise: {read:,.0f} facts/s (before {before['rate']:,.0f}, after {after['rate']:,.0f});"
+        f" processor {read_cpu / before['facts'] * 1e6:.1f} us a fact"
+    )
+    for label, rebuilt in (("a process per view", apart), ("one pass, one process", together)):
+        print(f"  rebuild, {label}:")
+        for name, view in rebuilt["views"].items():
+            print(
+                f"    {name:<11} {view['rate']:>9,.0f} facts/s  ratio {view['rate'] / read:.2f}"
+                f"  (fold {view['fold']:.1f} s, switch-over {view['switch']:.1f} s)"
+            )
+        print(f"    all views   {rebuilt['rate']:>9,.0f} facts/s  ratio {rebuilt['rate'] / read:.2f}  (target >= 0.5)")
+        print(
+            f"    processor {rebuilt['cpu'] / rebuilt['facts'] * 1e6:.1f} us a fact, all processes"
+            f" (x{rebuilt['cpu'] / read_cpu:.2f} the read's)"
+        )
+        print(f"    peak RSS: {rebuilt['rss_mib']:.0f} MiB, largest worker {rebuilt['worker_rss_mib']:.0f} MiB")
+    return {"size": size, "facts": apart["facts"], "read": read, "apart": apart, "together": together}
+
+
+def growth(results: list[dict[str, Any]]) -> None:
+    """Seconds per 1,000 facts at each size, against the smallest size's (linear: a multiple of ~1)."""
+    print("cost as the log grows (seconds per 1,000 facts; x the smallest size's)")
+    first = results[0]
+    for r in results:
+        cells = []
+        for key in ("read", "apart", "together"):
+            rate, base = (r[key], first[key]) if key == "read" else (r[key]["rate"], first[key]["rate"])
+            cells.append(f"{key} {1000 / rate:.3f} s (x{base / rate:.2f})")
+        print(f"  {r['facts']:>9,} facts: " + "; ".join(cells))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 200_000, 1_000_000], help="facts per store")
+    parser.add_argument("--facts", type=int, default=50, help="facts per family (default 50)")
+    parser.add_argument("--keep", type=Path, help="keep the generated stores in this folder (reused next time)")
+    parser.add_argument("--measure", nargs=2, metavar=("STORE", "WHAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
+        return
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="peiban-rebuild-"))
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    results = []
+    for size in sorted(args.sizes):
+        print(f"{size:,} facts")
+        where = folder / f"facts-{size}-per-{args.facts}"
+        make_store(where, size, args.facts)
+        results.append(report(size, where))
+    growth(results)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
