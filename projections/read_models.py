@@ -18,6 +18,7 @@ from projections.erasure import refuse_erased, refuse_erased_volunteer
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
+from projections.timeline_as_of import replay_page
 from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
@@ -71,8 +72,10 @@ class ReadModels:
         clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))
-            if as_of is not None:
-                found = replay(tx, str(family_id), as_of=as_of, clearance=clearance, page=page)
+            if as_of is not None and page is not None:
+                found = replay_page(tx, str(family_id), as_of=as_of, clearance=clearance, page=page)
+            elif as_of is not None:
+                found = replay(tx, str(family_id), as_of=as_of, clearance=clearance, page=None)
             else:
                 found = load_timeline(tx, str(family_id), clearance=clearance, page=page)
         if found is None:
