@@ -166,6 +166,11 @@ ENTRY_COLUMNS = (
 )
 
 
+#: Entries recorded by a moment, written so that no index on ``recorded_at`` is used for it: walking the family's
+#: entries in time order and stopping after a page beats gathering every entry recorded by then to sort them.
+RECORDED_BY = "COALESCE(e.recorded_at, '') <= ?"
+
+
 def page_rows(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Row], bool]:
     """The rows of the entries ``clearance`` sees, in the order things happened (``ENTRY_COLUMNS``): every one, or
     those of ``page`` alone, selected with LIMIT after a key (``occurred_at``, ``version``) on the family's index;
@@ -174,7 +179,7 @@ def page_rows(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -
     sql = f"SELECT {ENTRY_COLUMNS} FROM timeline_entry e WHERE e.family_id = ? AND {where}"
     args: list[Any] = [family_id, *params]
     if page is not None and page.recorded_by is not None:
-        sql += " AND e.recorded_at <= ?"
+        sql += f" AND {RECORDED_BY}"
         args.append(iso(page.recorded_by))
     if page is not None and page.after is not None:
         event_id, occurred = page.after
@@ -183,8 +188,8 @@ def page_rows(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -
             sql += " AND e.occurred_at > ?"
             args.append(occurred)
         else:
-            sql += " AND (e.occurred_at > ? OR (e.occurred_at = ? AND e.version > ?))"
-            args += [mark[2], mark[2], mark[11]]
+            sql += " AND (e.occurred_at, e.version) > (?, ?)"  # a range of the index, from the key on
+            args += [mark[2], mark[11]]
     sql += " ORDER BY e.occurred_at, e.version"
     if page is not None:
         sql += " LIMIT ?"

@@ -24,6 +24,7 @@ from domain.kinds import HANDOVER_CLOSINGS, EntryKind
 from projections.db import Row, Tx
 from projections.plain import from_iso, iso
 from projections.timeline import (
+    RECORDED_BY,
     Bridge,
     Chapter,
     Entry,
@@ -65,7 +66,7 @@ class AsOf:
         """Rows of the family's entries recorded by the moment that the reader sees and that meet ``condition``."""
         where, shown = visible("e", self.clearance)
         return self.tx.query(
-            f"SELECT {columns} FROM timeline_entry e WHERE e.family_id = ? AND e.recorded_at <= ? AND {where}"
+            f"SELECT {columns} FROM timeline_entry e WHERE e.family_id = ? AND {RECORDED_BY} AND {where}"
             f" AND {condition} {tail}",
             [self.family_id, self.cutoff, *shown, *params],
         )
@@ -79,6 +80,11 @@ def moved_since(tx: Tx, family_id: str, cutoff: str) -> bool:
         [family_id, cutoff, '%"service_line"%'],
     )
     return any("service_line" in json.loads(changes) for (changes,) in rows)
+
+
+def _order(row: Row) -> tuple[str, int]:
+    """Rows of the kinds that are few in a family are sorted here, so that their index (not time's) is used."""
+    return (row[-2], int(row[-1]))
 
 
 def _kinds(kinds: tuple[EntryKind, ...]) -> tuple[str, list[Any]]:
@@ -96,7 +102,7 @@ def _chapters(at: AsOf) -> tuple[list[tuple[str, int, int]], list[Chapter]]:
     other), so they are folded alone; every other entry falls in the chapter begun last before it."""
     first = at.rows(PLACED_COLUMNS, "1 = 1", [], "ORDER BY e.occurred_at, e.version LIMIT 1")
     kinds, params = _kinds(CHAPTER_FACTS)
-    rows = {r[0]: r for r in [*first, *at.rows(PLACED_COLUMNS, kinds, params, "ORDER BY e.occurred_at, e.version")]}
+    rows = {r[0]: r for r in [*first, *at.rows(PLACED_COLUMNS, kinds, params)]}
     ordered = sorted(rows.values(), key=lambda r: (r[2], r[3]))
     spans, placed = fold_chapters(_placed(r) for r in ordered)
     starts = [(ordered[0][2], ordered[0][3], 0)] if ordered else []
@@ -166,8 +172,8 @@ def _visit_next_to(at: AsOf, volunteer_id: str, closed: datetime, earlier: bool)
 def _bridges(at: AsOf) -> list[Bridge]:
     """The handovers as they stood: planned, agreed, closed by then; joint visits and gaps of the visits shown."""
     kinds, params = _kinds(HANDOVER_FACTS)
-    rows = at.rows("e.event_id, e.kind, e.occurred_at, e.original", kinds, params, "ORDER BY e.occurred_at, e.version")
-    facts = [(event_id, EntryKind(kind), from_iso(at_), json.loads(data)) for event_id, kind, at_, data in rows]
+    rows = sorted(at.rows("e.event_id, e.kind, e.original, e.occurred_at, e.version", kinds, params), key=_order)
+    facts = [(event_id, EntryKind(kind), from_iso(at_), json.loads(data)) for event_id, kind, data, at_, _ in rows]
     bridges = []
     for hid, _, opened, planned in (f for f in facts if f[1] == EntryKind.HANDOVER_PLANNED):
         related = [f for f in facts if str(f[3].get("handover_id")) == hid]
@@ -201,10 +207,8 @@ def _bridges(at: AsOf) -> list[Bridge]:
 
 def _display_name(at: AsOf, enrolled: dict[str, Any]) -> str:
     """The name the family went by then: the latest given by a profile update, else the one it was enrolled under."""
-    updates = at.rows(
-        "e.original", "e.kind = ?", [EntryKind.PROFILE_UPDATED.value], "ORDER BY e.occurred_at DESC, e.version DESC"
-    )
-    for (data,) in updates:
+    updates = at.rows("e.original, e.occurred_at, e.version", "e.kind = ?", [EntryKind.PROFILE_UPDATED.value])
+    for data, _, _ in sorted(updates, key=_order, reverse=True):
         changes = json.loads(data).get("changes", {})
         if "display_name" in changes:
             return str(changes["display_name"])
@@ -218,8 +222,8 @@ def replay_page(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance
     if moved_since(tx, family_id, cutoff):
         return replay(tx, family_id, as_of=as_of, clearance=clearance, page=page)
     at = AsOf(tx, family_id, clearance, cutoff)
-    enrolled = at.rows(
-        "e.original", "e.kind = ?", [EntryKind.ENROLLED.value], "ORDER BY e.occurred_at, e.version LIMIT 1"
+    enrolled = sorted(
+        at.rows("e.original, e.occurred_at, e.version", "e.kind = ?", [EntryKind.ENROLLED.value]), key=_order
     )
     if not enrolled:
         return None
