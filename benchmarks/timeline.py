@@ -9,7 +9,8 @@ entry a concern in the shelter compartment with its follow-up; some amendments a
    first page as of a moment after the last fact (the replay's code path, over the whole record), for a reader
    not cleared for the compartment (its entries are skipped, not counted);
 2. the same through the API, ``GET /api/v1/families/<id>/timeline?limit=200`` (Flask's test client, signed in:
-   sign-in, the policy and the read audit all run), as a coordinator and, with ``as_of``, as an auditor.
+   sign-in, the policy and the read audit all run), as a coordinator and, with ``as_of``, as an auditor; and
+   the page half-way through, following its cursor (later pages leave out what was recorded after the first).
 
 Each figure is printed as p50/p99 beside the smallest family's p50 (the ratio; goal <= ~1).
 
@@ -129,15 +130,17 @@ def record_family(app: Peiban, size: int, end: datetime) -> UUID:
     return family.id
 
 
-def timed(read: Callable[[], int], repeat: int) -> tuple[list[float], int]:
-    """Milliseconds of each of ``repeat`` reads (after one untimed), and how many entries a read shows."""
-    shown = read()
-    times = []
+def timed(reads: dict[int, Callable[[], int]], repeat: int) -> dict[int, tuple[list[float], int]]:
+    """Milliseconds of each of ``repeat`` reads of each family (after one untimed), taken in turn so that the
+    machine's other work weighs on every family alike; and how many entries a read of each shows."""
+    shown = {size: read() for size, read in reads.items()}
+    times: dict[int, list[float]] = {size: [] for size in reads}
     for _ in range(repeat):
-        started = time.perf_counter()
-        read()
-        times.append((time.perf_counter() - started) * 1000)
-    return times, shown
+        for size, read in reads.items():
+            started = time.perf_counter()
+            read()
+            times[size].append((time.perf_counter() - started) * 1000)
+    return {size: (times[size], shown[size]) for size in reads}
 
 
 def p99(times: list[float]) -> float:
@@ -186,19 +189,32 @@ def main() -> None:
                 ),
                 "API: first page (coordinator)": lambda f: api(clients["coordinator"], f, {}),
                 "API: first page, as of (auditor)": lambda f: api(clients["auditor"], f, {"as_of": after.isoformat()}),
+                "API: the page half-way (its cursor)": lambda f: api(clients["coordinator"], f, half_way(clients, f)),
             }
             for label, read in reads.items():
-                show(label, {size: timed(read(family), args.repeat) for size, family in families.items()})
+                show(label, timed({size: read(family) for size, family in families.items()}, args.repeat))
         finally:
             shutdown(web)
 
 
 def middle_page(models: ReadModels, family: UUID) -> Callable[[], int]:
-    """The page of 200 entries that starts half-way through the family's record."""
+    """The page of 200 entries that starts half-way through the family's record (the first, if it has but one)."""
     whole = models.timeline(family, include_sensitive=False).entries
-    mark = whole[len(whole) // 2]
-    after = (mark.event_id, iso(mark.occurred_at))
+    mark = whole[len(whole) // 2] if len(whole) > 2 * PAGE else None
+    after = (mark.event_id, iso(mark.occurred_at)) if mark else None
     return lambda: len(models.timeline(family, include_sensitive=False, page=Page(PAGE, after=after)).entries)
+
+
+def half_way(clients: dict[str, Any], family: UUID) -> dict[str, str]:
+    """The query of the API's page that starts half-way through the family's record (its cursor, walked to)."""
+    cursors: list[str] = []
+    query: dict[str, str] = {"limit": str(PAGE)}
+    while True:
+        found = clients["coordinator"].get(f"/api/v1/families/{family}/timeline", query_string=query).get_json()
+        if not found["next"]:
+            return {"after": cursors[len(cursors) // 2]} if cursors else {}
+        cursors.append(found["next"])
+        query["after"] = found["next"]
 
 
 def api(client: Any, family: UUID, query: dict[str, str]) -> Callable[[], int]:
