@@ -19,6 +19,7 @@ from projections.reports import CohortReport, MonthVisits, cohort_report, visits
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
 from projections.timeline_as_of import replay_page
+from projections.timeline_outline import Stretch, load_outline, load_stretch
 from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
@@ -81,6 +82,26 @@ class ReadModels:
         if found is None:
             raise FamilyNotFound()
         return found
+
+    def family_record(
+        self,
+        family_id: Any,
+        *,
+        include_sensitive: bool = True,
+        start: str | None = None,
+        showing: str | None = None,
+        size: int = 200,
+    ) -> tuple[Timeline, Stretch]:
+        """A family's page: the outline of its whole record (every entry, without the words of visits and messages)
+        and a stretch of ``size`` entries read whole, from the entry ``start`` (default: the newest ``size``), or
+        from ``showing`` if it would not be in it."""
+        clearance = _clearance(include_sensitive)
+        with self["timeline"].reading() as tx:
+            refuse_erased(tx, str(family_id))
+            outline = load_outline(tx, str(family_id), clearance)
+            if outline is None:
+                raise FamilyNotFound()
+            return outline, load_stretch(tx, outline, clearance, start=start, showing=showing, size=size)
 
     def last_recorded(self, family_id: Any, *, include_sensitive: bool = True) -> datetime | None:
         """When the latest fact or correction of the family the reader may see was recorded."""

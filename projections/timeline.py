@@ -203,10 +203,10 @@ def page_rows(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -
 def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Entry], bool]:
     shown, more = page_rows(tx, family_id, clearance, page)
     traces = corrections_of(tx, family_id, [r[0] for r in shown])
-    return [_entry(r, traces.get(r[0], ())) for r in shown], more
+    return [entry_of(r, traces.get(r[0], ())) for r in shown], more
 
 
-def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
+def entry_of(row: Row, corrections: Sequence[Correction]) -> Entry:
     event_id, kind, occurred, recorded, by, vids, original, data, retracted, compartment, chapter = row[:11]
     before = json.loads(original)
     return Entry(
@@ -321,12 +321,20 @@ def load_timeline(
     if family is None:
         return None
     entries, more = _entries(tx, family_id, clearance, page)
+    return around(tx, family_id, family[0], clearance, entries, more)
+
+
+def around(
+    tx: Tx, family_id: str, display_name: str, clearance: Clearance, entries: list[Entry], more: bool
+) -> Timeline:
+    """The family's timeline as it stands now around ``entries``: its chapters, handovers and open promises, and
+    the names of the volunteers on any of them."""
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
     promises = open_promises(tx, family_id, clearance)
     involved = _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids}
     names, cohorts = names_of(tx, involved)
     ends = cohort_ends_of(tx, involved)
-    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, ends, promises)
+    return Timeline(family_id, display_name, None, entries, chapters, bridges, names, cohorts, more, ends, promises)
 
 
 def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:
