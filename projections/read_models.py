@@ -89,19 +89,20 @@ class ReadModels:
         *,
         include_sensitive: bool = True,
         start: str | None = None,
+        until: str | None = None,
         showing: str | None = None,
         size: int = 200,
     ) -> tuple[Timeline, Stretch]:
         """A family's page: the outline of its whole record (every entry, without the words of visits and messages)
-        and a stretch of ``size`` entries read whole, from the entry ``start`` (default: the newest ``size``), or
-        from ``showing`` if it would not be in it."""
+        and a stretch of ``size`` entries read whole, from the entry ``start`` or up to the entry ``until``
+        (default: the newest ``size``), or from ``showing`` if it would not be in it."""
         clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))
             outline = load_outline(tx, str(family_id), clearance)
             if outline is None:
                 raise FamilyNotFound()
-            return outline, load_stretch(tx, outline, clearance, start=start, showing=showing, size=size)
+            return outline, load_stretch(tx, outline, clearance, start=start, until=until, showing=showing, size=size)
 
     def last_recorded(self, family_id: Any, *, include_sensitive: bool = True) -> datetime | None:
         """When the latest fact or correction of the family the reader may see was recorded."""

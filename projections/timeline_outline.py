@@ -42,10 +42,12 @@ DETAILED = frozenset(
 
 @dataclass(frozen=True)
 class Stretch:
-    """The entries a family page lists, whole, and where the stretches before and after it begin."""
+    """The entries a family page lists, whole, and where the stretches before and after it are."""
 
     timeline: Timeline
+    #: the first entry listed, if entries come before it (the stretch before ends there)
     earlier: str | None
+    #: the entry after the last listed, if any (the stretch after starts there)
     later: str | None
     #: how many entries each chapter holds, and the first of them (to read a chapter from its start)
     counts: dict[int, int]
@@ -93,19 +95,30 @@ def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | Non
 
 
 def load_stretch(
-    tx: Tx, outline: Timeline, clearance: Clearance, *, start: str | None, showing: str | None, size: int
+    tx: Tx,
+    outline: Timeline,
+    clearance: Clearance,
+    *,
+    start: str | None = None,
+    until: str | None = None,
+    showing: str | None = None,
+    size: int,
 ) -> Stretch:
-    """The ``size`` entries from ``start`` on (from the newest ``size``, if ``start`` is None or not an entry the
-    reader sees; from ``showing``, if it would not be among them), read whole; ``outline`` is the family's, read
-    in the same transaction."""
+    """The ``size`` entries from ``start`` on, or those up to ``until`` (not included), read whole; by default (or
+    if neither is an entry the reader sees) the newest ``size``; from ``showing`` if it would not be among them.
+    ``outline`` is the family's, read in the same transaction."""
     ids = [e.event_id for e in outline.entries]
     index = {event_id: i for i, event_id in enumerate(ids)}
-    first = index.get(start or "", max(len(ids) - size, 0))
-    if showing in index and not first <= index[showing] < first + size:
-        first = index[showing]
+    first, end = max(len(ids) - size, 0), len(ids)
+    if start in index:
+        first, end = index[start], min(index[start] + size, len(ids))
+    elif until in index:
+        first, end = max(index[until] - size, 0), index[until]
+    if showing in index and not first <= index[showing] < end:
+        first, end = index[showing], min(index[showing] + size, len(ids))
     before = outline.entries[first - 1] if first > 0 else None
-    page = Page(size, after=(before.event_id, iso(before.occurred_at)) if before else None)
-    rows, _ = page_rows(tx, outline.family_id, clearance, page)
+    page = Page(end - first, after=(before.event_id, iso(before.occurred_at)) if before else None)
+    rows, _ = page_rows(tx, outline.family_id, clearance, page) if end > first else ([], False)
     traces = corrections_of(tx, outline.family_id, [r[0] for r in rows])
     entries = [entry_of(r, traces.get(r[0], ())) for r in rows]
     counts: dict[int, int] = {}
@@ -122,10 +135,8 @@ def load_stretch(
         outline.bridges,
         outline.names,
         outline.cohorts,
-        first + size < len(ids),
+        end < len(ids),
         outline.cohort_ends,
         outline.promises,
     )
-    earlier = ids[max(first - size, 0)] if first > 0 else None
-    later = ids[first + size] if first + size < len(ids) else None
-    return Stretch(shown, earlier, later, counts, firsts)
+    return Stretch(shown, ids[first] if first > 0 else None, ids[end] if end < len(ids) else None, counts, firsts)

@@ -33,7 +33,7 @@ from web.pages.picture import timeline_picture
 
 bp = Blueprint("family_page", __name__)
 
-#: How many entries the family page lists at once (the newest, or a stretch from ``?from=``).
+#: How many entries the family page lists at once (the newest, or a stretch from ``?from=`` or up to ``?until=``).
 STRETCH = 200
 
 
@@ -158,9 +158,9 @@ def family(family_id: Any) -> ResponseReturnValue:
     """A family's relationship timeline: the picture, the handovers, its entries by chapter (the newest, or a
     stretch from ``?from=``, a page at a time), and the actions."""
     models: ReadModels = extension("peiban.read_models")
-    start, recorded = entry_id("from"), entry_id("recorded")
+    start, until, recorded = entry_id("from"), entry_id("until"), entry_id("recorded")
     outline, stretch = models.family_record(
-        family_id, include_sensitive=cleared_for_sensitive(), start=start, showing=recorded, size=STRETCH
+        family_id, include_sensitive=cleared_for_sensitive(), start=start, until=until, showing=recorded, size=STRETCH
     )
     caller: Caller = g.caller
     if caller.volunteer_id and "seen" not in request.args and not has_visited(outline, caller.volunteer_id):
