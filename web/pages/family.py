@@ -143,14 +143,8 @@ def entry_id(parameter: str) -> str | None:
 
 def to_entry(family_id: Any, listed: set[str]) -> Callable[[str], str]:
     """Where an entry is read on this page: below, if it is listed; else on the stretch that starts with it."""
-
-    def href(event_id: str) -> str:
-        if event_id in listed:
-            return f"#entry-{event_id}"
-        stretch: dict[str, Any] = {"from": event_id}
-        return f"{url_for('family_page.family', family_id=family_id, **stretch)}#entry-{event_id}"
-
-    return href
+    here = url_for("family_page.family", family_id=family_id)  # once: the picture may link thousands of entries
+    return lambda event_id: f"#entry-{event_id}" if event_id in listed else f"{here}?from={event_id}#entry-{event_id}"
 
 
 @bp.route("/families/<uuid:family_id>", endpoint="family")
