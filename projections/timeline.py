@@ -5,8 +5,12 @@ applied and their trace kept, grouped into chapters — one per lead volunteer's
 joined by handover bridges. Facts of a compartment the reader is not cleared for are left out.
 
 The timeline as it stands now is read as folded: entries (a page at a time, if asked), chapters
-and bridges are selected from rows the view keeps current as facts arrive. A replay of the record
-as it stood on an earlier date (``projections.timeline_replay``) folds the facts recorded by then.
+and bridges are selected from rows the view keeps current as facts arrive. A page reads only the
+rows it shows: LIMIT after a key (``occurred_at``, ``version``) on the family's index, hidden
+entries skipped in SQL. A replay of the record as it stood on an earlier date
+(``projections.timeline_replay``) folds the facts recorded by then; a page of it is selected as a
+page now is (``projections.timeline_as_of``). The family page reads an outline of every entry and
+a stretch of them whole (``projections.timeline_outline``).
 """
 
 from __future__ import annotations
