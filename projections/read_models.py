@@ -32,6 +32,8 @@ from projections.rebuild import OpenLog, Rebuilt, rebuild_apart, rebuild_togethe
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
+from projections.timeline_as_of import replay_page
+from projections.timeline_outline import Stretch, load_outline, load_stretch
 from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
@@ -101,13 +103,36 @@ class ReadModels:
         clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))
-            if as_of is not None:
-                found = replay(tx, str(family_id), as_of=as_of, clearance=clearance, page=page)
+            if as_of is not None and page is not None:
+                found = replay_page(tx, str(family_id), as_of=as_of, clearance=clearance, page=page)
+            elif as_of is not None:
+                found = replay(tx, str(family_id), as_of=as_of, clearance=clearance, page=None)
             else:
                 found = load_timeline(tx, str(family_id), clearance=clearance, page=page)
         if found is None:
             raise FamilyNotFound()
         return found
+
+    def family_record(
+        self,
+        family_id: Any,
+        *,
+        include_sensitive: bool = True,
+        start: str | None = None,
+        until: str | None = None,
+        showing: str | None = None,
+        size: int = 200,
+    ) -> tuple[Timeline, Stretch]:
+        """A family's page: the outline of its whole record (every entry, without the words of visits and messages)
+        and a stretch of ``size`` entries read whole, from the entry ``start`` or up to the entry ``until``
+        (default: the newest ``size``), or from ``showing`` if it would not be in it."""
+        clearance = _clearance(include_sensitive)
+        with self["timeline"].reading() as tx:
+            refuse_erased(tx, str(family_id))
+            outline = load_outline(tx, str(family_id), clearance)
+            if outline is None:
+                raise FamilyNotFound()
+            return outline, load_stretch(tx, outline, clearance, start=start, until=until, showing=showing, size=size)
 
     def last_recorded(self, family_id: Any, *, include_sensitive: bool = True) -> datetime | None:
         """When the latest fact or correction of the family the reader may see was recorded."""

@@ -5,8 +5,12 @@ applied and their trace kept, grouped into chapters — one per lead volunteer's
 joined by handover bridges. Facts of a compartment the reader is not cleared for are left out.
 
 The timeline as it stands now is read as folded: entries (a page at a time, if asked), chapters
-and bridges are selected from rows the view keeps current as facts arrive. A replay of the record
-as it stood on an earlier date (``projections.timeline_replay``) folds the facts recorded by then.
+and bridges are selected from rows the view keeps current as facts arrive. A page reads only the
+rows it shows: LIMIT after a key (``occurred_at``, ``version``) on the family's index, hidden
+entries skipped in SQL. A replay of the record as it stood on an earlier date
+(``projections.timeline_replay``) folds the facts recorded by then; a page of it is selected as a
+page now is (``projections.timeline_as_of``). The family page reads an outline of every entry and
+a stretch of them whole (``projections.timeline_outline``).
 """
 
 from __future__ import annotations
@@ -162,16 +166,24 @@ def cohort_ends_of(tx: Tx, ids: set[str]) -> dict[str, date]:
 
 ENTRY_COLUMNS = (
     "e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.original, e.data,"
-    " e.retracted, e.compartment, e.chapter"
+    " e.retracted, e.compartment, e.chapter, e.version"
 )
 
 
-def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Entry], bool]:
+#: Entries recorded by a moment, written so that no index on ``recorded_at`` is used for it: walking the family's
+#: entries in time order and stopping after a page beats gathering every entry recorded by then to sort them.
+RECORDED_BY = "COALESCE(e.recorded_at, '') <= ?"
+
+
+def page_rows(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Row], bool]:
+    """The rows of the entries ``clearance`` sees, in the order things happened (``ENTRY_COLUMNS``): every one, or
+    those of ``page`` alone, selected with LIMIT after a key (``occurred_at``, ``version``) on the family's index;
+    and whether more follow. Hidden entries are skipped in SQL: they count in no page, no cursor, no ``more``."""
     where, params = visible("e", clearance)
     sql = f"SELECT {ENTRY_COLUMNS} FROM timeline_entry e WHERE e.family_id = ? AND {where}"
     args: list[Any] = [family_id, *params]
     if page is not None and page.recorded_by is not None:
-        sql += " AND e.recorded_at <= ?"
+        sql += f" AND {RECORDED_BY}"
         args.append(iso(page.recorded_by))
     if page is not None and page.after is not None:
         event_id, occurred = page.after
@@ -180,22 +192,26 @@ def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) ->
             sql += " AND e.occurred_at > ?"
             args.append(occurred)
         else:
-            sql += " AND (e.occurred_at > ? OR (e.occurred_at = ? AND e.version > (SELECT version FROM"
-            sql += " timeline_entry WHERE event_id = ?)))"
-            args += [mark[2], mark[2], event_id]
+            sql += " AND (e.occurred_at, e.version) > (?, ?)"  # a range of the index, from the key on
+            args += [mark[2], mark[11]]
     sql += " ORDER BY e.occurred_at, e.version"
     if page is not None:
         sql += " LIMIT ?"
         args.append(page.limit + 1)
     rows = tx.query(sql, args)
-    more = page is not None and len(rows) > page.limit
-    shown = rows[: page.limit] if page is not None else rows
-    traces = _corrections(tx, family_id, [r[0] for r in shown])
-    return [_entry(r, traces.get(r[0], ())) for r in shown], more
+    if page is None or len(rows) <= page.limit:
+        return rows, False
+    return rows[: page.limit], True
 
 
-def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
-    event_id, kind, occurred, recorded, by, vids, original, data, retracted, compartment, chapter = row
+def _entries(tx: Tx, family_id: str, clearance: Clearance, page: Page | None) -> tuple[list[Entry], bool]:
+    shown, more = page_rows(tx, family_id, clearance, page)
+    traces = corrections_of(tx, family_id, [r[0] for r in shown])
+    return [entry_of(r, traces.get(r[0], ())) for r in shown], more
+
+
+def entry_of(row: Row, corrections: Sequence[Correction]) -> Entry:
+    event_id, kind, occurred, recorded, by, vids, original, data, retracted, compartment, chapter = row[:11]
     before = json.loads(original if original is not None else data)  # NULL: never amended
     return Entry(
         event_id,
@@ -213,9 +229,12 @@ def _entry(row: Row, corrections: Sequence[Correction]) -> Entry:
     )
 
 
-def _corrections(tx: Tx, family_id: str, targets: Sequence[str]) -> dict[str, list[Correction]]:
-    """The corrections of the entries ``targets``, oldest first, by target."""
+def corrections_of(
+    tx: Tx, family_id: str, targets: Sequence[str], recorded_by: str | None = None
+) -> dict[str, list[Correction]]:
+    """The corrections of the entries ``targets`` (recorded by ``recorded_by``, if given), oldest first, by target."""
     found: dict[str, list[Correction]] = {}
+    until = "" if recorded_by is None else " AND recorded_at <= ?"
     for start in range(0, len(targets), 500):
         chunk = targets[start : start + 500]
         if not chunk:
@@ -223,8 +242,8 @@ def _corrections(tx: Tx, family_id: str, targets: Sequence[str]) -> dict[str, li
         rows = tx.query(
             "SELECT event_id, target_event_id, action, recorded_at, recorded_by, reason, changes"
             f" FROM timeline_correction WHERE family_id = ? AND target_event_id IN ({', '.join('?' for _ in chunk)})"
-            " ORDER BY recorded_at, event_id",
-            [family_id, *chunk],
+            f"{until} ORDER BY recorded_at, event_id",
+            [family_id, *chunk, *([] if recorded_by is None else [recorded_by])],
         )
         for event_id, target, action, recorded, by, reason, changes in rows:
             trace = Correction(event_id, action, from_iso(recorded), by, reason, json.loads(changes))
@@ -258,8 +277,10 @@ def _bridges(tx: Tx, family_id: str, clearance: Clearance) -> list[Bridge]:
         "SELECT b.handover_id, b.outgoing_id, vo.name, b.incoming_id, vi.name, b.planned_on, b.opened_at, b.state,"
         f" b.closed_at, (SELECT COUNT(*) {visits} AND e.handover_id = b.handover_id), b.family_agreed, b.letter,"
         " b.no_joint_visit_reason,"
-        f" (SELECT MAX(e.occurred_at) {around.format('outgoing_id')} AND e.occurred_at <= b.closed_at),"
-        f" (SELECT MIN(e.occurred_at) {around.format('incoming_id')} AND e.occurred_at >= b.closed_at)"
+        f" (SELECT e.occurred_at {around.format('outgoing_id')} AND e.occurred_at <= b.closed_at"
+        " ORDER BY e.occurred_at DESC LIMIT 1),"
+        f" (SELECT e.occurred_at {around.format('incoming_id')} AND e.occurred_at >= b.closed_at"
+        " ORDER BY e.occurred_at LIMIT 1)"
         " FROM timeline_bridge b LEFT JOIN timeline_volunteer vo ON vo.volunteer_id = b.outgoing_id"
         " LEFT JOIN timeline_volunteer vi ON vi.volunteer_id = b.incoming_id"
         " WHERE b.family_id = ? ORDER BY b.opened_at, b.version",
@@ -304,12 +325,20 @@ def load_timeline(
     if family is None:
         return None
     entries, more = _entries(tx, family_id, clearance, page)
+    return around(tx, family_id, family[0], clearance, entries, more)
+
+
+def around(
+    tx: Tx, family_id: str, display_name: str, clearance: Clearance, entries: list[Entry], more: bool
+) -> Timeline:
+    """The family's timeline as it stands now around ``entries``: its chapters, handovers and open promises, and
+    the names of the volunteers on any of them."""
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
     promises = open_promises(tx, family_id, clearance)
     involved = _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids}
     names, cohorts = names_of(tx, involved)
     ends = cohort_ends_of(tx, involved)
-    return Timeline(family_id, family[0], None, entries, chapters, bridges, names, cohorts, more, ends, promises)
+    return Timeline(family_id, display_name, None, entries, chapters, bridges, names, cohorts, more, ends, promises)
 
 
 def last_recorded(tx: Tx, family_id: str, clearance: Clearance) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,10 @@ class ChapterRows:
     title: str
     span: str
     rows: list[EntryRow]
+    #: how many entries the chapter holds (some may be on another stretch of a long record)
+    count: int = 0
+    #: the first entry of the chapter, to read it from its start when none of its entries are listed here
+    first: str | None = None
 
 
 def _details(entry: Entry) -> list[str]:
@@ -165,13 +170,18 @@ def _chapter_heading(chapter: Chapter) -> tuple[str, str]:
     return title, f"{local_date(chapter.started_at)} – {until}"
 
 
-def chapters(timeline: Timeline) -> list[ChapterRows]:
-    """The chronological list, chapter by chapter."""
+def chapters(
+    timeline: Timeline, counts: Mapping[int, int] | None = None, firsts: Mapping[int, str] | None = None
+) -> list[ChapterRows]:
+    """The chronological list, chapter by chapter: the entries ``timeline`` holds, and how many each chapter holds
+    in all (``counts``, with the ``firsts`` entry of each; by default, what ``timeline`` holds is all)."""
     listed = []
     for chapter in timeline.chapters:
         rows = [entry_row(e, timeline.names) for e in timeline.entries if e.chapter == chapter.index]
         title, span = _chapter_heading(chapter)
-        listed.append(ChapterRows(title, span, rows))
+        count = len(rows) if counts is None else counts.get(chapter.index, 0)
+        first = None if firsts is None else firsts.get(chapter.index)
+        listed.append(ChapterRows(title, span, rows, count, first))
     return listed
 
 

@@ -8,11 +8,13 @@ Sensitive compartments are shown only to readers the policy clears for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.kinds import EntryKind
@@ -30,6 +32,9 @@ from web.pages.labels import ROLES, label
 from web.pages.picture import timeline_picture
 
 bp = Blueprint("family_page", __name__)
+
+#: How many entries the family page lists at once (the newest, or a stretch from ``?from=`` or up to ``?until=``).
+STRETCH = 200
 
 
 @dataclass(frozen=True)
@@ -125,21 +130,44 @@ def has_visited(timeline: Timeline, volunteer_id: str) -> bool:
     )
 
 
+def entry_id(parameter: str) -> str | None:
+    """An entry named in the query (``?from=``, ``?recorded=``): a fact id, or a bad request."""
+    given = request.args.get(parameter)
+    if not given:
+        return None
+    try:
+        return str(UUID(hex=given))
+    except ValueError:
+        abort(400)
+
+
+def to_entry(family_id: Any, listed: set[str]) -> Callable[[str], str]:
+    """Where an entry is read on this page: below, if it is listed; else on the stretch that starts with it."""
+    here = url_for("family_page.family", family_id=family_id)  # once: the picture may link thousands of entries
+    return lambda event_id: f"#entry-{event_id}" if event_id in listed else f"{here}?from={event_id}#entry-{event_id}"
+
+
 @bp.route("/families/<uuid:family_id>", endpoint="family")
 def family(family_id: Any) -> ResponseReturnValue:
-    """A family's relationship timeline: the picture, the handovers, every entry by chapter, and the actions."""
+    """A family's relationship timeline: the picture, the handovers, its entries by chapter (the newest, or a
+    stretch from ``?from=``, a page at a time), and the actions."""
     models: ReadModels = extension("peiban.read_models")
-    timeline = models.timeline(family_id, include_sensitive=cleared_for_sensitive())
+    start, until, recorded = entry_id("from"), entry_id("until"), entry_id("recorded")
+    outline, stretch = models.family_record(
+        family_id, include_sensitive=cleared_for_sensitive(), start=start, until=until, showing=recorded, size=STRETCH
+    )
     caller: Caller = g.caller
-    if caller.volunteer_id and "seen" not in request.args and not has_visited(timeline, caller.volunteer_id):
+    if caller.volunteer_id and "seen" not in request.args and not has_visited(outline, caller.volunteer_id):
         return redirect(url_for("briefing_page.briefing", family_id=family_id), 303)
     return render_template(
         "family.html",
-        timeline=timeline,
-        picture=timeline_picture(timeline, datetime.now(tz=UTC), zone()),
-        chapters=chapters(timeline),
-        bridges=[bridge_row(b) for b in timeline.bridges],
-        actions=actions_for(g.caller, family_id, timeline),
-        recorded=request.args.get("recorded", ""),
+        timeline=outline,
+        picture=timeline_picture(outline, datetime.now(tz=UTC), zone()),
+        chapters=chapters(stretch.timeline, stretch.counts, stretch.firsts),
+        stretch=stretch,
+        entry_href=to_entry(family_id, {e.event_id for e in stretch.timeline.entries}),
+        bridges=[bridge_row(b) for b in outline.bridges],
+        actions=actions_for(g.caller, family_id, outline),
+        recorded=recorded or "",
         warnings=warnings(caller, family_id),
     )

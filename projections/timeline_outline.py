@@ -1,0 +1,142 @@
+"""A family's page: the outline of its whole record, and one stretch of its entries read whole.
+
+The family page draws a picture of every year with the family and lists open concerns and
+follow-ups, which need every entry's kind, time, volunteers and chapter, and the fields of a few
+kinds of fact; but it lists only a stretch of entries with their words and corrections. So the
+outline reads every entry the reader may see without the words of visits and messages (which
+are most of a family's record and most of its bytes), and the stretch is read whole, with LIMIT
+after a key, as a page of the API's timeline is: a family of thousands of entries costs the
+outline's narrow rows, not thousands of entries' texts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from domain.compartments import Clearance
+from domain.kinds import EntryKind
+from projections.db import Row, Tx
+from projections.plain import from_iso, iso
+from projections.timeline import Entry, Page, Timeline, around, corrections_of, entry_of, page_rows
+from projections.timeline_compartments import visible
+
+#: The kinds whose fields the picture and the open items need (roster changes, handovers, concerns,
+#: follow-ups): few in any family. Visits and messages are drawn from their kind, time and volunteers alone
+#: (a visit's handover, for a joint visit, has a column of its own).
+DETAILED = frozenset(
+    {
+        EntryKind.ASSIGNED,
+        EntryKind.UNASSIGNED,
+        EntryKind.CLOSED,
+        EntryKind.HANDOVER_PLANNED,
+        EntryKind.HANDOVER_COMPLETED,
+        EntryKind.CONCERN_RAISED,
+        EntryKind.CONCERN_RESOLVED,
+        EntryKind.FOLLOW_UP_SCHEDULED,
+        EntryKind.FOLLOW_UP_DONE,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """The entries a family page lists, whole, and where the stretches before and after it are."""
+
+    timeline: Timeline
+    #: the first entry listed, if entries come before it (the stretch before ends there)
+    earlier: str | None
+    #: the entry after the last listed, if any (the stretch after starts there)
+    later: str | None
+    #: how many entries each chapter holds, and the first of them (to read a chapter from its start)
+    counts: dict[int, int]
+    firsts: dict[int, str]
+
+
+def _outline_entry(row: Row) -> Entry:
+    event_id, kind, occurred, recorded, by, vids, handover, retracted, compartment, chapter, data = row
+    fields: dict[str, Any] = json.loads(data) if data is not None else {}
+    if handover:
+        fields["handover_id"] = handover
+    return Entry(
+        event_id,
+        EntryKind(kind),
+        from_iso(occurred),
+        from_iso(recorded),
+        by,
+        tuple(vids.split()),
+        fields,
+        fields,
+        (),
+        bool(retracted),
+        bool(compartment),
+        int(chapter),
+    )
+
+
+def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | None:
+    """Every entry of the family ``clearance`` sees, in order, with its kind, time, volunteers, chapter and whether
+    it was retracted, and the fields only of the ``DETAILED`` kinds (no corrections' traces); with the chapters,
+    handovers, open promises and names. None if the family has no record."""
+    family = tx.one("SELECT display_name FROM timeline_family WHERE family_id = ?", [family_id])
+    if family is None:
+        return None
+    where, params = visible("e", clearance)
+    kinds = sorted(DETAILED)
+    rows = tx.query(
+        "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
+        f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
+        f" THEN e.data ELSE NULL END FROM timeline_entry e WHERE e.family_id = ? AND {where}"
+        " ORDER BY e.occurred_at, e.version",
+        [*kinds, family_id, *params],
+    )
+    return around(tx, family_id, family[0], clearance, [_outline_entry(r) for r in rows], False)
+
+
+def load_stretch(
+    tx: Tx,
+    outline: Timeline,
+    clearance: Clearance,
+    *,
+    start: str | None = None,
+    until: str | None = None,
+    showing: str | None = None,
+    size: int,
+) -> Stretch:
+    """The ``size`` entries from ``start`` on, or those up to ``until`` (not included), read whole; by default (or
+    if neither is an entry the reader sees) the newest ``size``; from ``showing`` if it would not be among them.
+    ``outline`` is the family's, read in the same transaction."""
+    ids = [e.event_id for e in outline.entries]
+    index = {event_id: i for i, event_id in enumerate(ids)}
+    first, end = max(len(ids) - size, 0), len(ids)
+    if start in index:
+        first, end = index[start], min(index[start] + size, len(ids))
+    elif until in index:
+        first, end = max(index[until] - size, 0), index[until]
+    if showing in index and not first <= index[showing] < end:
+        first, end = index[showing], min(index[showing] + size, len(ids))
+    before = outline.entries[first - 1] if first > 0 else None
+    page = Page(end - first, after=(before.event_id, iso(before.occurred_at)) if before else None)
+    rows, _ = page_rows(tx, outline.family_id, clearance, page) if end > first else ([], False)
+    traces = corrections_of(tx, outline.family_id, [r[0] for r in rows])
+    entries = [entry_of(r, traces.get(r[0], ())) for r in rows]
+    counts: dict[int, int] = {}
+    firsts: dict[int, str] = {}
+    for entry in outline.entries:
+        counts[entry.chapter] = counts.get(entry.chapter, 0) + 1
+        firsts.setdefault(entry.chapter, entry.event_id)
+    shown = Timeline(
+        outline.family_id,
+        outline.display_name,
+        None,
+        entries,
+        outline.chapters,
+        outline.bridges,
+        outline.names,
+        outline.cohorts,
+        end < len(ids),
+        outline.cohort_ends,
+        outline.promises,
+    )
+    return Stretch(shown, ids[first] if first > 0 else None, ids[end] if end < len(ids) else None, counts, firsts)
