@@ -388,11 +388,13 @@ def _ended(conn: Any, done: str) -> Iterator[None]:
 def _autocommit(conn: Any) -> Iterator[None]:
     """The pool's connection in autocommit mode while the block runs: a statement sent alone is its own
     transaction, and a ``BEGIN`` sent by us is not preceded by psycopg's own."""
+    from psycopg.pq import TransactionStatus
+
     conn.autocommit = True
     try:
         yield
     finally:
-        if not conn.closed:
+        if not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE:
             conn.autocommit = False
 
 
