@@ -146,8 +146,17 @@ def loaded_server_peak(folder: Path, duration: float) -> tuple[float, str]:
     said = load.stdout.read() if load.stdout else ""
     if load.returncode != 0 or server is None:
         raise SystemExit(f"the load test failed ({load.returncode}):\n{said[-3000:]}")
-    summary = next((line for line in said.splitlines() if line.startswith("all ")), "").split("   in")[0]
-    return peak / 1024, " ".join(summary.split())
+    return peak / 1024, load_summary(said)
+
+
+def load_summary(said: str) -> str:
+    """The load test's total line, told: requests, their rate, errors."""
+    line = next((line for line in said.splitlines() if line.startswith("all ")), "")
+    found = re.match(r"all\s+(\d+)\s+([\d.]+)\s+in\s+([\d.]+) s\s+(\d+)", line)
+    if not found:
+        return " ".join(line.split())
+    requests, rate, _, errors = found.groups()
+    return f"{int(requests):,} requests, {float(rate):,.1f}/s, {errors} errors"
 
 
 def server_peak(folder: Path, families: int, years: float, duration: float) -> Peak:

@@ -70,7 +70,7 @@ QUICK = Plan(
     served_families=100, load_seconds=15, rebuild_memory_facts=20_000,
 )  # fmt: skip
 FULL = Plan(
-    visits=1000, rounds=5, families=15, rebuild_sizes=(50_000, 200_000, 1_000_000), postgres_up_to=200_000, repeat=1,
+    visits=1000, rounds=5, families=15, rebuild_sizes=(50_000, 200_000, 1_000_000), postgres_up_to=50_000, repeat=1,
     scale_sizes=(100, 10_000), scale_reads=60, worker_counts=(1, 2, 4), worker_seconds=20,
     served_families=1000, load_seconds=60, rebuild_memory_facts=200_000,
 )  # fmt: skip
@@ -152,15 +152,19 @@ def machine() -> list[str]:
 def appends(plan: Plan) -> list[Row]:
     found = stores.appends(plan.visits, plan.families, plan.rounds)
     sq, pg = found["sqlite"], found["postgres"]
-    area = f"single-fact appends ({plan.visits:,} each, medians of {plan.rounds} rounds), facts/s"
+    NOTES.append(
+        f"appends: {plan.visits:,} of each kind on each store, one after another, over {plan.families} families; the"
+        f" stores take turns, {plan.rounds} rounds; medians of the rounds. HTTP: `peiban serve`, one keep-alive client"
+    )
+    area = "appends, facts/s"
     rows = []
     for store, got, raw_name in (("SQLite", sq, "raw sqlite3, 1 row/transaction"), ("PostgreSQL", pg, "raw psycopg")):
         app, raw, over_http = got.rate("app"), got.rate("raw"), got.rate("http")
-        rows.append(Row(area, f"{store}: bare app (`Peiban.log_visit`)", f"{app:,.0f}", f"{raw_name}: {raw:,.0f}",
-                        ratio(app, raw)))  # fmt: skip
+        rows.append(Row(area, f"{store}: bare app (`Peiban.log_visit`, encrypted)", f"{app:,.0f}",
+                        f"{raw_name}: {raw:,.0f}", ratio(app, raw)))  # fmt: skip
         rows.append(Row(area, f"{store}: HTTP POST visit", f"{over_http:,.0f}", f"bare app: {app:,.0f}",
                         ratio(over_http, app)))  # fmt: skip
-    for kind, name in (("app", "bare app"), ("http", "HTTP"), ("raw", "raw driver")):
+    for kind, name in (("app", "bare app"), ("http", "HTTP POST visit"), ("raw", "raw driver")):
         rows.append(Row(area, f"PostgreSQL {name}", f"{pg.rate(kind):,.0f}", f"SQLite: {sq.rate(kind):,.0f}",
                         ratio(pg.rate(kind), sq.rate(kind))))  # fmt: skip
     return rows
@@ -168,7 +172,11 @@ def appends(plan: Plan) -> list[Row]:
 
 def rebuilds(plan: Plan) -> list[Row]:
     found = stores.rebuilds(list(plan.rebuild_sizes), plan.postgres_up_to, plan.repeat)
-    area = "rebuild every view vs read + deserialise the same log, facts/s"
+    NOTES.append(
+        "rebuild: every view (`ReadModels.rebuild`) in a fresh application; read: the same log, pages of 2,000,"
+        f" decrypted and deserialised; best of {plan.repeat}; PostgreSQL up to {plan.postgres_up_to:,} facts"
+    )
+    area = "rebuild vs read, facts/s"
     rows = []
     for by_store in found:
         sq = by_store["sqlite"]
@@ -178,7 +186,7 @@ def rebuilds(plan: Plan) -> list[Row]:
             rows.append(Row(area, f"{store}, {got.facts:,} facts: rebuild", f"{got.rebuild:,.0f}",
                             f"read + deserialise: {got.read:,.0f}", ratio(got.rebuild, got.read)))  # fmt: skip
             if got is not sq:
-                rows.append(Row(area, f"PostgreSQL rebuild, {got.facts:,} facts", f"{got.rebuild:,.0f}",
+                rows.append(Row(area, f"PostgreSQL, {got.facts:,} facts: rebuild", f"{got.rebuild:,.0f}",
                                 f"SQLite: {sq.rebuild:,.0f}", ratio(got.rebuild, sq.rebuild)))  # fmt: skip
     return rows
 
@@ -215,7 +223,11 @@ def scale(plan: Plan, keep: Path | None, big: bool) -> list[Row]:
     body = [cells(line) for line in lines[start + 2 :] if line.startswith("|")]
     body = body[: next((i for i, row in enumerate(body) if len(row) != len(header)), len(body))]
     base = body[0]
-    area = "reads through `peiban serve` (SQLite, a coordinator), p50"
+    NOTES.append(
+        f"reads: `scale.py` (stores of `peiban demo --scale N --years 1`, SQLite), through `peiban serve` as a"
+        f" coordinator, {plan.scale_reads} timelines and a quarter as many dashboards per store"
+    )
+    area = "reads p50"
     rows = []
     for row in body[1:]:
         families = f"{number(row[at['families']]):,.0f} families"
@@ -231,22 +243,26 @@ def workers(plan: Plan) -> list[Row]:
     said = run_script("workers.py", *args)
     lines = said.splitlines()
     start = next(i for i, line in enumerate(lines) if line.split()[:2] == ["workers", "req/s"])
-    area = f"PostgreSQL, `peiban serve --workers N` + `peiban project` (8 clients, {plan.worker_seconds} s each)"
     runs = []
     for line in lines[start + 1 :]:
         values = [number(token) for token in line.split()]
         if len(values) != 10:  # workers, req/s, × base, POST p50/p95, GET p50/p95, lag p50/p95, errors
             break
         runs.append(values)
-    base = runs[0]
-    rows = []
-    for n, per_second, _, _, post95, _, get95, _, lag95, errors in runs:
-        rows.append(Row(area, f"{n:.0f} worker(s): throughput", f"{per_second:,.1f} req/s",
-                        f"1 worker: {base[1]:,.1f} req/s", ratio(per_second, base[1])))  # fmt: skip
-        rows.append(Row(area, f"{n:.0f} worker(s): p95 POST / GET; projection lag p95; errors",
-                        f"{post95:,.0f} / {get95:,.0f} ms; {lag95:,.0f} ms; {errors:.0f}",
-                        f"1 worker: {base[4]:,.0f} / {base[6]:,.0f} ms; {base[8]:,.0f} ms",
-                        ratio(post95, base[4])))  # fmt: skip
+    NOTES.append(
+        f"workers: `workers.py`, PostgreSQL, `peiban serve --workers N` beside `peiban project`, 8 clients each"
+        f" logging a visit then reading a caseload, {plan.worker_seconds} s per N; errors:"
+        f" {', '.join(f'{run[0]:.0f} workers {run[9]:.0f}' for run in runs)}"
+    )
+    area = "PostgreSQL workers"
+    base, rows = runs[0], []
+    for values in runs:
+        n = f"{values[0]:.0f} worker{'s' if values[0] > 1 else ''}"
+        for what, at, unit in (("throughput", 1, "req/s"), ("POST p95", 4, "ms"), ("GET p95", 6, "ms"),
+                               ("projection lag p95", 8, "ms")):  # fmt: skip
+            shown = ",.1f" if unit == "req/s" else ",.0f"
+            rows.append(Row(area, f"{n}: {what}", f"{values[at]:{shown}} {unit}",
+                            f"1 worker: {base[at]:{shown}} {unit}", ratio(values[at], base[at])))  # fmt: skip
     return rows
 
 
@@ -256,7 +272,11 @@ def memory_peaks(plan: Plan, keep: Path | None) -> list[Row]:
         served = memory.server_peak(where / f"served-{plan.served_families}", plan.served_families, 1.0,
                                     plan.load_seconds)  # fmt: skip
         rebuilt = memory.rebuild_peak(where / f"rebuilt-{plan.rebuild_memory_facts}", plan.rebuild_memory_facts)
-    area = "peak resident set (SQLite), MiB"
+    NOTES.append(
+        "memory: peak resident set (VmHWM of the server; ru_maxrss of the rebuild), SQLite; the server is"
+        " `load.py`'s (a closed loop of volunteers, coordinators, an auditor, a prober) on `peiban demo --scale`"
+    )
+    area = "peak memory, MiB"
     return [
         Row(area, f"`peiban serve` under `load.py`: {served.note}", f"{served.figure:,.0f}",
             f"the same store, idle: {served.baseline:,.0f}", ratio(served.figure, served.baseline)),
@@ -303,9 +323,14 @@ def main() -> None:
     print("| --- | --- | ---: | --- | ---: |")
     for row in rows:
         print(f"| {row.area} | {row.measure} | {row.figure} | {row.baseline} | {row.ratio} |")
+    print()
+    for note in NOTES:
+        print(f"- {note}")
 
 
 PIECES = ("appends", "rebuilds", "scale", "workers", "memory")
+#: how each piece measured, printed under the table
+NOTES: list[str] = []
 
 if __name__ == "__main__":
     main()
