@@ -261,8 +261,9 @@ def workers(plan: Plan) -> list[Row]:
         for what, at, unit in (("throughput", 1, "req/s"), ("POST p95", 4, "ms"), ("GET p95", 6, "ms"),
                                ("projection lag p95", 8, "ms")):  # fmt: skip
             shown = ",.1f" if unit == "req/s" else ",.0f"
-            rows.append(Row(area, f"{n}: {what}", f"{values[at]:{shown}} {unit}",
-                            f"1 worker: {base[at]:{shown}} {unit}", ratio(values[at], base[at])))  # fmt: skip
+            baseline = f"1 worker: {base[at]:{shown}} {unit}" if values is not base else "(the baseline)"
+            rows.append(Row(area, f"{n}: {what}", f"{values[at]:{shown}} {unit}", baseline,
+                            ratio(values[at], base[at]) if values is not base else ""))  # fmt: skip
     return rows
 
 
@@ -273,7 +274,7 @@ def memory_peaks(plan: Plan, keep: Path | None) -> list[Row]:
                                     plan.load_seconds)  # fmt: skip
         rebuilt = memory.rebuild_peak(where / f"rebuilt-{plan.rebuild_memory_facts}", plan.rebuild_memory_facts)
     NOTES.append(
-        "memory: peak resident set (VmHWM of the server; ru_maxrss of the rebuild), SQLite; the server is"
+        "memory: peak resident set (VmHWM of the server, and of the rebuild as it exits), SQLite; the server is"
         " `load.py`'s (a closed loop of volunteers, coordinators, an auditor, a prober) on `peiban demo --scale`"
     )
     area = "peak memory, MiB"
