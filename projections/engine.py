@@ -126,23 +126,23 @@ class Projection:
             return self._prepare(tx)
 
     def is_current(self) -> bool:
-        try:
-            with self.db.read() as tx:
-                row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
+        try:  # asked before every read and after every write: one query on its own (one round trip)
+            rows = self.db.lookup(
+                f"SELECT notification_id FROM {self.db.table('tracking')} WHERE application_name = ?", [self.app.name]
+            )
         except Exception:  # tables not created yet: certainly not current
             return False
-        return row is not None and int(row[0]) >= self.app.log_position()
+        return bool(rows) and int(rows[0][0]) >= self.app.log_position()
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Fold every fact recorded since the tracked position; returns how many were folded."""
         if self._ready and self.is_current():
             return 0
-        folded = 0
-        total = None
+        folded, total = 0, -1
         while True:
             with self.db.write() as tx:
                 start = self._prepare(tx)
-                if total is None:
+                if progress is not None and total < 0:  # only a progress bar needs the head: a query less otherwise
                     total = max(self.app.log_position() - start, 0)
                 notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
                 self._fold(tx, _facts(self.app, notifications))

@@ -187,14 +187,11 @@ class KeyStore:
     def _erased(self, tx: Tx, owners: set[UUID]) -> set[UUID]:
         return {UUID(str(row[0])) for row in _among(tx, "SELECT owner FROM erased", owners)}
 
-    def _erasure(self, tx: Tx, owner: UUID) -> Erasure | None:
-        row = tx.one("SELECT erased_at, reason FROM erased WHERE owner = ?", [str(owner)])
-        return None if row is None else Erasure(datetime.fromisoformat(str(row[0])), str(row[1]))
-
     def erasure(self, owner: UUID) -> Erasure | None:
-        """When and why ``owner``'s key was destroyed (None: it was not)."""
-        with self.db.read() as tx:
-            found = self._erasure(tx, owner)
+        """When and why ``owner``'s key was destroyed (None: it was not). Asked before every command on a record
+        (one query on its own: on PostgreSQL one round trip)."""
+        rows = self.db.lookup(f"SELECT erased_at, reason FROM {self.db.table('erased')} WHERE owner = ?", [str(owner)])
+        found = Erasure(datetime.fromisoformat(str(rows[0][0])), str(rows[0][1])) if rows else None
         if found is not None:  # erased by another process: its key must not live on in this one's memory
             with self._lock:
                 self._destroyed += 1

@@ -111,11 +111,11 @@ class SealStore:
     def catch_up(self, progress: Progress | None = None) -> int:
         """Chain every fact recorded since the last sealed one, signing a checkpoint every so many facts;
         returns how many were sealed."""
-        sealed, total = 0, None
+        sealed, total = 0, -1
         while True:
             with self.writing() as tx:
                 position, head = self.head(tx)
-                if total is None:
+                if progress is not None and total < 0:  # only a progress bar needs the head: a query less otherwise
                     total = max(self.app.log_position() - position, 0)
                 facts = self.app.recorder.select_notifications(position, self.batch_size, inclusive_of_start=False)
                 last_signed = self._last_checkpoint(tx)
