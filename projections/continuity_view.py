@@ -20,7 +20,7 @@ from projections import continuity_standing as standing
 from projections.db import Tx
 from projections.engine import Handler, View
 from projections.erasure import ERASED_VOLUNTEER, forget_actors
-from projections.plain import iso, plain
+from projections.plain import id_text, iso, plain
 
 #: Tables (continuity_<name>) holding correctable facts, and which amended field lands in which column.
 AMENDABLE: Mapping[str, Mapping[str, str]] = {
@@ -36,8 +36,10 @@ def _line(value: Any) -> tuple[str | None, int]:
     return (line.value, int(line.is_sensitive)) if isinstance(line, ServiceLine) else (None, 0)
 
 
-def _table(name: str, columns: str, *indexes: str) -> str:
-    ddl = f"CREATE TABLE IF NOT EXISTS {name} ({columns})"
+def _table(name: str, columns: str, *indexes: str, keyed: bool = False) -> str:
+    """A table's DDL; ``keyed``: its primary key is all it holds, so it is kept as that key's index alone
+    (``WITHOUT ROWID``: in SQLite, one tree instead of a table and its key's index)."""
+    ddl = f"CREATE TABLE IF NOT EXISTS {name} ({columns}){' WITHOUT ROWID' if keyed else ''}"
     return ";".join([ddl, *(f"CREATE INDEX IF NOT EXISTS {name}_{i} ON {name} ({i})" for i in indexes)])
 
 
@@ -59,7 +61,8 @@ class ContinuityView(View):
     """Families, their volunteers and contacts as they stand now, for continuity measures."""
 
     name = "continuity"
-    #: 2: each family's standing and the dashboard's tally (``projections.continuity_standing``)
+    #: 2: each family's standing and the dashboard's tally (``projections.continuity_standing``); who took part
+    #: in each contact kept as the key alone (no row id)
     version = 2
     reading_indexes = frozenset(
         {
@@ -118,6 +121,7 @@ class ContinuityView(View):
             "continuity_contact_volunteer",
             "event_id TEXT NOT NULL, volunteer_id TEXT NOT NULL, PRIMARY KEY (event_id, volunteer_id)",
             "volunteer_id",
+            keyed=True,
         ),
         "continuity_concern": _table(
             "continuity_concern",
@@ -316,7 +320,7 @@ class ContinuityView(View):
             " service_line, sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [
                 key,
-                str(e.originator_id),
+                id_text(e.originator_id),
                 iso(e.occurred_at),
                 kind,
                 minutes,
@@ -328,7 +332,7 @@ class ContinuityView(View):
         for volunteer_id in dict.fromkeys(volunteer_ids):
             tx.execute(
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
-                [key, str(volunteer_id)],
+                [key, id_text(volunteer_id)],
             )
         kept.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
         if handover:

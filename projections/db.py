@@ -308,8 +308,10 @@ class PostgresTx(Tx):
 
     def _sql(self, sql: str) -> str:
         sql = sql.replace(f"COLLATE {collation.NAME}", self.collate).replace("COLLATE BINARY", 'COLLATE "C"')
-        if self.unlogged and sql.startswith("CREATE TABLE"):
-            sql = "CREATE UNLOGGED TABLE" + sql.removeprefix("CREATE TABLE")
+        if sql.startswith("CREATE TABLE"):
+            sql = sql.removesuffix(" WITHOUT ROWID")  # SQLite's alone: a PostgreSQL table has no row ids
+            if self.unlogged:
+                sql = "CREATE UNLOGGED TABLE" + sql.removeprefix("CREATE TABLE")
         return sql.replace("%", "%%").replace("?", "%s")
 
     def _execute(self, sql: str, params: Sequence[Any]) -> None:

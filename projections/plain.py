@@ -51,6 +51,24 @@ def plain(value: Any) -> Any:
     return value
 
 
+#: How many ids' text ``id_text`` keeps (some 50 bytes each).
+ID_TEXTS = 100_000
+_id_texts: dict[int, str] = {}
+
+
+def id_text(uid: UUID | str) -> str:
+    """``str(uid)``, remembered: folding the log turns the same families' and volunteers' ids into text fact
+    after fact, and ``UUID.__str__`` is Python code."""
+    if not isinstance(uid, UUID):
+        return str(uid)
+    found = _id_texts.get(uid.int)
+    if found is None:
+        if len(_id_texts) >= ID_TEXTS:
+            _id_texts.clear()
+        found = _id_texts[uid.int] = str(uid)
+    return found
+
+
 def iso(moment: datetime) -> str:
     """A UTC moment as fixed-width ISO text, so that text order is time order."""
     if moment.tzinfo is not UTC:
@@ -69,7 +87,7 @@ def fact_fields(event: PeibanAggregate.Event) -> dict[str, Any]:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, UUID):  # the commonest first: ids, then choices
-        return str(value)
+        return id_text(value)
     if isinstance(value, Enum):
         return value.value
     converted = plain(value)

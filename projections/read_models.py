@@ -28,7 +28,7 @@ from projections.dashboard_lists import DashboardList, Position
 from projections.db import view_database
 from projections.engine import Progress, Projection, View
 from projections.erasure import refuse_erased, refuse_erased_volunteer
-from projections.rebuild import OpenLog, Rebuilt, rebuild_apart, rebuild_together
+from projections.rebuild import OpenLog, Rebuilt, rebuild_apart, rebuild_together, spare_cores
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
@@ -39,8 +39,9 @@ from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
 
 VIEWS: tuple[type[View], ...] = (TimelineView, ContinuityView)
-#: From how many facts a rebuild of several views folds each in a process of its own (below, starting the
-#: processes would cost more than it saves).
+#: From how many facts a rebuild of several views folds each in a process of its own, if the machine has cores
+#: to spare (below, starting the processes costs more than it saves; on a busy machine, each process reading
+#: the log again costs more than they gain).
 APART_FROM = 20_000
 
 
@@ -75,14 +76,17 @@ class ReadModels:
         progress: Progress | None = None,
         *,
         open_log: OpenLog | None = None,
-        apart_from: int = APART_FROM,
+        apart: bool | None = None,
     ) -> Rebuilt:
         """Rebuild the named views (default: all) from the log, switching each over when done: each in a process of
-        its own, opening the log with ``open_log``, if given and the log holds ``apart_from`` facts or more (on a
-        store other processes can open); else all in one pass here."""
+        its own, opening the log with ``open_log``, if ``apart`` (when not told: if the log holds ``APART_FROM``
+        facts or more and the machine has a core to spare for each other view); else all in one pass here. A
+        store that other processes cannot open (in memory) is rebuilt here."""
         chosen = [self[name] for name in (names or list(self.projections))]
+        if apart is None:
+            apart = self.app.log_position() >= APART_FROM and spare_cores() >= len(chosen) - 1
         shared = self.settings.backend in ("sqlite", "postgres")
-        if open_log is not None and shared and len(chosen) > 1 and self.app.log_position() >= apart_from:
+        if apart and open_log is not None and shared and len(chosen) > 1:
             return rebuild_apart(chosen, open_log, progress)
         return rebuild_together(chosen, progress)
 

@@ -130,6 +130,12 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
     return Rebuilt(tuple(done), folded, time.perf_counter() - started, apart=False, reading_seconds=reading)
 
 
+def spare_cores() -> float:
+    """How many of this process's cores had nothing to run over the last minute (this process counts as busy)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores - os.getloadavg()[0]
+
+
 def _context() -> Any:  # a ForkContext or a SpawnContext, both with a Process (not on BaseContext's type)
     """Fork (at once: the modules are already imported) on Linux while this process runs one thread, so that
     nothing is copied that another thread held half-way; else spawn. Either way a worker opens its own log and

@@ -23,7 +23,7 @@ from domain.volunteer import Volunteer
 from projections.db import Tx
 from projections.engine import Handler, View
 from projections.erasure import ERASED_VOLUNTEER, forget_actors
-from projections.plain import fact_fields, fact_json, from_iso, iso
+from projections.plain import fact_fields, fact_json, from_iso, id_text, iso
 from projections.timeline_chapters import TURNING, Placed, fold_chapters, turn
 from projections.timeline_compartments import FOLLOWS, TRACES, Link, compartment, stored
 from projections.timeline_promises import PROMISES_TABLE, fold_promised, settle
@@ -83,10 +83,10 @@ def _volunteers(event: Any) -> str:
     """The volunteers a fact involves, as space-separated ids (a visit's, a message's, a handover's)."""
     ids = getattr(event, "volunteer_ids", None)
     if ids is not None:
-        return " ".join(map(str, ids))
+        return " ".join(map(id_text, ids))
     one = getattr(event, "volunteer_id", None)
     if one is not None:
-        return str(one)
+        return id_text(one)
     outgoing = getattr(event, "outgoing_volunteer_id", None)
     return f"{outgoing} {event.incoming_volunteer_id}" if outgoing else ""
 
@@ -214,7 +214,7 @@ class TimelineView(View):
 
     def entry(self, tx: Tx, event: Any) -> None:
         """Fold a fact of a family: its entry, in its compartment and chapter; its handover; the family's name."""
-        kind, key, family_id = KINDS[type(event)], event.event_key, str(event.originator_id)
+        kind, key, family_id = KINDS[type(event)], event.event_key, id_text(event.originator_id)
         line = getattr(event, "service_line", None)
         service_line = line.value if isinstance(line, ServiceLine) else None
         follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None

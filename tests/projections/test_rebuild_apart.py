@@ -92,7 +92,7 @@ def _leftovers(stored: Stored) -> list[str]:
 def test_views_rebuilt_each_in_its_own_process_equal_a_fold_of_the_log(stored: Stored, tmp_path: Path) -> None:
     # when every view is rebuilt, each in a process of its own
     head = stored.app.log_position()
-    rebuilt = stored.models.rebuild(open_log=functools.partial(_open_log, stored.settings, MASTER_KEY), apart_from=0)
+    rebuilt = stored.models.rebuild(open_log=functools.partial(_open_log, stored.settings, MASTER_KEY), apart=True)
     # then each view folded the whole log, and says how fast
     assert rebuilt.apart
     assert {v.name: v.facts for v in rebuilt.views} == dict.fromkeys(stored.models.projections, head)
@@ -116,7 +116,7 @@ def test_a_failed_worker_leaves_its_view_as_it_was_and_the_others_are_rebuilt(
 ) -> None:
     # when the views are rebuilt apart and the worker of the second view (continuity) fails
     with pytest.raises(RebuildFailed) as failed:
-        stored.models.rebuild(open_log=open_log, apart_from=0)
+        stored.models.rebuild(open_log=open_log, apart=True)
     # then the failure names that view and why
     assert list(failed.value.failures) == ["continuity"]
     assert said in failed.value.failures["continuity"]
@@ -155,7 +155,7 @@ def test_a_store_no_other_process_can_open_is_rebuilt_in_one_pass_here(tmp_path:
         generate(app, families=2, facts_per_family=5)
         models = ReadModels(app, settings)
         # when a rebuild apart is asked of the in-memory store (a worker would find its log empty)
-        rebuilt = models.rebuild(open_log=functools.partial(_dies, 4), apart_from=0)
+        rebuilt = models.rebuild(open_log=functools.partial(_dies, 4), apart=True)
         # then the views are rebuilt here, in one pass
         assert not rebuilt.apart
         assert {v.facts for v in rebuilt.views} == {app.log_position()}

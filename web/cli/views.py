@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import signal
-import sys
 import threading
 from types import FrameType
 
@@ -35,8 +34,9 @@ def _view_line(view: ViewRebuilt) -> str:
 @click.option(
     "--apart/--together",
     default=None,
-    help=f"每个视图在各自的进程中重建，或全部在本进程中一次读完日志（默认：日志达到 {APART_FROM:,} 条事实时分进程）"
-    f"/ rebuild each view in a process of its own, or all in one pass here (default: apart from {APART_FROM:,} facts)",
+    help=f"每个视图在各自的进程中重建，或全部在本进程中一次读完日志（默认：日志达到 {APART_FROM:,} 条事实"
+    f"且每个视图都有空闲的处理器核时分进程）/ rebuild each view in a process of its own, or all in one pass here"
+    f" (default: apart from {APART_FROM:,} facts, when a core is free for each view)",
 )
 @click.pass_obj
 def rebuild(settings: Settings, view: str | None, batch_size: int, apart: bool | None) -> None:
@@ -48,11 +48,10 @@ def rebuild(settings: Settings, view: str | None, batch_size: int, apart: bool |
         raise click.UsageError(
             f"没有这个视图 / no such view: {', '.join(unknown)} (views: {', '.join(models.projections)})"
         )
-    apart_from = {True: 0, False: sys.maxsize, None: APART_FROM}[apart]
     try:
         with Progress(f"重建 rebuild {', '.join(names)}") as progress:
             rebuilt = models.rebuild(
-                names, progress, open_log=functools.partial(open_application, settings), apart_from=apart_from
+                names, progress, open_log=functools.partial(open_application, settings), apart=apart
             )
     except RebuildFailed as failed:
         for done in failed.done:
