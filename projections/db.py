@@ -91,8 +91,8 @@ class ViewDatabase(ABC):
     def __init__(self, view_name: str, *, rebuilding: bool = False) -> None:
         self.view_name = view_name
         #: a rebuild's database: written by one process alone until it is switched over or thrown away, so
-        #: it needs no durability, its fold may remember across transactions, and indexes only readers use
-        #: wait until its rows are copied into the view
+        #: it needs no durability, its fold may remember across transactions, and the indexes only readers
+        #: use are made once, when its fold is done
         self.rebuilding = rebuilding
         self._memo: dict[Any, Any] = {}
 

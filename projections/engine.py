@@ -35,6 +35,8 @@ class FollowedLog(Protocol):
 
 
 Handler = Callable[[Tx, Any], None]
+#: Facts folded in one transaction of a rebuild's database.
+REBUILD_TRANSACTION = 50_000
 
 
 def _facts(app: FollowedLog, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
@@ -108,6 +110,9 @@ class Projection:
         self.batch_size = batch_size
         self._handlers: Mapping[type[Any], Handler] = view.handlers()
         self._ready = False
+        #: facts folded in one transaction: a batch; in a rebuild's database, which nobody waits for, many (each
+        #: commit writes every page the batch touched, and a new fact touches the same index pages as the last)
+        self.per_transaction = max(batch_size, REBUILD_TRANSACTION) if db.rebuilding else batch_size
 
     def _prepare(self, tx: Tx) -> int:
         if not self._ready:
@@ -144,13 +149,21 @@ class Projection:
                 start = self._prepare(tx)
                 if progress is not None and total < 0:  # only a progress bar needs the head: a query less otherwise
                     total = max(self.app.log_position() - start, 0)
-                notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
-                self._fold(tx, _facts(self.app, notifications))
-            folded += len(notifications)
-            if progress is not None:
-                progress(folded, max(total, folded))
-            if len(notifications) < self.batch_size:
-                return folded
+                in_transaction = 0
+                while True:  # a batch a transaction; a rebuild's database, many
+                    notifications = self.app.recorder.select_notifications(
+                        start, self.batch_size, inclusive_of_start=False
+                    )
+                    self._fold(tx, _facts(self.app, notifications))
+                    folded += len(notifications)
+                    in_transaction += len(notifications)
+                    if progress is not None:
+                        progress(folded, max(total, folded))
+                    if len(notifications) < self.batch_size:
+                        return folded
+                    if in_transaction >= self.per_transaction:
+                        break
+                    start = notifications[-1].id
 
     def _fold(self, tx: Tx, events: list[tuple[int, Any]]) -> None:
         """Fold a batch of (position, fact) and move the tracking position past it, in ``tx``."""

@@ -28,7 +28,8 @@ from projections.dashboard_lists import DashboardList, Position
 from projections.db import view_database
 from projections.engine import Progress, Projection, View
 from projections.erasure import refuse_erased, refuse_erased_volunteer
-from projections.rebuild import OpenLog, Rebuilt, rebuild_apart, rebuild_together, spare_cores
+from projections.rebuild import Rebuilt, rebuild_together
+from projections.rebuild_apart import OpenLog, rebuild_apart, spare_cores
 from projections.reports import CohortReport, MonthVisits, cohort_report, visits_per_month
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from domain import Peiban, StoreSettings
+from projections import engine
 from projections.engine import Projection
 from projections.read_models import ReadModels
-from projections.rebuild import RebuildFailed
+from projections.rebuild_apart import RebuildFailed
 from projections.timeline_view import TimelineView
 from tests.builders import StepClock, scene
 from tests.projections.test_timeline_fold import story
@@ -101,6 +102,24 @@ def test_views_rebuilt_each_in_its_own_process_equal_a_fold_of_the_log(stored: S
     assert {n: p.digest() for n, p in stored.models.projections.items()} == _folded_elsewhere(stored, tmp_path)
     assert {p.position() for p in stored.models.projections.values()} == {head}
     assert _leftovers(stored) == []
+
+
+@pytest.mark.parametrize("apart", [True, False], ids=["apart", "in one pass"])
+@pytest.mark.parametrize("per_transaction", [700, 0], ids=["700 facts", "the whole log"])
+def test_a_rebuild_committing_every_so_many_facts_equals_a_fold_of_the_log(
+    stored: Stored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, apart: bool, per_transaction: int
+) -> None:
+    # given a rebuild's database that commits after so many facts, not at the end of a batch (0: the log's size,
+    # so that the last batch, a short one, ends the only transaction)
+    head = stored.app.log_position()
+    monkeypatch.setattr(engine, "REBUILD_TRANSACTION", per_transaction or head)
+    models = ReadModels(stored.app, stored.settings, batch_size=300)
+    # when every view is rebuilt
+    rebuilt = models.rebuild(open_log=functools.partial(_open_log, stored.settings, MASTER_KEY), apart=apart)
+    # then each holds what folding the log fact by fact gives, every fact once
+    assert rebuilt.apart == apart and {v.facts for v in rebuilt.views} == {head}
+    assert {n: p.digest() for n, p in models.projections.items()} == _folded_elsewhere(stored, tmp_path)
+    models.close()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ from types import FrameType
 import click
 
 from projections.read_models import APART_FROM, ReadModels
-from projections.rebuild import RebuildFailed, ViewRebuilt
+from projections.rebuild import ViewRebuilt
+from projections.rebuild_apart import RebuildFailed
 from web.infra.follower import Follower
 from web.infra.stores import open_application
 from web.progress import Progress
