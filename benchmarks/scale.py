@@ -28,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
@@ -49,41 +49,65 @@ def generate(folder: Path, families: int, years: float) -> tuple[int, float]:
     return facts, time.perf_counter() - began
 
 
-def list_pages(client: Client, board: dict[str, Any], pages: int) -> None:
-    """Walk the dashboard's list of every open family from its ``more`` link, ``pages`` pages at most."""
-    address = board["more"]["families"]
-    for _ in range(pages):
-        if not address:
+@dataclass
+class Served:
+    """One store served by ``peiban serve``, read as a coordinator."""
+
+    server: subprocess.Popen[bytes]
+    client: Client
+    families: list[str]
+    #: the next page of the dashboard's list of every open family to ask for (its walk starts again at the end)
+    following: str | None = None
+    first: str | None = None
+
+    def list_page(self) -> None:
+        address = self.following or self.first
+        if address is None:
             return
-        page = client.call("list page", "GET", address)
+        page = self.client.call("list page", "GET", address)
         base = urlsplit(address)
         query = {k: v[0] for k, v in parse_qs(base.query).items()}
-        address = f"{base.path}?{urlencode({**query, 'after': page['next']})}" if page["next"] else None
+        self.following = f"{base.path}?{urlencode({**query, 'after': page['next']})}" if page["next"] else None
 
 
-def read_p50(folder: Path, reads: int) -> tuple[float, float, float]:
-    """(dashboard p50, list page p50, timeline p50) in ms, through ``peiban serve``, as a coordinator."""
+def serve_store(folder: Path, results: Results) -> Served:
     leads, _ = cast(folder, 50)
-    families = [f for fs in leads.values() for f in fs]
     auth = tokens(folder, [("bench-coordinator", "coordinator", None)])["bench-coordinator"]
     port = free_port()
-    server = serve(folder, port, 4)
-    results = Results(time.monotonic() + 3600, sys.maxsize)
+    served = Served(serve(folder, port, 4), Client(port, auth, results), [f for fs in leads.values() for f in fs])
+    for _ in range(3):  # warm-up: the server's first answers, and the pages of the view it reads
+        board = served.client.call("warm-up", "GET", "/api/v1/dashboard/continuity")
+        served.client.call("warm-up", "GET", f"/api/v1/families/{served.families[0]}/timeline")
+    served.first = board.get("more", {}).get("families")  # (a dashboard from before its lists were paged: none)
+    return served
+
+
+def read_p50(folders: list[Path], reads: int) -> list[tuple[float, float, float]]:
+    """(dashboard p50, list page p50, timeline p50) in ms of each store, through ``peiban serve``, as a coordinator.
+    Every store is served at once and read in turns (a request to each in turn), so that whatever else the machine
+    is doing weighs on every store alike."""
+    stores: list[tuple[Served, Results]] = []
     try:
-        client = Client(port, auth, results)
-        board = client.call("warm-up", "GET", "/api/v1/dashboard/continuity")
-        for _ in range(max(reads // 4, 3)):
-            client.call("dashboard", "GET", "/api/v1/dashboard/continuity")
-        list_pages(client, board, max(reads // 4, 3))
+        for folder in folders:
+            results = Results(time.monotonic() + 3600, sys.maxsize)
+            stores.append((serve_store(folder, results), results))
         rng = random.Random(7)
-        for _ in range(reads):
-            client.call("timeline", "GET", f"/api/v1/families/{rng.choice(families)}/timeline")
+        for turn in range(reads):
+            for served, _ in stores:
+                served.client.call("timeline", "GET", f"/api/v1/families/{rng.choice(served.families)}/timeline")
+                if turn % 4 == 0:
+                    served.client.call("dashboard", "GET", "/api/v1/dashboard/continuity")
+                    served.list_page()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert not results.errors, dict(results.errors)
-    p50 = {route: statistics.median(times) for route, times in results.latencies.items()}
-    return p50["dashboard"], p50.get("list page", float("nan")), p50["timeline"]
+        for served, _ in stores:
+            served.server.terminate()
+            served.server.wait(timeout=30)
+    figures = []
+    for _, results in stores:
+        assert not results.errors, dict(results.errors)
+        p50 = {route: statistics.median(times) for route, times in results.latencies.items()}
+        figures.append((p50["dashboard"], p50.get("list page", float("nan")), p50["timeline"]))
+    return figures
 
 
 def raw_sqlite_rate(folder: Path, count: int) -> float:
@@ -142,7 +166,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10_000], help="families per store")
     parser.add_argument("--big", action="store_true", help="also 100,000 families (hours)")
     parser.add_argument("--years", type=float, default=1.0)
-    parser.add_argument("--reads", type=int, default=60, help="timeline GETs per store (dashboards: a quarter)")
+    parser.add_argument(
+        "--reads", type=int, default=60, help="timeline GETs per store (dashboards and list pages: a quarter)"
+    )
     parser.add_argument("--visits", type=int, default=1000, help="appends per kind")
     parser.add_argument("--profile", action="store_true", help="cProfile one dashboard request on the largest store")
     parser.add_argument("--keep", type=Path, help="keep the generated stores in this folder (reused if there)")
@@ -151,25 +177,26 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores (shared); Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}")
     with tempfile.TemporaryDirectory(prefix="peiban-scale-") as scratch:
         where = args.keep or Path(scratch)
-        rows = []
+        made = []
         for size in sizes:
             folder = where / f"families-{size}-years-{args.years:g}"
             if folder.exists() and any(folder.glob("*.sqlite3")):
                 facts, seconds = -1, 0.0
             else:
                 facts, seconds = generate(folder, size, args.years)
-            dashboard, listed, timeline = read_p50(folder, args.reads)
-            rows.append((size, facts, seconds, dashboard, listed, timeline))
-            print(f"  {size} families done", flush=True)
+            made.append((size, facts, seconds, folder))
+            print(f"  {size} families ready", flush=True)
+        figures = read_p50([folder for *_, folder in made], args.reads)
+        rows = [(size, facts, seconds, *read) for (size, facts, seconds, _), read in zip(made, figures, strict=True)]
         base = rows[0]
         print("\n| families | facts | generated in | dashboard p50 | × 100 fam. | list page p50 | × 100 fam. "
               "| timeline p50 | × 100 fam. |")  # fmt: skip
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for row in rows:
             size, facts, seconds = row[:3]
-            made = f"{seconds:.0f} s ({facts / seconds:,.0f} facts/s)" if facts > 0 else "(kept)"
-            figures = [f"{value:.1f} ms | {value / base[i]:.2f}" for i, value in enumerate(row[3:], start=3)]
-            print(f"| {size:,} | {max(facts, 0):,} | {made} | {' | '.join(figures)} |")
+            generated = f"{seconds:.0f} s ({facts / seconds:,.0f} facts/s)" if facts > 0 else "(kept)"
+            shown = [f"{value:.1f} ms | {value / base[i]:.2f}" for i, value in enumerate(row[3:], start=3)]
+            print(f"| {size:,} | {max(facts, 0):,} | {generated} | {' | '.join(shown)} |")
         rates = appends(Path(scratch), args.visits)
         print(f"\n| single-fact appends, one after another ({args.visits}) | facts/s | × raw sqlite3 | × bare app |")
         print("| --- | ---: | ---: | ---: |")

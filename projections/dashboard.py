@@ -159,36 +159,43 @@ class Dashboard:
         return {which.value: page.total for which, page in self.pages.items()}
 
 
-def _families(tx: Tx, rows: Sequence[Row], given: Filters, now: datetime) -> list[FamilyContinuity]:
-    ids = [str(r[0]) for r in rows]
-    handovers = {str(h[0]): h for h in lists.open_handovers(tx, ids)}
-    concerns = lists.open_concerns(tx, ids, iso(now), given.sensitive)
+@dataclass(frozen=True)
+class Details:
+    """What the rows of the lists of families show beside their standing: each family's open handover and how
+    many concerns it has open (looked up once for every list a dashboard shows)."""
+
+    handovers: Mapping[str, Row]
+    concerns: Mapping[str, int]
+
+
+def _details(tx: Tx, family_ids: Sequence[str], given: Filters, now: datetime) -> Details:
+    handovers = {str(h[0]): h for h in lists.open_handovers(tx, family_ids)}
+    return Details(handovers, lists.open_concerns(tx, family_ids, iso(now), given.sensitive))
+
+
+def _family(r: Row, details: Details, given: Filters) -> FamilyContinuity:
+    fid, name, lead, lead_name, departed, cohort_id, cohort, ends, successor, last, quiet_since = r
+    h = details.handovers.get(fid)
     today = given.today
-    found = []
-    for fid, name, lead, lead_name, departed, cohort_id, cohort, ends, successor, last, quiet_since in rows:
-        h = handovers.get(fid)
-        ends_on = date.fromisoformat(ends) if ends else None
-        contact = moment(last)
-        found.append(
-            FamilyContinuity(
-                family_id=fid,
-                display_name=name,
-                lead_id=lead,
-                lead_name=lead_name,
-                lead_departed=bool(departed),
-                cohort_id=cohort_id,
-                cohort_name=cohort,
-                cohort_ends_on=ends_on,
-                days_left=(ends_on - today).days if ends_on else None,
-                successor_planned=bool(successor),
-                handover=_handover(h, given.sensitive) if h else None,
-                last_contact_at=contact,
-                days_since_contact=max((today - local_day(contact)).days, 0) if contact else None,
-                days_quiet=max((today - date.fromisoformat(quiet_since)).days, 0),
-                open_concerns=concerns.get(fid, 0),
-            )
-        )
-    return found
+    ends_on = date.fromisoformat(ends) if ends else None
+    contact = moment(last)
+    return FamilyContinuity(
+        family_id=fid,
+        display_name=name,
+        lead_id=lead,
+        lead_name=lead_name,
+        lead_departed=bool(departed),
+        cohort_id=cohort_id,
+        cohort_name=cohort,
+        cohort_ends_on=ends_on,
+        days_left=(ends_on - today).days if ends_on else None,
+        successor_planned=bool(successor),
+        handover=_handover(h, given.sensitive) if h else None,
+        last_contact_at=contact,
+        days_since_contact=max((today - local_day(contact)).days, 0) if contact else None,
+        days_quiet=max((today - date.fromisoformat(quiet_since)).days, 0),
+        open_concerns=details.concerns.get(fid, 0),
+    )
 
 
 def _handover(r: Row, sensitive: bool) -> OpenHandover:
@@ -196,44 +203,42 @@ def _handover(r: Row, sensitive: bool) -> OpenHandover:
     return OpenHandover(r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), HandoverState.PLANNED, bool(r[6]), joint)
 
 
-def _in_progress(rows: Sequence[Row], today: date) -> list[HandoverInProgress]:
-    return [
-        HandoverInProgress(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            date.fromisoformat(r[5]),
-            int(r[6]),
-            bool(r[7]),
-            r[8],
-            (date.fromisoformat(r[9]) - today).days if r[9] else None,
-        )
-        for r in rows
-    ]
+def _in_progress(r: Row, given: Filters) -> HandoverInProgress:
+    joint = r[6] if given.sensitive else r[7]
+    days_left = (date.fromisoformat(r[10]) - given.today).days if r[10] else None
+    planned_on = date.fromisoformat(r[5])
+    return HandoverInProgress(r[0], r[1], r[2], r[3], r[4], planned_on, joint, bool(r[8]), r[9], days_left)
 
 
 def _without_joint_visit(r: Row) -> HandoverWithoutJointVisit:
     return HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "")
 
 
-def _page(
-    tx: Tx, which: DashboardList, given: Filters, now: datetime, after: Position | None, limit: int
-) -> tuple[list[Any], Position | None]:
-    """A page of ``which`` and where the next one starts (one row more is read to know if there is one)."""
+def _rows(
+    tx: Tx, which: DashboardList, given: Filters, after: Position | None, limit: int
+) -> tuple[list[Row], Position | None]:
+    """A page of ``which``'s rows and where the next page starts (one row more is read to know if there is one)."""
     if which is DashboardList.IN_PROGRESS:
         rows, positions = lists.in_progress_rows(tx, given, after, limit + 1)
-        items: list[Any] = _in_progress(rows[:limit], given.today)
     elif which is DashboardList.WITHOUT_JOINT_VISIT:
         rows, positions = lists.without_joint_visit_rows(tx, given, after, limit + 1)
-        items = [
-            HandoverWithoutJointVisit(r[0], r[1], r[2], r[3], r[4], from_iso(r[5]), r[6] or "") for r in rows[:limit]
-        ]
     else:
         rows, positions = lists.family_rows(tx, which, given, after, limit + 1)
-        items = _families(tx, rows[:limit], given, now)
-    return items, positions[limit - 1] if len(rows) > limit else None
+    return rows[:limit], positions[limit - 1] if len(rows) > limit else None
+
+
+def _items(which: DashboardList, rows: Sequence[Row], details: Details, given: Filters) -> tuple[Any, ...]:
+    if which is DashboardList.IN_PROGRESS:
+        return tuple(_in_progress(r, given) for r in rows)
+    if which is DashboardList.WITHOUT_JOINT_VISIT:
+        return tuple(_without_joint_visit(r) for r in rows)
+    return tuple(_family(r, details, given) for r in rows)
+
+
+def _families_in(found: Mapping[DashboardList, tuple[list[Row], Position | None]]) -> list[str]:
+    """The families on the lists of families among ``found`` (each once)."""
+    handovers = (DashboardList.IN_PROGRESS, DashboardList.WITHOUT_JOINT_VISIT)
+    return sorted({str(r[0]) for which, (rows, _) in found.items() if which not in handovers for r in rows})
 
 
 def _filters(now: datetime, cliff_days: int, quiet_days: int, include_sensitive: bool, only: str | None) -> Filters:
@@ -255,12 +260,13 @@ def continuity_dashboard(
     of the sensitive compartments count for nothing: a reader not cleared for them must not learn from "last
     contact" or a count that they exist."""
     given = _filters(now, cliff_days, quiet_days, include_sensitive, only)
-    totals = lists.totals(tx, given) if only is None else None
-    pages = {}
-    for which in DashboardList:
-        items, after = _page(tx, which, given, now, None, limit)
-        total = totals[which] if totals is not None else len(items)
-        pages[which] = ListPage(tuple(items), total, after)
+    found = {which: _rows(tx, which, given, None, limit) for which in DashboardList}
+    details = _details(tx, _families_in(found), given, now)
+    totals = lists.totals(tx, given) if only is None else {which: len(rows) for which, (rows, _) in found.items()}
+    pages = {
+        which: ListPage(_items(which, rows, details, given), totals[which], after)
+        for which, (rows, after) in found.items()
+    }
     return Dashboard(now=now, cliff_days=cliff_days, quiet_days=quiet_days, pages=pages)
 
 
@@ -277,8 +283,9 @@ def dashboard_page(
 ) -> ListPage[Any]:
     """A page of one of the dashboard's lists, from ``after`` (the position the page before ended at)."""
     given = _filters(now, cliff_days, quiet_days, include_sensitive, None)
-    items, following = _page(tx, which, given, now, after, limit)
-    return ListPage(tuple(items), lists.totals(tx, given)[which], following)
+    rows, following = _rows(tx, which, given, after, limit)
+    details = _details(tx, _families_in({which: (rows, following)}), given, now)
+    return ListPage(_items(which, rows, details, given), lists.totals(tx, given)[which], following)
 
 
 @dataclass(frozen=True)

@@ -134,15 +134,15 @@ def family_rows(
 
 
 def in_progress_rows(tx: Tx, given: Filters, after: Position | None, limit: int) -> tuple[list[Row], list[Position]]:
-    """A page of the handovers in progress (the page is chosen along the index before anything is joined)."""
+    """A page of the handovers in progress (the page is chosen along the index before anything is joined). Only
+    visits name a handover, so its joint contacts are its joint visits."""
     chosen, params = spec(DashboardList.IN_PROGRESS, given)
-    visits = "" if given.sensitive else " AND x.sensitive = 0"
     rows = tx.query(
-        "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.planned_on,"
-        " (SELECT COUNT(*) FROM continuity_contact x WHERE x.handover_id = h.handover_id AND x.kind = 'visit'"
-        f" AND x.retracted = 0{visits}), h.family_agreed, c.cohort_id, c.expected_end_on,"
+        "SELECT h.family_id, f.display_name, h.handover_id, o.name, i.name, h.planned_on, h.joint_contacts,"
+        " h.plain_joint_contacts, h.family_agreed, c.cohort_id, c.expected_end_on,"
         " h.progress_on, h.planned_on, h.handover_id"
         " FROM (SELECT h.handover_id, h.family_id, h.outgoing_id, h.incoming_id, h.planned_on, h.family_agreed,"
+        " h.joint_contacts, h.plain_joint_contacts,"
         f" h.progress_on FROM continuity_handover h{_page_clause(chosen, params, given, after, limit)}) h"
         " JOIN continuity_family f ON f.family_id = h.family_id"
         " JOIN continuity_volunteer o ON o.volunteer_id = h.outgoing_id"
