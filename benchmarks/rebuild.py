@@ -79,9 +79,7 @@ def measure(folder: Path, what: str) -> dict[str, Any]:
     cpu_at_start = sum(t for t in os.times()[:2])
     if what == "read":
         started, position, count = time.perf_counter(), 0, 0
-        while notifications := app.recorder.select_notifications(
-            position, 2000, inclusive_of_start=False
-        ):
+        while notifications := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
             for notification in notifications:
                 app.mapper.to_domain_event(notification)
             count += len(notifications)
@@ -89,9 +87,7 @@ def measure(folder: Path, what: str) -> dict[str, Any]:
         result.update(facts=count, rate=count / (time.perf_counter() - started))
     else:
         models = ReadModels(app, settings, batch_size=2000)
-        rebuilt = models.rebuild(
-            None, open_log=functools.partial(open_log, env), apart=what == "apart"
-        )
+        rebuilt = models.rebuild(None, open_log=functools.partial(open_log, env), apart=what == "apart")
         models.close()
         assert rebuilt.apart == (what == "apart")
         result.update(
@@ -189,12 +185,8 @@ def report(size: int, folder: Path, older: Path | None) -> dict[str, Any]:
                 f"  (fold {view['fold']:.1f} s, switch-over {view['switch']:.1f} s)"
             )
         if rebuilt["reading"]:
-            print(
-                f"    (reading and deserialising the log once for both: {rebuilt['reading']:.1f} s)"
-            )
-        print(
-            f"    all views   {rebuilt['rate']:>9,.0f} facts/s  ratio {rebuilt['rate'] / read:.2f}  (target >= 0.5)"
-        )
+            print(f"    (reading and deserialising the log once for both: {rebuilt['reading']:.1f} s)")
+        print(f"    all views   {rebuilt['rate']:>9,.0f} facts/s  ratio {rebuilt['rate'] / read:.2f}  (target >= 0.5)")
         # On a busy machine the wall clock says how the processes fared against other work; processor time says
         # what the rebuild costs: the longest process's is its wall clock on cores with nothing else to run.
         longest = max(rebuilt["cpu_here"], rebuilt["cpu_workers"])
@@ -204,9 +196,7 @@ def report(size: int, folder: Path, older: Path | None) -> dict[str, Any]:
             f" (x{rebuilt['cpu'] / read_cpu:.2f} the read's); the longest process {longest / facts * 1e6:.1f}"
             f" us a fact: ratio on free cores {read_cpu / longest:.2f}"
         )
-        print(
-            f"    peak RSS: {rebuilt['rss_mib']:.0f} MiB, largest worker {rebuilt['worker_rss_mib']:.0f} MiB"
-        )
+        print(f"    peak RSS: {rebuilt['rss_mib']:.0f} MiB, largest worker {rebuilt['worker_rss_mib']:.0f} MiB")
     if old is not None:
         print(
             f"  rebuild by the Peiban in {older}: {old['rate']:,.0f} facts/s  ratio {old['rate'] / read:.2f};"
@@ -230,19 +220,13 @@ def growth(results: list[dict[str, Any]]) -> None:
     for r in results:
         cells = []
         for key in ("read", "apart", "together"):
-            rate, base = (
-                (r[key], first[key])
-                if key == "read"
-                else (r[key]["rate"], first[key]["rate"])
-            )
+            rate, base = (r[key], first[key]) if key == "read" else (r[key]["rate"], first[key]["rate"])
             cells.append(f"{key} {1000 / rate:.3f} s (x{base / rate:.2f})")
         print(f"  {r['facts']:>9,} facts: " + "; ".join(cells))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--sizes",
         type=int,
@@ -250,9 +234,7 @@ def main() -> None:
         default=[50_000, 200_000, 1_000_000],
         help="facts per store",
     )
-    parser.add_argument(
-        "--facts", type=int, default=50, help="facts per family (default 50)"
-    )
+    parser.add_argument("--facts", type=int, default=50, help="facts per family (default 50)")
     parser.add_argument(
         "--keep",
         type=Path,
@@ -263,9 +245,7 @@ def main() -> None:
         type=Path,
         help="also rebuild with the Peiban checked out in this folder (an older one), same run",
     )
-    parser.add_argument(
-        "--measure", nargs=2, metavar=("STORE", "WHAT"), help=argparse.SUPPRESS
-    )
+    parser.add_argument("--measure", nargs=2, metavar=("STORE", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
