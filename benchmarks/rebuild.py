@@ -17,6 +17,7 @@ Then how the cost grows: seconds per 1,000 facts at each size, as a multiple of 
 
     python benchmarks/rebuild.py                                   # 50k, 200k and 1M facts: ~25 min on 2 cores
     python benchmarks/rebuild.py --sizes 50000 200000 --keep /tmp/rebuild-stores
+    python benchmarks/rebuild.py --sizes 200000 --before ../peiban-before   # and an older checkout, same run
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ def make_store(folder: Path, facts: int, per_family: int) -> int:
             started = time.monotonic()
             made = generate(app, families=families, facts_per_family=per_family)
             took = time.monotonic() - started
-            print(f"  generated {made.facts:,} facts ({families:,} families) in {took:.0f} s", flush=True)
+            print(
+                f"  generated {made.facts:,} facts ({families:,} families) in {took:.0f} s",
+                flush=True,
+            )
         return app.log_position()
     finally:
         app.close()
@@ -90,10 +94,20 @@ def measure(folder: Path, what: str) -> dict[str, Any]:
             facts=rebuilt.facts,
             rate=rebuilt.rate,
             reading=rebuilt.reading_seconds,
-            views={v.name: {"rate": v.rate, "fold": v.fold_seconds, "switch": v.switch_seconds} for v in rebuilt.views},
+            views={
+                v.name: {
+                    "rate": v.rate,
+                    "fold": v.fold_seconds,
+                    "switch": v.switch_seconds,
+                }
+                for v in rebuilt.views
+            },
         )
     app.close()
-    mine, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    mine, workers = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
     # processor seconds of the whole measure (this process and its workers): what a busy machine cannot hide
     result["cpu_here"] = mine.ru_utime + mine.ru_stime - cpu_at_start
     result["cpu_workers"] = workers.ru_utime + workers.ru_stime  # one worker: two views
@@ -104,17 +118,55 @@ def measure(folder: Path, what: str) -> dict[str, Any]:
     return result
 
 
+#: A rebuild by an older Peiban (``--before DIR``): in one pass, as ``ReadModels.rebuild()`` did.
+BEFORE = """
+import json, os, resource, sys, time
+from pathlib import Path
+from domain import Peiban, StoreSettings
+from projections.read_models import ReadModels
+settings = StoreSettings(backend="sqlite", data_dir=Path(sys.argv[1]))
+app = Peiban(settings.env(Peiban.name))
+cpu_at_start, started = sum(os.times()[:2]), time.perf_counter()
+rebuilt = ReadModels(app, settings, batch_size=2000).rebuild()
+facts = rebuilt if isinstance(rebuilt, int) else rebuilt.facts
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"facts": facts, "rate": facts / (time.perf_counter() - started),
+                  "cpu": usage.ru_utime + usage.ru_stime - cpu_at_start, "rss_mib": usage.ru_maxrss / 1024}))
+"""
+
+
+def before_in_a_process(folder: Path, code: Path) -> dict[str, Any]:
+    """A rebuild of every view by the Peiban checked out in ``code``, in a process of its own."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run(
+        [sys.executable, "-c", BEFORE, str(folder)],
+        cwd=code,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def in_a_process(folder: Path, what: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(folder), what]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--measure",
+        str(folder),
+        what,
+    ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def report(size: int, folder: Path) -> dict[str, Any]:
+def report(size: int, folder: Path, older: Path | None) -> dict[str, Any]:
     before = in_a_process(folder, "read")
     apart = in_a_process(folder, "apart")
     together = in_a_process(folder, "together")
+    old = before_in_a_process(folder, older) if older else None
     after = in_a_process(folder, "read")
     read = (before["rate"] + after["rate"]) / 2
     read_cpu = (before["cpu"] + after["cpu"]) / 2
@@ -122,7 +174,10 @@ def report(size: int, folder: Path) -> dict[str, Any]:
         f"  read + deserialise: {read:,.0f} facts/s (before {before['rate']:,.0f}, after {after['rate']:,.0f});"
         f" processor {read_cpu / before['facts'] * 1e6:.1f} us a fact"
     )
-    for label, rebuilt in (("a process per view", apart), ("one pass, one process", together)):
+    for label, rebuilt in (
+        ("a process per view", apart),
+        ("one pass, one process", together),
+    ):
         print(f"  rebuild, {label}:")
         for name, view in rebuilt["views"].items():
             print(
@@ -142,7 +197,20 @@ def report(size: int, folder: Path) -> dict[str, Any]:
             f" us a fact: ratio on free cores {read_cpu / longest:.2f}"
         )
         print(f"    peak RSS: {rebuilt['rss_mib']:.0f} MiB, largest worker {rebuilt['worker_rss_mib']:.0f} MiB")
-    return {"size": size, "facts": apart["facts"], "read": read, "apart": apart, "together": together}
+    if old is not None:
+        print(
+            f"  rebuild by the Peiban in {older}: {old['rate']:,.0f} facts/s  ratio {old['rate'] / read:.2f};"
+            f" processor {old['cpu'] / old['facts'] * 1e6:.1f} us a fact (x{old['cpu'] / read_cpu:.2f} the read's);"
+            f" peak RSS {old['rss_mib']:.0f} MiB"
+        )
+    return {
+        "size": size,
+        "facts": apart["facts"],
+        "read": read,
+        "apart": apart,
+        "together": together,
+        "old": old,
+    }
 
 
 def growth(results: list[dict[str, Any]]) -> None:
@@ -159,9 +227,24 @@ def growth(results: list[dict[str, Any]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50_000, 200_000, 1_000_000], help="facts per store")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[50_000, 200_000, 1_000_000],
+        help="facts per store",
+    )
     parser.add_argument("--facts", type=int, default=50, help="facts per family (default 50)")
-    parser.add_argument("--keep", type=Path, help="keep the generated stores in this folder (reused next time)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the generated stores in this folder (reused next time)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also rebuild with the Peiban checked out in this folder (an older one), same run",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("STORE", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -174,7 +257,7 @@ def main() -> None:
         print(f"{size:,} facts")
         where = folder / f"facts-{size}-per-{args.facts}"
         make_store(where, size, args.facts)
-        results.append(report(size, where))
+        results.append(report(size, where, args.before))
     growth(results)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     print(json.dumps(results))
