@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import to_domain_events
@@ -39,8 +40,13 @@ Handler = Callable[[Tx, Any], None]
 REBUILD_TRANSACTION = 50_000
 
 
-def _facts(app: FollowedLog, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
-    """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once)."""
+def _facts(
+    app: FollowedLog, notifications: Sequence[Notification], wanted: Callable[[str], bool] | None = None
+) -> list[tuple[int, Any]]:
+    """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once);
+    with ``wanted``, only the facts whose topic it wants (the others are neither decrypted nor decoded)."""
+    if wanted is not None:
+        notifications = [n for n in notifications if wanted(n.topic)]
     facts = to_domain_events(app.mapper, notifications)
     return [(n.id, fact) for n, fact in zip(notifications, facts, strict=True)]
 
@@ -109,6 +115,7 @@ class Projection:
         self.db = db
         self.batch_size = batch_size
         self._handlers: Mapping[type[Any], Handler] = view.handlers()
+        self._topics: dict[str, bool] = {}  # whether the view folds the facts of a topic
         self._ready = False
         #: facts folded in one transaction: a batch; in a rebuild's database, which nobody waits for, many (each
         #: commit writes every page the batch touched, and a new fact touches the same index pages as the last)
@@ -154,7 +161,7 @@ class Projection:
                     notifications = self.app.recorder.select_notifications(
                         start, self.batch_size, inclusive_of_start=False
                     )
-                    self._fold(tx, _facts(self.app, notifications))
+                    self._fold(tx, _facts(self.app, notifications, self._folds), notifications[-1:])
                     folded += len(notifications)
                     in_transaction += len(notifications)
                     if progress is not None:
@@ -165,17 +172,25 @@ class Projection:
                         break
                     start = notifications[-1].id
 
-    def _fold(self, tx: Tx, events: list[tuple[int, Any]]) -> None:
-        """Fold a batch of (position, fact) and move the tracking position past it, in ``tx``."""
+    def _folds(self, topic: str) -> bool:
+        """Whether the view folds facts of ``topic`` (a new fact need not be decrypted for a view that skips it:
+        a visit, for the departure policy)."""
+        known = self._topics.get(topic)
+        if known is None:
+            known = self._topics[topic] = resolve_topic(topic) in self._handlers
+        return known
+
+    def _fold(self, tx: Tx, events: list[tuple[int, Any]], read: Sequence[Notification] = ()) -> None:
+        """Fold a batch of (position, fact) and move the tracking position past it (or past the last of ``read``,
+        the notifications the batch was chosen from), in ``tx``."""
         for _, event in events:
             handler = self._handlers.get(type(event))
             if handler is not None:
                 handler(tx, event)
         self.view.settle(tx)
-        if events:
-            tx.execute(
-                "UPDATE tracking SET notification_id = ? WHERE application_name = ?", [events[-1][0], self.app.name]
-            )
+        last = [position for position, _ in events[-1:]] + [n.id for n in read[-1:]]
+        if last:
+            tx.execute("UPDATE tracking SET notification_id = ? WHERE application_name = ?", [max(last), self.app.name])
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -225,7 +240,7 @@ class Projection:
         position = int(row[0]) if row else 0
         while True:
             notifications = self.app.recorder.select_notifications(position, self.batch_size, inclusive_of_start=False)
-            self._fold(tx, _facts(self.app, notifications))
+            self._fold(tx, _facts(self.app, notifications, self._folds), notifications[-1:])
             if len(notifications) < self.batch_size:
                 return
             position = notifications[-1].id
