@@ -9,6 +9,7 @@ position that committed with the rows. Readers call ``catch_up()`` before readin
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -116,6 +117,9 @@ class Projection:
         self.batch_size = batch_size
         self._handlers: Mapping[type[Any], Handler] = view.handlers()
         self._topics: dict[str, bool] = {}  # whether the view folds the facts of a topic
+        #: (a tracked position, a later one): the facts between them are none the view folds (see ``is_current``)
+        self._passed = (0, 0)
+        self._passing = threading.Lock()
         self._ready = False
         #: facts folded in one transaction: a batch; in a rebuild's database, which nobody waits for, many (each
         #: commit writes every page the batch touched, and a new fact touches the same index pages as the last)
@@ -138,13 +142,34 @@ class Projection:
             return self._prepare(tx)
 
     def is_current(self) -> bool:
-        try:  # asked before every read and after every write: one query on its own (one round trip)
+        """Whether the view holds every fact it folds, as far as the log goes: its tracked position is the log's
+        head, or past it are only facts it does not fold (then nothing need be written: how far they go is noted
+        in memory, and written with the next batch that folds something, or once it is a batch ahead). Asked
+        before every read and after every write: a query for the position and one for the head (one round trip
+        each), and a read of the newer facts' topics if the log grew."""
+        try:
             rows = self.db.lookup(
                 f"SELECT notification_id FROM {self.db.table('tracking')} WHERE application_name = ?", [self.app.name]
             )
         except Exception:  # tables not created yet: certainly not current
             return False
-        return bool(rows) and int(rows[0][0]) >= self.app.log_position()
+        if not rows:
+            return False
+        tracked, head = int(rows[0][0]), self.app.log_position()
+        seen_from, passed = self._passed
+        start = max(tracked, passed) if tracked >= seen_from else tracked  # (seen_from, passed]: nothing to fold
+        if start >= head:
+            return True
+        if head - tracked >= self.batch_size:  # a batch behind: fold (and write the position down)
+            return False
+        notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
+        if len(notifications) >= self.batch_size or any(self._folds(n.topic) for n in notifications):
+            return False
+        if notifications:
+            with self._passing:
+                if tracked >= self._passed[0] and notifications[-1].id > self._passed[1]:
+                    self._passed = (tracked, notifications[-1].id)
+        return True
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Fold every fact recorded since the tracked position; returns how many were folded."""
