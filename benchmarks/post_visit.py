@@ -118,11 +118,14 @@ def in_process(folder: Path, visits: int, profile: bool) -> tuple[dict[str, floa
     peiban, parser = app.extensions["peiban"], Blueprint.ARGUMENTS_PARSER
     peiban.log_visit = phases.timed("command (Peiban.log_visit)", peiban.log_visit)
     parts = {"_standing": "the volunteer's standing", "save": "saving the fact", "joint_visit_of": "joint_visit_of"}
-    for method, what in parts.items():  # parts of the command, and of the view
-        setattr(peiban, method, phases.timed(f"  {what} (Peiban.{method})", getattr(peiban, method)))
+    for method, what in parts.items():  # parts of the command, and of the view (those this checkout has)
+        if hasattr(peiban, method):
+            setattr(peiban, method, phases.timed(f"  {what} (Peiban.{method})", getattr(peiban, method)))
     for follower in ("peiban.departures", "peiban.seal"):  # parts of settle_new_facts
         found = app.extensions[follower]
         found.catch_up = phases.timed(f"  {follower.split('.')[1]}: catch_up", found.catch_up)
+    timeline = app.extensions["peiban.read_models"]["timeline"]  # folded by a request only if the view reads it
+    timeline.catch_up = phases.timed("  timeline: catch_up", timeline.catch_up)
     parser.parse = phases.timed("reading the body (webargs, marshmallow)", parser.parse)  # type: ignore[method-assign]
     before = app.before_request_funcs[None]
     before[0] = phases.timed("guard (token, policy, scope)", before[0])

@@ -142,11 +142,11 @@ class Projection:
             return self._prepare(tx)
 
     def is_current(self) -> bool:
-        """Whether the view holds every fact it folds, as far as the log goes: its tracked position is the log's
-        head, or past it are only facts it does not fold (then nothing need be written: how far they go is noted
-        in memory, and written with the next batch that folds something, or once it is a batch ahead). Asked
-        before every read and after every write: a query for the position and one for the head (one round trip
-        each), and a read of the newer facts' topics if the log grew."""
+        """Whether the view holds every fact it folds, as far as the log goes: nothing follows its tracked position,
+        or only facts it does not fold (then nothing need be written: how far they go is noted in memory, and
+        written with the next batch that folds something, or once a batch was passed over). Asked before every
+        read and after every write: a query for the position and one for the facts after it (one round trip each).
+        """
         try:
             rows = self.db.lookup(
                 f"SELECT notification_id FROM {self.db.table('tracking')} WHERE application_name = ?", [self.app.name]
@@ -155,15 +155,14 @@ class Projection:
             return False
         if not rows:
             return False
-        tracked, head = int(rows[0][0]), self.app.log_position()
+        tracked = int(rows[0][0])
         seen_from, passed = self._passed
         start = max(tracked, passed) if tracked >= seen_from else tracked  # (seen_from, passed]: nothing to fold
-        if start >= head:
-            return True
-        if head - tracked >= self.batch_size:  # a batch behind: fold (and write the position down)
+        room = tracked + self.batch_size - start  # a batch passed over: fold it (and write the position down)
+        if room <= 0:
             return False
-        notifications = self.app.recorder.select_notifications(start, self.batch_size, inclusive_of_start=False)
-        if len(notifications) >= self.batch_size or any(self._folds(n.topic) for n in notifications):
+        notifications = self.app.recorder.select_notifications(start, room, inclusive_of_start=False)
+        if len(notifications) >= room or any(self._folds(n.topic) for n in notifications):
             return False
         if notifications:
             with self._passing:
