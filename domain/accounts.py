@@ -198,6 +198,7 @@ class Accounts(EncryptedApplication):
         whichever process recorded what (a revoked token, a lockout, a new role). Shared: never to be changed.
         """
         if self.is_erased(account):  # an erasure destroys a key and records no fact: asked every time
+            self._forget(account)
             raise AccountNotFound()
         head = self.recorder.max_notification_id() or 0  # read before folding: a fact recorded meanwhile refolds
         with self._folding:
@@ -331,3 +332,9 @@ class Accounts(EncryptedApplication):
             if cache is not None:
                 with contextlib.suppress(KeyError):
                     cache.get(account, evict=True)
+        self._forget(account)
+
+    def _forget(self, account: UUID) -> None:
+        """Drop an erased account from the accounts folded for requests: its plaintext should not outlive its key."""
+        with self._folding:
+            self._folded.pop(account, None)

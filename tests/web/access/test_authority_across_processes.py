@@ -111,6 +111,8 @@ def test_an_account_erased_by_another_server_is_refused_at_once(web: Flask, else
 
     assert bearer(web, token).get(f"{API}/families").status_code == 401
     assert client.get(f"{API}/families").status_code == 401
+    # and this server no longer holds the account's plaintext (its folded copy) once it learnt of the erasure
+    assert account_id("wang") not in accounts(web)._folded
 
 
 def test_a_sign_out_on_another_server_ends_the_session_here(web: Flask, elsewhere: Flask) -> None:
