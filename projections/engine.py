@@ -137,9 +137,16 @@ class Projection:
         return int(row[0])
 
     def position(self) -> int:
-        """The id of the last fact folded into the view."""
+        """How far the view holds the log: the id of the last fact folded into it, or of the last fact passed over
+        after that one (a fact it does not fold)."""
         with self.db.write() as tx:
-            return self._prepare(tx)
+            return self._held(self._prepare(tx))
+
+    def _held(self, tracked: int) -> int:
+        """Where the facts to fold may start, the view's position being ``tracked``: past the facts this process
+        saw it need not fold, unless the position went back (a view folded afresh)."""
+        seen_from, passed = self._passed
+        return max(tracked, passed) if tracked >= seen_from else tracked
 
     def is_current(self) -> bool:
         """Whether the view holds every fact it folds, as far as the log goes: nothing follows its tracked position,
@@ -156,8 +163,7 @@ class Projection:
         if not rows:
             return False
         tracked = int(rows[0][0])
-        seen_from, passed = self._passed
-        start = max(tracked, passed) if tracked >= seen_from else tracked  # (seen_from, passed]: nothing to fold
+        start = self._held(tracked)
         room = tracked + self.batch_size - start  # a batch passed over: fold it (and write the position down)
         if room <= 0:
             return False

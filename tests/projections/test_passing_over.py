@@ -44,8 +44,9 @@ def test_visits_are_passed_over_without_a_write_and_a_departure_after_them_is_fo
     policy.catch_up()
     before = tracked(policy)
     visits(world, 3)
-    # when it catches up: nothing to fold, and its position is not written
+    # when it catches up: nothing to fold, and its position is not written (though it holds the log to its end)
     assert policy.catch_up() == 0 and tracked(policy) == before
+    assert policy.position() == world.app.log_position()
     # then a departure recorded after them is folded by the next catch-up: the lead's assignment ends
     world.app.record_departure(world.lead, reason="graduated", recorded_by=BY)
     departed = world.app.log_position()
