@@ -147,3 +147,22 @@ def test_an_assignment_ended_by_another_server_takes_the_family_out_of_scope_at_
     assert bearer(web, token).get(f"{API}/families/{own}").status_code == 404
     assert bearer(web, token).post(f"{API}/families/{own}/visits", json=written).status_code == 404
     assert len(peiban(web).family_facts(UUID(own))) == before
+
+
+def test_a_visit_posted_to_one_server_is_in_the_next_timeline_read_on_either_and_the_read_is_recorded(
+    web: Flask, elsewhere: Flask, data_dir: Path
+) -> None:
+    # given a volunteer's visit, answered by this server without folding any view first
+    n = neighbourhood(peiban(web))
+    own = n.families[Where.OWN]
+    open_account(web, "xiaolin", "volunteer", volunteer_id=n.volunteer)
+    _, token = token_of(data_dir, "xiaolin")
+    written = {**visit(), "occurred_at": ago(hours=2).isoformat(), "volunteer_ids": [n.volunteer]}
+    logged = bearer(web, token).post(f"{API}/families/{own}/visits", json=written).get_json()
+    # when the volunteer reads the family's timeline, from either server
+    shown = [bearer(app, token).get(f"{API}/families/{own}/timeline").get_json() for app in (web, elsewhere)]
+    # then both show the visit, and both reads are in the access log
+    assert all(logged["event_id"] in {e["event_id"] for e in page["entries"]} for page in shown)
+    _, coordinator = token_of(data_dir, open_account(web, "wang", "coordinator"))
+    readers = bearer(elsewhere, coordinator).get(f"{API}/families/{own}/readers").get_json()["items"]
+    assert [r["reader"] for r in readers].count("xiaolin") == 2
