@@ -68,7 +68,7 @@ def _raise(error: BaseException) -> Hook:
 
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(1), RuntimeError("disk gone")], ids=repr)
-def test_a_command_stopped_after_changing_the_family_and_before_saving_leaves_it_as_stored(
+def test_a_command_stopped_after_changing_the_family_and_before_saving_leaves_it_stored(
     error: BaseException,
 ) -> None:
     # given a cached family, and a command stopped (even by a BaseException) once it changed the family in memory
