@@ -102,6 +102,8 @@ def test_a_request_that_lost_a_race_is_handled_afresh_when_sent_again_with_its_k
     lost = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
     assert lost.status_code == 409 and lost.get_json()["error"] == "conflict"
     position = log_position(client)
+    other = client.post(f"/api/v1/families/{wang}/visits", json={**body, "summary": "另一次探访"}, headers=key)
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_in_use")  # still this request's
     again = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
     # then the retry is not given the kept conflict: it is handled afresh and records the visit, once
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
