@@ -102,21 +102,20 @@ def before_post() -> Response | None:
 
 def after_post(response: Response) -> Response:
     """Keep the answer for retries. A server error, or a conflict with someone else's write at the same moment
-    ("please retry"), is forgotten, so that a retry with the same key is handled afresh rather than told the same."""
+    ("please retry"), is not kept, so that a retry with the same key is handled afresh rather than told the same;
+    the key stays claimed by this request, as after a crash: a server error may come after the fact was saved,
+    and another request under the key would be answered with that fact."""
     key = g.pop("idempotency_key", None)
     transient = g.pop("answer_is_transient", False)
-    if key is None:
+    if key is None or response.status_code >= 500 or transient:
         return response
-    if response.status_code >= 500 or transient:
-        store().release(current_actor().name, key)
-    else:
-        answer = Answer(
-            response.status_code,
-            response.get_data(as_text=True),
-            response.content_type or "",
-            response.headers.get("Location", ""),
-        )
-        store().keep(current_actor().name, key, answer)
+    answer = Answer(
+        response.status_code,
+        response.get_data(as_text=True),
+        response.content_type or "",
+        response.headers.get("Location", ""),
+    )
+    store().keep(current_actor().name, key, answer)
     return response
 
 
