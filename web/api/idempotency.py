@@ -79,7 +79,7 @@ def before_post() -> Response | None:
             422, "幂等键长度应为 1 到 200", "Idempotency-Key must be 1 to 200 characters", "bad_idempotency_key"
         )
     actor = current_actor().name
-    fingerprint = digest(b"request", request.path.encode(), request.get_data()).hex()
+    fingerprint = _fingerprint()
     try:
         answer = store().claim(actor, key, fingerprint, datetime.now(tz=UTC))
     except KeyReused:
@@ -98,6 +98,15 @@ def before_post() -> Response | None:
     g.idempotency_key = key
     g.command_id = command_for(actor, f"api:{key}")
     return None
+
+
+def _fingerprint() -> str:
+    """What makes two requests the same one: the operation and its parsed path parameters (an id in capitals is
+    the same id), and the body as JSON (in any order or spacing), else as sent."""
+    params = sorted((name, str(value)) for name, value in (request.view_args or {}).items())
+    body = request.get_json(silent=True)
+    sent = request.get_data() if body is None else json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    return digest(b"request", str(request.endpoint).encode(), json.dumps(params).encode(), sent).hex()
 
 
 def after_post(response: Response) -> Response:

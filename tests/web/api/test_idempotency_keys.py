@@ -3,6 +3,7 @@ per caller; signing in is never kept."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -142,3 +143,24 @@ def test_a_key_whose_request_failed_after_saving_still_refuses_another_request(
     assert log_position(client) == position
     (saved,) = [f for f in peiban.family_facts(UUID(wang)) if type(f).__name__ == "VisitLogged"]
     assert again.get_json()["event_id"] == str(saved.event_id) and saved.summary == body["summary"]
+
+
+def test_a_retry_that_spells_the_same_request_otherwise_is_the_same_request(client: FlaskClient) -> None:
+    """The family's id in capitals and the body's fields in another order, with other spacing: the same request,
+    answered with the same fact (not refused as another request), and nothing more recorded."""
+    wang, body = _family_with_a_lead(client)
+    key = {"Idempotency-Key": "spelled-otherwise"}
+    first = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert first.status_code == 201
+    position = log_position(client)
+
+    again = client.post(
+        f"/api/v1/families/{wang.upper()}/visits",
+        data=json.dumps(dict(reversed(body.items())), indent=2),
+        content_type="application/json",
+        headers=key,
+    )
+
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert log_position(client) == position
