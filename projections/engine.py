@@ -8,6 +8,7 @@ position that committed with the rows. Readers call ``catch_up()`` before readin
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from abc import ABC
@@ -43,6 +44,21 @@ def _facts(app: FollowedLog, notifications: Sequence[Notification]) -> list[tupl
     """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once)."""
     facts = to_domain_events(app.mapper, notifications)
     return [(n.id, fact) for n, fact in zip(notifications, facts, strict=True)]
+
+
+@contextmanager
+def uncollected(pausing: bool = True) -> Iterator[None]:
+    """Python's cycle collector paused while a rebuild folds (if ``pausing``): the fold keeps many objects alive
+    (remembered stories, ids' text, rows waiting to be sent), and each full collection walked them all again, a
+    fifth of a rebuild's processor time; folding makes no cycles to collect."""
+    paused = pausing and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 TRACKING = "CREATE TABLE IF NOT EXISTS tracking (application_name TEXT PRIMARY KEY, notification_id BIGINT NOT NULL)"
@@ -143,6 +159,11 @@ class Projection:
         """Fold every fact recorded since the tracked position; returns how many were folded."""
         if self._ready and self.is_current():
             return 0
+        with uncollected(self.db.rebuilding):
+            return self._catch_up(progress)
+
+    def _catch_up(self, progress: Progress | None) -> int:
+        """``catch_up``'s folding: a batch a transaction, or in a rebuild's database many."""
         folded, total = 0, -1
         while True:
             with self.db.write() as tx:
