@@ -36,6 +36,9 @@ class FollowedLog(Protocol):
 
 
 Handler = Callable[[Tx, Any], None]
+#: In a rebuild's memo while everything its database holds was folded by this process and remembered (the memo not
+#: emptied since the database was empty): a view may then take what its memo does not hold to have no rows.
+FROM_EMPTY = "folded from empty"
 #: Facts folded in one transaction of a rebuild's database.
 REBUILD_TRANSACTION = 50_000
 
@@ -138,6 +141,8 @@ class Projection:
         row = tx.one("SELECT notification_id FROM tracking WHERE application_name = ?", [self.app.name])
         if row is None:
             tx.execute("INSERT INTO tracking (application_name, notification_id) VALUES (?, 0)", [self.app.name])
+            if self.db.rebuilding and not tx.memo:
+                tx.memo[FROM_EMPTY] = True
             return 0
         return int(row[0])
 
