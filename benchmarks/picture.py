@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -98,6 +97,7 @@ def measure(code: Path, folder: Path, families: dict[int, str], repeat: int) -> 
         env=env,
         capture_output=True,
         text=True,
+        check=False,
     )
     if done.returncode:
         raise SystemExit(done.stderr)
