@@ -84,7 +84,7 @@ def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
     )
 
 
-def cliff_warning(lead: str, cohort: str, days_left: int) -> str:
+def cliff_warning(lead: str | None, cohort: str | None, days_left: int) -> str:
     """Why a family is on the cliff: its lead's cohort ends soon (or has ended: it ran past its expected end)."""
     if days_left < 0:
         return ngettext(
