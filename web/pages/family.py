@@ -84,22 +84,32 @@ def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
     )
 
 
+def cliff_warning(lead: str | None, cohort: str | None, days_left: int) -> str:
+    """Why a family is on the cliff: its lead's cohort ends soon (or has ended: it ran past its expected end)."""
+    if days_left < 0:
+        return ngettext(
+            "Cliff: %(lead)s's cohort %(cohort)s ended %(num)s day ago and no handover is planned.",
+            "Cliff: %(lead)s's cohort %(cohort)s ended %(num)s days ago and no handover is planned.",
+            -days_left,
+            lead=lead,
+            cohort=cohort,
+        )
+    return ngettext(
+        "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
+        "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
+        days_left,
+        lead=lead,
+        cohort=cohort,
+    )
+
+
 def warnings(caller: Caller, family_id: Any) -> list[str]:
     """Why the continuity dashboard lists this family, for those who read the dashboard."""
     if not may(caller.role, Action.READ_DASHBOARD):
         return []
     models: ReadModels = extension("peiban.read_models")
     board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id, include_sensitive=cleared_for_sensitive())
-    found = [
-        ngettext(
-            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
-            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
-            r.days_left or 0,
-            lead=r.lead_name,
-            cohort=r.cohort_name,
-        )
-        for r in board.cliff
-    ]
+    found = [cliff_warning(r.lead_name, r.cohort_name, r.days_left or 0) for r in board.cliff]
     found += [
         _("Uncovered: the lead %(lead)s has left.", lead=r.lead_name)
         if r.lead_departed
