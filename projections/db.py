@@ -253,9 +253,12 @@ class SQLiteViewDatabase(ViewDatabase):
         return self._conn().execute(sql, params).fetchall()
 
     def fresh(self) -> SQLiteViewDatabase:
-        # A name of its own, so that two rebuilds at once never share a file.
+        # A name of its own, so that two rebuilds at once never share a file; with the process's id, so that the
+        # next rebuild can tell the file of a rebuild that was killed (its process gone) and delete it.
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f"{self.path.stem}.rebuild-", suffix=".sqlite3", dir=self.path.parent)
+        _sweep_orphans(self.path)
+        prefix = f"{self.path.stem}.rebuild-{os.getpid()}-"
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".sqlite3", dir=self.path.parent)
         os.close(fd)
         return SQLiteViewDatabase(self.view_name, Path(name), rebuilding=True)
 
@@ -493,6 +496,28 @@ class PostgresViewDatabase(ViewDatabase):
             if self._pool is not None:
                 _release_pool(self._pool)
                 self._pool = None
+
+
+def _sweep_orphans(path: Path) -> None:
+    """Delete the files of the view at ``path`` left by rebuilds whose process is gone (killed, or the machine
+    stopped): they hold nothing the log does not, and a rebuild of a large log leaves hundreds of megabytes."""
+    for side in path.parent.glob(f"{path.stem}.rebuild-*.sqlite3"):
+        if not _alive(side.name.removeprefix(f"{path.stem}.rebuild-").split("-", 1)[0]):
+            for leftover in (side, Path(f"{side}-wal"), Path(f"{side}-shm")):
+                leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process ``pid`` (as written in a rebuild's file name; none in an older release's) still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process of that id: alive
+        return True
+    return True
 
 
 def _sqlite_database(view_name: str, path: Path, rebuilding: bool, durable: bool) -> SQLiteViewDatabase:
