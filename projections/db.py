@@ -390,6 +390,7 @@ class PostgresViewDatabase(ViewDatabase):
         self._pool: Any = None
         self._lock = threading.Lock()
         self._collate = 'COLLATE "C"'
+        self._claim: Any = None  # a rebuild's: the connection whose session lock claims its schema
 
     def _conninfo(self) -> str:
         from psycopg.conninfo import make_conninfo
@@ -449,13 +450,30 @@ class PostgresViewDatabase(ViewDatabase):
         return f"{_quoted(self.schema)}.{name}"
 
     def fresh(self) -> PostgresViewDatabase:
+        # The rebuild's schema is claimed by a session lock on a connection of its own, held until it is discarded:
+        # a schema nobody claims was left by a rebuild that was killed (its connection, and so its lock, gone), and
+        # is dropped by the next rebuild of the view.
+        self._sweep_orphans()
         rebuilt = PostgresViewDatabase(
             self.view_name, self.settings, f"{self.schema}__rb_{secrets.token_hex(3)}", rebuilding=True
         )
+        rebuilt._claim = _claimed(self._conninfo(), rebuilt.schema)
         with rebuilt._pool_open().connection() as conn:
             conn.execute(f'DROP SCHEMA "{rebuilt.schema}" CASCADE')
             conn.execute(f'CREATE SCHEMA "{rebuilt.schema}"')
         return rebuilt
+
+    def _sweep_orphans(self) -> None:
+        """Drop the schemas of this view's rebuilds whose process is gone (no session claims them)."""
+        pattern = self.schema.replace("_", "\\_") + "\\_\\_rb\\_%"
+        with self._pool_open().connection() as conn, _autocommit(conn):
+            rows = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", [pattern]).fetchall()
+            for (schema,) in rows:
+                if conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [CLAIMS, schema]).fetchone()[0]:
+                    try:
+                        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                    finally:
+                        conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", [CLAIMS, schema])
 
     def reopened(self) -> PostgresViewDatabase:
         return _postgres_database(self.view_name, self.settings, self.schema, self.rebuilding)
@@ -490,6 +508,9 @@ class PostgresViewDatabase(ViewDatabase):
         with self._pool_open().connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
         self.close()
+        if self._claim is not None:  # the schema is gone: let go of it
+            self._claim.close()
+            self._claim = None
 
     def close(self) -> None:
         with self._lock:
@@ -564,6 +585,20 @@ def _autocommit(conn: Any) -> Iterator[None]:
 #: forked child (a web worker) from ever borrowing its parent's connections.
 _POOLS: dict[tuple[int, str], list[Any]] = {}
 _POOLS_LOCK = threading.Lock()
+
+
+#: The first key of the session locks that claim rebuilds' schemas (the second: the schema's name hashed); views'
+#: write locks take one key, another space of locks.
+CLAIMS = 0x5EB1
+
+
+def _claimed(conninfo: str, schema: str) -> Any:
+    """A connection of its own holding the session lock that claims ``schema`` for as long as it is open."""
+    import psycopg
+
+    conn = psycopg.connect(conninfo, autocommit=True)
+    conn.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", [CLAIMS, schema])
+    return conn
 
 
 def _shared_pool(conninfo: str, pool_size: int) -> Any:
