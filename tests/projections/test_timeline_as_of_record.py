@@ -15,7 +15,7 @@ from projections.timeline import Entry, Timeline
 from projections.timeline_outline import DETAILED, Stretch
 from tests.builders import Scene, StepClock, scene
 from tests.projections.test_timeline_fold import story
-from tests.projections.test_timeline_pages import more_of_the_story, moments, outline
+from tests.projections.test_timeline_pages import moments, more_of_the_story, outline
 
 
 @pytest.fixture
