@@ -236,7 +236,7 @@ def rebuild_rate(store: StoreSettings, views: list[str] | None = None) -> float:
     app = open_application(settings_of(store))
     models = ReadModels(app, store, batch_size=2000)
     began = time.perf_counter()
-    folded = models.rebuild(views)
+    folded = models.rebuild(views).facts
     elapsed = time.perf_counter() - began
     models.close()
     app.close()

@@ -19,7 +19,7 @@ from domain.actor import Actor
 from domain.aggregate import CommandId, Entry, PeibanAggregate
 from domain.checks import Checks
 from domain.cohort import Cohort
-from domain.encryption import EncryptedApplication, KeyRing
+from domain.encryption import EncryptedApplication, KeyErased, KeyRing
 from domain.errors import (
     CohortNotFound,
     Conflict,
@@ -171,6 +171,7 @@ class PeibanBase(EncryptedApplication):
         never loaded."""
         erasure = None if self.keys is None else self.keys.erasure(record_id)
         if erasure is not None:
+            self.shared.forget(record_id)  # erased by another process: its words leave this one's memory too
             raise ERASED.get(kind, RecordErased)(erased_at=erasure.erased_at, reason=erasure.reason)
 
     def is_erased(self, record_id: UUID) -> bool:
@@ -214,6 +215,9 @@ class PeibanBase(EncryptedApplication):
                 self.save(aggregate)
             except IntegrityError:  # dropped too: the next try loads it afresh from the store
                 continue
+            except KeyErased:  # erased while the command decided: refused as on any erased record
+                self.refuse_erased(aggregate.id, kind)
+                raise
             self.shared.check_in(aggregate)
             return result
         raise Conflict()

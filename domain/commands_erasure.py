@@ -107,7 +107,4 @@ class ErasureCommands(PeibanBase):
 
     def _forget(self, record_id: UUID) -> None:
         """Drop an erased record from the aggregate cache: its plaintext should not outlive its key in memory."""
-        cache = self.repository.cache
-        if cache is not None:
-            with contextlib.suppress(KeyError):
-                cache.get(record_id, evict=True)
+        self.shared.forget(record_id)

@@ -13,6 +13,9 @@ family's history (95 % of a visit's cost at 1,000 facts), so the command is give
 itself, taken out of the cache so that no other thread sees it half changed; once saved it goes back. A
 command that is refused, conflicts or fails never puts it back: the next load folds it from the store.
 Locks are held only while the cache is touched, never while a command runs, so no two can deadlock.
+
+An erased record is ``forget``-ed for good: a command that checked it out before the erasure, and saved just
+before it, does not put its words back in memory after its key was destroyed.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class SharedCacheRepository(Repository[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stripes = [threading.Lock() for _ in range(STRIPES)]
+        #: ids of records erased (their keys destroyed): never cached again
+        self._forgotten: set[UUID] = set()
 
     def _stripe(self, aggregate_id: UUID) -> threading.Lock:
         return self._stripes[hash(aggregate_id) % STRIPES]
@@ -74,5 +79,14 @@ class SharedCacheRepository(Repository[UUID]):
                 cached = self.cache.get(aggregate.id)
             except KeyError:
                 cached = None
-            if cached is None or cached.version < aggregate.version:
+            if aggregate.id not in self._forgotten and (cached is None or cached.version < aggregate.version):
                 self.cache.put(aggregate.id, aggregate)
+
+    def forget(self, aggregate_id: UUID) -> None:
+        """Drop an erased record from the cache, and never put it back: its words must not outlive its key."""
+        if self.cache is None:
+            return
+        with self._stripe(aggregate_id):
+            self._forgotten.add(aggregate_id)
+            with contextlib.suppress(KeyError):
+                self.cache.get(aggregate_id, evict=True)

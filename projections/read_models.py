@@ -34,6 +34,7 @@ from projections.reports import CohortReport, MonthVisits, cohort_report, visits
 from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
 from projections.timeline_as_of import replay_page
+from projections.timeline_as_of_record import replay_record
 from projections.timeline_outline import Stretch, load_outline, load_stretch
 from projections.timeline_replay import replay
 from projections.timeline_view import TimelineView
@@ -138,6 +139,29 @@ class ReadModels:
             if outline is None:
                 raise FamilyNotFound()
             return outline, load_stretch(tx, outline, clearance, start=start, until=until, showing=showing, size=size)
+
+    def replay_record(
+        self,
+        family_id: Any,
+        *,
+        as_of: datetime,
+        include_sensitive: bool = True,
+        start: str | None = None,
+        until: str | None = None,
+        size: int = 200,
+    ) -> tuple[Timeline, Stretch]:
+        """A family's replay page: the outline of its record as it stood at ``as_of`` and a stretch of ``size``
+        entries read whole, as they stood, from the entry ``start`` or up to the entry ``until`` (default: the newest
+        ``size``)."""
+        clearance = _clearance(include_sensitive)
+        with self["timeline"].reading() as tx:
+            refuse_erased(tx, str(family_id))
+            found = replay_record(
+                tx, str(family_id), as_of=as_of, clearance=clearance, start=start, until=until, size=size
+            )
+        if found is None:
+            raise FamilyNotFound()
+        return found
 
     def last_recorded(self, family_id: Any, *, include_sensitive: bool = True) -> datetime | None:
         """When the latest fact or correction of the family the reader may see was recorded."""

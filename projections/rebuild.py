@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from projections.engine import Progress, Projection, _facts
+from projections.engine import Progress, Projection, _facts, uncollected
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def rebuild_together(projections: list[Projection], progress: Progress | None = 
     batch_size = max(p.batch_size for p in projections)
     fresh = [Projection(app, p.view, p.db.fresh(), batch_size=batch_size) for p in projections]
     try:
-        folded, folding, reading = _one_pass(fresh, progress)
+        with uncollected():
+            folded, folding, reading = _one_pass(fresh, progress)
     except BaseException:
         for projection in fresh:
             projection.db.discard()

@@ -190,11 +190,9 @@ def rebuild_apart(projections: list[Projection], open_log: OpenLog, progress: Pr
         workers.wait(on_progress)
     finally:
         workers.stop()
-        switched = {v.name for v in here} | set(workers.done)
         for projection, db in zip(projections, fresh, strict=True):
             projection._ready = False  # switched over elsewhere, or not at all: look at the database again
-            if projection.view.name not in switched:
-                db.discard()
+            db.discard()  # not switched over: thrown away; switched (and so discarded already): its claim let go
     done = (*here, *(workers.done[p.view.name] for p in projections[1:] if p.view.name in workers.done))
     if workers.failed:
         raise RebuildFailed(workers.failed, done)

@@ -113,12 +113,13 @@ def _chapters(at: AsOf) -> tuple[list[tuple[str, int, int]], list[Chapter]]:
     return starts, shown
 
 
-def _chapter_of(starts: list[tuple[str, int, int]], occurred: str, version: int) -> int:
+def chapter_of(starts: list[tuple[str, int, int]], occurred: str, version: int) -> int:
+    """The chapter an entry (its ``occurred_at`` as stored, its ``version``) fell in, given where each began."""
     found = bisect_right(starts, (occurred, version, len(starts) + 1))
     return starts[found - 1][2] if found else 0
 
 
-def _entries(at: AsOf, rows: list[Row], starts: list[tuple[str, int, int]]) -> list[Entry]:
+def entries_as_of(at: AsOf, rows: list[Row], starts: list[tuple[str, int, int]]) -> list[Entry]:
     """The page's entries as they stood: the corrections recorded by then applied, in the chapter they fell in."""
     traces = corrections_of(at.tx, at.family_id, [r[0] for r in rows], at.cutoff)
     entries = []
@@ -143,7 +144,7 @@ def _entries(at: AsOf, rows: list[Row], starts: list[tuple[str, int, int]]) -> l
                 corrections,
                 any(t.action == "retract" for t in corrections),
                 bool(compartment),
-                _chapter_of(starts, occurred, int(version)),
+                chapter_of(starts, occurred, int(version)),
             )
         )
     return entries
@@ -219,13 +220,19 @@ def _display_name(at: AsOf, enrolled: dict[str, Any]) -> str:
     return str(enrolled["display_name"])
 
 
-def replay_page(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance, page: Page) -> Timeline | None:
-    """A ``page`` of the family's timeline as the record stood at ``as_of`` (exactly as ``replay`` tells it); None
-    if it had no record then."""
-    cutoff = iso(as_of)
-    if moved_since(tx, family_id, cutoff):
-        return replay(tx, family_id, as_of=as_of, clearance=clearance, page=page)
-    at = AsOf(tx, family_id, clearance, cutoff)
+@dataclass(frozen=True)
+class Frame:
+    """What a read as of a moment tells around its entries: the family's name then, where each chapter began, the
+    chapters and the handovers (their volunteers not yet named)."""
+
+    display_name: str
+    starts: list[tuple[str, int, int]]
+    chapters: list[Chapter]
+    bridges: list[Bridge]
+
+
+def frame(at: AsOf) -> Frame | None:
+    """The frame of the family's record as it stood at ``at``'s moment; None if it had no record then."""
     enrolled = sorted(
         at.rows("COALESCE(e.original, e.data), e.occurred_at, e.version", "e.kind = ?", [EntryKind.ENROLLED.value]),
         key=_order,
@@ -233,21 +240,35 @@ def replay_page(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance
     if not enrolled:
         return None
     starts, chapters = _chapters(at)
-    rows, more = page_rows(tx, family_id, clearance, Page(page.limit, page.after, as_of))
-    entries = _entries(at, rows, starts)
-    bridges = _bridges(at)
-    involved = {v for e in entries for v in e.volunteer_ids} | {c.lead_id for c in chapters if c.lead_id}
-    involved |= {v for b in bridges for v in (b.outgoing_id, b.incoming_id)}
-    names, cohorts = names_of(tx, involved)
+    return Frame(_display_name(at, json.loads(enrolled[0][0])), starts, chapters, _bridges(at))
+
+
+def told(at: AsOf, found: Frame, entries: list[Entry], as_of: datetime, more: bool) -> Timeline:
+    """The timeline of ``entries`` in ``found``'s frame, with the names of every volunteer on any of them."""
+    involved = {v for e in entries for v in e.volunteer_ids} | {c.lead_id for c in found.chapters if c.lead_id}
+    involved |= {v for b in found.bridges for v in (b.outgoing_id, b.incoming_id)}
+    names, cohorts = names_of(at.tx, involved)
     chapters = [
         replace(c, lead_name=names.get(c.lead_id or "", ""), cohort_name=cohorts.get(c.lead_id or "", ""))
-        for c in chapters
+        for c in found.chapters
     ]
     bridges = [
         replace(b, outgoing_name=names.get(b.outgoing_id, ""), incoming_name=names.get(b.incoming_id, ""))
-        for b in bridges
+        for b in found.bridges
     ]
-    name = _display_name(at, json.loads(enrolled[0][0]))
-    return Timeline(
-        family_id, name, as_of, entries, chapters, bridges, names, cohorts, more, cohort_ends_of(tx, involved)
-    )
+    ends = cohort_ends_of(at.tx, involved)
+    return Timeline(at.family_id, found.display_name, as_of, entries, chapters, bridges, names, cohorts, more, ends)
+
+
+def replay_page(tx: Tx, family_id: str, *, as_of: datetime, clearance: Clearance, page: Page) -> Timeline | None:
+    """A ``page`` of the family's timeline as the record stood at ``as_of`` (exactly as ``replay`` tells it); None
+    if it had no record then."""
+    cutoff = iso(as_of)
+    if moved_since(tx, family_id, cutoff):
+        return replay(tx, family_id, as_of=as_of, clearance=clearance, page=page)
+    at = AsOf(tx, family_id, clearance, cutoff)
+    found = frame(at)
+    if found is None:
+        return None
+    rows, more = page_rows(tx, family_id, clearance, Page(page.limit, page.after, as_of))
+    return told(at, found, entries_as_of(at, rows, found.starts), as_of, more)

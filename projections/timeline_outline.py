@@ -12,7 +12,8 @@ outline's narrow rows, not thousands of entries' texts.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from domain.compartments import Clearance
@@ -94,6 +95,50 @@ def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | Non
     return around(tx, family_id, family[0], clearance, [_outline_entry(r) for r in rows], False)
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """Where a stretch lies among the outline's entries: from ``first`` up to ``end`` (not included)."""
+
+    first: int
+    end: int
+
+
+def bounds(
+    outline: Timeline, *, start: str | None = None, until: str | None = None, showing: str | None = None, size: int
+) -> Bounds:
+    """The ``size`` entries from ``start`` on, or those up to ``until`` (not included); by default (or if neither is
+    an entry of ``outline``) the newest ``size``; from ``showing`` if it would not be among them."""
+    index = {entry.event_id: i for i, entry in enumerate(outline.entries)}
+    total = len(index)
+    first, end = max(total - size, 0), total
+    if start in index:
+        first, end = index[start], min(index[start] + size, total)
+    elif until in index:
+        first, end = max(index[until] - size, 0), index[until]
+    if showing in index and not first <= index[showing] < end:
+        first, end = index[showing], min(index[showing] + size, total)
+    return Bounds(first, end)
+
+
+def page_of(outline: Timeline, at: Bounds, recorded_by: datetime | None = None) -> Page:
+    """The page of the view's rows that holds the stretch ``at`` (after the entry before it, if any)."""
+    before = outline.entries[at.first - 1] if at.first > 0 else None
+    return Page(at.end - at.first, (before.event_id, iso(before.occurred_at)) if before else None, recorded_by)
+
+
+def stretch_of(outline: Timeline, entries: list[Entry], at: Bounds) -> Stretch:
+    """The stretch of ``entries`` (read whole) that lies ``at`` the outline's, with where the others are."""
+    ids = [e.event_id for e in outline.entries]
+    counts: dict[int, int] = {}
+    firsts: dict[int, str] = {}
+    for entry in outline.entries:
+        counts[entry.chapter] = counts.get(entry.chapter, 0) + 1
+        firsts.setdefault(entry.chapter, entry.event_id)
+    shown = replace(outline, entries=entries, more=at.end < len(ids))
+    earlier = ids[at.first] if at.first > 0 else None
+    return Stretch(shown, earlier, ids[at.end] if at.end < len(ids) else None, counts, firsts)
+
+
 def load_stretch(
     tx: Tx,
     outline: Timeline,
@@ -104,39 +149,8 @@ def load_stretch(
     showing: str | None = None,
     size: int,
 ) -> Stretch:
-    """The ``size`` entries from ``start`` on, or those up to ``until`` (not included), read whole; by default (or
-    if neither is an entry the reader sees) the newest ``size``; from ``showing`` if it would not be among them.
-    ``outline`` is the family's, read in the same transaction."""
-    ids = [e.event_id for e in outline.entries]
-    index = {event_id: i for i, event_id in enumerate(ids)}
-    first, end = max(len(ids) - size, 0), len(ids)
-    if start in index:
-        first, end = index[start], min(index[start] + size, len(ids))
-    elif until in index:
-        first, end = max(index[until] - size, 0), index[until]
-    if showing in index and not first <= index[showing] < end:
-        first, end = index[showing], min(index[showing] + size, len(ids))
-    before = outline.entries[first - 1] if first > 0 else None
-    page = Page(end - first, after=(before.event_id, iso(before.occurred_at)) if before else None)
-    rows, _ = page_rows(tx, outline.family_id, clearance, page) if end > first else ([], False)
+    """The stretch of ``bounds`` read whole. ``outline`` is the family's, read in the same transaction."""
+    at = bounds(outline, start=start, until=until, showing=showing, size=size)
+    rows, _ = page_rows(tx, outline.family_id, clearance, page_of(outline, at)) if at.end > at.first else ([], False)
     traces = corrections_of(tx, outline.family_id, [r[0] for r in rows])
-    entries = [entry_of(r, traces.get(r[0], ())) for r in rows]
-    counts: dict[int, int] = {}
-    firsts: dict[int, str] = {}
-    for entry in outline.entries:
-        counts[entry.chapter] = counts.get(entry.chapter, 0) + 1
-        firsts.setdefault(entry.chapter, entry.event_id)
-    shown = Timeline(
-        outline.family_id,
-        outline.display_name,
-        None,
-        entries,
-        outline.chapters,
-        outline.bridges,
-        outline.names,
-        outline.cohorts,
-        end < len(ids),
-        outline.cohort_ends,
-        outline.promises,
-    )
-    return Stretch(shown, ids[first] if first > 0 else None, ids[end] if end < len(ids) else None, counts, firsts)
+    return stretch_of(outline, [entry_of(r, traces.get(r[0], ())) for r in rows], at)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import pytest
 
 from domain import Peiban, StoreSettings
 from projections import engine
+from projections.db import SQLiteViewDatabase
 from projections.engine import Projection
 from projections.read_models import ReadModels
 from projections.rebuild_apart import RebuildFailed
@@ -180,3 +183,32 @@ def test_a_store_no_other_process_can_open_is_rebuilt_in_one_pass_here(tmp_path:
         assert {v.facts for v in rebuilt.views} == {app.log_position()}
         models.close()
         app.close()
+
+
+def _begin_a_rebuild_and_die(stored: Stored) -> None:
+    """In a process of its own: begin rebuilding the timeline (its side file made, some facts folded into it), then
+    be killed with SIGKILL, as an operator's `kill -9` or the machine stopping would."""
+    projection = stored.models["timeline"]
+    fresh = Projection(stored.app, projection.view, projection.db.fresh(), batch_size=50)
+    with fresh.db.write() as tx:
+        fresh._prepare(tx)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_what_a_rebuild_that_was_killed_left_is_deleted_by_the_next_rebuild(stored: Stored, tmp_path: Path) -> None:
+    # given a rebuild killed half-way, its file (or schema) left behind, and a rebuild still running in this process
+    killed = multiprocessing.get_context("fork").Process(target=_begin_a_rebuild_and_die, args=(stored,))
+    killed.start()
+    killed.join(30)
+    assert killed.exitcode == -signal.SIGKILL
+    assert _leftovers(stored), "the killed rebuild left its file or schema"
+    running = stored.models["timeline"].db.fresh()
+    kept = running.path.name if isinstance(running, SQLiteViewDatabase) else getattr(running, "schema", "")
+    # when the views are rebuilt, apart and in one pass
+    stored.models.rebuild(open_log=functools.partial(_open_log, stored.settings, MASTER_KEY), apart=True)
+    stored.models.rebuild()
+    # then the killed rebuild's leftovers are gone, the live one's are kept, and the views equal a fold of the log
+    assert _leftovers(stored) == [kept]
+    running.discard()
+    assert _leftovers(stored) == []
+    assert {n: p.digest() for n, p in stored.models.projections.items()} == _folded_elsewhere(stored, tmp_path)

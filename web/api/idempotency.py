@@ -79,7 +79,7 @@ def before_post() -> Response | None:
             422, "幂等键长度应为 1 到 200", "Idempotency-Key must be 1 to 200 characters", "bad_idempotency_key"
         )
     actor = current_actor().name
-    fingerprint = digest(b"request", request.path.encode(), request.get_data()).hex()
+    fingerprint = _fingerprint()
     try:
         answer = store().claim(actor, key, fingerprint, datetime.now(tz=UTC))
     except KeyReused:
@@ -100,23 +100,31 @@ def before_post() -> Response | None:
     return None
 
 
+def _fingerprint() -> str:
+    """What makes two requests the same one: the operation and its parsed path parameters (an id in capitals is
+    the same id), and the body as JSON (in any order or spacing), else as sent."""
+    params = sorted((name, str(value)) for name, value in (request.view_args or {}).items())
+    body = request.get_json(silent=True)
+    sent = request.get_data() if body is None else json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    return digest(b"request", str(request.endpoint).encode(), json.dumps(params).encode(), sent).hex()
+
+
 def after_post(response: Response) -> Response:
     """Keep the answer for retries. A server error, or a conflict with someone else's write at the same moment
-    ("please retry"), is forgotten, so that a retry with the same key is handled afresh rather than told the same."""
+    ("please retry"), is not kept, so that a retry with the same key is handled afresh rather than told the same;
+    the key stays claimed by this request, as after a crash: a server error may come after the fact was saved,
+    and another request under the key would be answered with that fact."""
     key = g.pop("idempotency_key", None)
     transient = g.pop("answer_is_transient", False)
-    if key is None:
+    if key is None or response.status_code >= 500 or transient:
         return response
-    if response.status_code >= 500 or transient:
-        store().release(current_actor().name, key)
-    else:
-        answer = Answer(
-            response.status_code,
-            response.get_data(as_text=True),
-            response.content_type or "",
-            response.headers.get("Location", ""),
-        )
-        store().keep(current_actor().name, key, answer)
+    answer = Answer(
+        response.status_code,
+        response.get_data(as_text=True),
+        response.content_type or "",
+        response.headers.get("Location", ""),
+    )
+    store().keep(current_actor().name, key, answer)
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -24,15 +25,7 @@ class PromiseKept(MethodView):
     @blp.response(200, PromiseSettled)
     def post(self, given: dict[str, Any], family_id: Any, promise_id: Any) -> dict[str, Any]:
         """Record that an open promise was kept / 承诺已兑现"""
-        event_id = peiban().keep_promise(
-            family_id,
-            promise_id=promise_id,
-            recorded_by=current_actor(),
-            clearance=clearance(),
-            **given,
-            command_id=command_id(),
-        )
-        return {"event_id": event_id, "family_id": family_id, "promise_id": promise_id}
+        return _settle(peiban().keep_promise, given, family_id, promise_id)
 
 
 @blp.route("/<uuid:family_id>/promises/<uuid:promise_id>/let-go")
@@ -41,12 +34,17 @@ class PromiseLetGo(MethodView):
     @blp.response(200, PromiseSettled)
     def post(self, given: dict[str, Any], family_id: Any, promise_id: Any) -> dict[str, Any]:
         """Record that an open promise is let go, and why / 放下承诺（说明原因）"""
-        event_id = peiban().let_promise_go(
-            family_id,
-            promise_id=promise_id,
-            recorded_by=current_actor(),
-            clearance=clearance(),
-            **given,
-            command_id=command_id(),
-        )
-        return {"event_id": event_id, "family_id": family_id, "promise_id": promise_id}
+        return _settle(peiban().let_promise_go, given, family_id, promise_id)
+
+
+def _settle(command: Callable[..., Any], given: dict[str, Any], family_id: Any, promise_id: Any) -> dict[str, Any]:
+    """Record a promise kept or let go (``command``) as the caller, and answer with the fact's id."""
+    event_id = command(
+        family_id,
+        promise_id=promise_id,
+        recorded_by=current_actor(),
+        clearance=clearance(),
+        **given,
+        command_id=command_id(),
+    )
+    return {"event_id": event_id, "family_id": family_id, "promise_id": promise_id}

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
+from uuid import UUID
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -27,6 +29,7 @@ from web.access.refusals import error_page
 from web.api.common import peiban
 from web.i18n import _, zone, zone_name
 from web.pages.entries import bridge_row, chapters
+from web.pages.family import STRETCH, to_entry
 from web.pages.forms import Field, Filled, blank
 from web.pages.picture import timeline_picture
 from web.pages.raw_facts import Window, fact_place, facts_page, position
@@ -98,29 +101,62 @@ def end_of(day: date) -> datetime:
     return (datetime.combine(day + timedelta(days=1), time(), zone()) - timedelta(microseconds=1)).astimezone(UTC)
 
 
+def _stretch_asked() -> tuple[dict[str, str | None], str]:
+    """The entries a replay's stretch starts from (``?from=``) or ends before (``?until=``), or why they are no
+    such thing: each a fact's id, and not both."""
+    asked: dict[str, str | None] = {"from": None, "until": None}
+    for name in asked:
+        given = request.args.get(name, "").strip()
+        if not given:
+            continue
+        try:
+            asked[name] = str(UUID(hex=given))
+        except ValueError:
+            return asked, _("This link to a stretch of entries is not valid: it does not name an entry.")
+    if asked["from"] and asked["until"]:
+        return asked, _("This link to a stretch of entries is not valid: it names both where to start and end.")
+    return asked, ""
+
+
 @bp.route("/families/<uuid:family_id>/as-of", endpoint="as_of")
 def as_of(family_id: Any) -> ResponseReturnValue:
-    """A family's page as the record stood at the end of a day: later facts and corrections left out."""
+    """A family's page as the record stood at the end of a day: later facts and corrections left out; its entries
+    a stretch at a time (the newest, or from ``?from=`` or up to ``?until=`` an entry), as on the family page."""
     typed = request.args.get("day", "").strip()
     form = day_form(typed)
     day, problem = _day(typed)
     if day is None:
         form.errors["day"] = problem
         return render_template("as_of_form.html", form=form, family_id=family_id), 422
+    asked, problem = _stretch_asked()
+    if problem:
+        title = _("Not a valid link")
+        return render_template("refusal.html", status=400, title=title, sentence=problem), 400
     models: ReadModels = extension("peiban.read_models")
     moment = end_of(day)
     try:
-        timeline = models.timeline(family_id, as_of=moment, include_sensitive=cleared_for_sensitive())
+        outline, stretch = models.replay_record(
+            family_id,
+            as_of=moment,
+            include_sensitive=cleared_for_sensitive(),
+            start=asked["from"],
+            until=asked["until"],
+            size=STRETCH,
+        )
     except FamilyNotFound:
         peiban().family_facts(family_id, limit=1)  # a family that does not exist at all is simply not found
         form.errors["day"] = _("Nothing about this family had been recorded by the end of %(day)s.", day=typed)
         return render_template("as_of_form.html", form=form, family_id=family_id), 404
+    here = url_for("audit_pages.as_of", family_id=family_id, day=day.isoformat())
     return render_template(
         "family.html",
-        timeline=timeline,
-        picture=timeline_picture(timeline, moment, zone()),
-        chapters=chapters(timeline),
-        bridges=[bridge_row(b) for b in timeline.bridges],
+        timeline=outline,
+        picture=timeline_picture(outline, moment, zone()),
+        chapters=chapters(stretch.timeline, stretch.counts, stretch.firsts),
+        stretch=stretch,
+        entry_href=to_entry(here, {e.event_id for e in stretch.timeline.entries}),
+        stretch_url=partial(url_for, "audit_pages.as_of", family_id=family_id, day=day.isoformat()),
+        bridges=[bridge_row(b) for b in outline.bridges],
         actions=None,
         recorded="",
         replay=Replay(day.isoformat(), form),

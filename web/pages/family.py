@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -84,22 +85,32 @@ def actions_for(caller: Caller, family_id: Any, timeline: Timeline) -> Actions:
     )
 
 
+def cliff_warning(lead: str | None, cohort: str | None, days_left: int) -> str:
+    """Why a family is on the cliff: its lead's cohort ends soon (or has ended: it ran past its expected end)."""
+    if days_left < 0:
+        return ngettext(
+            "Cliff: %(lead)s's cohort %(cohort)s ended %(num)s day ago and no handover is planned.",
+            "Cliff: %(lead)s's cohort %(cohort)s ended %(num)s days ago and no handover is planned.",
+            -days_left,
+            lead=lead,
+            cohort=cohort,
+        )
+    return ngettext(
+        "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
+        "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
+        days_left,
+        lead=lead,
+        cohort=cohort,
+    )
+
+
 def warnings(caller: Caller, family_id: Any) -> list[str]:
     """Why the continuity dashboard lists this family, for those who read the dashboard."""
     if not may(caller.role, Action.READ_DASHBOARD):
         return []
     models: ReadModels = extension("peiban.read_models")
     board = models.dashboard(now=datetime.now(tz=UTC), family_id=family_id, include_sensitive=cleared_for_sensitive())
-    found = [
-        ngettext(
-            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s day and no handover is planned.",
-            "Cliff: %(lead)s's cohort %(cohort)s ends in %(num)s days and no handover is planned.",
-            r.days_left or 0,
-            lead=r.lead_name,
-            cohort=r.cohort_name,
-        )
-        for r in board.cliff
-    ]
+    found = [cliff_warning(r.lead_name, r.cohort_name, r.days_left or 0) for r in board.cliff]
     found += [
         _("Uncovered: the lead %(lead)s has left.", lead=r.lead_name)
         if r.lead_departed
@@ -141,10 +152,13 @@ def entry_id(parameter: str) -> str | None:
         abort(400)
 
 
-def to_entry(family_id: Any, listed: set[str]) -> Callable[[str], str]:
-    """Where an entry is read on this page: below, if it is listed; else on the stretch that starts with it."""
-    here = url_for("family_page.family", family_id=family_id)  # once: the picture may link thousands of entries
-    return lambda event_id: f"#entry-{event_id}" if event_id in listed else f"{here}?from={event_id}#entry-{event_id}"
+def to_entry(here: str, listed: set[str]) -> Callable[[str], str]:
+    """Where an entry is read on the page at ``here``: below, if it is listed; else on the stretch that starts
+    with it."""
+    joined = "&" if "?" in here else "?"  # built once: the picture may link thousands of entries
+    return lambda event_id: (
+        f"#entry-{event_id}" if event_id in listed else f"{here}{joined}from={event_id}#entry-{event_id}"
+    )
 
 
 @bp.route("/families/<uuid:family_id>", endpoint="family")
@@ -159,13 +173,15 @@ def family(family_id: Any) -> ResponseReturnValue:
     caller: Caller = g.caller
     if caller.volunteer_id and "seen" not in request.args and not has_visited(outline, caller.volunteer_id):
         return redirect(url_for("briefing_page.briefing", family_id=family_id), 303)
+    listed = {e.event_id for e in stretch.timeline.entries}
     return render_template(
         "family.html",
         timeline=outline,
         picture=timeline_picture(outline, datetime.now(tz=UTC), zone()),
         chapters=chapters(stretch.timeline, stretch.counts, stretch.firsts),
         stretch=stretch,
-        entry_href=to_entry(family_id, {e.event_id for e in stretch.timeline.entries}),
+        entry_href=to_entry(url_for("family_page.family", family_id=family_id), listed),
+        stretch_url=partial(url_for, "family_page.family", family_id=family_id),
         bridges=[bridge_row(b) for b in outline.bridges],
         actions=actions_for(g.caller, family_id, outline),
         recorded=recorded or "",

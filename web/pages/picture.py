@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from math import log2
 from zoneinfo import ZoneInfo
 
 from domain.kinds import EntryKind
 from projections.timeline import Bridge, Entry, Timeline
-from web.i18n import _
+from web.i18n import NP_, _, ngettext
 
 PX_PER_MONTH, MIN_WIDTH, EDGE = 20.0, 840.0, 14.0
 TOP, CONCERN_ROW, LANE = 30.0, 36.0, 44.0
@@ -29,6 +30,11 @@ TICK_STEPS, TICK_GAP = (1, 2, 3, 6, 12), 96.0
 AFTER_TODAY, AFTER_SHARE = timedelta(days=21), 0.04
 #: A cohort's end further ahead than this is not drawn (it would squeeze the years that happened).
 COHORT_HORIZON = timedelta(days=183)
+#: How a mark of several contacts of a kind in a month reads.
+TALLIES = {
+    "visit": NP_("%(month)s: %(num)s visit", "%(month)s: %(num)s visits"),
+    "message": NP_("%(month)s: %(num)s message", "%(month)s: %(num)s messages"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,14 +53,27 @@ class Bar:
 
 @dataclass(frozen=True)
 class Mark:
-    """A visit or a message on a volunteer's lane."""
+    """A visit or a message on a volunteer's lane; or, where the lane has several of a kind in a month, one mark
+    for them all (``count`` of them, from ``at`` to ``last``), so that the picture grows with months, not entries."""
 
     key: str
     x: float
     kind: str  # visit | joint_visit | message
     at: datetime
     summary: str
-    event_id: str
+    event_id: str  # the first of them
+    count: int = 1
+    last: datetime | None = None
+    #: for a mark of several, the month and how many, in words: ``2026年10月：12 次探访``
+    tally: str = ""
+
+    @property
+    def size(self) -> float:
+        """Half the mark's width: a mark of several grows with their number (up to a lane's room)."""
+        if self.kind == "joint_visit":
+            return 6.0
+        base = 4.5 if self.kind == "visit" else 3.5
+        return round(min(base + 1.2 * log2(self.count), base + 4.5), 1) if self.count > 1 else base
 
 
 @dataclass
@@ -145,7 +164,7 @@ class Picture:
         """What the picture draws, as the legend names it (so the legend lists all of it, and no more)."""
         kinds = {"today"}
         kinds |= {f"bar-{bar.role}" for lane in self.lanes for bar in lane.bars}
-        kinds |= {mark.kind for lane in self.lanes for mark in lane.marks}
+        kinds |= {mark.kind if mark.count == 1 else f"{mark.kind}-month" for lane in self.lanes for mark in lane.marks}
         kinds |= {f"bridge-{bridge.state}" for bridge in self.bridges}
         kinds |= {_concern_key(c) for c in self.concerns}
         if self.cohort_ends:
@@ -215,22 +234,72 @@ def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, now: da
         close(vid, None)
 
 
-def _contacts(entries: list[Entry], lanes: dict[str, Lane], scale: Scale) -> list[Link]:
+def _contacts(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, zone: ZoneInfo) -> list[Link]:
+    """The marks of visits and messages, and the links of visits made together: a joint visit of a handover
+    each on its own, the others one mark per lane, kind and month where a month has several."""
     links = []
+    months: dict[tuple[str, str, int, int], list[Entry]] = {}
+    together: dict[tuple[tuple[str, ...], int, int], list[Entry]] = {}
     for entry in entries:
         if entry.kind not in (EntryKind.VISIT, EntryKind.MESSAGE):
             continue
-        x = scale.x(entry.occurred_at)
-        joint = entry.kind == EntryKind.VISIT and bool(entry.data.get("handover_id"))
-        kind = "joint_visit" if joint else str(entry.kind)
-        summary = str(entry.data.get("summary", ""))
+        if entry.kind == EntryKind.VISIT and entry.data.get("handover_id"):
+            x = scale.x(entry.occurred_at)
+            for vid in entry.volunteer_ids:
+                key = f"joint_visit-{entry.event_id}-{vid}"
+                lanes[vid].marks.append(Mark(key, x, "joint_visit", entry.occurred_at, _summary(entry), entry.event_id))
+            links.append(_link(x, [lanes[vid].y for vid in entry.volunteer_ids]))
+            continue
+        local = entry.occurred_at.astimezone(zone)
         for vid in entry.volunteer_ids:
-            key = f"{kind}-{entry.event_id}-{vid}"
-            lanes[vid].marks.append(Mark(key, x, kind, entry.occurred_at, summary, entry.event_id))
-        ys = [lanes[vid].y for vid in entry.volunteer_ids]
-        if len(ys) > 1:
-            links.append(Link(x, min(ys), max(ys)))
+            months.setdefault((vid, str(entry.kind), local.year, local.month), []).append(entry)
+        if len(entry.volunteer_ids) > 1:
+            together.setdefault((entry.volunteer_ids, local.year, local.month), []).append(entry)
+    for (vid, kind, year, month), contacts in months.items():
+        lanes[vid].marks.append(_month_mark(vid, kind, year, month, contacts, scale))
+    for (vids, *_month), contacts in together.items():
+        links.append(_link(scale.x(_mean(contacts)), [lanes[vid].y for vid in vids]))
+    for lane in lanes.values():
+        lane.marks.sort(key=lambda mark: mark.at)
     return links
+
+
+def _summary(entry: Entry) -> str:
+    return str(entry.data.get("summary", ""))
+
+
+def _link(x: float, ys: list[float]) -> Link:
+    return Link(x, min(ys), max(ys))
+
+
+def _mean(contacts: list[Entry]) -> datetime:
+    first = contacts[0].occurred_at
+    return first + sum((c.occurred_at - first for c in contacts), timedelta()) / len(contacts)
+
+
+def _month_mark(vid: str, kind: str, year: int, month: int, contacts: list[Entry], scale: Scale) -> Mark:
+    """One contact as it is; several of a kind in a month as one mark where they happened on average."""
+    first = contacts[0]
+    if len(contacts) == 1:
+        return Mark(
+            f"{kind}-{first.event_id}-{vid}",
+            scale.x(first.occurred_at),
+            kind,
+            first.occurred_at,
+            _summary(first),
+            first.event_id,
+        )
+    return Mark(
+        f"{kind}-{year}-{month:02d}-{vid}",
+        scale.x(_mean(contacts)),
+        kind,
+        first.occurred_at,
+        "",
+        first.event_id,
+        len(contacts),
+        contacts[-1].occurred_at,
+        ngettext(*TALLIES[kind], len(contacts), month=month_label(year, month)),
+    )
 
 
 def _concerns(entries: list[Entry], scale: Scale) -> list[ConcernMark]:
@@ -313,7 +382,7 @@ def timeline_picture(timeline: Timeline, now: datetime, zone: ZoneInfo) -> Pictu
     scale = Scale(start, end, round(max(MIN_WIDTH, months * PX_PER_MONTH)))
     lanes = _lanes(entries, timeline)
     _tenures(entries, lanes, scale, now)
-    links = _contacts(entries, lanes, scale)
+    links = _contacts(entries, lanes, scale, zone)
     bridges = [
         BridgeShape(
             f"handover-{b.handover_id}",

@@ -3,6 +3,7 @@ per caller; signing in is never kept."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -102,6 +103,8 @@ def test_a_request_that_lost_a_race_is_handled_afresh_when_sent_again_with_its_k
     lost = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
     assert lost.status_code == 409 and lost.get_json()["error"] == "conflict"
     position = log_position(client)
+    other = client.post(f"/api/v1/families/{wang}/visits", json={**body, "summary": "另一次探访"}, headers=key)
+    assert (other.status_code, other.get_json()["error"]) == (422, "idempotency_key_in_use")  # still this request's
     again = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
     # then the retry is not given the kept conflict: it is handled afresh and records the visit, once
     assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
@@ -109,3 +112,55 @@ def test_a_request_that_lost_a_race_is_handled_afresh_when_sent_again_with_its_k
     replayed = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
     assert replayed.get_json() == again.get_json() and replayed.headers["Idempotent-Replayed"] == "true"
     assert log_position(client) == position + 1
+
+
+def test_a_key_whose_request_failed_after_saving_still_refuses_another_request(
+    api_app: Flask, client: FlaskClient
+) -> None:
+    # given a visit saved, then the server failing before it answered (a 500, not a crash: the process lives on)
+    wang, body = _family_with_a_lead(client)
+    peiban: Peiban = api_app.extensions["peiban"]
+    api_app.config["PROPAGATE_EXCEPTIONS"] = False  # answered as in production: 500, after-request hooks run
+    saving = peiban.save
+
+    def save_then_fail(*objs: Any, **kwargs: Any) -> Any:
+        saving(*objs, **kwargs)
+        raise OSError("no space left on device")
+
+    peiban.save = save_then_fail  # type: ignore[method-assign]
+    key = {"Idempotency-Key": "phone-visit-500"}
+    failed = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    del peiban.save
+    assert failed.status_code == 500
+    position = log_position(client)
+    # when the same key is sent with another request, then it is refused, and nothing is recorded
+    other = client.post(f"/api/v1/families/{wang}/visits", json={**body, "summary": "另一次探访"}, headers=key)
+    assert (other.status_code, other.get_json().get("error")) == (422, "idempotency_key_in_use"), other.get_json()
+    assert log_position(client) == position
+    # and the same request again is answered with the visit saved before the failure, recorded once
+    again = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert log_position(client) == position
+    (saved,) = [f for f in peiban.family_facts(UUID(wang)) if type(f).__name__ == "VisitLogged"]
+    assert again.get_json()["event_id"] == str(saved.event_id) and saved.summary == body["summary"]
+
+
+def test_a_retry_that_spells_the_same_request_otherwise_is_the_same_request(client: FlaskClient) -> None:
+    """The family's id in capitals and the body's fields in another order, with other spacing: the same request,
+    answered with the same fact (not refused as another request), and nothing more recorded."""
+    wang, body = _family_with_a_lead(client)
+    key = {"Idempotency-Key": "spelled-otherwise"}
+    first = client.post(f"/api/v1/families/{wang}/visits", json=body, headers=key)
+    assert first.status_code == 201
+    position = log_position(client)
+
+    again = client.post(
+        f"/api/v1/families/{wang.upper()}/visits",
+        data=json.dumps(dict(reversed(body.items())), indent=2),
+        content_type="application/json",
+        headers=key,
+    )
+
+    assert again.status_code == 201 and again.get_json() == first.get_json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert log_position(client) == position

@@ -13,7 +13,7 @@ from tests.web.browser.conftest import NO_DRIVER, Site, sign_in
 
 pytest.importorskip("playwright.sync_api", reason=NO_DRIVER)
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from projections.directory import volunteer_families
 from projections.read_models import ReadModels
@@ -29,9 +29,11 @@ DRAWN_BY = {
     "bar-lead": "rect.bar.role-lead",
     "bar-co": "rect.bar.role-co",
     "bar-shadow": "rect.bar.role-shadow",
-    "visit": "circle.mark.visit",
+    "visit": "circle.mark.visit:not(.many)",
     "joint_visit": "circle.mark.joint_visit",
-    "message": "rect.mark.message",
+    "message": "rect.mark.message:not(.many)",
+    "visit-month": "circle.mark.visit.many",
+    "message-month": "rect.mark.message.many",
     "bridge-planned": "a.bridge.state-planned",
     "bridge-completed": "a.bridge.state-completed",
     "bridge-cancelled": "a.bridge.state-cancelled",
@@ -109,8 +111,14 @@ def test_the_picture_reads_at_a_desk_and_on_a_phone(
     # then its details open under the picture, with a way to the entry in the record
     expect(details).to_be_visible()
     expect(details.locator("h3")).to_contain_text(" · ")
-    expect(details.get_by_role("link", name="在下方记录中查看")).to_be_visible()
+    several = "many" in str(mark.get_attribute("class"))
+    expect(
+        details.get_by_role("link", name="从第一条起在记录中阅读" if several else "在下方记录中查看")
+    ).to_be_visible()
     page.screenshot(path=str(tmp_path / f"{role}-{size}-tapped.png"))
+    # and a mark of several contacts in a month opens the month's count, and the way to the first of them
+    if role == "coordinator":  # the demo's longest story has months of several visits
+        open_a_month_of_several(page, picture.locator("a.contact.many").first, size)
     # and with the keyboard: Tab goes from the picture's frame into its marks
     section.locator(".timeline-picture").focus()
     page.keyboard.press("Tab")
@@ -124,3 +132,12 @@ def test_the_picture_reads_at_a_desk_and_on_a_phone(
     expect(bar_details).to_be_visible()
     expect(details).to_be_hidden()
     page.screenshot(path=str(tmp_path / f"{role}-{size}-keyboard.png"))
+
+
+def open_a_month_of_several(page: Page, merged: Locator, size: str) -> None:
+    """Tap or click a mark of several contacts in a month: its details say how many, and lead to the first."""
+    merged.tap() if size == "phone" else merged.click()
+    month = page.locator(f".mark-detail{merged.get_attribute('href')}")
+    expect(month).to_be_visible()
+    expect(month.locator("h3")).to_contain_text(f"：{merged.get_attribute('data-count')} ")
+    expect(month.get_by_role("link", name="从第一条起在记录中阅读")).to_be_visible()

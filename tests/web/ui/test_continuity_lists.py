@@ -4,11 +4,14 @@ of that list alone, paged to its end; in Simplified Chinese first, English when 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.builders import local_today
+from domain import Actor
+from domain.values import Role
+from tests.builders import family_profile, local_today
 from tests.web.api.conftest import post, signed_in
 from tests.web.api.scenes import assign, family, volunteer
 from tests.web.ui.conftest import browser, open_account, text
@@ -81,3 +84,24 @@ def test_a_list_page_speaks_english_when_chosen_and_starts_over_on_a_cursor_not_
     assert "More" in section(english, "uncovered") and "Showing 1 of 2." in english
     listed = text(client.get("/continuity/uncovered"))
     assert "Next page" in listed and "Back to the dashboard" in listed and "<h1>Uncovered" in listed
+
+
+def test_a_cohort_past_its_expected_end_is_said_to_have_ended_not_to_end_in_minus_days(ui_app: Flask) -> None:
+    app = ui_app.extensions["peiban"]
+    by, long_ago = Actor("tests"), datetime.now(tz=UTC) - timedelta(days=400)
+    # given a cohort that was expected to end 3 days ago, whose volunteer 甲 still leads 赵家 (no handover planned)
+    cohort = app.open_cohort(
+        name="2023级", intake_on=long_ago.date(), expected_end_on=local_today(-3), recorded_by=by, occurred_at=long_ago
+    )
+    lead = app.register_volunteer(cohort_id=cohort, name="甲", contact="-", recorded_by=by, occurred_at=long_ago)
+    app.activate_volunteer(lead, recorded_by=by, occurred_at=long_ago)
+    family = app.enrol_family(recorded_by=by, occurred_at=long_ago, **{**family_profile(), "display_name": "赵家"})
+    app.assign_volunteer(family, volunteer_id=lead, role=Role.LEAD, recorded_by=by, occurred_at=long_ago)
+    open_account(ui_app, "coordinator", "coordinator")
+    client = browser(ui_app, "coordinator")
+    # when the coordinator reads the dashboard, the cliff list and the family's page
+    pages = [text(client.get(path)) for path in ("/", "/continuity/cliff", f"/families/{family}")]
+    # then each says the cohort has ended, 3 days ago, and none counts days left below zero
+    assert "已结束 3 天" in pages[0] and "甲，2023级 已结束 3 天" in pages[1]
+    assert "断崖：甲 所在的 2023级 已结束 3 天，尚未计划交接。" in pages[2]
+    assert not any(re.search(r"-\d+ ?天", page) for page in pages)

@@ -104,10 +104,13 @@ def test_the_page_lists_the_newest_stretch_and_links_walk_every_entry_once(long_
 def test_the_picture_draws_every_year_and_an_unlisted_mark_links_to_its_stretch(long_record: LongRecord) -> None:
     r = long_record
     page = text(r.coordinator.get(f"/families/{r.family}"))
-    # the picture marks every visit and message (the joint visit on two lanes), not only those listed
+    # the picture accounts for every visit and message (the joint visit on two lanes), not only those listed: each
+    # on its own, or several of a kind in a month on a lane as one mark that tells how many
     picture = svg(page)
-    marks = len(re.findall(r'<circle class="mark (?:visit|joint_visit)"|<rect class="mark message"', picture))
-    assert marks == len(r.entries) - 4 + 1  # less enrolment, assignment, handover planned and completed
+    marks = re.findall(r'<a href="#[^"]+" class="contact( many" data-count="(\d+))?">', picture)
+    contacts = len(r.entries) - 4  # less enrolment, assignment, handover planned and completed
+    assert sum(int(count) if count else 1 for _, count in marks) == contacts + 1
+    assert any(count for _, count in marks), "some months have several contacts"
     # drawn from each entry's kind, time and volunteers: no visit's or message's words were read for it
     assert "陪孩子写作业" not in picture and "陪孩子写作业" in page
     # a mark of an entry listed here links below; one of an earlier stretch links to the stretch it starts
