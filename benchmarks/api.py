@@ -101,12 +101,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(folder: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
-    """``peiban serve`` on 127.0.0.1:``port``, ready to answer."""
+def start_server(folder: Path, port: int, threads: int, code: Path = ROOT) -> subprocess.Popen[bytes]:
+    """``peiban serve`` (of the checkout ``code``) on 127.0.0.1:``port``, ready to answer."""
     command = [sys.executable, "-c", "from web.cli import main; main()", "--data-dir", str(folder), "serve"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--threads", str(threads)],
-        cwd=ROOT,
+        cwd=code,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

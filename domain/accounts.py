@@ -8,6 +8,7 @@ is derived from its user name, so a name can only ever be taken once.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import Enum
@@ -165,6 +166,10 @@ class Accounts(EncryptedApplication):
     ) -> None:
         self.clock = clock
         self.keys = keys  # each account's facts (contact details, TOTP secret) under the account's own key
+        #: accounts as folded when the accounts' log ended at ``_head`` (see ``current``)
+        self._head = -1
+        self._folded: dict[UUID, Account] = {}
+        self._folding = threading.Lock()
         super().__init__(env)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -186,6 +191,26 @@ class Accounts(EncryptedApplication):
             raise AccountNotFound() from None
         assert isinstance(account, Account)
         return account
+
+    def current(self, account: UUID) -> Account:
+        """The account as it stands now, to decide a request's authority with: two queries (is its key destroyed?
+        where does the accounts' log end?) and folded again only when the log has grown since it was last folded,
+        whichever process recorded what (a revoked token, a lockout, a new role). Shared: never to be changed.
+        """
+        if self.is_erased(account):  # an erasure destroys a key and records no fact: asked every time
+            self._forget(account)
+            raise AccountNotFound()
+        head = self.recorder.max_notification_id() or 0  # read before folding: a fact recorded meanwhile refolds
+        with self._folding:
+            if head != self._head:
+                self._head, self._folded = head, {}
+            found = self._folded.get(account)
+        if found is None:
+            found = self.get(account)
+            with self._folding:
+                if head == self._head:
+                    self._folded[account] = found
+        return found
 
     def open_account(
         self,
@@ -307,3 +332,9 @@ class Accounts(EncryptedApplication):
             if cache is not None:
                 with contextlib.suppress(KeyError):
                     cache.get(account, evict=True)
+        self._forget(account)
+
+    def _forget(self, account: UUID) -> None:
+        """Drop an erased account from the accounts folded for requests: its plaintext should not outlive its key."""
+        with self._folding:
+            self._folded.pop(account, None)

@@ -249,7 +249,16 @@ class PeibanBase(EncryptedApplication):
         return Entry(recording["recorded_by"], recording.get("occurred_at"), self.clock(), recording.get("command_id"))
 
     def _standing(self, volunteer_id: UUID, field: str = "volunteer_id") -> VolunteerStanding:
-        return self._get(Volunteer, volunteer_id, field).standing
+        """What a family's rules need of a volunteer, now: read off the cached volunteer, not a copy of it."""
+        parsed = require_id(volunteer_id, field)
+        self.refuse_erased(parsed, Volunteer)
+        try:
+            standing = self.shared.read(parsed, lambda v: v.standing if isinstance(v, Volunteer) else None)
+        except AggregateNotFoundError:
+            raise VolunteerNotFound() from None
+        if standing is None:
+            raise VolunteerNotFound()
+        return standing
 
     # ---- reads -------------------------------------------------------------------
 

@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Unpack
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.actor import Actor
 from domain.aggregate import CommandId
 from domain.app_base import PeibanBase, Recording, optional_id, require_id
 from domain.checks import Checks
 from domain.compartments import EVERY_COMPARTMENT, Clearance
+from domain.errors import FamilyNotFound
+from domain.family import Family
 
 
 class RecordCommands(PeibanBase):
@@ -38,6 +42,16 @@ class RecordCommands(PeibanBase):
         standings = [self._standing(v, "volunteer_ids") for v in ids]
         recording = Recording(recorded_by=recorded_by, occurred_at=occurred_at, command_id=command_id)
         return self._on_family(family_id, recording, lambda f, e: f.log_visit(e, volunteers=standings, **fields))
+
+    def joint_visit_of(self, family_id: UUID, visit_id: UUID) -> UUID | None:
+        """The handover a recorded visit was a joint visit of (both its sides present), if any: read off the cached
+        family (brought up to date with the store), without a copy."""
+        parsed = require_id(family_id, "family_id")
+        self.refuse_erased(parsed)
+        try:
+            return self.shared.read(parsed, lambda family: _joint(family, visit_id))
+        except AggregateNotFoundError:
+            raise FamilyNotFound() from None
 
     def log_message(
         self,
@@ -215,3 +229,9 @@ class RecordCommands(PeibanBase):
         return self._on_family(
             family_id, recording, lambda f, e: f.let_promise_go(e, promise_id=pid, clearance=clearance, **fields)
         )
+
+
+def _joint(family: object, visit_id: UUID) -> UUID | None:
+    if not isinstance(family, Family):
+        raise FamilyNotFound()
+    return next((h.handover_id for h in family.roster.handovers if visit_id in h.joint_visit_ids), None)

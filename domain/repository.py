@@ -6,6 +6,8 @@ lock of its own) but copies it for the caller *outside* that lock: one thread co
 folds newer facts into it failed with "dictionary changed size during iteration" (a 500 under a threaded web
 worker). Here a lock per stripe of ids covers both the fast-forward and the copy.
 
+Looking at an aggregate (``read``): no copy either; what is looked at is taken under the lock.
+
 Loading for a command (``check_out`` … ``check_in``): no copy at all. A copy costs in proportion to the
 family's history (95 % of a visit's cost at 1,000 facts), so the command is given the cached aggregate
 itself, taken out of the cache so that no other thread sees it half changed; once saved it goes back. A
@@ -20,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Repository
@@ -28,6 +31,7 @@ from eventsourcing.domain import Aggregate
 
 #: how many locks the ids share (two aggregates on one stripe merely wait for each other's cache work)
 STRIPES = 64
+T = TypeVar("T")
 
 
 class SharedCacheRepository(Repository[UUID]):
@@ -46,6 +50,14 @@ class SharedCacheRepository(Repository[UUID]):
             return super().get(aggregate_id, version=version, **options)
         with self._stripe(aggregate_id):
             return super().get(aggregate_id, version=version, **options)
+
+    def read(self, aggregate_id: UUID, look: Callable[[Any], T]) -> T:
+        """What ``look`` finds in the aggregate (up to date with the store), looked at in the cached one itself,
+        under its lock, without a copy: ``look`` returns values the aggregate will not change (a standing)."""
+        if self.cache is None:
+            return look(super().get(aggregate_id))
+        with self._stripe(aggregate_id):
+            return look(super().get(aggregate_id, deepcopy_from_cache=False))
 
     def check_out(self, aggregate_id: UUID) -> Any:
         """The aggregate (up to date with the store) for one command to change: the cached one itself, taken

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 import time
 from abc import ABC
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -17,6 +18,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.utils import resolve_topic
 
 from domain.aggregate import PeibanAggregate
 from domain.encryption import to_domain_events
@@ -43,8 +45,13 @@ FROM_EMPTY = "folded from empty"
 REBUILD_TRANSACTION = 50_000
 
 
-def _facts(app: FollowedLog, notifications: Sequence[Notification]) -> list[tuple[int, Any]]:
-    """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once)."""
+def _facts(
+    app: FollowedLog, notifications: Sequence[Notification], wanted: Callable[[str], bool] | None = None
+) -> list[tuple[int, Any]]:
+    """(position, fact) of a page of the log, deserialised together (an encrypted log's keys fetched at once);
+    with ``wanted``, only the facts whose topic it wants (the others are neither decrypted nor decoded)."""
+    if wanted is not None:
+        notifications = [n for n in notifications if wanted(n.topic)]
     facts = to_domain_events(app.mapper, notifications)
     return [(n.id, fact) for n, fact in zip(notifications, facts, strict=True)]
 
@@ -128,6 +135,10 @@ class Projection:
         self.db = db
         self.batch_size = batch_size
         self._handlers: Mapping[type[Any], Handler] = view.handlers()
+        self._topics: dict[str, bool] = {}  # whether the view folds the facts of a topic
+        #: (a tracked position, a later one): the facts between them are none the view folds (see ``is_current``)
+        self._passed = (0, 0)
+        self._passing = threading.Lock()
         self._ready = False
         #: facts folded in one transaction: a batch; in a rebuild's database, which nobody waits for, many (each
         #: commit writes every page the batch touched, and a new fact touches the same index pages as the last)
@@ -147,18 +158,44 @@ class Projection:
         return int(row[0])
 
     def position(self) -> int:
-        """The id of the last fact folded into the view."""
+        """How far the view holds the log: the id of the last fact folded into it, or of the last fact passed over
+        after that one (a fact it does not fold)."""
         with self.db.write() as tx:
-            return self._prepare(tx)
+            return self._held(self._prepare(tx))
+
+    def _held(self, tracked: int) -> int:
+        """Where the facts to fold may start, the view's position being ``tracked``: past the facts this process
+        saw it need not fold, unless the position went back (a view folded afresh)."""
+        seen_from, passed = self._passed
+        return max(tracked, passed) if tracked >= seen_from else tracked
 
     def is_current(self) -> bool:
-        try:  # asked before every read and after every write: one query on its own (one round trip)
+        """Whether the view holds every fact it folds, as far as the log goes: nothing follows its tracked position,
+        or only facts it does not fold (then nothing need be written: how far they go is noted in memory, and
+        written with the next batch that folds something, or once a batch was passed over). Asked before every
+        read and after every write: a query for the position and one for the facts after it (one round trip each).
+        """
+        try:
             rows = self.db.lookup(
                 f"SELECT notification_id FROM {self.db.table('tracking')} WHERE application_name = ?", [self.app.name]
             )
         except Exception:  # tables not created yet: certainly not current
             return False
-        return bool(rows) and int(rows[0][0]) >= self.app.log_position()
+        if not rows:
+            return False
+        tracked = int(rows[0][0])
+        start = self._held(tracked)
+        room = tracked + self.batch_size - start  # a batch passed over: fold it (and write the position down)
+        if room <= 0:
+            return False
+        notifications = self.app.recorder.select_notifications(start, room, inclusive_of_start=False)
+        if len(notifications) >= room or any(self._folds(n.topic) for n in notifications):
+            return False
+        if notifications:
+            with self._passing:
+                if tracked >= self._passed[0] and notifications[-1].id > self._passed[1]:
+                    self._passed = (tracked, notifications[-1].id)
+        return True
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Fold every fact recorded since the tracked position; returns how many were folded."""
@@ -180,7 +217,7 @@ class Projection:
                     notifications = self.app.recorder.select_notifications(
                         start, self.batch_size, inclusive_of_start=False
                     )
-                    self._fold(tx, _facts(self.app, notifications))
+                    self._fold(tx, _facts(self.app, notifications, self._folds), notifications[-1:])
                     folded += len(notifications)
                     in_transaction += len(notifications)
                     if progress is not None:
@@ -191,17 +228,25 @@ class Projection:
                         break
                     start = notifications[-1].id
 
-    def _fold(self, tx: Tx, events: list[tuple[int, Any]]) -> None:
-        """Fold a batch of (position, fact) and move the tracking position past it, in ``tx``."""
+    def _folds(self, topic: str) -> bool:
+        """Whether the view folds facts of ``topic`` (a new fact need not be decrypted for a view that skips it:
+        a visit, for the departure policy)."""
+        known = self._topics.get(topic)
+        if known is None:
+            known = self._topics[topic] = resolve_topic(topic) in self._handlers
+        return known
+
+    def _fold(self, tx: Tx, events: list[tuple[int, Any]], read: Sequence[Notification] = ()) -> None:
+        """Fold a batch of (position, fact) and move the tracking position past it (or past the last of ``read``,
+        the notifications the batch was chosen from), in ``tx``."""
         for _, event in events:
             handler = self._handlers.get(type(event))
             if handler is not None:
                 handler(tx, event)
         self.view.settle(tx)
-        if events:
-            tx.execute(
-                "UPDATE tracking SET notification_id = ? WHERE application_name = ?", [events[-1][0], self.app.name]
-            )
+        last = [position for position, _ in events[-1:]] + [n.id for n in read[-1:]]
+        if last:
+            tx.execute("UPDATE tracking SET notification_id = ? WHERE application_name = ?", [max(last), self.app.name])
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
@@ -251,7 +296,7 @@ class Projection:
         position = int(row[0]) if row else 0
         while True:
             notifications = self.app.recorder.select_notifications(position, self.batch_size, inclusive_of_start=False)
-            self._fold(tx, _facts(self.app, notifications))
+            self._fold(tx, _facts(self.app, notifications, self._folds), notifications[-1:])
             if len(notifications) < self.batch_size:
                 return
             position = notifications[-1].id

@@ -59,10 +59,3 @@ def family_profile(tx: Tx, family_id: str) -> FamilyProfile | None:
     return FamilyProfile(
         family_id=family_id, consent_scopes=sorted(scopes), enrolled_at=from_iso(rows[0][1]), **profile
     )
-
-
-def joint_visit_of(tx: Tx, event_id: str) -> str | None:
-    """The handover a recorded visit was a joint visit of (both its volunteers present), if any."""
-    row = tx.one("SELECT data FROM timeline_entry WHERE event_id = ? AND kind = 'visit'", [event_id])
-    handover_id = json.loads(row[0]).get("handover_id") if row else None
-    return str(handover_id) if handover_id else None

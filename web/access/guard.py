@@ -75,7 +75,7 @@ def authenticate() -> Caller | None:
         found, csrf = None, None
         if session is not None:
             try:
-                found, csrf = accounts.get(UUID(session.account_id)), session.csrf_token
+                found, csrf = accounts.current(UUID(session.account_id)), session.csrf_token
             except AccountNotFound:
                 found = None
     if found is None or found.disabled:

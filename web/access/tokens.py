@@ -28,7 +28,7 @@ def verify_token(accounts: Accounts, token: str) -> Account | None:
         return None
     _, account_hex, token_id, secret = parts
     try:
-        account = accounts.get(UUID(hex=account_hex))
+        account = accounts.current(UUID(hex=account_hex))
     except (ValueError, AccountNotFound):
         return None
     stored = account.tokens.get(token_id)

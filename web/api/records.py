@@ -7,8 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask.views import MethodView
 
-from projections.family_facts import joint_visit_of
-from web.api.common import Blueprint, FactRecorded, clearance, current_actor, peiban, read_models
+from web.api.common import Blueprint, FactRecorded, clearance, current_actor, peiban
 from web.api.idempotency import command_id
 from web.schemas.records import (
     ConcernIn,
@@ -52,8 +51,8 @@ class Visits(MethodView):
     def post(self, given: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """Log a visit by the volunteers present; with both sides of a handover it is a joint visit / 记录探访"""
         event_id = peiban().log_visit(family_id, recorded_by=current_actor(), **given, command_id=command_id())
-        with read_models()["timeline"].reading() as tx:
-            handover_id = joint_visit_of(tx, str(event_id))
+        # from the family just saved, not the timeline: no view is folded before the answer (readers fold it)
+        handover_id = peiban().joint_visit_of(family_id, event_id)
         return {"event_id": event_id, "family_id": family_id, "joint_visit_of": handover_id}
 
 
