@@ -74,7 +74,11 @@ def wait_until_said(process: subprocess.Popen[str], text: str, timeout: float = 
         if process.poll() is not None:
             raise AssertionError(f"it ended ({process.returncode}) before saying {text!r}")
         time.sleep(0.05)
-    raise AssertionError(f"it did not say {text!r} within {timeout} s")
+    process.send_signal(signal.SIGUSR1)  # `peiban` writes where each of its threads is to its standard error
+    time.sleep(1)
+    process.kill()
+    where = ended(process, 30)
+    raise AssertionError(f"it did not say {text!r} within {timeout} s; where it was:\n{where[-6000:]}")
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ import dataclasses
 import itertools
 import os
 import random
+import signal
 import subprocess
 import threading
 import time
@@ -252,3 +253,14 @@ def wait_for_answers(writers: Writers, count: int) -> None:
         assert not writers.errors, writers.errors[:10]
         assert time.monotonic() < deadline, f"{len(writers.answers)} visits answered in 300 s, not {count}"
         time.sleep(0.02)
+
+
+def test_a_follower_asked_with_sigusr1_tells_where_each_thread_is_and_goes_on(durable_store: StoreSettings) -> None:
+    """What an operator (or a test that waits too long) does with a process that seems to hang."""
+    follower = following(durable_store)
+    follower.send_signal(signal.SIGUSR1)
+    time.sleep(1)
+    assert follower.poll() is None, "it goes on"
+    said = stop(follower)
+    assert "Current thread" in said or "Thread 0x" in said, said[-2000:]
+    assert "web/cli/views.py" in said, said[-2000:]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import functools
+import signal
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
@@ -53,6 +55,10 @@ class PeibanGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, store: str | None) -> None:
     """陪伴 Peiban：义工与困境儿童家庭的陪伴关系记录 / volunteer–family companionship records."""
+    # `kill -USR1 <pid>` writes where each thread of a long-running `peiban` is to its standard error (a process
+    # that hangs can be looked into without stopping it).
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         ctx.obj = from_environment(data_dir=data_dir, store=store)
     except ValueError as error:
