@@ -20,9 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 
 @dataclass(frozen=True)
 class Need:
@@ -61,6 +58,11 @@ def propose_successors(
     w_prior = n * (w_load * (max_caseload + 1) + w_cohort) + 1
     nobody = (n + 1) * (w_prior + w_load * (max_caseload + 1) + w_cohort)
     forbidden = (n + 1) * nobody
+    # Imported here, not with the module: SciPy takes a second to import, and every process (a web worker, the
+    # follower, each command) imports this module but few ever plan a transition.
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     cost = np.full((n, len(columns) + n), forbidden)
     for i, need in enumerate(needs):
         for j, (candidate, load_after) in enumerate(columns):
