@@ -5,6 +5,7 @@ from __future__ import annotations
 import faulthandler
 import functools
 import signal
+import sys
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
@@ -56,9 +57,10 @@ class PeibanGroup(click.Group):
 def main(ctx: click.Context, data_dir: Path | None, store: str | None) -> None:
     """陪伴 Peiban：义工与困境儿童家庭的陪伴关系记录 / volunteer–family companionship records."""
     # `kill -USR1 <pid>` writes where each thread of a long-running `peiban` is to its standard error (a process
-    # that hangs can be looked into without stopping it).
-    if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # that hangs can be looked into without stopping it). The process's own standard error: `sys.stderr` may be
+    # a stream without a file descriptor (click's CliRunner), which faulthandler refuses.
+    if hasattr(signal, "SIGUSR1") and sys.__stderr__ is not None:
+        faulthandler.register(signal.SIGUSR1, file=sys.__stderr__, all_threads=True)
     try:
         ctx.obj = from_environment(data_dir=data_dir, store=store)
     except ValueError as error:
