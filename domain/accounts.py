@@ -43,6 +43,10 @@ class AccountNotFound(NotFound):
     code = "account_not_found"
 
 
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+
+
 class UserNameTaken(RuleBroken):
     code = "user_name_taken"
 
@@ -290,7 +294,12 @@ class Accounts(EncryptedApplication):
         self._change(user, Account.TokenIssued, recorded_by, token_id=token_id, token_hash=token_hash, label=text)
 
     def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Actor) -> None:
-        self._change(user, Account.TokenRevoked, recorded_by, token_id=token_id)
+        """Withdraw one of an account's API tokens, named by its id in any case; an id the account holds no token by
+        is refused, and nothing recorded: a mistyped id must never read as a token withdrawn."""
+        held = token_id.strip().casefold()  # made lower-case hex (web.access.tokens); an operator may type it so
+        if held not in self.get(user).tokens:
+            raise TokenNotFound()
+        self._change(user, Account.TokenRevoked, recorded_by, token_id=held)
 
     def set_second_factor(self, user: str | UUID, *, totp_secret: str, recorded_by: Actor) -> None:
         """Require a one-time code at sign-in (coordinators and auditors); an empty secret removes it."""
