@@ -4,6 +4,7 @@ has folded, see ``Accounts.current``)."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from flask import Flask
@@ -63,3 +64,31 @@ def test_a_token_naming_its_account_in_capitals_is_refused_once_revoked(web: Fla
     # then neither spelling is accepted
     assert bearer(web, shouted).get(f"{API}/families").status_code == 401
     assert bearer(web, token).get(f"{API}/families").status_code == 401
+
+
+def put_back(backup: Path, data_dir: Path, store: str) -> None:
+    """Put a store back as a backup holds it, in place, while servers have it open (as `sqlite3 FILE ".restore
+    BACKUP"` does)."""
+    kept, live = sqlite3.connect(backup / store), sqlite3.connect(data_dir / store, timeout=30)
+    try:
+        kept.backup(live)
+    finally:
+        live.close()
+        kept.close()
+
+
+def test_a_token_the_log_lost_to_a_restore_is_refused_though_the_log_grew_back_to_the_same_length(
+    web: Flask, data_dir: Path, tmp_path: Path
+) -> None:
+    # given a backup, then a token this server accepts (it folds the account with the token)
+    open_account(web, "wang", "auditor")
+    assert peiban_command(data_dir, "backup", str(tmp_path / "backup")).exit_code == 0
+    _, token = created_token(data_dir, "wang")
+    assert bearer(web, token).get(f"{API}/families").status_code == 200
+    # when the accounts are put back as the backup holds them (without the token), while the server runs, and
+    # another token is made before the server's next request: the log is as long as when the server folded it
+    put_back(tmp_path / "backup", data_dir, "peiban_accounts.sqlite3")
+    _, made_since = created_token(data_dir, "wang")
+    # then the token the log no longer holds is refused, and the one it holds is accepted
+    assert bearer(web, token).get(f"{API}/families").status_code == 401
+    assert bearer(web, made_since).get(f"{API}/families").status_code == 200
