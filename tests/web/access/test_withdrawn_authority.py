@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+from eventsourcing.persistence import OperationalError
 from flask import Flask
 
 from tests.web.access.conftest import accounts, open_account, peiban_command
@@ -92,3 +94,18 @@ def test_a_token_the_log_lost_to_a_restore_is_refused_though_the_log_grew_back_t
     # then the token the log no longer holds is refused, and the one it holds is accepted
     assert bearer(web, token).get(f"{API}/families").status_code == 401
     assert bearer(web, made_since).get(f"{API}/families").status_code == 200
+
+
+def test_a_token_is_not_let_through_on_a_folded_account_when_the_accounts_log_cannot_be_read(
+    web: Flask, data_dir: Path
+) -> None:
+    # given a token this server has accepted (it holds the account folded)
+    open_account(web, "wang", "auditor")
+    _, token = created_token(data_dir, "wang")
+    assert bearer(web, token).get(f"{API}/families").status_code == 200
+    # when the accounts' log cannot be read (its table gone from under the server)
+    with sqlite3.connect(data_dir / "peiban_accounts.sqlite3", timeout=30) as other:
+        other.execute("ALTER TABLE stored_events RENAME TO stored_events_elsewhere")
+    # then the request fails (a test app lets the error through) rather than pass on what the server folded before
+    with pytest.raises(OperationalError, match="stored_events"):
+        bearer(web, token).get(f"{API}/families")
