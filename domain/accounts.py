@@ -28,6 +28,8 @@ from domain.errors import ErasureUnavailable, NotFound, Problem, RuleBroken
 from domain.transcodings import EnumAsValue, register_transcodings
 
 ACCOUNTS = uuid5(NAMESPACE_URL, "peiban:accounts")
+#: where a log ends: the id of its last fact, and that fact's stored bytes
+LogEnd = tuple[int, bytes]
 
 
 class AccountRole(Enum):
@@ -41,6 +43,10 @@ class AccountRole(Enum):
 
 class AccountNotFound(NotFound):
     code = "account_not_found"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
 
 
 class UserNameTaken(RuleBroken):
@@ -166,8 +172,8 @@ class Accounts(EncryptedApplication):
     ) -> None:
         self.clock = clock
         self.keys = keys  # each account's facts (contact details, TOTP secret) under the account's own key
-        #: accounts as folded when the accounts' log ended at ``_head`` (see ``current``)
-        self._head = -1
+        #: accounts as folded when the accounts' log ended at ``_end`` (see ``current``)
+        self._end: LogEnd = (-1, b"")
         self._folded: dict[UUID, Account] = {}
         self._folding = threading.Lock()
         super().__init__(env)
@@ -193,24 +199,37 @@ class Accounts(EncryptedApplication):
         return account
 
     def current(self, account: UUID) -> Account:
-        """The account as it stands now, to decide a request's authority with: two queries (is its key destroyed?
-        where does the accounts' log end?) and folded again only when the log has grown since it was last folded,
+        """The account as it stands now, to decide a request's authority with: two queries (is its key destroyed? is
+        the accounts' log as it was?) and folded again only when the log has changed since it was last folded,
         whichever process recorded what (a revoked token, a lockout, a new role). Shared: never to be changed.
         """
         if self.is_erased(account):  # an erasure destroys a key and records no fact: asked every time
             self._forget(account)
             raise AccountNotFound()
-        head = self.recorder.max_notification_id() or 0  # read before folding: a fact recorded meanwhile refolds
+        end = self._log_end()  # read before folding: a fact recorded meanwhile refolds
         with self._folding:
-            if head != self._head:
-                self._head, self._folded = head, {}
+            if end != self._end:
+                self._end, self._folded = end, {}
             found = self._folded.get(account)
         if found is None:
             found = self.get(account)
             with self._folding:
-                if head == self._head:
+                if end == self._end:
                     self._folded[account] = found
         return found
+
+    def _log_end(self) -> LogEnd:
+        """Where the accounts' log ends, and the stored bytes of its last fact: one query while it is as it was. Its
+        length alone would not do: a log put back from a backup, then grown by as many facts, is as long as before,
+        and ends in another fact (each stored fact's bytes are its own: a random nonce, a random fact id)."""
+        known, last = self._end
+        if known >= 0:
+            rows = self.recorder.select_notifications(known, 2)
+            if [(n.id, n.state) for n in rows] == ([(known, last)] if known else []):
+                return known, last
+        head = self.recorder.max_notification_id() or 0
+        rows = self.recorder.select_notifications(head, 1) if head else []
+        return head, rows[0].state if rows else b""
 
     def open_account(
         self,
@@ -290,7 +309,12 @@ class Accounts(EncryptedApplication):
         self._change(user, Account.TokenIssued, recorded_by, token_id=token_id, token_hash=token_hash, label=text)
 
     def revoke_token(self, user: str | UUID, *, token_id: str, recorded_by: Actor) -> None:
-        self._change(user, Account.TokenRevoked, recorded_by, token_id=token_id)
+        """Withdraw one of an account's API tokens, named by its id in any case; an id the account holds no token by
+        is refused, and nothing recorded: a mistyped id must never read as a token withdrawn."""
+        held = token_id.strip().casefold()  # made lower-case hex (web.access.tokens); an operator may type it so
+        if held not in self.get(user).tokens:
+            raise TokenNotFound()
+        self._change(user, Account.TokenRevoked, recorded_by, token_id=held)
 
     def set_second_factor(self, user: str | UUID, *, totp_secret: str, recorded_by: Actor) -> None:
         """Require a one-time code at sign-in (coordinators and auditors); an empty secret removes it."""

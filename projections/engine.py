@@ -136,8 +136,9 @@ class Projection:
         self.batch_size = batch_size
         self._handlers: Mapping[type[Any], Handler] = view.handlers()
         self._topics: dict[str, bool] = {}  # whether the view folds the facts of a topic
-        #: (a tracked position, a later one): the facts between them are none the view folds (see ``is_current``)
-        self._passed = (0, 0)
+        #: (a tracked position, a later one, the stored bytes of the fact there): the facts between the two positions
+        #: are none the view folds (see ``is_current``)
+        self._passed: tuple[int, int, bytes] = (0, 0, b"")
         self._passing = threading.Lock()
         self._ready = False
         #: facts folded in one transaction: a batch; in a rebuild's database, which nobody waits for, many (each
@@ -163,10 +164,11 @@ class Projection:
         with self.db.write() as tx:
             return self._held(self._prepare(tx))
 
-    def _held(self, tracked: int) -> int:
+    def _held(self, tracked: int, passed_over: tuple[int, int, bytes] | None = None) -> int:
         """Where the facts to fold may start, the view's position being ``tracked``: past the facts this process
-        saw it need not fold, unless the position went back (a view folded afresh)."""
-        seen_from, passed = self._passed
+        saw it need not fold (``passed_over``, else ``_passed``), unless the position went back (a view folded
+        afresh)."""
+        seen_from, passed, _ = passed_over or self._passed
         return max(tracked, passed) if tracked >= seen_from else tracked
 
     def is_current(self) -> bool:
@@ -183,19 +185,36 @@ class Projection:
             return False
         if not rows:
             return False
-        tracked = int(rows[0][0])
-        start = self._held(tracked)
+        tracked, passed_over = int(rows[0][0]), self._passed
+        start = self._held(tracked, passed_over)
         room = tracked + self.batch_size - start  # a batch passed over: fold it (and write the position down)
         if room <= 0:
             return False
-        notifications = self.app.recorder.select_notifications(start, room, inclusive_of_start=False)
-        if len(notifications) >= room or any(self._folds(n.topic) for n in notifications):
+        notifications = self._after(start, room, passed_over if start > tracked else None)
+        if notifications is None or len(notifications) >= room or any(self._folds(n.topic) for n in notifications):
             return False
         if notifications:
+            last = notifications[-1]
             with self._passing:
-                if tracked >= self._passed[0] and notifications[-1].id > self._passed[1]:
-                    self._passed = (tracked, notifications[-1].id)
+                if tracked >= self._passed[0] and last.id > self._passed[1]:
+                    self._passed = (tracked, last.id, last.state)
         return True
+
+    def _after(
+        self, start: int, room: int, passed_over: tuple[int, int, bytes] | None
+    ) -> Sequence[Notification] | None:
+        """Up to ``room`` facts after ``start``; when ``start`` is the last fact ``passed_over``, None if the log no
+        longer holds that fact there (a log put back from a backup, grown again since: its ids are given out anew;
+        each stored fact's bytes are its own)."""
+        if passed_over is None:
+            return self.app.recorder.select_notifications(start, room, inclusive_of_start=False)
+        found = self.app.recorder.select_notifications(start, room + 1)  # that fact too: in the same query
+        if not found or (found[0].id, found[0].state) != passed_over[1:]:
+            with self._passing:
+                if self._passed == passed_over:
+                    self._passed = (0, 0, b"")
+            return None
+        return found[1:]
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Fold every fact recorded since the tracked position; returns how many were folded."""

@@ -53,6 +53,7 @@ ERRORS: dict[str, Wording] = {
     "not_your_entry": N_("You may correct only the entries you recorded yourself"),
     "promise_not_open": N_("This promise is no longer open (%(state)s)"),
     "account_not_found": N_("Account not found"),
+    "token_not_found": N_("This account has no token with this id"),
     "conflict": N_("The record was changed by someone else at the same time; please retry"),
     "erasure_unavailable": N_("The store is not encrypted: nothing can be erased (run `peiban encrypt` first)"),
     "lead_already_assigned": N_(

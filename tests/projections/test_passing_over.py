@@ -3,14 +3,19 @@ still folds, at once, the next fact it does: after every write request, only a d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
-from domain import Actor, StoreSettings
+from domain import Actor, Peiban, StoreSettings
+from domain.volunteer import Volunteer
+from projections.db import Tx, view_database
 from projections.departures import departure_policy
-from projections.engine import Projection
-from tests.builders import Scene, visit
+from projections.engine import Handler, Projection, View
+from tests.builders import Scene, StepClock, scene, visit
 
 BY = Actor("coord")
 
@@ -95,3 +100,51 @@ def test_a_second_follower_folds_what_the_first_passed_over_it_for(world: Scene,
     ended = world.app.log_position()
     assert policy.catch_up() > 0 and tracked(policy) == ended == world.app.log_position()
     other.db.close()
+
+
+class DeparturesSeen(View):
+    """Only departures: every other fact is passed over."""
+
+    name = "departures_seen"
+    tables: ClassVar[Mapping[str, str]] = {
+        "departure_seen": "CREATE TABLE IF NOT EXISTS departure_seen (volunteer_id TEXT PRIMARY KEY)"
+    }
+
+    def handlers(self) -> Mapping[type[Any], Handler]:
+        return {Volunteer.Departed: self.departed}
+
+    def departed(self, tx: Tx, fact: Volunteer.Departed) -> None:
+        tx.execute("INSERT INTO departure_seen (volunteer_id) VALUES (?)", [str(fact.originator_id)])
+
+
+def put_back(kept: Path, live: Path) -> None:
+    """A database put back in place as ``kept`` holds it, while others have it open (`sqlite3 LIVE ".restore KEPT"`)."""
+    source, target = sqlite3.connect(kept), sqlite3.connect(live, timeout=30)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def test_a_log_put_back_from_a_backup_is_not_taken_for_the_one_passed_over(tmp_path: Path) -> None:
+    # given a follower (a process of its own) that passed over visits recorded after a backup of the log
+    store, clock = StoreSettings(backend="sqlite", data_dir=tmp_path), StepClock()
+    writer, follower = Peiban(store.env(Peiban.name), clock=clock), Peiban(store.env(Peiban.name), clock=clock)
+    world = scene(writer, clock)
+    seen = Projection(follower, DeparturesSeen(), view_database(store, DeparturesSeen.name), batch_size=10)
+    seen.catch_up()
+    put_back(store.sqlite_file(Peiban.name), tmp_path / "backup.sqlite3")
+    visits(world, 3)
+    assert seen.catch_up() == 0
+    writer.close()
+    # when the log is put back as the backup holds it, and a departure is recorded where a visit stood
+    put_back(tmp_path / "backup.sqlite3", store.sqlite_file(Peiban.name))
+    restarted = Peiban(store.env(Peiban.name), clock=clock)
+    restarted.record_departure(world.lead, reason="graduated", recorded_by=BY)
+    restarted.close()
+    # then the follower's next read holds the departure
+    with seen.reading() as tx:
+        assert tx.query("SELECT volunteer_id FROM departure_seen") == [(str(world.lead),)]
+    seen.db.close()
+    follower.close()
