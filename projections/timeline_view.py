@@ -432,11 +432,14 @@ class TimelineView(View):
         if row is None:
             return
         if not amended:
-            tx.execute("UPDATE timeline_entry SET retracted = 1 WHERE family_id = ? AND event_id = ?", [family_id, target])
+            tx.execute(
+                "UPDATE timeline_entry SET retracted = 1 WHERE family_id = ? AND event_id = ?", [family_id, target]
+            )
             return
         data = json.dumps({**json.loads(row[0]), **changes}, ensure_ascii=False, separators=(",", ":"))
         tx.execute(  # the fields as recorded are kept once, by the first amendment
-            "UPDATE timeline_entry SET original = COALESCE(original, data), data = ? WHERE family_id = ? AND event_id = ?",
+            "UPDATE timeline_entry SET original = COALESCE(original, data), data = ?"
+            " WHERE family_id = ? AND event_id = ?",
             [data, family_id, target],
         )
         if "follow_ups_promised" in changes:
