@@ -233,7 +233,8 @@ class TimelineView(View):
         kind, key, family_id = KINDS[type(event)], event.event_key, id_text(event.originator_id)
         line = getattr(event, "service_line", None)
         service_line = line.value if isinstance(line, ServiceLine) else None
-        follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None
+        pointer = FOLLOWS.get(kind)
+        follows = None if pointer is None else getattr(event, pointer, None)
         if follows is None:  # the rule's first step ends here: a fact that points at none is in its own line's
             lines = frozenset() if kind in TRACES else sensitive(line)
         else:
@@ -256,7 +257,7 @@ class TimelineView(View):
                 key,
                 family_id,
                 event.originator_version,
-                kind.value,
+                kind._value_,  # ``.value`` is a Python descriptor: a call a fact
                 at,
                 iso(event.timestamp),
                 event.recorded_by,
@@ -277,7 +278,8 @@ class TimelineView(View):
         elif kind in NAMING:
             self._name(tx, kind, event)
         elif kind == EntryKind.VISIT:
-            fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
+            if event.follow_ups_promised:  # most visits promise nothing: no call
+                fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
         elif kind in SETTLES:
             settle(tx, str(event.promise_id), SETTLES[kind])
 
