@@ -81,10 +81,8 @@ class Tx(ABC):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
 
-#: The page cache of a rebuild's file (KiB), at most (grown as pages are used): some of its trees are keyed by random
-#: ids, so each insert lands on a page of its own; at 1M facts the continuity's are ~120 MiB, and with 64 MiB its
-#: SQLite time a fact was 15 µs against 11 µs with 256 (8 µs at 50k facts).
-REBUILD_CACHE_KIB = 256 * 1024
+#: The page cache of a rebuild's file (KiB): its indexes are written in no particular order.
+REBUILD_CACHE_KIB = 64 * 1024
 #: How many things a rebuild's fold may remember (a few hundred bytes each) before it starts afresh.
 MEMO_LIMIT = 100_000
 
