@@ -32,6 +32,8 @@ AMENDABLE: Mapping[str, Mapping[str, str]] = {
 
 def _line(value: Any) -> tuple[str | None, int]:
     """A service line as stored, and whether it opens a sensitive compartment."""
+    if value is None:  # most contacts
+        return None, 0
     line = ServiceLine(value) if isinstance(value, str) else value
     return (line.value, int(line.is_sensitive)) if isinstance(line, ServiceLine) else (None, 0)
 
@@ -314,14 +316,14 @@ class ContinuityView(View):
     ) -> None:
         line, sensitive = _line(e.service_line)
         handover = getattr(e, "handover_id", None)
-        key = e.event_key
+        key, family_id, at = e.event_key, id_text(e.originator_id), iso(e.occurred_at)
         tx.execute(
             "INSERT INTO continuity_contact (event_id, family_id, occurred_at, kind, minutes, handover_id,"
             " service_line, sensitive, retracted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             [
                 key,
-                id_text(e.originator_id),
-                iso(e.occurred_at),
+                family_id,
+                at,
                 kind,
                 minutes,
                 str(handover) if handover else None,
@@ -334,7 +336,7 @@ class ContinuityView(View):
                 "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id) VALUES (?, ?)",
                 [key, id_text(volunteer_id)],
             )
-        kept.contacted(tx, str(e.originator_id), iso(e.occurred_at), bool(sensitive))
+        kept.contacted(tx, family_id, at, bool(sensitive))
         if handover:
             tx.execute(
                 "UPDATE continuity_handover SET joint_contacts = joint_contacts + 1,"

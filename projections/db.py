@@ -208,7 +208,6 @@ class SQLiteViewDatabase(ViewDatabase):
                 # for the disk, and a cache that keeps its indexes' hot pages.
                 conn.execute("PRAGMA journal_mode=OFF")
                 conn.execute("PRAGMA synchronous=OFF")
-                conn.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
             else:
                 _write_ahead(conn)
                 conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
@@ -216,7 +215,8 @@ class SQLiteViewDatabase(ViewDatabase):
                 conn.execute("PRAGMA secure_delete=ON")
             # Up to 8 MiB of pages kept per connection (SQLite keeps 2 MiB): a read that walks a few indexes of a large
             # view, as the dashboard does at 100,000 families, then finds its pages here rather than asking the disk.
-            conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+            # A rebuild's connection keeps its larger cache (set above; this line used to shrink it again).
+            conn.execute(f"PRAGMA cache_size={-(REBUILD_CACHE_KIB if self.rebuilding else CACHE_KIB)}")
             self._local.conn = conn
             self._all().append(conn)
         return conn

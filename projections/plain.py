@@ -73,7 +73,8 @@ def iso(moment: datetime) -> str:
     """A UTC moment as fixed-width ISO text, so that text order is time order."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")
+    # isoformat() alone writes the microseconds unless there are none, and is a third quicker than with a timespec
+    return moment.isoformat() if moment.microsecond else moment.isoformat(timespec="microseconds")
 
 
 def from_iso(text: str) -> datetime:
@@ -89,7 +90,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, UUID):  # the commonest first: ids, then choices
         return id_text(value)
     if isinstance(value, Enum):
-        return value.value
+        return value._value_  # ``value`` itself: ``.value`` goes through a Python descriptor, a fact or two a call
     converted = plain(value)
     if converted is value:
         raise TypeError(f"not JSON serialisable: {type(value)}")
@@ -113,7 +114,13 @@ _encode_fields = _fields_encoder()
 
 def fact_json(event: PeibanAggregate.Event) -> str:
     """The fact's own fields as JSON text (the fast path of ``fact_fields`` for views)."""
-    return _encode_fields({k: v for k, v in vars(event).items() if k not in ENVELOPE})
+    fields = vars(event).copy()  # a copy less the envelope's few names: quicker than a comprehension over all
+    for name in _ENVELOPE:
+        fields.pop(name, None)
+    return _encode_fields(fields)
+
+
+_ENVELOPE = tuple(ENVELOPE)
 
 
 def local_day(moment: datetime) -> date:

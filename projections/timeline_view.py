@@ -148,9 +148,13 @@ class TimelineView(View):
     #: 2: compartments, chapters, bridges and amendments folded into rows as facts arrive
     #: 3: the promises made during visits, and where each stands
     #: 4: ``original`` kept only once an entry is amended (NULL: ``data`` is as recorded)
-    version = 4
+    #: 5: an entry's id a unique index, no longer its primary key: a rebuild makes it once its fold is done, sorted
+    #: once (ids are random: kept up to date fact by fact, each insert landed on a page of its own, read again from
+    #: disk once the index outgrew the cache); the fold looks entries up within their family
+    version = 5
     reading_indexes = frozenset(
         {
+            "timeline_entry_event",
             "timeline_entry_kind",
             "timeline_entry_recorded",
             "timeline_entry_chapter",
@@ -161,11 +165,12 @@ class TimelineView(View):
     tables: ClassVar[Mapping[str, str]] = {
         "timeline_entry": (
             "CREATE TABLE IF NOT EXISTS timeline_entry ("
-            " event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, version INTEGER NOT NULL,"
+            " event_id TEXT NOT NULL, family_id TEXT NOT NULL, version INTEGER NOT NULL,"
             " kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
             " volunteer_ids TEXT NOT NULL, service_line TEXT, follows TEXT, handover_id TEXT,"
             " compartment TEXT NOT NULL, chapter INTEGER NOT NULL, retracted INTEGER NOT NULL,"
             " original TEXT, data TEXT NOT NULL);"
+            "CREATE UNIQUE INDEX IF NOT EXISTS timeline_entry_event ON timeline_entry (event_id);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_family ON timeline_entry (family_id, occurred_at, version);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_kind ON timeline_entry (family_id, kind, occurred_at);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_recorded ON timeline_entry (family_id, recorded_at);"
@@ -228,7 +233,8 @@ class TimelineView(View):
         kind, key, family_id = KINDS[type(event)], event.event_key, id_text(event.originator_id)
         line = getattr(event, "service_line", None)
         service_line = line.value if isinstance(line, ServiceLine) else None
-        follows = getattr(event, FOLLOWS[kind], None) if kind in FOLLOWS else None
+        pointer = FOLLOWS.get(kind)
+        follows = None if pointer is None else getattr(event, pointer, None)
         if follows is None:  # the rule's first step ends here: a fact that points at none is in its own line's
             lines = frozenset() if kind in TRACES else sensitive(line)
         else:
@@ -251,7 +257,7 @@ class TimelineView(View):
                 key,
                 family_id,
                 event.originator_version,
-                kind.value,
+                kind._value_,  # ``.value`` is a Python descriptor: a call a fact
                 at,
                 iso(event.timestamp),
                 event.recorded_by,
@@ -272,7 +278,8 @@ class TimelineView(View):
         elif kind in NAMING:
             self._name(tx, kind, event)
         elif kind == EntryKind.VISIT:
-            fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
+            if event.follow_ups_promised:  # most visits promise nothing: no call
+                fold_promised(tx, family_id, key, event.follow_ups_promised, logged=True)
         elif kind in SETTLES:
             settle(tx, str(event.promise_id), SETTLES[kind])
 
@@ -344,7 +351,10 @@ class TimelineView(View):
             )
         for row, chapter in zip(rows, placed, strict=True):
             if row[5] != chapter:
-                tx.execute("UPDATE timeline_entry SET chapter = ? WHERE event_id = ?", [chapter, row[0]])
+                tx.execute(
+                    "UPDATE timeline_entry SET chapter = ? WHERE family_id = ? AND event_id = ?",
+                    [chapter, family_id, row[0]],
+                )
 
     def _handover(self, tx: Tx, kind: EntryKind, event: Any) -> None:
         """Fold a handover's bridge: planned, agreed by the family, completed or cancelled."""
@@ -424,17 +434,24 @@ class TimelineView(View):
         if row is None:
             return
         if not amended:
-            tx.execute("UPDATE timeline_entry SET retracted = 1 WHERE event_id = ?", [target])
+            tx.execute(
+                "UPDATE timeline_entry SET retracted = 1 WHERE family_id = ? AND event_id = ?", [family_id, target]
+            )
             return
         data = json.dumps({**json.loads(row[0]), **changes}, ensure_ascii=False, separators=(",", ":"))
         tx.execute(  # the fields as recorded are kept once, by the first amendment
-            "UPDATE timeline_entry SET original = COALESCE(original, data), data = ? WHERE event_id = ?", [data, target]
+            "UPDATE timeline_entry SET original = COALESCE(original, data), data = ?"
+            " WHERE family_id = ? AND event_id = ?",
+            [data, family_id, target],
         )
         if "follow_ups_promised" in changes:
             fold_promised(tx, family_id, target, list(changes["follow_ups_promised"]))
         if "service_line" in changes:  # the fact moves into a compartment or out of one, with what follows from it
             line = changes["service_line"]
-            tx.execute("UPDATE timeline_entry SET service_line = ? WHERE event_id = ?", [line or None, target])
+            tx.execute(
+                "UPDATE timeline_entry SET service_line = ? WHERE family_id = ? AND event_id = ?",
+                [line or None, family_id, target],
+            )
             self._recompartment(tx, family_id)
 
     def _recompartment(self, tx: Tx, family_id: str) -> None:
@@ -449,7 +466,10 @@ class TimelineView(View):
                 continue
             now = stored(compartment(event_id, links.get))
             if now != was:
-                tx.execute("UPDATE timeline_entry SET compartment = ? WHERE event_id = ?", [now, event_id])
+                tx.execute(
+                    "UPDATE timeline_entry SET compartment = ? WHERE family_id = ? AND event_id = ?",
+                    [now, family_id, event_id],
+                )
 
     def erased(self, tx: Tx, event: Family.Erased) -> None:
         """Drop every row of an erased family; keep only the tombstone (when, by whom, why)."""
