@@ -76,6 +76,25 @@ def _outline_entry(row: Row) -> Entry:
     )
 
 
+def outline_rows(tx: Tx, family_id: str, clearance: Clearance, condition: str = "1 = 1") -> list[Row]:
+    """The outline's rows of the entries ``clearance`` sees that meet ``condition``, in order; each row ends with
+    the entry's version."""
+    where, params = visible("e", clearance)
+    kinds = sorted(DETAILED)
+    return tx.query(
+        "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
+        f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
+        f" THEN e.data ELSE NULL END, e.version FROM timeline_entry e WHERE e.family_id = ? AND {where}"
+        f" AND {condition} ORDER BY e.occurred_at, e.version",
+        [*kinds, family_id, *params],
+    )
+
+
+def outline_entry(row: Row) -> Entry:
+    """An outline's entry from its row (``outline_rows``)."""
+    return _outline_entry(row[:-1])
+
+
 def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | None:
     """Every entry of the family ``clearance`` sees, in order, with its kind, time, volunteers, chapter and whether
     it was retracted, and the fields only of the ``DETAILED`` kinds (no corrections' traces); with the chapters,
@@ -83,16 +102,8 @@ def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | Non
     family = tx.one("SELECT display_name FROM timeline_family WHERE family_id = ?", [family_id])
     if family is None:
         return None
-    where, params = visible("e", clearance)
-    kinds = sorted(DETAILED)
-    rows = tx.query(
-        "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
-        f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
-        f" THEN e.data ELSE NULL END FROM timeline_entry e WHERE e.family_id = ? AND {where}"
-        " ORDER BY e.occurred_at, e.version",
-        [*kinds, family_id, *params],
-    )
-    return around(tx, family_id, family[0], clearance, [_outline_entry(r) for r in rows], False)
+    entries = [outline_entry(r) for r in outline_rows(tx, family_id, clearance)]
+    return around(tx, family_id, family[0], clearance, entries, False)
 
 
 @dataclass(frozen=True)
