@@ -74,15 +74,15 @@ def outline_entry_as_of(
     )
 
 
-def outline_rows_as_of(at: AsOf, condition: str = "1 = 1") -> list[Row]:
+def outline_rows_as_of(at: AsOf, condition: str = "1 = 1", order: str = "e.occurred_at, e.version") -> list[Row]:
     """The outline's rows (``OUTLINE_COLUMNS``) of the entries recorded by the moment that the reader sees and
-    that meet ``condition``, in order."""
+    that meet ``condition``, in ``order`` (none if empty)."""
     kinds = sorted(DETAILED)
     where, shown = visible("e", at.clearance)
     columns = OUTLINE_COLUMNS.format(kinds=", ".join("?" for _ in kinds))
     return at.tx.query(
         f"SELECT {columns} FROM timeline_entry e WHERE e.family_id = ? AND {RECORDED_BY} AND {where}"
-        f" AND {condition} ORDER BY e.occurred_at, e.version",
+        f" AND {condition}{f' ORDER BY {order}' if order else ''}",
         [*kinds, at.family_id, at.cutoff, *shown],
     )
 

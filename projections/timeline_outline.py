@@ -76,16 +76,18 @@ def _outline_entry(row: Row) -> Entry:
     )
 
 
-def outline_rows(tx: Tx, family_id: str, clearance: Clearance, condition: str = "1 = 1") -> list[Row]:
-    """The outline's rows of the entries ``clearance`` sees that meet ``condition``, in order; each row ends with
-    the entry's version."""
+def outline_rows(
+    tx: Tx, family_id: str, clearance: Clearance, condition: str = "1 = 1", order: str = "e.occurred_at, e.version"
+) -> list[Row]:
+    """The outline's rows of the entries ``clearance`` sees that meet ``condition``, in ``order`` (none if empty);
+    each row ends with the entry's version."""
     where, params = visible("e", clearance)
     kinds = sorted(DETAILED)
     return tx.query(
         "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
         f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
         f" THEN e.data ELSE NULL END, e.version FROM timeline_entry e WHERE e.family_id = ? AND {where}"
-        f" AND {condition} ORDER BY e.occurred_at, e.version",
+        f" AND {condition}{f' ORDER BY {order}' if order else ''}",
         [*kinds, family_id, *params],
     )
 

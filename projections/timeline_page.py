@@ -16,6 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.compartments import Clearance
+from domain.kinds import EntryKind
 from projections.db import Tx
 from projections.plain import from_iso, iso
 from projections.timeline import RECORDED_BY, Entry, Timeline, around, corrections_of, entry_of
@@ -28,8 +29,12 @@ from projections.timeline_replay import replay
 from projections.timeline_sketch import Sketch, lane_order, sketched
 from projections.timeline_stretch import BEFORE, Placed, place
 
-#: The entries a sketch reads whole: every entry but the visits and messages, and the joint visits.
-DRAWN_ALONE = "(e.kind NOT IN ('visit', 'message') OR e.handover_id IS NOT NULL)"
+#: The entries a sketch reads whole: every entry but the visits and messages, and the joint visits; named by kind,
+#: so that they are found on the index of kinds (and sorted here) rather than among all the family's entries.
+DRAWN_ALONE = (
+    f"e.kind IN ({', '.join(repr(str(k)) for k in sorted(EntryKind) if k != EntryKind.MESSAGE)})"
+    " AND (e.kind <> 'visit' OR e.handover_id IS NOT NULL)"
+)
 #: Beyond so many entries retracted by a moment, whether an entry is one is asked of its corrections row by row.
 LISTED_RETRACTIONS = 500
 
@@ -75,7 +80,7 @@ def family_page_now(
     family = tx.one("SELECT display_name FROM timeline_family WHERE family_id = ?", [family_id])
     if family is None:
         return None
-    rows = outline_rows(tx, family_id, clearance, DRAWN_ALONE)
+    rows = sorted(outline_rows(tx, family_id, clearance, DRAWN_ALONE, ""), key=lambda r: (r[2], int(r[-1])))
     whole = [(outline_entry(row), row[2], int(row[-1])) for row in rows]
     where, params = visible("e", clearance)
     scope = Scope(tx, family_id, where, params)
@@ -135,7 +140,7 @@ def family_page_as_of(
     if found is None:
         return None
     retracted, amended = corrected(at)
-    rows = outline_rows_as_of(at, DRAWN_ALONE)
+    rows = sorted(outline_rows_as_of(at, DRAWN_ALONE, ""), key=lambda r: (r[2], int(r[8])))
     whole = [(outline_entry_as_of(row, found.starts, retracted, amended), row[2], int(row[8])) for row in rows]
     where, params = visible("e", clearance)
     scope = Scope(tx, family_id, f"{RECORDED_BY} AND {where}", [cutoff, *params], *_retracted_then(at, retracted))
