@@ -107,11 +107,14 @@ def _retracted_then(at: AsOf, retracted: set[str]) -> tuple[str, tuple[object, .
         return "0", ()
     if len(retracted) > LISTED_RETRACTIONS:
         return (
-            "CASE WHEN EXISTS (SELECT 1 FROM timeline_correction c WHERE c.target_event_id = e.event_id"
+            "CASE WHEN e.retracted = 0 THEN 0 WHEN EXISTS (SELECT 1 FROM timeline_correction c"
+            " WHERE c.target_event_id = e.event_id"
             " AND c.action = 'retract' AND c.recorded_at <= ?) THEN 1 ELSE 0 END",
             (at.cutoff,),
         )
-    return f"CASE WHEN e.event_id IN ({', '.join('?' for _ in retracted)}) THEN 1 ELSE 0 END", tuple(sorted(retracted))
+    # an entry not retracted now was not retracted then: only the few retracted now are looked for in the list
+    marks = ", ".join("?" for _ in retracted)
+    return f"CASE WHEN e.retracted = 0 THEN 0 WHEN e.event_id IN ({marks}) THEN 1 ELSE 0 END", tuple(sorted(retracted))
 
 
 def family_page_as_of(

@@ -122,12 +122,14 @@ def test_the_family_page_reads_tell_what_the_outline_of_every_entry_tells(
                 assert sum(m.count for m in sketch.months) > 10
 
 
-@pytest.mark.parametrize("seed", [3])
+@pytest.mark.parametrize(("seed", "listed"), [(3, 500), (4, 0)])
 def test_the_replay_page_reads_tell_what_the_outline_of_every_entry_then_tells(
-    models: tuple[Scene, ReadModels], seed: int
+    models: tuple[Scene, ReadModels], seed: int, listed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s, rm = models
     rng = random.Random(seed)
+    # (the retractions of a moment are listed, or, as beyond so many, looked up entry by entry)
+    monkeypatch.setattr("projections.timeline_page.LISTED_RETRACTIONS", listed)
     # given a family of contacts at random, and moments along its record (before it, and after its last fact)
     begun = s.clock.now - timedelta(days=2)
     contacts = random_family(s, rng, 60)
