@@ -4,6 +4,9 @@ A month of the display zone begins at a moment worked out here, in Python, for e
 entries are joined to that small table of months by their time (stored as UTC text, whose order is time's), so a
 month's edge is exact in any zone. Each group also sums its times, in whole seconds and micro-seconds after the
 start of its UTC month (so its rows are split by UTC month too), from which its mean time is worked out exactly.
+(A month begins at the first moment of its first day: in a zone whose clocks went back across midnight into the
+month before, the hour lived twice would count in the month begun; the entry by entry fold counts it in the one
+it reads.)
 """
 
 from __future__ import annotations
@@ -121,6 +124,25 @@ def _firsts(scope: Scope, times: Iterable[str]) -> dict[tuple[str, str, str], tu
     return found
 
 
+def _merged(scope: Scope, live: list[Row]) -> tuple[dict[tuple[str, str, int], _Group], dict[tuple[str, int], _Group]]:
+    """The grouped rows not retracted merged by volunteer, kind and month (a row of several volunteers counts on the
+    lane of each), and by the volunteers on contacts made together and month."""
+    firsts = _firsts(scope, (row[6] for row in live))
+    lanes: dict[tuple[str, str, int], _Group] = {}
+    together: dict[tuple[str, int], _Group] = {}
+    for idx, utc_month, kind, vids, _, count, first, last, seconds, micro in live:
+        version, event_id = firsts[(kind, vids, first)]
+        # the seconds summed are counted from the start of the day before the first of the rows' UTC month
+        base = micros(datetime.fromisoformat(f"{utc_month}-01T00:00:00+00:00") - timedelta(days=1))
+        total = int(count) * base + int(seconds) * 1_000_000 + int(micro)
+        earliest = (first, version, event_id, vids)
+        for vid in vids.split():
+            lanes.setdefault((vid, kind, idx), _Group()).add(int(count), earliest, last, total)
+        if len(vids.split()) > 1:
+            together.setdefault((vids, idx), _Group()).add(int(count), earliest, last, total)
+    return lanes, together
+
+
 def read_contacts(scope: Scope, zone: ZoneInfo) -> Contacts:
     """The family's contacts in ``scope``, grouped in SQL by lane, kind and month of ``zone``."""
     span = scope.tx.one(
@@ -131,32 +153,17 @@ def read_contacts(scope: Scope, zone: ZoneInfo) -> Contacts:
     if span is None or span[0] is None:
         return Contacts([], [], {}, None, None, 0, set())
     rows = _grouped(scope, month_table(from_iso(span[0]), from_iso(span[1]), zone))
-    volunteers = {v for row in rows for v in row[3].split()}
     live = [row for row in rows if not row[4]]
-    firsts = _firsts(scope, (row[6] for row in live))
-    lanes: dict[tuple[str, str, int], _Group] = {}
-    together: dict[tuple[str, int], _Group] = {}
-    for idx, utc_month, kind, vids, _, count, first, last, seconds, micro in live:
-        version, event_id = firsts[(kind, vids, first)]
-        # the sum of the group's times after the start of the day before its UTC month's first
-        base = micros(datetime.fromisoformat(f"{utc_month}-01T00:00:00+00:00") - timedelta(days=1))
-        total = int(count) * base + int(seconds) * 1_000_000 + int(micro)
-        earliest = (first, version, event_id, vids)
-        for vid in vids.split():
-            lanes.setdefault((vid, kind, idx), _Group()).add(int(count), earliest, last, total)
-        if len(vids.split()) > 1:
-            together.setdefault((vids, idx), _Group()).add(int(count), earliest, last, total)
+    lanes, together = _merged(scope, live)
+    ordered = sorted(together.items(), key=lambda item: item[1].first or ())
     return Contacts(
         _months(lanes),
-        [
-            Together(tuple(vids.split()), group.mean())
-            for (vids, _), group in sorted(together.items(), key=lambda item: item[1].first or ())
-        ],
+        [Together(tuple(vids.split()), group.mean()) for (vids, _), group in ordered],
         _first_seen(lanes),
         min((row[6] for row in live), default=None),
         max((row[7] for row in live), default=None),
         sum(int(row[5]) for row in live),
-        volunteers,
+        {v for row in rows for v in row[3].split()},
     )
 
 
