@@ -9,8 +9,8 @@ and bridges are selected from rows the view keeps current as facts arrive. A pag
 rows it shows: LIMIT after a key (``occurred_at``, ``version``) on the family's index, hidden
 entries skipped in SQL. A replay of the record as it stood on an earlier date
 (``projections.timeline_replay``) folds the facts recorded by then; a page of it is selected as a
-page now is (``projections.timeline_as_of``). The family page reads an outline of every entry and
-a stretch of them whole (``projections.timeline_outline``).
+page now is (``projections.timeline_as_of``). The family page reads a sketch of every entry (its
+contacts counted in SQL) and a stretch of them whole (``projections.timeline_page``).
 """
 
 from __future__ import annotations

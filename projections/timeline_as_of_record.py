@@ -8,6 +8,9 @@ messages. The stretch is selected with LIMIT after a key among the rows recorded
 the corrections recorded by then (``timeline_as_of``). When an amendment recorded since moved a fact
 into a compartment or out of one, the record is replayed whole (``timeline_replay``) and the stretch cut
 from it, as a page as of a moment is.
+
+The replay page itself now reads less (``timeline_page``), as the family page does; ``replay_record`` stays
+as what those reads must tell, read entry by entry.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ outline reads every entry the reader may see without the words of visits and mes
 are most of a family's record and most of its bytes), and the stretch is read whole, with LIMIT
 after a key, as a page of the API's timeline is: a family of thousands of entries costs the
 outline's narrow rows, not thousands of entries' texts.
+
+The family page itself now reads less (``timeline_page``): the outline's entries other than visits and
+messages, with the contacts counted in SQL and the stretch placed by counts. The outline read entry by
+entry stays as what those reads must tell (``timeline_sketch.sketched`` folds it into the same sketch).
 """
 
 from __future__ import annotations
