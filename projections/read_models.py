@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain import NotFound, Peiban, StoreSettings
 from domain.compartments import EVERY_COMPARTMENT, NO_COMPARTMENT, Clearance
@@ -35,8 +36,10 @@ from projections.retention import RetentionCandidate, retention_candidates
 from projections.timeline import Page, Timeline, last_recorded, load_timeline
 from projections.timeline_as_of import replay_page
 from projections.timeline_as_of_record import replay_record
-from projections.timeline_outline import Stretch, load_outline, load_stretch
+from projections.timeline_outline import Stretch
+from projections.timeline_page import family_page_as_of, family_page_now
 from projections.timeline_replay import replay
+from projections.timeline_sketch import Sketch
 from projections.timeline_view import TimelineView
 from projections.transition import Transition, cohort_transition
 
@@ -119,26 +122,53 @@ class ReadModels:
             raise FamilyNotFound()
         return found
 
-    def family_record(
+    def family_page(
         self,
         family_id: Any,
         *,
+        zone: ZoneInfo,
         include_sensitive: bool = True,
         start: str | None = None,
         until: str | None = None,
         showing: str | None = None,
         size: int = 200,
-    ) -> tuple[Timeline, Stretch]:
-        """A family's page: the outline of its whole record (every entry, without the words of visits and messages)
-        and a stretch of ``size`` entries read whole, from the entry ``start`` or up to the entry ``until``
-        (default: the newest ``size``), or from ``showing`` if it would not be in it."""
+    ) -> tuple[Sketch, Stretch]:
+        """A family's page: the sketch of its whole record (its contacts by month of ``zone``) and a stretch of
+        ``size`` entries read whole, from the entry ``start`` or up to the entry ``until`` (default: the newest
+        ``size``), or from ``showing`` if it would not be in it."""
         clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))
-            outline = load_outline(tx, str(family_id), clearance)
-            if outline is None:
-                raise FamilyNotFound()
-            return outline, load_stretch(tx, outline, clearance, start=start, until=until, showing=showing, size=size)
+            found = family_page_now(
+                tx, str(family_id), clearance, zone, start=start, until=until, showing=showing, size=size
+            )
+        if found is None:
+            raise FamilyNotFound()
+        return found
+
+    def replay_page(
+        self,
+        family_id: Any,
+        *,
+        as_of: datetime,
+        zone: ZoneInfo,
+        include_sensitive: bool = True,
+        start: str | None = None,
+        until: str | None = None,
+        size: int = 200,
+    ) -> tuple[Sketch, Stretch]:
+        """A family's replay page: the sketch of its record as it stood at ``as_of`` (its contacts by month of
+        ``zone``) and a stretch of ``size`` entries read whole, as they stood, from the entry ``start`` or up to the
+        entry ``until`` (default: the newest ``size``)."""
+        clearance = _clearance(include_sensitive)
+        with self["timeline"].reading() as tx:
+            refuse_erased(tx, str(family_id))
+            found = family_page_as_of(
+                tx, str(family_id), as_of=as_of, clearance=clearance, zone=zone, start=start, until=until, size=size
+            )
+        if found is None:
+            raise FamilyNotFound()
+        return found
 
     def replay_record(
         self,
@@ -150,9 +180,10 @@ class ReadModels:
         until: str | None = None,
         size: int = 200,
     ) -> tuple[Timeline, Stretch]:
-        """A family's replay page: the outline of its record as it stood at ``as_of`` and a stretch of ``size``
-        entries read whole, as they stood, from the entry ``start`` or up to the entry ``until`` (default: the newest
-        ``size``)."""
+        """The outline of a family's record as it stood at ``as_of`` (every entry, without the words of visits and
+        messages) and a stretch of ``size`` entries read whole, as they stood, from the entry ``start`` or up to the
+        entry ``until`` (default: the newest ``size``): what the replay page's reads (``replay_page``) tell, read
+        entry by entry."""
         clearance = _clearance(include_sensitive)
         with self["timeline"].reading() as tx:
             refuse_erased(tx, str(family_id))

@@ -9,8 +9,8 @@ and bridges are selected from rows the view keeps current as facts arrive. A pag
 rows it shows: LIMIT after a key (``occurred_at``, ``version``) on the family's index, hidden
 entries skipped in SQL. A replay of the record as it stood on an earlier date
 (``projections.timeline_replay``) folds the facts recorded by then; a page of it is selected as a
-page now is (``projections.timeline_as_of``). The family page reads an outline of every entry and
-a stretch of them whole (``projections.timeline_outline``).
+page now is (``projections.timeline_as_of``). The family page reads a sketch of every entry (its
+contacts counted in SQL) and a stretch of them whole (``projections.timeline_page``).
 """
 
 from __future__ import annotations
@@ -329,13 +329,19 @@ def load_timeline(
 
 
 def around(
-    tx: Tx, family_id: str, display_name: str, clearance: Clearance, entries: list[Entry], more: bool
+    tx: Tx,
+    family_id: str,
+    display_name: str,
+    clearance: Clearance,
+    entries: list[Entry],
+    more: bool,
+    also: Iterable[str] = (),
 ) -> Timeline:
     """The family's timeline as it stands now around ``entries``: its chapters, handovers and open promises, and
-    the names of the volunteers on any of them."""
+    the names of the volunteers on any of them (and of those ``also`` named)."""
     chapters, bridges = _chapters(tx, family_id, clearance), _bridges(tx, family_id, clearance)
     promises = open_promises(tx, family_id, clearance)
-    involved = _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids}
+    involved = _involved(entries, chapters, bridges) | {v for p in promises for v in p.volunteer_ids} | set(also)
     names, cohorts = names_of(tx, involved)
     ends = cohort_ends_of(tx, involved)
     return Timeline(family_id, display_name, None, entries, chapters, bridges, names, cohorts, more, ends, promises)

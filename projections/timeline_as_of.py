@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -243,9 +244,13 @@ def frame(at: AsOf) -> Frame | None:
     return Frame(_display_name(at, json.loads(enrolled[0][0])), starts, chapters, _bridges(at))
 
 
-def told(at: AsOf, found: Frame, entries: list[Entry], as_of: datetime, more: bool) -> Timeline:
-    """The timeline of ``entries`` in ``found``'s frame, with the names of every volunteer on any of them."""
+def told(
+    at: AsOf, found: Frame, entries: list[Entry], as_of: datetime, more: bool, also: Iterable[str] = ()
+) -> Timeline:
+    """The timeline of ``entries`` in ``found``'s frame, with the names of every volunteer on any of them (and of
+    those ``also`` named)."""
     involved = {v for e in entries for v in e.volunteer_ids} | {c.lead_id for c in found.chapters if c.lead_id}
+    involved |= set(also)
     involved |= {v for b in found.bridges for v in (b.outgoing_id, b.incoming_id)}
     names, cohorts = names_of(at.tx, involved)
     chapters = [

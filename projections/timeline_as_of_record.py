@@ -8,6 +8,9 @@ messages. The stretch is selected with LIMIT after a key among the rows recorded
 the corrections recorded by then (``timeline_as_of``). When an amendment recorded since moved a fact
 into a compartment or out of one, the record is replayed whole (``timeline_replay``) and the stretch cut
 from it, as a page as of a moment is.
+
+The replay page itself now reads less (``timeline_page``), as the family page does; ``replay_record`` stays
+as what those reads must tell, read entry by entry.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ OUTLINE_COLUMNS = (
 )
 
 
-def _corrected(at: AsOf) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
+def corrected(at: AsOf) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
     """The entries retracted by the moment, and the changes of each amendment recorded by then, oldest first."""
     rows = at.tx.query(
         "SELECT target_event_id, action, changes FROM timeline_correction WHERE family_id = ? AND recorded_at <= ?"
@@ -48,9 +51,10 @@ def _corrected(at: AsOf) -> tuple[set[str], dict[str, list[dict[str, Any]]]]:
     return retracted, amended
 
 
-def _outline_entry(
+def outline_entry_as_of(
     row: Row, starts: list[tuple[str, int, int]], retracted: set[str], amended: dict[str, list[dict[str, Any]]]
 ) -> Entry:
+    """An outline's entry as it stood, from its row: retracted by then or not, its fields as amended by then."""
     event_id, kind, occurred, recorded, by, vids, handover, compartment, version, data = row
     fields: dict[str, Any] = json.loads(data) if data is not None else {}
     for changes in amended.get(event_id, ()) if data is not None else ():
@@ -73,18 +77,23 @@ def _outline_entry(
     )
 
 
-def outline_as_of(at: AsOf, starts: list[tuple[str, int, int]]) -> list[Entry]:
-    """Every entry recorded by the moment that the reader sees, in order, as the outline tells it (as it stood)."""
+def outline_rows_as_of(at: AsOf, condition: str = "1 = 1", order: str = "e.occurred_at, e.version") -> list[Row]:
+    """The outline's rows (``OUTLINE_COLUMNS``) of the entries recorded by the moment that the reader sees and
+    that meet ``condition``, in ``order`` (none if empty)."""
     kinds = sorted(DETAILED)
     where, shown = visible("e", at.clearance)
     columns = OUTLINE_COLUMNS.format(kinds=", ".join("?" for _ in kinds))
-    rows = at.tx.query(
+    return at.tx.query(
         f"SELECT {columns} FROM timeline_entry e WHERE e.family_id = ? AND {RECORDED_BY} AND {where}"
-        " ORDER BY e.occurred_at, e.version",
+        f" AND {condition}{f' ORDER BY {order}' if order else ''}",
         [*kinds, at.family_id, at.cutoff, *shown],
     )
-    retracted, amended = _corrected(at)
-    return [_outline_entry(row, starts, retracted, amended) for row in rows]
+
+
+def outline_as_of(at: AsOf, starts: list[tuple[str, int, int]]) -> list[Entry]:
+    """Every entry recorded by the moment that the reader sees, in order, as the outline tells it (as it stood)."""
+    retracted, amended = corrected(at)
+    return [outline_entry_as_of(row, starts, retracted, amended) for row in outline_rows_as_of(at)]
 
 
 def replay_record(

@@ -7,6 +7,10 @@ outline reads every entry the reader may see without the words of visits and mes
 are most of a family's record and most of its bytes), and the stretch is read whole, with LIMIT
 after a key, as a page of the API's timeline is: a family of thousands of entries costs the
 outline's narrow rows, not thousands of entries' texts.
+
+The family page itself now reads less (``timeline_page``): the outline's entries other than visits and
+messages, with the contacts counted in SQL and the stretch placed by counts. The outline read entry by
+entry stays as what those reads must tell (``timeline_sketch.sketched`` folds it into the same sketch).
 """
 
 from __future__ import annotations
@@ -76,6 +80,27 @@ def _outline_entry(row: Row) -> Entry:
     )
 
 
+def outline_rows(
+    tx: Tx, family_id: str, clearance: Clearance, condition: str = "1 = 1", order: str = "e.occurred_at, e.version"
+) -> list[Row]:
+    """The outline's rows of the entries ``clearance`` sees that meet ``condition``, in ``order`` (none if empty);
+    each row ends with the entry's version."""
+    where, params = visible("e", clearance)
+    kinds = sorted(DETAILED)
+    return tx.query(
+        "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
+        f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
+        f" THEN e.data ELSE NULL END, e.version FROM timeline_entry e WHERE e.family_id = ? AND {where}"
+        f" AND {condition}{f' ORDER BY {order}' if order else ''}",
+        [*kinds, family_id, *params],
+    )
+
+
+def outline_entry(row: Row) -> Entry:
+    """An outline's entry from its row (``outline_rows``)."""
+    return _outline_entry(row[:-1])
+
+
 def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | None:
     """Every entry of the family ``clearance`` sees, in order, with its kind, time, volunteers, chapter and whether
     it was retracted, and the fields only of the ``DETAILED`` kinds (no corrections' traces); with the chapters,
@@ -83,16 +108,8 @@ def load_outline(tx: Tx, family_id: str, clearance: Clearance) -> Timeline | Non
     family = tx.one("SELECT display_name FROM timeline_family WHERE family_id = ?", [family_id])
     if family is None:
         return None
-    where, params = visible("e", clearance)
-    kinds = sorted(DETAILED)
-    rows = tx.query(
-        "SELECT e.event_id, e.kind, e.occurred_at, e.recorded_at, e.recorded_by, e.volunteer_ids, e.handover_id,"
-        f" e.retracted, e.compartment, e.chapter, CASE WHEN e.kind IN ({', '.join('?' for _ in kinds)})"
-        f" THEN e.data ELSE NULL END FROM timeline_entry e WHERE e.family_id = ? AND {where}"
-        " ORDER BY e.occurred_at, e.version",
-        [*kinds, family_id, *params],
-    )
-    return around(tx, family_id, family[0], clearance, [_outline_entry(r) for r in rows], False)
+    entries = [outline_entry(r) for r in outline_rows(tx, family_id, clearance)]
+    return around(tx, family_id, family[0], clearance, entries, False)
 
 
 @dataclass(frozen=True)

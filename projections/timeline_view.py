@@ -150,12 +150,13 @@ class TimelineView(View):
     #: 4: ``original`` kept only once an entry is amended (NULL: ``data`` is as recorded)
     #: 5: an entry's id a unique index, no longer its primary key: a rebuild makes it once its fold is done, sorted
     #: once (ids are random: kept up to date fact by fact, each insert landed on a page of its own, read again from
-    #: disk once the index outgrew the cache); the fold looks entries up within their family
+    #: disk once the index outgrew the cache); the fold looks entries up within their family; and the index of a
+    #: family's entries by kind covers what the family and replay pages count them by (``timeline_entry_outline``)
     version = 5
     reading_indexes = frozenset(
         {
             "timeline_entry_event",
-            "timeline_entry_kind",
+            "timeline_entry_outline",
             "timeline_entry_recorded",
             "timeline_entry_chapter",
             "timeline_entry_handover",
@@ -172,7 +173,10 @@ class TimelineView(View):
             " original TEXT, data TEXT NOT NULL);"
             "CREATE UNIQUE INDEX IF NOT EXISTS timeline_entry_event ON timeline_entry (event_id);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_family ON timeline_entry (family_id, occurred_at, version);"
-            "CREATE INDEX IF NOT EXISTS timeline_entry_kind ON timeline_entry (family_id, kind, occurred_at);"
+            # a family's entries by kind and time, with every column a family page counts them by (so that its
+            # grouped reads never visit the rows, which hold the entries' words)
+            "CREATE INDEX IF NOT EXISTS timeline_entry_outline ON timeline_entry (family_id, kind, occurred_at,"
+            " version, handover_id, retracted, compartment, recorded_at, chapter, volunteer_ids, event_id);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_recorded ON timeline_entry (family_id, recorded_at);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_chapter ON timeline_entry (family_id, chapter);"
             "CREATE INDEX IF NOT EXISTS timeline_entry_handover ON timeline_entry (handover_id)"

@@ -135,9 +135,10 @@ def as_of(family_id: Any) -> ResponseReturnValue:
     models: ReadModels = extension("peiban.read_models")
     moment = end_of(day)
     try:
-        outline, stretch = models.replay_record(
+        sketch, stretch = models.replay_page(
             family_id,
             as_of=moment,
+            zone=zone(),
             include_sensitive=cleared_for_sensitive(),
             start=asked["from"],
             until=asked["until"],
@@ -147,11 +148,12 @@ def as_of(family_id: Any) -> ResponseReturnValue:
         peiban().family_facts(family_id, limit=1)  # a family that does not exist at all is simply not found
         form.errors["day"] = _("Nothing about this family had been recorded by the end of %(day)s.", day=typed)
         return render_template("as_of_form.html", form=form, family_id=family_id), 404
+    outline = sketch.timeline
     here = url_for("audit_pages.as_of", family_id=family_id, day=day.isoformat())
     return render_template(
         "family.html",
         timeline=outline,
-        picture=timeline_picture(outline, moment, zone()),
+        picture=timeline_picture(sketch, moment, zone()),
         chapters=chapters(stretch.timeline, stretch.counts, stretch.firsts),
         stretch=stretch,
         entry_href=to_entry(here, {e.event_id for e in stretch.timeline.entries}),

@@ -23,6 +23,7 @@ from projections.briefing import Pending, pending
 from projections.directory import family_roster
 from projections.read_models import ReadModels
 from projections.timeline import Timeline
+from projections.timeline_sketch import Sketch
 from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, may
 from web.api.common import author
@@ -134,10 +135,11 @@ def warnings(caller: Caller, family_id: Any) -> list[str]:
     return found
 
 
-def has_visited(timeline: Timeline, volunteer_id: str) -> bool:
+def has_visited(sketch: Sketch, volunteer_id: str) -> bool:
     """Whether the volunteer has a visit of their own on the family's record (a first visit opens on the briefing)."""
-    return any(
-        e.kind == EntryKind.VISIT and not e.retracted and volunteer_id in e.volunteer_ids for e in timeline.entries
+    return any(m.kind == EntryKind.VISIT and m.volunteer_id == volunteer_id for m in sketch.months) or any(
+        e.kind == EntryKind.VISIT and not e.retracted and volunteer_id in e.volunteer_ids
+        for e in sketch.timeline.entries
     )
 
 
@@ -167,17 +169,24 @@ def family(family_id: Any) -> ResponseReturnValue:
     stretch from ``?from=``, a page at a time), and the actions."""
     models: ReadModels = extension("peiban.read_models")
     start, until, recorded = entry_id("from"), entry_id("until"), entry_id("recorded")
-    outline, stretch = models.family_record(
-        family_id, include_sensitive=cleared_for_sensitive(), start=start, until=until, showing=recorded, size=STRETCH
+    sketch, stretch = models.family_page(
+        family_id,
+        zone=zone(),
+        include_sensitive=cleared_for_sensitive(),
+        start=start,
+        until=until,
+        showing=recorded,
+        size=STRETCH,
     )
+    outline = sketch.timeline
     caller: Caller = g.caller
-    if caller.volunteer_id and "seen" not in request.args and not has_visited(outline, caller.volunteer_id):
+    if caller.volunteer_id and "seen" not in request.args and not has_visited(sketch, caller.volunteer_id):
         return redirect(url_for("briefing_page.briefing", family_id=family_id), 303)
     listed = {e.event_id for e in stretch.timeline.entries}
     return render_template(
         "family.html",
         timeline=outline,
-        picture=timeline_picture(outline, datetime.now(tz=UTC), zone()),
+        picture=timeline_picture(sketch, datetime.now(tz=UTC), zone()),
         chapters=chapters(stretch.timeline, stretch.counts, stretch.firsts),
         stretch=stretch,
         entry_href=to_entry(url_for("family_page.family", family_id=family_id), listed),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from domain.kinds import EntryKind
 from projections.timeline import Bridge, Entry, Timeline
+from projections.timeline_sketch import ContactMonth, Sketch
 from web.i18n import NP_, _, ngettext
 
 PX_PER_MONTH, MIN_WIDTH, EDGE = 20.0, 840.0, 14.0
@@ -158,6 +159,8 @@ class Picture:
     cohort_ends: list[CohortEnd]
     ticks: list[Tick]
     chapter_xs: list[float]
+    #: how many visits and messages (not retracted) the record holds
+    contacts: int = 0
 
     @property
     def drawn(self) -> set[str]:
@@ -193,14 +196,15 @@ class Scale:
         return round(EDGE + share * (self.width - 2 * EDGE), 1)
 
 
-def _lanes(entries: list[Entry], timeline: Timeline) -> dict[str, Lane]:
-    lanes: dict[str, Lane] = {}
-    for entry in entries:
-        for vid in entry.volunteer_ids:
-            if vid not in lanes:
-                y = TOP + CONCERN_ROW + LANE * len(lanes) + LANE / 2
-                lanes[vid] = Lane(vid, timeline.names.get(vid, "?"), timeline.cohorts.get(vid, ""), y)
-    return lanes
+def _lanes(sketch: Sketch) -> dict[str, Lane]:
+    """A lane for each volunteer on an entry not retracted, in the order they first appear on one."""
+    timeline = sketch.timeline
+    return {
+        vid: Lane(
+            vid, timeline.names.get(vid, "?"), timeline.cohorts.get(vid, ""), TOP + CONCERN_ROW + LANE * i + LANE / 2
+        )
+        for i, vid in enumerate(sketch.lanes)
+    }
 
 
 def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, now: datetime) -> None:
@@ -234,31 +238,21 @@ def _tenures(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, now: da
         close(vid, None)
 
 
-def _contacts(entries: list[Entry], lanes: dict[str, Lane], scale: Scale, zone: ZoneInfo) -> list[Link]:
+def _contacts(sketch: Sketch, entries: list[Entry], lanes: dict[str, Lane], scale: Scale) -> list[Link]:
     """The marks of visits and messages, and the links of visits made together: a joint visit of a handover
     each on its own, the others one mark per lane, kind and month where a month has several."""
     links = []
-    months: dict[tuple[str, str, int, int], list[Entry]] = {}
-    together: dict[tuple[tuple[str, ...], int, int], list[Entry]] = {}
     for entry in entries:
-        if entry.kind not in (EntryKind.VISIT, EntryKind.MESSAGE):
-            continue
         if entry.kind == EntryKind.VISIT and entry.data.get("handover_id"):
             x = scale.x(entry.occurred_at)
             for vid in entry.volunteer_ids:
                 key = f"joint_visit-{entry.event_id}-{vid}"
                 lanes[vid].marks.append(Mark(key, x, "joint_visit", entry.occurred_at, _summary(entry), entry.event_id))
             links.append(_link(x, [lanes[vid].y for vid in entry.volunteer_ids]))
-            continue
-        local = entry.occurred_at.astimezone(zone)
-        for vid in entry.volunteer_ids:
-            months.setdefault((vid, str(entry.kind), local.year, local.month), []).append(entry)
-        if len(entry.volunteer_ids) > 1:
-            together.setdefault((entry.volunteer_ids, local.year, local.month), []).append(entry)
-    for (vid, kind, year, month), contacts in months.items():
-        lanes[vid].marks.append(_month_mark(vid, kind, year, month, contacts, scale))
-    for (vids, *_month), contacts in together.items():
-        links.append(_link(scale.x(_mean(contacts)), [lanes[vid].y for vid in vids]))
+    for month in sketch.months:
+        lanes[month.volunteer_id].marks.append(_month_mark(month, scale))
+    for together in sketch.together:
+        links.append(_link(scale.x(together.mean_at), [lanes[vid].y for vid in together.volunteer_ids]))
     for lane in lanes.values():
         lane.marks.sort(key=lambda mark: mark.at)
     return links
@@ -272,33 +266,28 @@ def _link(x: float, ys: list[float]) -> Link:
     return Link(x, min(ys), max(ys))
 
 
-def _mean(contacts: list[Entry]) -> datetime:
-    first = contacts[0].occurred_at
-    return first + sum((c.occurred_at - first for c in contacts), timedelta()) / len(contacts)
-
-
-def _month_mark(vid: str, kind: str, year: int, month: int, contacts: list[Entry], scale: Scale) -> Mark:
+def _month_mark(month: ContactMonth, scale: Scale) -> Mark:
     """One contact as it is; several of a kind in a month as one mark where they happened on average."""
-    first = contacts[0]
-    if len(contacts) == 1:
+    kind, vid = str(month.kind), month.volunteer_id
+    if month.count == 1:
         return Mark(
-            f"{kind}-{first.event_id}-{vid}",
-            scale.x(first.occurred_at),
+            f"{kind}-{month.first_id}-{vid}",
+            scale.x(month.first_at),
             kind,
-            first.occurred_at,
-            _summary(first),
-            first.event_id,
+            month.first_at,
+            month.summary,
+            month.first_id,
         )
     return Mark(
-        f"{kind}-{year}-{month:02d}-{vid}",
-        scale.x(_mean(contacts)),
+        f"{kind}-{month.year}-{month.month:02d}-{vid}",
+        scale.x(month.mean_at),
         kind,
-        first.occurred_at,
+        month.first_at,
         "",
-        first.event_id,
-        len(contacts),
-        contacts[-1].occurred_at,
-        ngettext(*TALLIES[kind], len(contacts), month=month_label(year, month)),
+        month.first_id,
+        month.count,
+        month.last_at,
+        ngettext(*TALLIES[kind], month.count, month=month_label(month.year, month.month)),
     )
 
 
@@ -363,26 +352,28 @@ def _cohort_ends(timeline: Timeline, lanes: dict[str, Lane], scale: Scale, zone:
     return ends
 
 
-def _span(entries: list[Entry], timeline: Timeline, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+def _span(sketch: Sketch, now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """From the first fact to today, a handover still to come or a cohort ending soon, with room after it."""
+    timeline = sketch.timeline
     planned = [_planned_on(b, zone) for b in timeline.bridges if b.state == "planned"]
     ends = [_noon(day, zone) for day in timeline.cohort_ends.values()]
-    start = min((e.occurred_at for e in entries), default=now)
+    start = sketch.first_at or now
     ends = [moment for moment in ends if start <= moment <= now + COHORT_HORIZON]
-    last = max([now, *(e.occurred_at for e in entries), *planned, *ends])
+    last = max([now, *([sketch.last_at] if sketch.last_at else []), *planned, *ends])
     return start, last + max(AFTER_TODAY, (last - start) * AFTER_SHARE)
 
 
-def timeline_picture(timeline: Timeline, now: datetime, zone: ZoneInfo) -> Picture:
-    """Lay out ``timeline`` from its first fact to ``now`` (or to what is still to come), with room after it."""
+def timeline_picture(sketch: Sketch, now: datetime, zone: ZoneInfo) -> Picture:
+    """Lay out ``sketch``'s record from its first fact to ``now`` (or to what is still to come), with room after it."""
+    timeline = sketch.timeline
     entries = [e for e in timeline.entries if not e.retracted]
     planned = {b.handover_id: _planned_on(b, zone) for b in timeline.bridges if b.state == "planned"}
-    start, end = _span(entries, timeline, now, zone)
+    start, end = _span(sketch, now, zone)
     months = (end - start).days / 30.44
     scale = Scale(start, end, round(max(MIN_WIDTH, months * PX_PER_MONTH)))
-    lanes = _lanes(entries, timeline)
+    lanes = _lanes(sketch)
     _tenures(entries, lanes, scale, now)
-    links = _contacts(entries, lanes, scale, zone)
+    links = _contacts(sketch, entries, lanes, scale)
     bridges = [
         BridgeShape(
             f"handover-{b.handover_id}",
@@ -414,4 +405,5 @@ def timeline_picture(timeline: Timeline, now: datetime, zone: ZoneInfo) -> Pictu
         cohort_ends=_cohort_ends(timeline, lanes, scale, zone),
         ticks=_ticks(start, end, scale, zone, today_x),
         chapter_xs=[scale.x(c.started_at) for c in timeline.chapters[1:]],
+        contacts=sketch.contacts,
     )
