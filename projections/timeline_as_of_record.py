@@ -20,13 +20,12 @@ from datetime import datetime
 from typing import Any
 
 from domain.compartments import Clearance
-from domain.kinds import EntryKind
 from projections.db import Row, Tx
-from projections.plain import from_iso, iso
+from projections.plain import iso
 from projections.timeline import RECORDED_BY, Entry, Timeline, page_rows
 from projections.timeline_as_of import AsOf, chapter_of, entries_as_of, frame, moved_since, told
 from projections.timeline_compartments import visible
-from projections.timeline_outline import DETAILED, Stretch, bounds, page_of, stretch_of
+from projections.timeline_outline import DETAILED, Stretch, bounds, outline_entry_of, page_of, stretch_of
 from projections.timeline_replay import replay
 
 #: What an outline's row holds; the fields as stored then only for the ``DETAILED`` kinds.
@@ -59,22 +58,9 @@ def outline_entry_as_of(
     fields: dict[str, Any] = json.loads(data) if data is not None else {}
     for changes in amended.get(event_id, ()) if data is not None else ():
         fields.update(changes)
-    if handover:
-        fields["handover_id"] = handover
-    return Entry(
-        event_id,
-        EntryKind(kind),
-        from_iso(occurred),
-        from_iso(recorded),
-        by,
-        tuple(vids.split()),
-        fields,
-        fields,
-        (),
-        event_id in retracted,
-        bool(compartment),
-        chapter_of(starts, occurred, int(version)),
-    )
+    head = (event_id, kind, occurred, recorded, by, vids, handover)
+    chapter = chapter_of(starts, occurred, int(version))
+    return outline_entry_of(head, fields, event_id in retracted, bool(compartment), chapter)
 
 
 def outline_rows_as_of(at: AsOf, condition: str = "1 = 1", order: str = "e.occurred_at, e.version") -> list[Row]:

@@ -16,6 +16,7 @@ entry stays as what those reads must tell (``timeline_sketch.sketched`` folds it
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -60,8 +61,17 @@ class Stretch:
 
 
 def _outline_entry(row: Row) -> Entry:
-    event_id, kind, occurred, recorded, by, vids, handover, retracted, compartment, chapter, data = row
+    *head, retracted, compartment, chapter, data = row
     fields: dict[str, Any] = json.loads(data) if data is not None else {}
+    return outline_entry_of(head, fields, bool(retracted), bool(compartment), int(chapter))
+
+
+def outline_entry_of(
+    head: Sequence[Any], fields: dict[str, Any], retracted: bool, compartment: bool, chapter: int
+) -> Entry:
+    """An outline's entry from the head of its row (id, kind, times, author, volunteers, handover) and the fields it
+    keeps (none for visits and messages: their words are left out)."""
+    event_id, kind, occurred, recorded, by, vids, handover = head
     if handover:
         fields["handover_id"] = handover
     return Entry(
@@ -74,9 +84,9 @@ def _outline_entry(row: Row) -> Entry:
         fields,
         fields,
         (),
-        bool(retracted),
-        bool(compartment),
-        int(chapter),
+        retracted,
+        compartment,
+        chapter,
     )
 
 
