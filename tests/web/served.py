@@ -32,25 +32,37 @@ def peiban(settings: StoreSettings, *args: str) -> subprocess.Popen[str]:
         "PEIBAN_POSTGRES_POOL_SIZE": "2",  # N workers, a follower and the test itself within the server's connections
     }
     command = [sys.executable, "-c", "from web.cli import main; main()", *args]
+    # Both outputs go to files, never to pipes: a pipe nobody reads while the process runs fills up (64 KiB of
+    # waitress's "task queue depth" warnings under load) and the process then blocks on its next line, its
+    # requests with it.
     said = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by `ended`) its output
-    process = subprocess.Popen(command, env=env, stdout=said, stderr=subprocess.PIPE, text=True)
+    errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed by `ended`) its errors
+    process = subprocess.Popen(command, env=env, stdout=said, stderr=errors, text=True)
     _SAID[process.pid] = said
+    _ERRORS[process.pid] = errors
     _PROCESSES[process.pid] = process
     return process
 
 
-#: each process's standard output (a file), by pid
+#: each process's standard output and standard error (files), by pid
 _SAID: dict[int, Any] = {}
+_ERRORS: dict[int, Any] = {}
 _PROCESSES: dict[int, subprocess.Popen[str]] = {}
 
 
 def ended(process: subprocess.Popen[str], timeout: float) -> str:
     """Wait for ``process`` to end; what it said on its standard error."""
-    _, errors = process.communicate(timeout=timeout)
+    process.wait(timeout=timeout)
     _PROCESSES.pop(process.pid, None)
     if said := _SAID.pop(process.pid, None):
         said.close()
-    return errors
+    errors = _ERRORS.pop(process.pid, None)
+    if errors is None:
+        return ""
+    errors.seek(0)
+    text = str(errors.read())
+    errors.close()
+    return text
 
 
 def left_running() -> None:
