@@ -1,8 +1,8 @@
-"""Accounts: who may sign in, in which role; every grant and change is a recorded fact.
+"""Accounts: the application that keeps them (the aggregate is in ``domain.account``), and decides who may become
+what; every grant and change is a recorded fact.
 
-Passwords and API tokens arrive here already hashed (the web layer hashes them);
-the domain only keeps the hashes and enforces who may become what. An account's id
-is derived from its user name, so a name can only ever be taken once.
+Passwords and API tokens arrive here already hashed (the web layer hashes them). Requests ask for an account on
+every call: the folded account is kept while the accounts' log ends where it ended (see ``current``).
 """
 
 from __future__ import annotations
@@ -11,155 +11,45 @@ import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from enum import Enum
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Snapshot as LibrarySnapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment
 
+from domain.account import (
+    Account,
+    AccountNotFound,
+    AccountRole,
+    SecondFactorNotOffered,
+    TokenNotFound,
+    UserNameTaken,
+    VolunteerAccountNeedsVolunteer,
+    account_id,
+    checked_role,
+)
 from domain.actor import Actor
-from domain.aggregate import PeibanAggregate, check_actor
+from domain.aggregate import check_actor
 from domain.checks import Checks
 from domain.encryption import EncryptedApplication, KeyRing
-from domain.errors import ErasureUnavailable, NotFound, Problem, RuleBroken
+from domain.errors import ErasureUnavailable
 from domain.transcodings import EnumAsValue, register_transcodings
 
-ACCOUNTS = uuid5(NAMESPACE_URL, "peiban:accounts")
+__all__ = [
+    "Account",
+    "AccountNotFound",
+    "AccountRole",
+    "Accounts",
+    "SecondFactorNotOffered",
+    "TokenNotFound",
+    "UserNameTaken",
+    "VolunteerAccountNeedsVolunteer",
+    "account_id",
+]
+
 #: where a log ends: the id of its last fact, and that fact's stored bytes
 LogEnd = tuple[int, bytes]
-
-
-class AccountRole(Enum):
-    """What an account may do (see web.access.policy for the table)."""
-
-    COORDINATOR = "coordinator"
-    SOCIAL_WORKER = "social_worker"
-    VOLUNTEER = "volunteer"
-    AUDITOR = "auditor"
-
-
-class AccountNotFound(NotFound):
-    code = "account_not_found"
-
-
-class TokenNotFound(NotFound):
-    code = "token_not_found"
-
-
-class UserNameTaken(RuleBroken):
-    code = "user_name_taken"
-
-
-class VolunteerAccountNeedsVolunteer(RuleBroken):
-    code = "volunteer_account_needs_volunteer"
-
-
-class SecondFactorNotOffered(RuleBroken):
-    code = "second_factor_not_offered"
-
-
-def account_id(user_name: str) -> UUID:
-    return uuid5(ACCOUNTS, user_name.strip().casefold())
-
-
-class Account(PeibanAggregate, created_event_name="Opened"):
-    TOPIC = "peiban.Account"
-
-    class Created(PeibanAggregate.Created, PeibanAggregate.Event):
-        TOPIC = "peiban.Account.Created"
-
-    class Opened(Created):
-        TOPIC = "peiban.Account.Opened"
-        user_name: str
-        display_name: str
-        role: AccountRole
-        volunteer_id: UUID | None
-        password_hash: str
-
-    class RoleGranted(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.RoleGranted"
-        role: AccountRole
-        volunteer_id: UUID | None
-
-        def apply(self, account: Account) -> None:
-            account.role, account.volunteer_id = self.role, self.volunteer_id
-
-    class PasswordSet(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.PasswordSet"
-        password_hash: str
-
-        def apply(self, account: Account) -> None:
-            account.password_hash = self.password_hash
-
-    class Disabled(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.Disabled"
-        reason: str
-
-        def apply(self, account: Account) -> None:
-            account.disabled = True
-
-    class Enabled(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.Enabled"
-
-        def apply(self, account: Account) -> None:
-            account.disabled = False
-
-    class TokenIssued(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.TokenIssued"
-        token_id: str
-        token_hash: str
-        label: str
-
-        def apply(self, account: Account) -> None:
-            account.tokens[self.token_id] = self.token_hash
-
-    class TokenRevoked(PeibanAggregate.Event):
-        TOPIC = "peiban.Account.TokenRevoked"
-        token_id: str
-
-        def apply(self, account: Account) -> None:
-            account.tokens.pop(self.token_id, None)
-
-    class SecondFactorSet(PeibanAggregate.Event):
-        """A one-time-code (TOTP) secret now guards the account's sign-in (empty: removed)."""
-
-        TOPIC = "peiban.Account.SecondFactorSet"
-        totp_secret: str
-
-        def apply(self, account: Account) -> None:
-            account.totp_secret = self.totp_secret
-
-    class Snapshot(LibrarySnapshot):
-        TOPIC = "peiban.Account.Snapshot"
-
-    def __init__(
-        self,
-        recorded_by: str,
-        occurred_at: datetime,
-        user_name: str,
-        display_name: str,
-        role: AccountRole,
-        volunteer_id: UUID | None,
-        password_hash: str,
-    ) -> None:
-        self.user_name = user_name
-        self.display_name = display_name
-        self.role = role
-        self.volunteer_id = volunteer_id
-        self.password_hash = password_hash
-        self.disabled = False
-        self.tokens: dict[str, str] = {}
-        self.totp_secret = ""
-
-
-def _role(checks: Checks, role: AccountRole, volunteer_id: UUID | None) -> AccountRole:
-    chosen = checks.choice("role", role, AccountRole)
-    if chosen is AccountRole.VOLUNTEER and volunteer_id is None:
-        checks.add("volunteer_id", Problem("required", "for_a_volunteer"))
-    return chosen
 
 
 class Accounts(EncryptedApplication):
@@ -246,7 +136,7 @@ class Accounts(EncryptedApplication):
         by = check_actor(checks, recorded_by)
         name = checks.text("user_name", user_name, limit=50)
         shown = checks.text("display_name", display_name, limit=100)
-        chosen = _role(checks, role, volunteer_id)
+        chosen = checked_role(checks, role, volunteer_id)
         checks.done()
         if self.is_erased(account_id(name)):  # an erased account's name is never given out again
             raise UserNameTaken()
@@ -283,7 +173,7 @@ class Accounts(EncryptedApplication):
     ) -> None:
         """Change an account's role."""
         checks = Checks()
-        chosen = _role(checks, role, volunteer_id)
+        chosen = checked_role(checks, role, volunteer_id)
         checks.done()
         self._change(user, Account.RoleGranted, recorded_by, role=chosen, volunteer_id=volunteer_id)
 
