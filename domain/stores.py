@@ -43,7 +43,7 @@ class StoreSettings:
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.backend == "sqlite":
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "domain.sqlite_log:Factory",
                 "SQLITE_DBNAME": str(self.sqlite_file(store_name)),
                 "SQLITE_LOCK_TIMEOUT": "30",
             }

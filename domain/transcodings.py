@@ -6,11 +6,13 @@ Transcoding names are stored data, like topics: never rename one.
 from __future__ import annotations
 
 import dataclasses
+import json
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 
 from domain import family_state, values
 
@@ -96,3 +98,52 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(kind))
     for cls in DATACLASSES:
         transcoder.register(DataclassAsDict(cls))
+    transcoder.decoder = json.JSONDecoder(object_hook=QuickDecoding(transcoder))
+
+
+class QuickDecoding:
+    """The object hook of a transcoder's JSON decoder: what the library's does (a mapping of ``_type_`` and
+    ``_data_`` decoded by the transcoding of that name, any other returned as it is), in fewer steps. It is called
+    for every mapping of every fact read (six or so a fact: ids, times, choices), and an enum's member is looked up
+    by its value here rather than through ``Enum.__call__``: a fifth of deserialising a fact, less."""
+
+    def __init__(self, transcoder: JSONTranscoder) -> None:
+        self.names = transcoder.names  # the transcoder's own: transcodings registered later are found too
+        self.quick: dict[str, Callable[[Any], Any]] = {}
+
+    def __call__(self, d: dict[str, Any]) -> Any:
+        if len(d) != 2 or "_type_" not in d or "_data_" not in d:
+            return d
+        name = d["_type_"]
+        try:
+            decode = self.quick[name]
+        except KeyError:
+            decode = self._learn(name)
+        except TypeError:  # not a name at all
+            decode = self._learn(name)
+        return decode(d["_data_"])
+
+    def _learn(self, name: Any) -> Callable[[Any], Any]:
+        try:
+            transcoding = self.names[name]
+        except (KeyError, TypeError) as e:
+            raise TranscodingNotRegisteredError(
+                f"Data serialized with name '{name}' is not deserializable. Please register a custom transcoding"
+                " for this type."
+            ) from e
+        decode: Callable[[Any], Any] = transcoding.decode
+        if isinstance(transcoding, EnumAsValue):
+            kind: type[Enum] = transcoding.type
+            decode = _by_value({member.value: member for member in kind}, transcoding.decode)
+        self.quick[name] = decode
+        return decode
+
+
+def _by_value(members: dict[Any, Enum], otherwise: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def decode(value: Any) -> Any:
+        try:
+            return members[value]
+        except (KeyError, TypeError):  # not a member's value (or not hashable): as the enum itself answers
+            return otherwise(value)
+
+    return decode
