@@ -178,13 +178,26 @@ def _bridges(at: AsOf) -> list[Bridge]:
         at.rows("e.event_id, e.kind, COALESCE(e.original, e.data), e.occurred_at, e.version", kinds, params), key=_order
     )
     facts = [(event_id, EntryKind(kind), from_iso(at_), json.loads(data)) for event_id, kind, data, at_, _ in rows]
+    # the joint visits of every handover counted in one pass over the family's visits (not a pass a handover)
+    joints = (
+        dict(
+            at.rows(
+                "e.handover_id, COUNT(*)",
+                f"{LIVE_VISIT} AND e.handover_id IS NOT NULL",
+                [at.cutoff],
+                "GROUP BY e.handover_id",
+            )
+        )
+        if facts
+        else {}
+    )
     bridges = []
     for hid, _, opened, planned in (f for f in facts if f[1] == EntryKind.HANDOVER_PLANNED):
         related = [f for f in facts if str(f[3].get("handover_id")) == hid]
         closing = next((f for f in related if f[1] in HANDOVER_CLOSINGS), None)
         out_id, in_id = str(planned["outgoing_volunteer_id"]), str(planned["incoming_volunteer_id"])
         state = "planned" if closing is None else closing[1].removeprefix("handover_")
-        joint = at.rows("COUNT(*)", f"{LIVE_VISIT} AND e.handover_id = ?", [at.cutoff, hid])[0][0]
+        joint = joints.get(hid, 0)
         gap = None
         if closing is not None and state == "completed":
             gap = gap_days(_visit_next_to(at, out_id, closing[2], True), _visit_next_to(at, in_id, closing[2], False))
