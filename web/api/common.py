@@ -117,10 +117,15 @@ def decode_cursor(cursor: str | None) -> Any:
         abort(422, messages={"query": {"after": ["游标无效 / invalid cursor"]}})
 
 
+#: A cursor: a page's ``next``. Absent on the first page; never empty (``after=`` is refused, not read as absent).
+def cursor_field(**metadata: Any) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.Length(min=1, error="游标无效 / invalid cursor"), metadata=metadata)
+
+
 class PageQuery(Strict):
     """Cursor pagination: ``after`` is the ``next`` of the previous page."""
 
-    after = ma.fields.String(load_default=None)
+    after = cursor_field()
     limit = Whole(load_default=50, validate=ma.validate.Range(min=1, max=500))
 
 

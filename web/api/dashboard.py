@@ -14,7 +14,7 @@ from projections.dashboard import CLIFF_DAYS, QUIET_DAYS, Dashboard, ListPage
 from projections.dashboard_lists import DashboardList, Position, arity
 from projections.transition import Step
 from web.access.guard import cleared_for_sensitive
-from web.api.common import Blueprint, bad_query, decode_cursor, encode_cursor, now, read_models
+from web.api.common import Blueprint, bad_query, cursor_field, decode_cursor, encode_cursor, now, read_models
 from web.schemas.fields import Strict, Whole
 
 blp = Blueprint("dashboard", __name__, url_prefix="/dashboard", description="连续性看板 / Continuity dashboard")
@@ -49,9 +49,7 @@ class DashboardQuery(Strict):
 
 
 class ListQuery(DashboardQuery):
-    after = ma.fields.String(
-        load_default=None, metadata={"description": "上一页的 next（或看板 more 链接里的）/ `next` of the page before"}
-    )
+    after = cursor_field(description="上一页的 next（或看板 more 链接里的）/ `next` of the page before")
 
 
 class OpenHandoverOut(ma.Schema):
@@ -203,7 +201,7 @@ def list_position(which: DashboardList, cursor: str | None) -> Position | None:
 
 def _page(which: DashboardList, query: dict[str, Any]) -> dict[str, Any]:
     found: ListPage[Any] = read_models().dashboard_page(
-        which, **_thresholds(query), after=list_position(which, query["after"]), limit=query["limit"]
+        which, **_thresholds(query), after=list_position(which, query.get("after")), limit=query["limit"]
     )
     following = encode_cursor(list(found.after)) if found.after is not None else None
     return {"list": which, "total": found.total, "items": found.items, "next": following}

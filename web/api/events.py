@@ -70,7 +70,7 @@ class FamilyFacts(MethodView):
     def get(self, query: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """A family's raw facts in the order they were recorded, never altered / 原始事实（审计用）"""
         limit = query["limit"]
-        facts = peiban().family_facts(family_id, after=_after(query["after"]), limit=limit + 1)
+        facts = peiban().family_facts(family_id, after=_after(query.get("after")), limit=limit + 1)
         more = len(facts) > limit
         facts = facts[:limit]
         accounts: Accounts = current_app.extensions["peiban.accounts"]

@@ -130,7 +130,7 @@ class Families(MethodView):
                 status=status.value if status else None,
                 search=query["q"].strip(),
                 only=visible_families(),
-                after=keyset_after(query["after"]),
+                after=keyset_after(query.get("after")),
                 limit=query["limit"] + 1,
             )
         return page(rows, query["limit"], lambda f: [f.display_name, f.family_id])

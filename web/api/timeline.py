@@ -154,7 +154,7 @@ class FamilyTimeline(MethodView):
     @blp.response(200, TimelineOut)
     def get(self, query: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """A family's timeline, page by page; ``as_of`` replays it as recorded then / 家庭陪伴时间线"""
-        cursor = _cursor(query["after"], str(family_id))
+        cursor = _cursor(query.get("after"), str(family_id))
         replay = cursor.replay if cursor else query["as_of"] is not None
         g.replayed = replay
         cleared = cleared_for_sensitive()

@@ -115,6 +115,36 @@ def test_ascii_digits_still_read_as_numbers(auditor: FlaskClient, client: FlaskC
     assert auditor.get("/api/v1/dashboard/continuity?quiet_days=007").status_code == 200
 
 
+def test_an_empty_cursor_is_a_query_error_not_the_first_page(auditor: FlaskClient, client: FlaskClient) -> None:
+    # ``after=`` is no cursor at all: refused by name (as schemathesis found, it was read as "the first page")
+    family_id = family(client)
+    paths = [
+        "/families",
+        "/volunteers",
+        f"/families/{family_id}/timeline",
+        f"/families/{family_id}/events",
+        "/dashboard/continuity/in_progress",
+        "/dashboard/continuity/without_joint_visit",
+        "/dashboard/continuity/quiet",
+    ]
+    for path in paths:
+        response = auditor.get(f"/api/v1{path}?after=")
+        assert response.status_code == 422, (path, response.get_json())
+        assert response.get_json()["errors"] == {"query.after": ["游标无效 / invalid cursor"]}, path
+        assert auditor.get(f"/api/v1{path}").status_code == 200, path  # and without it, the first page
+    # the documents say so: a cursor is a string of one character or more, never null
+    spec = auditor.get("/api/v1/openapi.json").get_json()
+    cursors = [
+        p["schema"]
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for p in operation.get("parameters", [])
+        if isinstance(p, dict) and p.get("name") == "after"
+    ]
+    assert len(cursors) == 7 and all(c == {"type": "string", "minLength": 1} for c in cursors), cursors
+
+
 def test_a_body_over_the_size_limit_is_refused_with_413_in_the_one_shape(
     api_app: Flask, client: FlaskClient, family_with_lead: Any
 ) -> None:
