@@ -229,16 +229,16 @@ def _tally(tx: Tx, shares: Counter[tuple[str, str]]) -> None:
         tx.execute("DELETE FROM continuity_tally WHERE total = 0")
 
 
-def recount_joint_contacts(tx: Tx, event_id: str) -> None:
-    """Count again the contacts of the handover a corrected contact belonged to (if it was a joint one)."""
+def recount_joint_contacts(tx: Tx, family_id: str, event_id: str) -> None:
+    """Count again the contacts of the handover a corrected contact of the family belonged to (if a joint one)."""
     tx.execute(
         "UPDATE continuity_handover SET"
         " joint_contacts = (SELECT COUNT(*) FROM continuity_contact c"
         " WHERE c.handover_id = continuity_handover.handover_id AND c.retracted = 0),"
         " plain_joint_contacts = (SELECT COUNT(*) FROM continuity_contact c"
         " WHERE c.handover_id = continuity_handover.handover_id AND c.retracted = 0 AND c.sensitive = 0)"
-        " WHERE handover_id = (SELECT handover_id FROM continuity_contact WHERE event_id = ?)",
-        [event_id],
+        " WHERE handover_id = (SELECT handover_id FROM continuity_contact WHERE family_id = ? AND event_id = ?)",
+        [family_id, event_id],
     )
 
 

@@ -38,10 +38,9 @@ def _line(value: Any) -> tuple[str | None, int]:
     return (line.value, int(line.is_sensitive)) if isinstance(line, ServiceLine) else (None, 0)
 
 
-def _table(name: str, columns: str, *indexes: str, keyed: bool = False) -> str:
-    """A table's DDL; ``keyed``: its primary key is all it holds, so it is kept as that key's index alone
-    (``WITHOUT ROWID``: in SQLite, one tree instead of a table and its key's index)."""
-    ddl = f"CREATE TABLE IF NOT EXISTS {name} ({columns}){' WITHOUT ROWID' if keyed else ''}"
+def _table(name: str, columns: str, *indexes: str) -> str:
+    """A table's DDL, and an index on each of ``indexes`` (a column)."""
+    ddl = f"CREATE TABLE IF NOT EXISTS {name} ({columns})"
     return ";".join([ddl, *(f"CREATE INDEX IF NOT EXISTS {name}_{i} ON {name} ({i})" for i in indexes)])
 
 
@@ -65,11 +64,17 @@ class ContinuityView(View):
     name = "continuity"
     #: 2: each family's standing and the dashboard's tally (``projections.continuity_standing``); who took part
     #: in each contact kept as the key alone (no row id)
-    version = 2
+    #: 3: a contact's id, and who took part in it, unique indexes a rebuild makes once its fold is done, sorted once,
+    #: no longer the keys of their trees: ids are random, and kept fact by fact each insert landed on a page of its
+    #: own, read again from the disk once the trees outgrew the cache (at 1M facts a contact cost twice what it costs
+    #: at 50k); the fold looks a contact up within its family
+    version = 3
     reading_indexes = frozenset(
         {
             "continuity_assignment_volunteer_id",
+            "continuity_contact_event",
             "continuity_contact_handover_id",
+            "continuity_contact_volunteer_event",
             "continuity_contact_volunteer_volunteer_id",
         }
     )
@@ -113,18 +118,18 @@ class ContinuityView(View):
         + standing.HANDOVER_INDEXES,
         "continuity_contact": _table(
             "continuity_contact",
-            "event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, occurred_at TEXT NOT NULL, kind TEXT NOT NULL,"
+            "event_id TEXT NOT NULL, family_id TEXT NOT NULL, occurred_at TEXT NOT NULL, kind TEXT NOT NULL,"
             " minutes INTEGER, handover_id TEXT, service_line TEXT, sensitive INTEGER NOT NULL,"
             " retracted INTEGER NOT NULL",
             "family_id",
             "handover_id",
-        ),
+        )
+        + ";CREATE UNIQUE INDEX IF NOT EXISTS continuity_contact_event ON continuity_contact (event_id)",
         "continuity_contact_volunteer": _table(
-            "continuity_contact_volunteer",
-            "event_id TEXT NOT NULL, volunteer_id TEXT NOT NULL, PRIMARY KEY (event_id, volunteer_id)",
-            "volunteer_id",
-            keyed=True,
-        ),
+            "continuity_contact_volunteer", "event_id TEXT NOT NULL, volunteer_id TEXT NOT NULL", "volunteer_id"
+        )
+        + ";CREATE UNIQUE INDEX IF NOT EXISTS continuity_contact_volunteer_event"
+        " ON continuity_contact_volunteer (event_id, volunteer_id)",
         "continuity_concern": _table(
             "continuity_concern",
             "event_id TEXT PRIMARY KEY, family_id TEXT NOT NULL, raised_at TEXT NOT NULL, category TEXT NOT NULL,"
@@ -459,17 +464,27 @@ class ContinuityView(View):
         for table, columns in AMENDABLE.items():
             found = {column: changes[name] for name, column in columns.items() if name in changes}
             if found:
-                self._set(tx, table, e.target_event_id, key="event_id", **found)
+                self._correct(tx, table, e, **found)
         self._corrected(tx, e)
+
+    @staticmethod
+    def _correct(tx: Tx, table: str, e: Family.FactAmended | Family.FactRetracted, **columns: Any) -> None:
+        """Set ``columns`` on the corrected fact's row of ``continuity_<table>``, looked up within its family (a
+        rebuild makes the index of contacts' ids only once its fold is done)."""
+        names = ", ".join(f"{name} = ?" for name in columns)
+        tx.execute(
+            f"UPDATE continuity_{table} SET {names} WHERE family_id = ? AND event_id = ?",
+            [*columns.values(), str(e.originator_id), str(e.target_event_id)],
+        )
 
     def _corrected(self, tx: Tx, e: Family.FactAmended | Family.FactRetracted) -> None:
         """A corrected contact may change the family's last contact and its handover's joint contacts."""
         kept.corrected(tx, str(e.originator_id))
-        kept.recount_joint_contacts(tx, str(e.target_event_id))
+        kept.recount_joint_contacts(tx, str(e.originator_id), str(e.target_event_id))
 
     def retracted(self, tx: Tx, e: Family.FactRetracted) -> None:
         for table in AMENDABLE:
-            self._set(tx, table, e.target_event_id, key="event_id", retracted=1)
+            self._correct(tx, table, e, retracted=1)
         self._corrected(tx, e)
 
     @staticmethod

@@ -179,18 +179,15 @@ def _bridges(at: AsOf) -> list[Bridge]:
     )
     facts = [(event_id, EntryKind(kind), from_iso(at_), json.loads(data)) for event_id, kind, data, at_, _ in rows]
     # the joint visits of every handover counted in one pass over the family's visits (not a pass a handover)
-    joints = (
-        dict(
-            at.rows(
-                "e.handover_id, COUNT(*)",
-                f"{LIVE_VISIT} AND e.handover_id IS NOT NULL",
-                [at.cutoff],
-                "GROUP BY e.handover_id",
-            )
+    joints: dict[str, int] = {}
+    if facts:
+        grouped = at.rows(
+            "e.handover_id, COUNT(*)",
+            f"{LIVE_VISIT} AND e.handover_id IS NOT NULL",
+            [at.cutoff],
+            "GROUP BY e.handover_id",
         )
-        if facts
-        else {}
-    )
+        joints = {str(hid): int(count) for hid, count in grouped}
     bridges = []
     for hid, _, opened, planned in (f for f in facts if f[1] == EntryKind.HANDOVER_PLANNED):
         related = [f for f in facts if str(f[3].get("handover_id")) == hid]

@@ -318,6 +318,68 @@ def test_two_rebuilds_give_identical_views(story: tuple[Story, Projection]) -> N
         assert continuity_dashboard(tx, now=NOW) == board
 
 
+def correct_mistakes(s: Story) -> None:
+    """Both joint visits of 林家 and B1's message retracted, the concern about 王家 too, B2's visit amended."""
+    for fact in ("joint 1", "joint 2", "B1 message"):
+        s.app.retract_fact(s.f["林家"], target_event_id=s.facts[fact], reason="记错了", recorded_by=Actor("sw"))
+    s.app.retract_fact(s.f["王家"], target_event_id=s.facts["王家 concern"], reason="记错了", recorded_by=Actor("sw"))
+    s.app.amend_fact(
+        s.f["张家"],
+        target_event_id=s.facts["B2 visit"],
+        changes={"duration_minutes": 150},
+        reason="补正",
+        recorded_by=Actor("sw"),
+    )
+
+
+def test_a_rebuild_applies_corrections_as_the_fold_did(story: tuple[Story, Projection]) -> None:
+    # given retractions and an amendment folded as they came (the view's indexes of contacts' ids there to use)
+    s, projection = story
+    correct_mistakes(s)
+    projection.catch_up()
+    followed = projection.digest()
+    with projection.reading() as tx:
+        board, report = continuity_dashboard(tx, now=NOW), cohort_report(tx)
+        assert board.without_joint_visit and report.periods[0].visits == 4  # the corrections showed
+    # when the view is rebuilt (its fold looks contacts up within their family: their ids' index comes last)
+    projection.rebuild()
+    # then it holds the same rows and reads the same
+    assert projection.digest() == followed
+    with projection.reading() as tx:
+        assert (continuity_dashboard(tx, now=NOW), cohort_report(tx)) == (board, report)
+
+
+def test_a_view_of_version_2_is_folded_afresh_with_its_contacts_keyed_anew(story: tuple[Story, Projection]) -> None:
+    s, projection = story
+    correct_mistakes(s)
+    projection.catch_up()
+    expected = projection.digest()
+    # given the view as version 2 left it: a contact's id its primary key, who took part keyed by the pair
+    with projection.db.write() as tx:
+        tx.execute("DROP TABLE continuity_contact_volunteer")
+        tx.execute(
+            "CREATE TABLE continuity_contact_volunteer (event_id TEXT NOT NULL, volunteer_id TEXT NOT NULL,"
+            " PRIMARY KEY (event_id, volunteer_id))"
+        )
+        tx.execute("UPDATE view_version SET version = 2 WHERE view_name = 'continuity'")
+    projection.db.close()
+    # when it is opened again (as at start)
+    again = Projection(projection.app, ContinuityView(), projection.db.reopened())
+    again.catch_up()
+    # then it was folded afresh (who took part is back), with this version's indexes
+    assert again.digest() == expected
+    with again.reading() as tx:
+        assert tx.one("SELECT COUNT(*) FROM continuity_contact_volunteer") != (0,)
+        assert tx.one("SELECT version FROM view_version WHERE view_name = 'continuity'") == (3,)
+    with pytest.raises(Exception, match=r"(?i)unique"), again.db.write() as tx:  # the pair's unique index is there
+        tx.execute(
+            "INSERT INTO continuity_contact_volunteer (event_id, volunteer_id)"
+            " SELECT event_id, volunteer_id FROM continuity_contact_volunteer LIMIT 1"
+        )
+        tx.flush()
+    again.db.close()
+
+
 def test_a_typed_name_never_runs_as_a_spreadsheet_formula() -> None:
     from projections.reports import spreadsheet_text
 
