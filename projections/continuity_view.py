@@ -121,9 +121,10 @@ class ContinuityView(View):
             "event_id TEXT NOT NULL, family_id TEXT NOT NULL, occurred_at TEXT NOT NULL, kind TEXT NOT NULL,"
             " minutes INTEGER, handover_id TEXT, service_line TEXT, sensitive INTEGER NOT NULL,"
             " retracted INTEGER NOT NULL",
-            "family_id",
             "handover_id",
         )
+        # a family's contacts, and one of them by its id (as a correction finds it; in a rebuild, the only way)
+        + ";CREATE INDEX IF NOT EXISTS continuity_contact_family_id ON continuity_contact (family_id, event_id)"
         + ";CREATE UNIQUE INDEX IF NOT EXISTS continuity_contact_event ON continuity_contact (event_id)",
         "continuity_contact_volunteer": _table(
             "continuity_contact_volunteer", "event_id TEXT NOT NULL, volunteer_id TEXT NOT NULL", "volunteer_id"

@@ -649,6 +649,8 @@ def _create_schema(conn: Any, schema: str) -> None:
 def index_name(statement: str) -> str | None:
     """The index a CREATE INDEX statement makes (None for any other statement)."""
     words = statement.split()
+    if words[:1] == ["CREATE"] and words[1:2] == ["UNIQUE"]:
+        words = ["CREATE", *words[2:]]
     if words[:2] != ["CREATE", "INDEX"]:
         return None
     return words[5] if words[2:5] == ["IF", "NOT", "EXISTS"] else words[2]

@@ -152,10 +152,11 @@ class TimelineView(View):
     #: once (ids are random: kept up to date fact by fact, each insert landed on a page of its own, read again from
     #: disk once the index outgrew the cache); the fold looks entries up within their family; and the index of a
     #: family's entries by kind covers what the family and replay pages count them by (``timeline_entry_outline``)
+    #: (The entry id's index is kept up to date fact by fact all the same: the fold looks entries up by id, and
+    #: within a family of thousands of entries a look along the family's index cost more than the index saves.)
     version = 5
     reading_indexes = frozenset(
         {
-            "timeline_entry_event",
             "timeline_entry_outline",
             "timeline_entry_recorded",
             "timeline_entry_chapter",
