@@ -16,8 +16,8 @@ from werkzeug.test import TestResponse
 
 from domain import Actor, Peiban, StoreSettings
 from domain.accounts import Accounts
+from tests.web.passwords import password_hash
 from web.access.guard import COOKIE, CSRF_HEADER
-from web.access.passwords import hash_password
 from web.app import create_app, shutdown
 from web.cli import main
 from web.settings import Settings
@@ -70,7 +70,7 @@ def open_account(
         user_name=user_name,
         display_name=user_name,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=password_hash(password),
         volunteer_id=UUID(str(volunteer_id)) if volunteer_id else None,
         recorded_by=Actor("tests"),
     )

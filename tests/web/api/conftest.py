@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from domain import Actor, Peiban, StoreSettings
 from domain.accounts import AccountNotFound
 from tests.builders import local_today
-from web.access.passwords import hash_password
+from tests.web.passwords import password_hash
 from web.access.tokens import new_token
 from web.app import create_app, shutdown
 from web.settings import Settings
@@ -39,7 +39,7 @@ def token_for(app: Flask, role: str = "coordinator", volunteer_id: str | None = 
             user_name=user_name,
             display_name=user_name,
             role=role,
-            password_hash=hash_password("test-password-123"),
+            password_hash=password_hash("test-password-123"),
             volunteer_id=UUID(volunteer_id) if volunteer_id else None,
             recorded_by=Actor("tests"),
         )
