@@ -50,6 +50,7 @@ def elsewhere(settings: StoreSettings, tmp_path: Path) -> StoreSettings:
     return dataclasses.replace(settings, data_dir=tmp_path / "fresh-views")
 
 
+@pytest.mark.many_connections
 def test_a_follower_killed_mid_batch_resumes_with_nothing_lost_or_applied_twice(
     big_store: tuple[StoreSettings, int], tmp_path: Path
 ) -> None:

@@ -23,13 +23,6 @@ from web.cli import main
 from web.settings import Settings
 
 PASSWORD = "a-long-and-rare-passphrase-42"
-#: Lines for the end of the test run (the size of the authorization matrix, its leaks).
-REPORT: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in REPORT:
-        terminalreporter.write_line(line)
 
 
 def app_on(data_dir: Path) -> Flask:
