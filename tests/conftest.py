@@ -7,9 +7,9 @@ knob is how to check that no other test does. Subprocesses (the ``peiban`` comma
 
 README's command runs the suite in two processes (pytest-xdist, ``-n 2``), each taking a module at a time
 (``--dist loadscope``, so that a module's fixtures are made once) in the order collected (the modules of a few
-long multi-process tests before the many short page tests, which then even out the two). Tests marked ``many_connections`` take turns
-on PostgreSQL across them, so that the server's 100 connections are never short (a test of 4 workers and a
-follower holds some 60, the others fewer than 20).
+long multi-process tests before the many short page tests, which then even out the two). Tests marked
+``many_connections`` take turns on PostgreSQL across them, so that the server's 100 connections are never short
+(a test of 4 workers and a follower holds some 60, the others fewer than 20).
 """
 
 from __future__ import annotations
