@@ -4,10 +4,17 @@
 process reads it, to that day at the present time of day, and lets it tick on; an ISO moment with an offset
 (``2026-12-31T17:30+00:00``) picks the time of day too. Tests that depend on the date pin it themselves; the
 knob is how to check that no other test does. Subprocesses (the ``peiban`` command) keep the real clock.
+
+README's command runs the suite in two processes (pytest-xdist, ``-n 2``), each taking a module at a time
+(``--dist loadscope``, so that a module's fixtures are made once) in the order collected (the modules of a few
+long multi-process tests before the many short page tests, which then even out the two). Tests marked
+``many_connections`` take turns on PostgreSQL across them, so that the server's 100 connections are never short
+(a test of 4 workers and a follower holds some 60, the others fewer than 20).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,6 +26,7 @@ import time_machine
 from domain import Peiban, StoreSettings
 from tests.builders import Scene, StepClock, memory_app, scene
 from tests.stores import store
+from tests.summary import REPORT
 
 TODAY_VARIABLE = "PEIBAN_TEST_TODAY"
 _travels: list[time_machine.travel] = []
@@ -54,6 +62,41 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     while _travels:
         _travels.pop().stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in REPORT:
+        terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the lines for the end of the run to the process that prints them."""
+    sent = getattr(session.config, "workeroutput", None)
+    if sent is not None:
+        sent["peiban_report"] = list(REPORT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The lines a pytest-xdist worker handed over, for this process's summary."""
+    REPORT.extend(getattr(node, "workeroutput", {}).get("peiban_report", []))
+
+
+@pytest.fixture(autouse=True)
+def postgres_in_turn(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Under pytest-xdist, a test on PostgreSQL that holds many connections waits for the one another worker runs
+    to end (a lock on a file in the run's own temporary folder; none in a run in one process)."""
+    node = request.node
+    if not (
+        os.environ.get("PYTEST_XDIST_WORKER")
+        and node.get_closest_marker("many_connections")
+        and node.get_closest_marker("postgres")
+    ):
+        yield
+        return
+    with (tmp_path_factory.getbasetemp().parent / "postgres.lock").open("a") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)  # released when the file is closed, after the test's own fixtures
+        yield
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -37,7 +37,7 @@ def test_readme_quick_start_is_the_two_commands_ci_runs() -> None:
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [block.strip() for block in quick_start.split("```sh")[1:]]
     commands = [c.split("```")[0].strip() for c in commands]
-    assert commands == ["pip install . && peiban serve --demo", "pip install -e '.[test]' && pytest"]
+    assert commands == ["pip install . && peiban serve --demo", "pip install -e '.[test]' && pytest -n 2"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
 

@@ -20,6 +20,8 @@ from domain import Actor, Conflict, Peiban, StoreSettings
 from tests.builders import StepClock, scene, visit
 from tests.domain.test_rejections_record_nothing import assert_cache_is_the_log
 
+pytestmark = pytest.mark.many_connections
+
 WRITERS = 4
 VISITS_EACH = 15
 

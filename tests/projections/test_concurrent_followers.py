@@ -11,11 +11,15 @@ import dataclasses
 import threading
 from pathlib import Path
 
+import pytest
+
 from domain import StoreSettings
 from projections.read_models import ReadModels
 from tests.web.served import MASTER_KEY, ended, peiban
 from tests.web.stores import encrypted_peiban
 from web.demo.generate import generate
+
+pytestmark = pytest.mark.many_connections
 
 
 def test_views_folded_by_several_processes_at_once_equal_a_rebuild(

@@ -19,7 +19,7 @@ from web.demo.generate import generate
 from web.infra.stores import open_application
 from web.settings import Settings
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.many_connections]
 
 
 def client_tool(name: str) -> str:

@@ -32,6 +32,8 @@ from web.app import create_app, shutdown
 from web.demo.generate import generate
 from web.settings import Settings
 
+pytestmark = pytest.mark.many_connections
+
 LOAD = int(os.environ.get("PEIBAN_REBUILD_LOAD", "1"))
 READERS, WRITERS, REBUILDS = 6, 2, 3 * LOAD
 

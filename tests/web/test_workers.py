@@ -36,6 +36,8 @@ from web.app import create_app, shutdown
 from web.demo.generate import generate
 from web.settings import Settings
 
+pytestmark = pytest.mark.many_connections
+
 LOAD = int(os.environ.get("PEIBAN_WORKERS_LOAD", "1"))
 WRITERS = 6
 VISITS = 12 * LOAD  # per writer

@@ -16,20 +16,13 @@ from werkzeug.test import TestResponse
 
 from domain import Actor, Peiban, StoreSettings
 from domain.accounts import Accounts
+from tests.web.passwords import password_hash
 from web.access.guard import COOKIE, CSRF_HEADER
-from web.access.passwords import hash_password
 from web.app import create_app, shutdown
 from web.cli import main
 from web.settings import Settings
 
 PASSWORD = "a-long-and-rare-passphrase-42"
-#: Lines for the end of the test run (the size of the authorization matrix, its leaks).
-REPORT: list[str] = []
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    for line in REPORT:
-        terminalreporter.write_line(line)
 
 
 def app_on(data_dir: Path) -> Flask:
@@ -70,7 +63,7 @@ def open_account(
         user_name=user_name,
         display_name=user_name,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=password_hash(password),
         volunteer_id=UUID(str(volunteer_id)) if volunteer_id else None,
         recorded_by=Actor("tests"),
     )

@@ -22,7 +22,8 @@ import pytest
 from flask import Flask
 
 from domain.accounts import AccountRole
-from tests.web.access.conftest import REPORT, app_on, peiban
+from tests.summary import REPORT
+from tests.web.access.conftest import app_on, peiban
 from tests.web.access.matrix import (
     API,
     BY_VOLUNTEER,

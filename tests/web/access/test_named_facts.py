@@ -25,7 +25,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.web.access.conftest import REPORT, app_on, browser, open_account, peiban
+from tests.summary import REPORT
+from tests.web.access.conftest import app_on, browser, open_account, peiban
 from tests.web.access.scenes import ago, day
 from tests.web.access.test_compartments import API, Compartment, build, found
 from web.app import shutdown

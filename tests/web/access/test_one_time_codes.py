@@ -24,6 +24,8 @@ from tests.web.api.live_server import serving
 from web.app import create_app, shutdown
 from web.settings import Settings
 
+pytestmark = pytest.mark.many_connections
+
 ROOT = Path(__file__).resolve().parents[3]
 #: Ten seconds into a 30-second step: the clock is frozen here (the code and the server read the same time).
 AT = datetime(2026, 3, 2, 8, 0, 10, tzinfo=UTC)

@@ -256,6 +256,7 @@ def test_a_password_is_stored_as_an_argon2id_hash(web: Flask, data_dir: Path) ->
     stored = accounts(web).get("zhangwei").password_hash
     assert result.exit_code == 0, result.output
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert not PasswordHasher().check_needs_rehash(stored), "made at the library's recommended costs"
     assert sign_in(web.test_client(), "zhangwei").status_code == 200
 
 

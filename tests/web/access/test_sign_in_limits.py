@@ -77,6 +77,7 @@ def on_each_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fl
         shutdown(app)
 
 
+@pytest.mark.many_connections
 def test_forty_parallel_guesses_get_five_password_checks_and_the_owner_still_signs_in_from_elsewhere(
     on_each_store: Flask, password_checks: Counter[str]
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,17 +16,26 @@ from flask.testing import FlaskClient
 from domain import Actor, Peiban, StoreSettings
 from domain.accounts import AccountNotFound
 from tests.builders import local_today
-from web.access.passwords import hash_password
+from tests.web.passwords import password_hash
 from web.access.tokens import new_token
 from web.app import create_app, shutdown
 from web.settings import Settings
 
 
+@contextmanager
+def app_in(folder: Path) -> Iterator[Flask]:
+    """The web app on a fresh SQLite store in ``folder``, shut down afterwards."""
+    app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=folder / "data")), {"TESTING": True})
+    try:
+        yield app
+    finally:
+        shutdown(app)
+
+
 @pytest.fixture
 def api_app(tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=tmp_path / "data")), {"TESTING": True})
-    yield app
-    shutdown(app)
+    with app_in(tmp_path) as app:
+        yield app
 
 
 def token_for(app: Flask, role: str = "coordinator", volunteer_id: str | None = None) -> str:
@@ -39,7 +49,7 @@ def token_for(app: Flask, role: str = "coordinator", volunteer_id: str | None = 
             user_name=user_name,
             display_name=user_name,
             role=role,
-            password_hash=hash_password("test-password-123"),
+            password_hash=password_hash("test-password-123"),
             volunteer_id=UUID(volunteer_id) if volunteer_id else None,
             recorded_by=Actor("tests"),
         )

@@ -3,6 +3,7 @@ each list paged on its own with ``limit`` and ``after``; bad paging parameters r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,16 +12,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.builders import local_today
-from tests.web.api.conftest import log_position, post
+from tests.web.api.conftest import app_in, log_position, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
 
 LISTS = ("families", "uncovered", "cliff", "quiet", "in_progress", "without_joint_visit")
 
 
-@pytest.fixture
-def programme(client: FlaskClient) -> FlaskClient:
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient]:
     """Seven families whose lead's cohort ends in 20 days (five led by 老义工, two by another), three of them with
-    a handover planned; four families without a lead; two visited a week ago, the others quiet."""
+    a handover planned; four families without a lead; two visited a week ago, the others quiet. One programme for
+    the module: its tests only read it."""
+    with app_in(tmp_path_factory.mktemp("programme")) as app:
+        yield _programme(signed_in(app, "coordinator"))
+
+
+def _programme(client: FlaskClient) -> FlaskClient:
     ending = post(
         client, "/cohorts", {"name": "2023级", "starts_on": str(local_today(-500)), "ends_on": str(local_today(20))}
     )

@@ -9,6 +9,7 @@ fails the test when its page closes, unless the test said it expected that error
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,9 +86,19 @@ def browser() -> Iterator[Browser]:
     playwright.stop()
 
 
-@contextmanager
-def demo_site(data_dir: Path) -> Iterator[Site]:
-    """The demo story on a fresh SQLite store in ``data_dir``, with the demo accounts, served by waitress."""
+@dataclass(frozen=True)
+class DemoStory:
+    """A SQLite store holding the demo story and the demo accounts, loaded once by a test process; each site
+    serves a copy of it."""
+
+    data_dir: Path
+    accounts: Mapping[str, str]
+    demo: DemoSummary
+
+
+@pytest.fixture(scope="session")
+def demo_story(tmp_path_factory: pytest.TempPathFactory) -> DemoStory:
+    data_dir = tmp_path_factory.mktemp("demo-story") / "data"
     data_dir.mkdir(parents=True)
     settings = Settings(store=StoreSettings(backend="sqlite", data_dir=data_dir))
     keys = open_keys(settings)
@@ -96,26 +107,34 @@ def demo_site(data_dir: Path) -> Iterator[Site]:
     finally:
         keys.close()
     accounts = {name: password for name, _role, password in demo_accounts(settings)}
-    app = create_app(settings)
+    return DemoStory(data_dir, accounts, summary)
+
+
+@contextmanager
+def demo_site(story: DemoStory, data_dir: Path) -> Iterator[Site]:
+    """A copy of the demo story's store in ``data_dir`` (its files and keys; SQLite rebuilds each WAL's index),
+    served by waitress."""
+    shutil.copytree(story.data_dir, data_dir, ignore=shutil.ignore_patterns("*-shm"))
+    app = create_app(Settings(store=StoreSettings(backend="sqlite", data_dir=data_dir)))
     try:
         with serving(app) as port:
-            yield Site(f"http://127.0.0.1:{port}", app, accounts, summary)
+            yield Site(f"http://127.0.0.1:{port}", app, story.accounts, story.demo)
     finally:
         shutdown(app)
 
 
 @pytest.fixture(scope="session")
-def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The demo story, loaded once for the walks that only read it.
+def site(browser: Browser, demo_story: DemoStory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The demo story, served once for the walks that only read it.
     (It asks for the browser first so that, where there is none, nothing is loaded for nobody to read.)"""
-    with demo_site(tmp_path_factory.mktemp("browser") / "data") as served:
+    with demo_site(demo_story, tmp_path_factory.mktemp("browser") / "data") as served:
         yield served
 
 
 @pytest.fixture(scope="module")
-def own_site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def own_site(browser: Browser, demo_story: DemoStory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A demo story of the module's own, for walks that record something."""
-    with demo_site(tmp_path_factory.mktemp("browser-own") / "data") as served:
+    with demo_site(demo_story, tmp_path_factory.mktemp("browser-own") / "data") as served:
         yield served
 
 

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from domain import Actor, StoreSettings
 from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import assign, family, plan_handover, visit, volunteer
-from web.access.passwords import hash_password
+from tests.web.passwords import password_hash
 from web.app import create_app, shutdown
 from web.settings import Settings
 
@@ -37,7 +37,7 @@ def open_account(app: Flask, user_name: str, role: str, volunteer_id: str | None
         user_name=user_name,
         display_name=f"{user_name} 老师",
         role=role,
-        password_hash=hash_password(PASSWORD),
+        password_hash=password_hash(PASSWORD),
         volunteer_id=UUID(volunteer_id) if volunteer_id else None,
         recorded_by=Actor("tests"),
     )
