@@ -49,7 +49,7 @@ class StoreSettings:
             }
         pg = self.postgres
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "domain.postgres_log:Factory",
             "POSTGRES_DBNAME": pg.dbname,
             "POSTGRES_HOST": pg.host,
             "POSTGRES_PORT": str(pg.port),
