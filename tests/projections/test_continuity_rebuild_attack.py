@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from domain import Actor, Peiban, StoreSettings
-from projections.db import MemoryViewDatabase, view_database
-from projections.keystore import KeyStore
-from tests.builders import StepClock
 from domain.values import ServiceLine
 from projections.continuity_view import ContinuityView
+from projections.db import MemoryViewDatabase, view_database
 from projections.engine import Projection
+from projections.keystore import KeyStore
+from tests.builders import StepClock
 from tests.projections.test_continuity import Story, tell
 
 
