@@ -237,8 +237,12 @@ class ContinuityView(View):
         tx.execute(
             "INSERT INTO continuity_volunteer (volunteer_id, name, cohort_id, status, registered_at, departed_at,"
             " alumni_opted_in) VALUES (?, ?, ?, ?, ?, ?, 0)"
-            " ON CONFLICT (volunteer_id) DO UPDATE SET name = excluded.name, status = excluded.status,"
-            " departed_at = excluded.departed_at",
+            # the row the rebuild makes from this fact alone, column by column (as in the domain, an erased volunteer
+            # is no alumni contact, and no departure is announced for them any more)
+            " ON CONFLICT (volunteer_id) DO UPDATE SET name = excluded.name, cohort_id = excluded.cohort_id,"
+            " status = excluded.status, registered_at = excluded.registered_at,"
+            " expected_departure_on = excluded.expected_departure_on, departed_at = excluded.departed_at,"
+            " alumni_opted_in = excluded.alumni_opted_in",
             [
                 str(e.originator_id),
                 ERASED_VOLUNTEER,
