@@ -47,6 +47,8 @@ class PostgresLog(PostgresApplicationRecorder):
             conditions.append(SQL("notification_id <= %s"))
             params.append(stop)
         if topics:
+            if not isinstance(topics, (tuple, list)) or not all(isinstance(t, str) for t in topics):
+                raise TypeError(f"topics must be a list or tuple of strings, not {topics!r}")  # as the library asserts
             conditions.append(SQL("topic = ANY(%s)"))
             params.append(list(topics))
         params.append(limit)

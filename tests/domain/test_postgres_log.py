@@ -62,6 +62,18 @@ def test_a_page_of_some_topics_is_the_page_the_library_reads(stored: tuple[Peiba
     assert ours and {n.topic for n in ours} <= set(topics) and len(ours) < len(every)
 
 
+def test_topics_are_a_list_of_names_as_the_library_asks(stored: tuple[Peiban, Peiban]) -> None:
+    app, library = stored
+    topic = library.recorder.select_notifications(0, 1)[0].topic
+    with pytest.raises(TypeError, match="topics must be a list or tuple of strings"):
+        app.recorder.select_notifications(0, 10, topics=topic)  # a bare string: not read as its letters
+    with pytest.raises(AssertionError):
+        library.recorder.select_notifications(0, 10, topics=topic)
+    assert app.recorder.select_notifications(0, 10, topics=(topic,)) == library.recorder.select_notifications(
+        0, 10, topics=[topic]
+    )
+
+
 def test_other_queries_on_the_log_still_read_rows_by_name(stored: tuple[Peiban, Peiban]) -> None:
     app, library = stored
     app.recorder.select_notifications(0, 10)  # its cursor's rows are tuples: the connection's are not
