@@ -4,7 +4,7 @@ faster, as ``domain.sqlite_log`` does for SQLite.
 eventsourcing 9.5 reads a page of notifications as dictionaries and makes each through the frozen dataclass's
 ``__init__``: some 6 µs of processor a fact, beside 4–5 for the query and its rows as tuples. This recorder runs
 the library's statement (prepared, retried on the same errors) on a cursor of tuples and makes the very same
-notifications (``tests/domain/test_postgres_log.py``) without ``__init__``; the tables and every write stay the
+notifications (``tests/domain/test_log_readers.py``) without ``__init__``; the tables and every write stay the
 library's.
 
 Chosen by ``StoreSettings.env`` (``PERSISTENCE_MODULE``: this module's ``Factory``); a setting, not stored data.

@@ -4,7 +4,7 @@ Every view folds the log a page at a time, and every read first asks for the fac
 (``Projection.is_current``). eventsourcing 9.5 makes each notification of a page through the frozen dataclass's
 ``__init__``, from a ``sqlite3.Row`` read by column name, and parses a record's id again for each of its facts:
 some 8 µs a fact, where the query itself costs 1.5. This recorder runs the library's statement and makes the very
-same notifications (equal field by field: ``tests/domain/test_sqlite_log.py``) as the library makes its events,
+same notifications (equal field by field: ``tests/domain/test_log_readers.py``) as the library makes its events,
 without ``__init__``; the store's tables, and everything written, stay the library's.
 
 Chosen by ``StoreSettings.env`` (``PERSISTENCE_MODULE``: this module's ``Factory``); a setting, not stored data.

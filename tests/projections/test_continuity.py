@@ -268,16 +268,7 @@ def test_a_retraction_and_an_amendment_change_the_measures(story: tuple[Story, P
     s, projection = story
     # when both joint visits of 林家 turn out to be mistakes, B1's message of 05-10 was logged on the wrong family,
     # the concern about 王家 was raised by mistake, and B2's visit to 张家 lasted 150 minutes, not 60
-    for fact in ("joint 1", "joint 2", "B1 message"):
-        s.app.retract_fact(s.f["林家"], target_event_id=s.facts[fact], reason="记错了", recorded_by=Actor("sw"))
-    s.app.retract_fact(s.f["王家"], target_event_id=s.facts["王家 concern"], reason="记错了", recorded_by=Actor("sw"))
-    s.app.amend_fact(
-        s.f["张家"],
-        target_event_id=s.facts["B2 visit"],
-        changes={"duration_minutes": 150},
-        reason="补正",
-        recorded_by=Actor("sw"),
-    )
+    correct_mistakes(s)
     with projection.reading() as tx:
         board = continuity_dashboard(tx, now=NOW)
         report = cohort_report(tx)
