@@ -92,23 +92,25 @@ def _cursor_key() -> bytes:
     return key
 
 
-def _signature(text: str) -> str:
-    return hmac.new(_cursor_key(), text.encode(), hashlib.sha256).hexdigest()[:24]
+def _signature(of: str, text: str) -> str:
+    return hmac.new(_cursor_key(), f"{of}\n{text}".encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def encode_cursor(value: Any) -> str:
-    """An opaque, signed cursor: a client can pass it back, not forge or alter it."""
+def encode_cursor(value: Any, *, of: str) -> str:
+    """An opaque, signed cursor of the list named ``of``: a client can pass it back to that list, not forge or alter
+    it, nor take it to another list whose positions have the same shape (the families' and the volunteers')."""
     text = base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-    return f"{text}.{_signature(text)}"
+    return f"{text}.{_signature(of, text)}"
 
 
-def decode_cursor(cursor: str | None) -> Any:
-    """The position a cursor stands for; a bad or altered cursor is a 422 on the ``after`` parameter."""
+def decode_cursor(cursor: str | None, *, of: str) -> Any:
+    """The position a cursor of the list ``of`` stands for; a bad or altered cursor, or one of another list, is a
+    422 on the ``after`` parameter."""
     if not cursor:
         return None
     text, _, signature = cursor.rpartition(".")
     try:
-        if not hmac.compare_digest(signature.encode(), _signature(text).encode()):
+        if not hmac.compare_digest(signature.encode(), _signature(of, text).encode()):
             raise ValueError("altered cursor")
         return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except ValueError:
@@ -129,16 +131,16 @@ class PageQuery(Strict):
     limit = Whole(load_default=50, validate=ma.validate.Range(min=1, max=500))
 
 
-def page(items: list[Any], limit: int, position_of: Any) -> dict[str, Any]:
-    """A page of ``items`` (fetched with one extra to know whether more follow)."""
+def page(items: list[Any], limit: int, position_of: Any, *, of: str) -> dict[str, Any]:
+    """A page of ``items`` of the list ``of`` (fetched with one extra to know whether more follow)."""
     more = len(items) > limit
     items = items[:limit]
-    return {"items": items, "next": encode_cursor(position_of(items[-1])) if more and items else None}
+    return {"items": items, "next": encode_cursor(position_of(items[-1]), of=of) if more and items else None}
 
 
-def keyset_after(cursor: str | None) -> tuple[str, str]:
-    """The (sort key, id) a directory cursor stands for; ("", "") for the first page."""
-    position = decode_cursor(cursor)
+def keyset_after(cursor: str | None, *, of: str) -> tuple[str, str]:
+    """The (sort key, id) a cursor of the directory ``of`` stands for; ("", "") for the first page."""
+    position = decode_cursor(cursor, of=of)
     if position is None:
         return ("", "")
     if not (isinstance(position, list) and len(position) == 2 and all(isinstance(p, str) for p in position)):

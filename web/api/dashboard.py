@@ -186,12 +186,17 @@ def _next_page(which: DashboardList, query: dict[str, Any], after: Position | No
     arguments: dict[str, Any] = {k: query[k] for k in ("cliff_days", "quiet_days", "limit")}
     if which in FAMILY_LISTS:
         arguments["family_list"] = which.value
-    return url_for(PAGED_AT[which], **arguments, after=encode_cursor(list(after)))
+    return url_for(PAGED_AT[which], **arguments, after=encode_cursor(list(after), of=list_cursor(which)))
+
+
+def list_cursor(which: DashboardList) -> str:
+    """What a cursor of the list ``which`` is signed as: good for that list only (on pages and in the API alike)."""
+    return f"continuity:{which.value}"
 
 
 def list_position(which: DashboardList, cursor: str | None) -> Position | None:
     """Where a page starts: the position a cursor of this list stands for (422 for any other cursor)."""
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, of=list_cursor(which))
     if position is None:
         return None
     if not (isinstance(position, list) and len(position) == arity(which) and all(isinstance(p, str) for p in position)):
@@ -203,7 +208,7 @@ def _page(which: DashboardList, query: dict[str, Any]) -> dict[str, Any]:
     found: ListPage[Any] = read_models().dashboard_page(
         which, **_thresholds(query), after=list_position(which, query.get("after")), limit=query["limit"]
     )
-    following = encode_cursor(list(found.after)) if found.after is not None else None
+    following = encode_cursor(list(found.after), of=list_cursor(which)) if found.after is not None else None
     return {"list": which, "total": found.total, "items": found.items, "next": following}
 
 

@@ -42,7 +42,7 @@ class FactPage(ma.Schema):
 
 def _after(cursor: str | None) -> int:
     """The position a ``next`` cursor stands for (0: from the first fact)."""
-    position = decode_cursor(cursor)
+    position = decode_cursor(cursor, of="facts")
     if position is None:
         return 0
     if type(position) is not int or not 0 <= position <= LAST_POSITION:
@@ -77,5 +77,5 @@ class FamilyFacts(MethodView):
         erased = functools.cache(accounts.is_erased_user)  # one look-up per recorder, not per fact
         return {
             "items": [_fact(e, erased) for e in facts],
-            "next": encode_cursor(facts[-1].originator_version) if more and facts else None,
+            "next": encode_cursor(facts[-1].originator_version, of="facts") if more and facts else None,
         }

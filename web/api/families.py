@@ -130,10 +130,10 @@ class Families(MethodView):
                 status=status.value if status else None,
                 search=query["q"].strip(),
                 only=visible_families(),
-                after=keyset_after(query.get("after")),
+                after=keyset_after(query.get("after"), of="families"),
                 limit=query["limit"] + 1,
             )
-        return page(rows, query["limit"], lambda f: [f.display_name, f.family_id])
+        return page(rows, query["limit"], lambda f: [f.display_name, f.family_id], of="families")
 
     @blp.arguments(FamilyIn)
     @blp.response(201, FamilyOut)

@@ -121,12 +121,14 @@ class Cursor(NamedTuple):
     replay: bool
 
     def text(self) -> str:
-        return encode_cursor([self.family_id, self.event_id, self.occurred_at, iso(self.snapshot), self.replay])
+        return encode_cursor(
+            [self.family_id, self.event_id, self.occurred_at, iso(self.snapshot), self.replay], of="timeline"
+        )
 
 
 def _cursor(after: str | None, family_id: str) -> Cursor | None:
     """The walk a cursor continues; a cursor of another family is invalid, and a replay is only for those who may."""
-    position = decode_cursor(after)
+    position = decode_cursor(after, of="timeline")
     if position is None:
         return None
     try:

@@ -68,10 +68,10 @@ class Volunteers(MethodView):
                 cohort_id=str(query["cohort_id"]) if query["cohort_id"] else None,
                 status=status.value if status else None,
                 search=query["q"].strip(),
-                after=keyset_after(query.get("after")),
+                after=keyset_after(query.get("after"), of="volunteers"),
                 limit=query["limit"] + 1,
             )
-        return page(rows, query["limit"], lambda v: [v.name, v.volunteer_id])
+        return page(rows, query["limit"], lambda v: [v.name, v.volunteer_id], of="volunteers")
 
     @blp.arguments(VolunteerIn)
     @blp.response(201, VolunteerOut)

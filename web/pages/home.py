@@ -25,7 +25,7 @@ from web.access.guard import Caller, cleared_for_sensitive, extension
 from web.access.policy import Action, Scope, may, scope_of
 from web.access.refusals import error_page
 from web.api.common import encode_cursor
-from web.api.dashboard import list_position
+from web.api.dashboard import list_cursor, list_position
 from web.pages.listing import page_size
 
 bp = Blueprint("home", __name__)
@@ -42,7 +42,9 @@ def more(which: DashboardList, after: Position | None) -> str | None:
     """The address of the page of ``which`` that starts after ``after`` (None: nothing follows)."""
     if after is None:
         return None
-    return url_for("home.continuity_list", list_name=which.value, after=encode_cursor(list(after)))
+    return url_for(
+        "home.continuity_list", list_name=which.value, after=encode_cursor(list(after), of=list_cursor(which))
+    )
 
 
 def continuing(which: DashboardList) -> Position | None:

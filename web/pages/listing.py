@@ -32,10 +32,11 @@ def page_size() -> int:
     return int(current_app.config.get("PEIBAN_PAGE_SIZE", PAGE_SIZE))
 
 
-def position() -> tuple[str, str]:
-    """Where the page starts: a cursor that is not ours (altered, or from before a restart) starts over."""
+def position(of: str) -> tuple[str, str]:
+    """Where a page of the directory ``of`` starts: a cursor that is not ours (altered, of another list, or from
+    before a restart) starts over."""
     try:
-        return keyset_after(request.args.get("after"))
+        return keyset_after(request.args.get("after"), of=of)
     except HTTPException:
         return ("", "")
 

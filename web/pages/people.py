@@ -73,10 +73,10 @@ def family_list() -> ResponseReturnValue:
             search=filters["q"],
             only=visible_families(),
             uncovered=bool(filters["uncovered"]),
-            after=position(),
+            after=position("families"),
             limit=page_size() + 1,
         )
-    listed = page(rows, page_size(), lambda f: [f.display_name, f.family_id])
+    listed = page(rows, page_size(), lambda f: [f.display_name, f.family_id], of="families")
     return render_template(
         "families.html",
         rows=[family_line(r) for r in listed["items"]],
@@ -145,12 +145,12 @@ def volunteer_list(filters: dict[str, str], problem: str = "", status: int = 200
             cohort_id=filters["cohort_id"] or None,
             status=filters["status"] or None,
             search=filters["q"],
-            after=position(),
+            after=position("volunteers"),
             limit=page_size() + 1,
         )
         every_cohort = cohorts(tx)
         notice = volunteer_notice(tx)
-    listed = page(rows, page_size(), lambda v: [v.name, v.volunteer_id])
+    listed = page(rows, page_size(), lambda v: [v.name, v.volunteer_id], of="volunteers")
     lines = [volunteer_line(v, manage) for v in listed["items"]]
     page_html = render_template(
         "volunteers.html",

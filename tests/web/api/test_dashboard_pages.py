@@ -144,6 +144,28 @@ def test_a_cursor_of_one_list_does_not_page_another(programme: FlaskClient) -> N
     assert programme.get("/api/v1/dashboard/continuity/everyone").status_code == 404
 
 
+def test_a_cursor_is_good_for_its_own_list_only_even_where_positions_have_the_same_shape(
+    programme: FlaskClient,
+) -> None:
+    # Every list's cursor taken to every other paged list: refused by name, though several lists' positions are the
+    # same shape (all families and the uncovered ones: name, id; the families' and the volunteers' directories).
+    board = get(programme, "/dashboard/continuity", limit=1)
+    cursors = {name: parse_qs(urlsplit(board["more"][name]).query)["after"][0] for name in LISTS if board["more"][name]}
+    cursors["/families"] = get(programme, "/families", limit=1)["next"]
+    cursors["/volunteers"] = get(programme, "/volunteers", limit=1)["next"]
+    assert set(cursors) >= {"families", "uncovered", "/families", "/volunteers"}, set(cursors)
+    paths = {name: f"/dashboard/continuity/{name}" for name in LISTS} | {p: p for p in ("/families", "/volunteers")}
+    before = log_position(programme)
+    for owner, cursor in cursors.items():
+        assert programme.get(f"/api/v1{paths[owner]}", query_string={"after": cursor}).status_code == 200, owner
+        for other, path in paths.items():
+            if other != owner:
+                response = programme.get(f"/api/v1{path}", query_string={"after": cursor})
+                assert response.status_code == 422, (owner, other, response.get_json())
+                assert response.get_json()["errors"] == {"query.after": ["游标无效 / invalid cursor"]}
+    assert log_position(programme) == before
+
+
 def test_the_paged_lists_are_in_the_openapi_document(api_app: Flask, client: FlaskClient) -> None:
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     family_list = paths["/api/v1/dashboard/continuity/{family_list}"]

@@ -122,6 +122,13 @@ def test_the_family_list_pages_on_with_signed_cursors_keeping_its_filters(ui_app
     assert cursor
     altered = client.get(f"/families?q=城东&after={cursor.group(1)[:-2]}xx")
     assert altered.status_code == 200 and listed(text(altered), "families") == listed(first, "families")
+    # and so does a cursor of the volunteers' list, whose positions have the same shape (a name, an id)
+    for name in ("甲义工", "乙义工", "丙义工"):
+        volunteer(api, cohort(api), name)
+    theirs = re.search(r"after=([^&\"]+)", text(client.get("/volunteers")))
+    assert theirs
+    taken = client.get(f"/families?q=城东&after={theirs.group(1)}")
+    assert taken.status_code == 200 and listed(text(taken), "families") == listed(first, "families")
 
 
 def test_a_volunteer_lists_only_their_own_families_and_may_not_enrol_or_manage_people(ui_app: Flask) -> None:
