@@ -23,7 +23,9 @@ from domain.compartments import Clearance
 from projections.db import Row, Tx
 from projections.plain import iso
 from projections.timeline import RECORDED_BY, Entry, Timeline, page_rows
-from projections.timeline_as_of import AsOf, chapter_of, entries_as_of, frame, moved_since, told
+from projections.timeline_as_of import entries_as_of, frame, told
+from projections.timeline_as_of_chapters import chapter_of
+from projections.timeline_as_of_rows import AsOf, moved_since
 from projections.timeline_compartments import visible
 from projections.timeline_outline import DETAILED, Stretch, bounds, outline_entry_of, page_of, stretch_of
 from projections.timeline_replay import replay

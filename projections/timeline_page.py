@@ -20,8 +20,9 @@ from domain.kinds import EntryKind
 from projections.db import Tx
 from projections.plain import from_iso, iso
 from projections.timeline import RECORDED_BY, Entry, Timeline, around, corrections_of, entry_of
-from projections.timeline_as_of import AsOf, entries_as_of, frame, moved_since, told
+from projections.timeline_as_of import entries_as_of, frame, told
 from projections.timeline_as_of_record import corrected, outline_entry_as_of, outline_rows_as_of
+from projections.timeline_as_of_rows import AsOf, moved_since
 from projections.timeline_compartments import visible
 from projections.timeline_contacts import Contacts, Scope, read_contacts
 from projections.timeline_outline import Stretch, bounds, outline_entry, outline_rows, stretch_of
@@ -94,7 +95,8 @@ def family_page_now(
 
 
 def _chapter_then(starts: list[tuple[str, int, int]]) -> tuple[str, list[object]]:
-    """The SQL telling the chapter an entry fell in as the record stood (as ``timeline_as_of.chapter_of`` does)."""
+    """The SQL telling the chapter an entry fell in as the record stood (as ``timeline_as_of_chapters.chapter_of``
+    does)."""
     if not starts:
         return "0", []
     cases = " ".join(f"WHEN NOT {BEFORE} THEN {int(index)}" for _, _, index in reversed(starts))

@@ -23,7 +23,7 @@ from domain.errors import FamilyNotFound
 from projections.plain import from_iso, iso
 from projections.read_models import ReadModels
 from projections.timeline import Page, Timeline
-from projections.timeline_as_of import moved_since
+from projections.timeline_as_of_rows import moved_since
 from projections.timeline_compartments import shown_to
 from projections.timeline_replay import replay
 from tests.builders import Scene, StepClock, message, scene, visit
