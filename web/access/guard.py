@@ -20,6 +20,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from flask import Flask, Response, current_app, g, request
@@ -142,9 +143,9 @@ def guard() -> AnyResponse | None:
     return None
 
 
-#: What the read audit keeps of a query: the moment a replay asked for. Nothing else: a cursor, or the fact just
+#: What the read audit keeps of a replay page's query: the day it asked for. Nothing else: a cursor, or the fact just
 #: recorded (``?recorded=``), may name a fact of a compartment, and coordinators read the audit.
-AUDITED_QUERY = frozenset({"as_of", "day"})
+AUDITED_QUERY = frozenset({"day"})
 
 
 def record_read(response: Response) -> Response:
@@ -154,10 +155,18 @@ def record_read(response: Response) -> Response:
     family_id = (request.view_args or {}).get("family_id")
     if caller is None or family_id is None or endpoint not in AUDITED or not 200 <= response.status_code < 300:
         return response
-    what = ReadKind.AS_OF if "as_of" in request.args or g.get("replayed") else AUDITED[endpoint]
+    # A replay is what the view says it served (``replayed``), never what the query says: an ``as_of`` beside a
+    # cursor, or on a read that replays nothing, would have the audit tell another read than the one made.
+    replayed: str | None = g.get("replayed")
+    what = ReadKind.AS_OF if replayed else AUDITED[endpoint]
     audit: AuditTrail = extension("peiban.audit")
-    asked = request.query_string.decode(errors="replace").split("&")
-    detail = "&".join(part for part in asked if part.partition("=")[0] in AUDITED_QUERY)[:200]
+    if replayed:
+        detail = f"as_of={quote(replayed, safe=':')}"
+    elif what is ReadKind.AS_OF:
+        asked = request.query_string.decode(errors="replace").split("&")
+        detail = "&".join(part for part in asked if part.partition("=")[0] in AUDITED_QUERY)[:200]
+    else:
+        detail = ""
     audit.record_read(
         reader=caller.user_name,
         role=caller.role.value,

@@ -158,7 +158,6 @@ class FamilyTimeline(MethodView):
         """A family's timeline, page by page; ``as_of`` replays it as recorded then / 家庭陪伴时间线"""
         cursor = _cursor(query.get("after"), str(family_id))
         replay = cursor.replay if cursor else query["as_of"] is not None
-        g.replayed = replay
         cleared = cleared_for_sensitive()
         # Later pages of a current walk leave out what was recorded after the first page (nothing repeats nor is
         # skipped), yet show the record as it stands now: a cursor never replays the past.
@@ -175,6 +174,7 @@ class FamilyTimeline(MethodView):
             page=page,
         )
         snapshot = cursor.snapshot if cursor else query["as_of"] or _read_at(models, family_id, cleared)
+        g.replayed = iso(snapshot) if replay else None  # what the read audit records: the moment this page showed
         shown = timeline.entries
         following = (
             Cursor(str(family_id), shown[-1].event_id, iso(shown[-1].occurred_at), snapshot, replay)

@@ -179,6 +179,7 @@ def facts(family_id: Any) -> ResponseReturnValue:
         if day is None:
             return error_page(422, sentence=problem)
         window = Window(family_id, start, day.isoformat(), end_of(day))
+        g.replayed = day.isoformat()  # the read audit records the facts as of that day
     if "fact" in request.args:
         return fact_place(window, request.args["fact"])
     return facts_page(window)

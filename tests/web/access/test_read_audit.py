@@ -239,3 +239,21 @@ def test_walking_the_access_log_page_by_page_lists_reads_made_at_the_same_moment
         query = {"limit": "2", "before": page["next"]}
     # then every read is listed once
     assert sorted(r["reader"] for r in rows) == ["a", "b", "c", "d"]
+
+
+def test_an_as_of_on_a_read_that_does_not_replay_is_recorded_as_the_read_it_is(tmp_path: Path) -> None:
+    # given a family's profile, briefing, raw facts and case file, which are never replayed
+    app = app_on(tmp_path / "data")
+    family = neighbourhood(peiban(app)).families[Where.OWN]
+    auditor = signed_in(app, "auditor")
+    reads = {"": "profile", "/briefing": "briefing", "/events": "raw_facts", "/case-file": "export"}
+
+    # when the auditor reads each with an ?as_of= beside it (which none of them reads)
+    for part in reads:
+        response = auditor.get(f"{API}/families/{family}{part}", query_string={"as_of": ago(days=365).isoformat()})
+        assert response.status_code == 200, (part, response.get_json())
+
+    # then the read audit says what was read, not a replay of the record a year ago
+    log = auditor.get(f"{API}/families/{family}/readers", query_string={"limit": "500"}).get_json()["items"]
+    assert [(r["what"], r["detail"]) for r in reversed(log)] == [(what, "") for what in reads.values()]
+    shutdown(app)

@@ -4,6 +4,7 @@ replays the record as it stood to a reader who may not replay it."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from flask import Flask
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from domain import Actor
+from projections.plain import iso
 from tests.web.access.conftest import peiban
 from tests.web.access.scenes import ago
 from tests.web.access.test_compartments import API, Compartment, build, found
@@ -137,3 +139,24 @@ def test_the_read_audit_keeps_neither_a_cursor_nor_the_fact_just_recorded(web: F
     details = [r["detail"] for r in log.get_json()["items"] if r["reader"].startswith("test-social_worker")]
     assert len(details) >= 3 and set(details) == {""}
     assert found(c, {"readers": log}) == []
+
+
+def test_the_read_audit_tells_the_moment_each_page_showed_whatever_as_of_is_sent_beside_a_cursor(web: Flask) -> None:
+    # given an auditor's walk through the record as it stood a moment ago, and one through the record as it stands now
+    c = build(web)
+    auditor = c.as_("auditor")
+    then = ago(seconds=0)
+    replay = first_cursor(auditor, c.family, as_of=then.isoformat())
+    current = first_cursor(auditor, c.family)
+
+    # when the auditor follows the replay's cursor alone, then with an older as_of beside it, and the current walk's
+    # cursor with that as_of too (a cursor's page is as of the cursor's moment: the as_of beside it changes nothing)
+    year_ago = ago(days=365).isoformat()
+    for query in ({"after": replay}, {"after": replay, "as_of": year_ago}, {"after": current, "as_of": year_ago}):
+        assert timeline(auditor, c.family, limit="1", **query).status_code == 200
+
+    # then the read audit tells what each page showed: the record as it stood at the replay's moment, or as it stands
+    log = c.as_("coordinator").get(f"{API}/families/{c.family}/readers", query_string={"limit": "500"})
+    reads = [(r["what"], r["detail"]) for r in reversed(log.get_json()["items"]) if r["reader"] == "test-auditor"]
+    replayed = ("as_of", f"as_of={quote(iso(then), safe=':')}")
+    assert reads == [replayed, ("timeline", ""), replayed, replayed, ("timeline", "")]
