@@ -33,8 +33,8 @@ def page_size() -> int:
 
 
 def position(of: str) -> tuple[str, str]:
-    """Where a page of the directory ``of`` starts: a cursor that is not ours (altered, of another list, or from
-    before a restart) starts over."""
+    """Where a page of the directory ``of`` starts: a cursor that is not ours (altered, of another list, or signed
+    with another store's key) starts over. The key is kept in the sessions store, so a restart keeps cursors good."""
     try:
         return keyset_after(request.args.get("after"), of=of)
     except HTTPException:
