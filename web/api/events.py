@@ -40,9 +40,14 @@ class FactPage(ma.Schema):
     next = ma.fields.String(allow_none=True, metadata={"description": "下一页的游标 / cursor of the next page"})
 
 
-def _after(cursor: str | None) -> int:
-    """The position a ``next`` cursor stands for (0: from the first fact)."""
-    position = decode_cursor(cursor, of="facts")
+def _list(family_id: Any) -> str:
+    """What a cursor of a family's facts is signed as: good for that family's facts only."""
+    return f"facts:{family_id}"
+
+
+def _after(cursor: str | None, family_id: Any) -> int:
+    """The position a ``next`` cursor of the family's facts stands for (0: from the first fact)."""
+    position = decode_cursor(cursor, of=_list(family_id))
     if position is None:
         return 0
     if type(position) is not int or not 0 <= position <= LAST_POSITION:
@@ -70,12 +75,12 @@ class FamilyFacts(MethodView):
     def get(self, query: dict[str, Any], family_id: Any) -> dict[str, Any]:
         """A family's raw facts in the order they were recorded, never altered / 原始事实（审计用）"""
         limit = query["limit"]
-        facts = peiban().family_facts(family_id, after=_after(query.get("after")), limit=limit + 1)
+        facts = peiban().family_facts(family_id, after=_after(query.get("after"), family_id), limit=limit + 1)
         more = len(facts) > limit
         facts = facts[:limit]
         accounts: Accounts = current_app.extensions["peiban.accounts"]
         erased = functools.cache(accounts.is_erased_user)  # one look-up per recorder, not per fact
         return {
             "items": [_fact(e, erased) for e in facts],
-            "next": encode_cursor(facts[-1].originator_version, of="facts") if more and facts else None,
+            "next": encode_cursor(facts[-1].originator_version, of=_list(family_id)) if more and facts else None,
         }

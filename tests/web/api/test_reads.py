@@ -285,6 +285,23 @@ def test_bad_timeline_queries_are_422_on_the_parameter(story: Story, query: dict
     assert set(body["errors"]) <= {f"query.{name}" for name in query} and body["errors"]
 
 
+def test_a_raw_facts_cursor_pages_its_own_family_only(story: Story) -> None:
+    # as a timeline's cursor names its family: another family's cursor (in any spelling of its id) is no position here
+    other = story.app.enrol_family(recorded_by=Actor("c"), occurred_at=story.started, **family_profile())
+    story.app.assign_volunteer(
+        other, volunteer_id=story.newcomer, role="lead", recorded_by=Actor("c"), occurred_at=story.started
+    )
+    theirs = story.get(f"/families/{other}/events", limit=1)["next"]
+    assert theirs is not None
+    ours = story.get(f"/families/{story.family}/events", limit=1)["next"]
+    before = story.app.log_position()
+    for family in (str(story.family), str(story.family).upper()):
+        body = story.get(f"/families/{family}/events", 422, after=theirs)
+        assert body["errors"] == {"query.after": ["游标无效 / invalid cursor"]}
+        assert [f["position"] for f in story.get(f"/families/{family}/events", after=ours)["items"]] == [2]
+    assert story.app.log_position() == before
+
+
 @pytest.mark.parametrize("cursor", ["bm90LWpzb24", "LTE", "dHJ1ZQ", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5"])
 def test_a_bad_raw_facts_cursor_is_422(story: Story, cursor: str) -> None:
     story.get(f"/families/{story.family}/events", 422, after=cursor)
