@@ -3,7 +3,8 @@
 ``pytest --today 2028-02-29`` (or ``PEIBAN_TEST_TODAY=2028-02-29``) moves the machine's clock, as this test
 process reads it, to that day at the present time of day, and lets it tick on; an ISO moment with an offset
 (``2026-12-31T17:30+00:00``) picks the time of day too. Tests that depend on the date pin it themselves; the
-knob is how to check that no other test does. Subprocesses (the ``peiban`` command) keep the real clock.
+knob is how to check that no other test does. Subprocesses (the ``peiban`` command) keep the real clock: tests
+that date facts here and send them to served processes (marked ``real_clock``) are skipped under the knob, saying so.
 
 README's command runs the suite in two processes (pytest-xdist, ``-n 2``), each taking a module at a time
 (``--dist loadscope``, so that a module's fixtures are made once) in the order collected (the modules of a few
@@ -57,6 +58,20 @@ def pytest_configure(config: pytest.Config) -> None:
         travel = time_machine.travel(as_of(value, datetime.now(UTC)), tick=True)
         travel.start()
         _travels.append(travel)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--today``, skip the tests whose facts, dated by this process's clock, go to processes on the real one
+    (a server would refuse them as facts of the future, or take them as long past)."""
+    value = config.getoption("--today")
+    if not value:
+        return
+    skip = pytest.mark.skip(
+        reason=f"--today {value} moves this process's clock, not the served processes' it writes to"
+    )
+    for item in items:
+        if item.get_closest_marker("real_clock"):
+            item.add_marker(skip)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

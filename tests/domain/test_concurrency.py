@@ -79,6 +79,7 @@ def _process_writer(args: tuple[StoreSettings, UUID, UUID, int]) -> tuple[list[s
 
 
 @pytest.mark.slow
+@pytest.mark.real_clock
 def test_processes_writing_to_one_family_lose_and_duplicate_nothing(durable_store: StoreSettings) -> None:
     family, lead = _prepare(durable_store)
     with multiprocessing.get_context("spawn").Pool(WRITERS) as pool:

@@ -36,7 +36,7 @@ from web.app import create_app, shutdown
 from web.demo.generate import generate
 from web.settings import Settings
 
-pytestmark = pytest.mark.many_connections
+pytestmark = [pytest.mark.many_connections, pytest.mark.real_clock]
 
 LOAD = int(os.environ.get("PEIBAN_WORKERS_LOAD", "1"))
 WRITERS = 6

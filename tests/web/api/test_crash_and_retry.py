@@ -117,6 +117,7 @@ def _crash_while_answering(data_dir: Path, path: str, body: dict[str, Any], **he
         assert server.wait(timeout=30) == EXIT_AFTER_SAVE
 
 
+@pytest.mark.real_clock
 def test_a_visit_saved_but_not_answered_is_answered_on_retry_with_the_fact_saved_and_logged_once(
     store: dict[str, Any],
 ) -> None:

@@ -29,7 +29,7 @@ from domain.facts import (
 from domain.family_base import promise_ids
 from domain.field_spec import Choice, Day, FactSpec, FieldSpec, Minutes, Text, Texts, Widget
 from domain.limits import TEXT_LIMITS
-from tests.web.api.conftest import post, signed_in
+from tests.web.api.conftest import ago, post, signed_in
 from tests.web.api.scenes import day
 from tests.web.ui.conftest import browser, handover_scene, open_account
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -139,13 +139,13 @@ def record_forms(app: Flask) -> dict[str, FactSpec]:
     follow_up = post(api, f"/families/{family}/follow-ups", {"action": "回访", "due_on": day(7)})
     referral = post(api, f"/families/{family}/referrals", {"service_line": "youth_centre", "reason": "兴趣班"})
     message = {"volunteer_id": scene.second_lead, "direction": "to_family", "channel": "sms", "summary": "好"}
-    message_id = post(api, f"/families/{family}/messages", {**message, "occurred_at": day(0) + "T00:00:00+08:00"})
+    message_id = post(api, f"/families/{family}/messages", {**message, "occurred_at": ago(hours=2)})
     words = ["带绘本", "问问学校"]
     promising = {"volunteer_ids": [scene.second_lead], "place": "home", "duration_minutes": 30, "summary": "好"}
     promised = post(
         api,
         f"/families/{family}/visits",
-        {**promising, "follow_ups_promised": words, "occurred_at": day(0) + "T01:00:00+08:00"},
+        {**promising, "follow_ups_promised": words, "occurred_at": ago(hours=1)},
     )
     kept, let_go = promise_ids(UUID(promised["event_id"]), words)
     at = f"/families/{family}"

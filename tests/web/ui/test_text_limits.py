@@ -23,7 +23,7 @@ from domain.errors import InvalidInput
 from domain.facts import FIELDS, check_fields
 from domain.family_base import promise_ids
 from domain.limits import TEXT_LIMITS, text_limit
-from tests.web.api.conftest import cohort, post, signed_in
+from tests.web.api.conftest import ago, cohort, post, signed_in
 from tests.web.api.scenes import day, plan_handover
 from tests.web.ui.conftest import browser, handover_scene, open_account, text
 from web.pages.forms import TEXTS, Field
@@ -131,7 +131,7 @@ def form_pages(app: Flask) -> list[str]:
     promised = post(
         api,
         f"/families/{family}/visits",
-        {**promising, "follow_ups_promised": ["带绘本"], "occurred_at": day(0) + "T01:00:00+08:00"},
+        {**promising, "follow_ups_promised": ["带绘本"], "occurred_at": ago(hours=1)},
     )
     ids = {
         "promise_id": promise_ids(UUID(promised["event_id"]), ["带绘本"])[0],
