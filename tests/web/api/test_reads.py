@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from domain import Actor, Peiban
 from projections.plain import local_day
 from tests.builders import family_profile, visit
 from tests.web.api.conftest import signed_in
+from web.api.common import _signature
 
 MISSING = "00000000-0000-0000-0000-000000000000"
 
@@ -300,6 +302,15 @@ def test_a_raw_facts_cursor_pages_its_own_family_only(story: Story) -> None:
         assert body["errors"] == {"query.after": ["游标无效 / invalid cursor"]}
         assert [f["position"] for f in story.get(f"/families/{family}/events", after=ours)["items"]] == [2]
     assert story.app.log_position() == before
+
+
+def test_a_signed_cursor_nested_past_pythons_depth_is_422_not_500(story: Story) -> None:
+    # only a holder of the key could sign one; still, the answer is the cursor's error, not a crash
+    text = base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode().rstrip("=")
+    with story.client.application.test_request_context():
+        cursor = f"{text}.{_signature(f'facts:{story.family}', text)}"
+    body = story.get(f"/families/{story.family}/events", 422, after=cursor)
+    assert body["errors"] == {"query.after": ["游标无效 / invalid cursor"]}
 
 
 @pytest.mark.parametrize("cursor", ["bm90LWpzb24", "LTE", "dHJ1ZQ", "OTk5OTk5OTk5OTk5OTk5OTk5OTk5"])
