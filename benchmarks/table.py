@@ -246,9 +246,9 @@ def workers(plan: Plan) -> list[Row]:
     runs = []
     for line in lines[start + 1 :]:
         values = [number(token) for token in line.split()]
-        if len(values) != 10:  # workers, req/s, × base, POST p50/p95, GET p50/p95, lag p50/p95, errors
+        if len(values) < 10:  # workers, req/s, × base, POST p50/p95, GET p50/p95, lag p50/p95, errors (then more)
             break
-        runs.append(values)
+        runs.append(values[:10])
     NOTES.append(
         f"workers: `workers.py`, PostgreSQL, `peiban serve --workers N` beside `peiban project`, 8 clients each"
         f" logging a visit then reading a caseload, {plan.worker_seconds} s per N; errors:"
