@@ -17,7 +17,11 @@ Then how the cost grows: seconds per 1,000 facts at each size, as a multiple of 
 
     python benchmarks/rebuild.py                                   # 50k, 200k and 1M facts: ~25 min on 2 cores
     python benchmarks/rebuild.py --sizes 50000 200000 --keep /tmp/rebuild-stores
-    python benchmarks/rebuild.py --sizes 200000 --before ../peiban-before   # and an older checkout, same run
+    python benchmarks/rebuild.py --sizes 200000 --plain --before ../peiban-before   # and an older checkout
+
+Stores are encrypted as the product keeps them (each family's facts under its own key: reading a fact decrypts it,
+in the baseline and in every rebuild alike); ``--plain`` measures unencrypted stores instead, as this benchmark did
+before 2026-12-01 (and as ``--before`` needs: an older checkout opens the store its own way).
 """
 
 from __future__ import annotations
@@ -38,18 +42,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from domain import Peiban, StoreSettings  # noqa: E402
+from domain.encryption import to_domain_events  # noqa: E402
 from projections.read_models import ReadModels  # noqa: E402
 from web.demo.generate import generate  # noqa: E402
+from web.infra.stores import open_application  # noqa: E402
+from web.settings import Settings  # noqa: E402
 
 
 def store(folder: Path) -> StoreSettings:
     return StoreSettings(backend="sqlite", data_dir=folder)
 
 
-def make_store(folder: Path, facts: int, per_family: int) -> int:
+def opened(folder: Path, plain: bool) -> Peiban:
+    """The log in ``folder``: as the product opens it (encrypted, its keys in the store's key store under a master
+    key kept in the folder, made the first time, as `peiban serve` does by default), or plain."""
+    if plain:
+        return Peiban(store(folder).env(Peiban.name))
+    return open_application(Settings(store=store(folder)))
+
+
+def make_store(folder: Path, facts: int, per_family: int, plain: bool) -> int:
     """A store of about ``facts`` facts (reused if ``folder`` holds one); the facts it holds."""
     folder.mkdir(parents=True, exist_ok=True)
-    app = Peiban(store(folder).env(Peiban.name))
+    app = opened(folder, plain)
     try:
         if app.log_position() == 0:
             families = max(facts // per_family, 1)
@@ -65,29 +80,22 @@ def make_store(folder: Path, facts: int, per_family: int) -> int:
         app.close()
 
 
-def open_log(env: dict[str, str]) -> Peiban:
-    """The log, opened afresh in a rebuild's worker process."""
-    return Peiban(env)
-
-
-def measure(folder: Path, what: str) -> dict[str, Any]:
+def measure(folder: Path, what: str, plain: bool) -> dict[str, Any]:
     """One measure, in this (fresh) process: ``read``, ``apart`` or ``together``."""
     settings = store(folder)
-    env = settings.env(Peiban.name)
-    app = Peiban(env)
+    app = opened(folder, plain)
     result: dict[str, Any] = {}
     cpu_at_start = sum(t for t in os.times()[:2])
     if what == "read":
         started, position, count = time.perf_counter(), 0, 0
         while notifications := app.recorder.select_notifications(position, 2000, inclusive_of_start=False):
-            for notification in notifications:
-                app.mapper.to_domain_event(notification)
+            to_domain_events(app.mapper, notifications)  # a page's keys fetched at once, as a rebuild reads
             count += len(notifications)
             position = notifications[-1].id
         result.update(facts=count, rate=count / (time.perf_counter() - started))
     else:
         models = ReadModels(app, settings, batch_size=2000)
-        rebuilt = models.rebuild(None, open_log=functools.partial(open_log, env), apart=what == "apart")
+        rebuilt = models.rebuild(None, open_log=functools.partial(opened, folder, plain), apart=what == "apart")
         models.close()
         assert rebuilt.apart == (what == "apart")
         result.update(
@@ -149,25 +157,20 @@ def before_in_a_process(folder: Path, code: Path) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def in_a_process(folder: Path, what: str) -> dict[str, Any]:
+def in_a_process(folder: Path, what: str, plain: bool) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--measure",
-        str(folder),
-        what,
-    ]
+    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(folder), what]
+    command += ["--plain"] if plain else []
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def report(size: int, folder: Path, older: Path | None) -> dict[str, Any]:
-    before = in_a_process(folder, "read")
-    apart = in_a_process(folder, "apart")
-    together = in_a_process(folder, "together")
+def report(size: int, folder: Path, older: Path | None, plain: bool) -> dict[str, Any]:
+    before = in_a_process(folder, "read", plain)
+    apart = in_a_process(folder, "apart", plain)
+    together = in_a_process(folder, "together", plain)
     old = before_in_a_process(folder, older) if older else None
-    after = in_a_process(folder, "read")
+    after = in_a_process(folder, "read", plain)
     read = (before["rate"] + after["rate"]) / 2
     read_cpu = (before["cpu"] + after["cpu"]) / 2
     print(
@@ -245,19 +248,25 @@ def main() -> None:
         type=Path,
         help="also rebuild with the Peiban checked out in this folder (an older one), same run",
     )
+    parser.add_argument(
+        "--plain", action="store_true", help="unencrypted stores (as before 2026-12-01; what --before can read)"
+    )
     parser.add_argument("--measure", nargs=2, metavar=("STORE", "WHAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
+        print(json.dumps(measure(Path(args.measure[0]), args.measure[1], args.plain)))
         return
+    if args.before and not args.plain:
+        parser.error("--before needs --plain: an older checkout opens the store without the product's keys")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="peiban-rebuild-"))
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("stores: " + ("unencrypted (--plain)" if args.plain else "encrypted, as the product keeps them"))
     results = []
     for size in sorted(args.sizes):
         print(f"{size:,} facts")
-        where = folder / f"facts-{size}-per-{args.facts}"
-        make_store(where, size, args.facts)
-        results.append(report(size, where, args.before))
+        where = folder / f"facts-{size}-per-{args.facts}{'' if args.plain else '-encrypted'}"
+        make_store(where, size, args.facts, args.plain)
+        results.append(report(size, where, args.before, args.plain))
     growth(results)
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     print(json.dumps(results))
